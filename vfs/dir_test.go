@@ -1,0 +1,253 @@
+package vfs_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/hotmod/hotmod/vfs"
+	"github.com/hotmod/hotmod/vfs/vfstest"
+)
+
+func openDir(t *testing.T) (*vfs.Dir, string) {
+	t.Helper()
+	root := t.TempDir()
+	d, err := vfs.NewDir(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	return d, d.Path()
+}
+
+func TestDir(t *testing.T) {
+	vfstest.TestStore(t, func(t *testing.T) vfs.Store {
+		d, err := vfs.NewDir(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	})
+}
+
+func TestNewDirMissing(t *testing.T) {
+	if _, err := vfs.NewDir(filepath.Join(t.TempDir(), "nope")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("NewDir of a missing folder: %v", err)
+	}
+}
+
+func watchDir(t *testing.T, d *vfs.Dir) <-chan vfs.Event {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	ch, err := d.Watch(ctx, "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ch
+}
+
+func nextEvent(t *testing.T, ch <-chan vfs.Event) vfs.Event {
+	t.Helper()
+	select {
+	case ev, ok := <-ch:
+		if !ok {
+			t.Fatal("watch closed")
+		}
+		return ev
+	case <-time.After(vfstest.Wait):
+		t.Fatal("no event")
+	}
+	panic("unreachable")
+}
+
+// collectUntil gathers events until one for path stop arrives.
+func collectUntil(t *testing.T, ch <-chan vfs.Event, stop string) []vfs.Event {
+	t.Helper()
+	var out []vfs.Event
+	deadline := time.After(vfstest.Wait)
+	for {
+		select {
+		case ev, ok := <-ch:
+			if !ok {
+				t.Fatal("watch closed")
+			}
+			out = append(out, ev)
+			if ev.Path == stop {
+				return out
+			}
+		case <-deadline:
+			t.Fatalf("no event for %s; got %+v", stop, out)
+		}
+	}
+}
+
+func writeFile(t *testing.T, name, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(name, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func mustDo(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// The way vim saves by default (backupcopy=auto): probe with "4913", move
+// the original to a backup "~" file, write the new file, drop the backup.
+func vimSave(t *testing.T, name, content string) {
+	dir := filepath.Dir(name)
+	writeFile(t, filepath.Join(dir, "4913"), "")
+	mustDo(t, os.Remove(filepath.Join(dir, "4913")))
+	writeFile(t, filepath.Join(dir, "."+filepath.Base(name)+".swp"), "swap")
+	mustDo(t, os.Rename(name, name+"~"))
+	writeFile(t, name, content)
+	mustDo(t, os.Remove(name+"~"))
+	mustDo(t, os.Remove(filepath.Join(dir, "."+filepath.Base(name)+".swp")))
+}
+
+// An atomic save (VS Code with files.atomicSave, JetBrains, most tools):
+// write a temporary file next to the target, then rename it over the target.
+func atomicSave(t *testing.T, name, tmpName, content string) {
+	tmp := filepath.Join(filepath.Dir(name), tmpName)
+	writeFile(t, tmp, content)
+	mustDo(t, os.Rename(tmp, name))
+}
+
+func TestDirEditorSaves(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		save func(t *testing.T, file string)
+	}{
+		{"vim", func(t *testing.T, f string) { vimSave(t, f, "new") }},
+		{"atomic-ignored-temp", func(t *testing.T, f string) { atomicSave(t, f, "mod.js.tmp", "new") }},
+		{"atomic-unlisted-temp", func(t *testing.T, f string) { atomicSave(t, f, ".mod.js.4f2a9c", "new") }},
+		{"atomic-jetbrains", func(t *testing.T, f string) { atomicSave(t, f, "mod.js___jb_tmp___", "new") }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d, root := openDir(t)
+			file := filepath.Join(root, "mods", "mod.js")
+			writeFile(t, file, "old")
+			ch := watchDir(t, d)
+			tc.save(t, file)
+			// A sentinel written after the save: everything the save caused
+			// is reported before it.
+			writeFile(t, filepath.Join(root, "sentinel.js"), "s")
+			evs := collectUntil(t, ch, "/sentinel.js")
+			want := []vfs.Event{{Path: "/mods/mod.js", Op: vfs.Modified}, {Path: "/sentinel.js", Op: vfs.Created}}
+			if len(evs) != 2 || evs[0].Path != want[0].Path || evs[0].Op != want[0].Op || evs[1].Path != want[1].Path {
+				t.Fatalf("events = %+v, want exactly %+v", evs, want)
+			}
+			if got, _ := d.Read(context.Background(), "/mods/mod.js"); string(got) != "new" {
+				t.Fatalf("Read after the save = %q", got)
+			}
+		})
+	}
+}
+
+func TestDirBurstOfWrites(t *testing.T) {
+	d, root := openDir(t)
+	ch := watchDir(t, d)
+	file := filepath.Join(root, "burst.js")
+	for i := range 100 {
+		writeFile(t, file, fmt.Sprintf("v%d", i))
+	}
+	for {
+		ev := collectUntil(t, ch, "/burst.js")[0]
+		if ev.Path != "/burst.js" {
+			t.Fatalf("unexpected event %+v", ev)
+		}
+		if got, _ := d.Read(context.Background(), ev.Path); string(got) == "v99" {
+			return
+		}
+	}
+}
+
+func TestDirIgnoresEditorTempFiles(t *testing.T) {
+	d, root := openDir(t)
+	ch := watchDir(t, d)
+	for _, name := range []string{".a.js.swp", ".a.js.swx", "a.js~", ".#a.js", "4913", "a.js.tmp"} {
+		writeFile(t, filepath.Join(root, name), "x")
+	}
+	writeFile(t, filepath.Join(root, "real.js"), "r")
+	if evs := collectUntil(t, ch, "/real.js"); len(evs) != 1 {
+		t.Fatalf("temporary files were reported: %+v", evs)
+	}
+	got, err := d.List(context.Background(), "/")
+	if err != nil || !slices.Equal(got, []string{"/real.js"}) {
+		t.Fatalf("List = %q, %v; want only /real.js", got, err)
+	}
+}
+
+func TestDirNewSubfolderWatched(t *testing.T) {
+	d, root := openDir(t)
+	ch := watchDir(t, d)
+	// A folder created after the watch started, with a file already in it
+	// (as mkdir -p && cp, or a git checkout, would make it).
+	writeFile(t, filepath.Join(root, "new", "deeper", "first.js"), "1")
+	if ev := collectUntil(t, ch, "/new/deeper/first.js"); ev[len(ev)-1].Op != vfs.Created {
+		t.Fatalf("events %+v", ev)
+	}
+	// And later files in it are seen too.
+	writeFile(t, filepath.Join(root, "new", "deeper", "second.js"), "2")
+	collectUntil(t, ch, "/new/deeper/second.js")
+	mustDo(t, os.RemoveAll(filepath.Join(root, "new")))
+	seen := map[string]vfs.Op{}
+	for len(seen) < 2 {
+		ev := nextEvent(t, ch)
+		seen[ev.Path] = ev.Op
+	}
+	if seen["/new/deeper/first.js"] != vfs.Deleted || seen["/new/deeper/second.js"] != vfs.Deleted {
+		t.Fatalf("removing the folder reported %v", seen)
+	}
+}
+
+func TestDirSymlinksOutsideNotFollowed(t *testing.T) {
+	d, root := openDir(t)
+	outside := filepath.Join(t.TempDir(), "secret.txt")
+	writeFile(t, outside, "secret")
+	mustDo(t, os.Symlink(outside, filepath.Join(root, "escape.js")))
+	mustDo(t, os.Symlink("../../../../../../../../"+outside, filepath.Join(root, "relative-escape.js")))
+	writeFile(t, filepath.Join(root, "inside.js"), "inside")
+	mustDo(t, os.Symlink("inside.js", filepath.Join(root, "alias.js")))
+	ctx := context.Background()
+	for _, p := range []string{"/escape.js", "/relative-escape.js"} {
+		if got, err := d.Read(ctx, p); !errors.Is(err, vfs.ErrOutsideRoot) {
+			t.Errorf("Read(%s) = %q, %v; want ErrOutsideRoot", p, got, err)
+		}
+	}
+	if got, err := d.Read(ctx, "/alias.js"); err != nil || string(got) != "inside" {
+		t.Errorf("a link inside the folder: %q, %v", got, err)
+	}
+	got, _ := d.List(ctx, "/")
+	if !slices.Equal(got, []string{"/alias.js", "/inside.js"}) {
+		t.Errorf("List = %q: links leading outside must not be listed", got)
+	}
+}
+
+func ExampleNewDir() {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	root, _ := os.MkdirTemp("", "hotmod")
+	defer os.RemoveAll(root)
+	store, _ := vfs.NewDir(root)
+	defer store.Close()
+	events, _ := store.Watch(ctx, "/modules")
+	// An editor (or anything else) saves a file in the folder.
+	_ = os.MkdirAll(filepath.Join(root, "modules"), 0o755)
+	_ = os.WriteFile(filepath.Join(root, "modules", "rules.js"), []byte("export const limit = 3"), 0o644)
+	ev := <-events
+	fmt.Println(ev.Path, ev.Op)
+	// Output: /modules/rules.js created
+}
