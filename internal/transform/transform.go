@@ -1,0 +1,445 @@
+// Package transform turns a module source (JavaScript, TypeScript, ES module,
+// CommonJS, script or JSON) into a compiled goja program with a uniform
+// calling convention, a source map back to the original, and, for scripts,
+// the list of top-level declarations that become its exports.
+//
+// esbuild's parser decides what a source is (its metafile reports "esm",
+// "cjs" or nothing for a script) and lowers the two features goja lacks
+// (async generators and for-await); goja's parser finds a script's top-level
+// declarations. No regular expression looks at source code.
+package transform
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/dop251/goja"
+	"github.com/dop251/goja/ast"
+	"github.com/dop251/goja/file"
+	"github.com/dop251/goja/parser"
+	"github.com/evanw/esbuild/pkg/api"
+)
+
+// Kind is what a source turned out to be.
+type Kind uint8
+
+const (
+	Script Kind = iota
+	CommonJS
+	ESModule
+	JSON
+)
+
+func (k Kind) String() string {
+	return [...]string{"script", "commonjs", "esm", "json"}[k]
+}
+
+// Params are the names the compiled program's outer function binds, in
+// order. The module body sits in an inner function, so a module may declare
+// any of these names itself without a clash; the loader declares nothing else.
+var Params = []string{
+	"exports", "require", "module", "__filename", "__dirname",
+	"setTimeout", "clearTimeout", "setInterval", "clearInterval",
+	"setImmediate", "clearImmediate", "console",
+}
+
+// Result is a compiled module source.
+//
+// Running Program gives a function of Params. Calling it evaluates the module
+// with `this` = exports; for a Script it returns an object whose accessors
+// read and write the script's top-level bindings (Exports lists them).
+type Result struct {
+	Kind    Kind
+	Program *goja.Program
+	Exports []string
+	Imports []string // specifiers the source requires or imports, as written
+	Hash    [32]byte
+}
+
+// SourceError is a syntax or transform error at a place in the original
+// source. Line and Column are 1-based; Column counts bytes.
+type SourceError struct {
+	File     string
+	Line     int
+	Column   int
+	Message  string
+	LineText string
+	More     []*SourceError // further errors in the same source
+}
+
+func (e *SourceError) Error() string {
+	msg := fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Column, e.Message)
+	if n := len(e.More); n > 0 {
+		msg += fmt.Sprintf(" (and %d more)", n)
+	}
+	return msg
+}
+
+// Compiler compiles sources, caching results by path and content.
+type Compiler struct {
+	mu    sync.Mutex
+	cache map[[32]byte]*Result
+	order [][32]byte
+	max   int
+}
+
+// NewCompiler returns a compiler whose cache holds up to max results.
+func NewCompiler(max int) *Compiler {
+	return &Compiler{cache: make(map[[32]byte]*Result), max: max}
+}
+
+// Compile compiles src, which was read from file (a store path; its extension
+// picks the loader). It is safe for concurrent use and never touches a realm.
+func (c *Compiler) Compile(file string, src []byte) (*Result, error) {
+	h := sha256.New()
+	h.Write([]byte(file))
+	h.Write([]byte{0})
+	h.Write(src)
+	var key [32]byte
+	h.Sum(key[:0])
+	c.mu.Lock()
+	r, ok := c.cache[key]
+	c.mu.Unlock()
+	if ok {
+		return r, nil
+	}
+	r, err := compile(file, src)
+	if err != nil {
+		return nil, err
+	}
+	r.Hash = key
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.cache[key]; !ok {
+		c.cache[key] = r
+		c.order = append(c.order, key)
+		if len(c.order) > c.max {
+			delete(c.cache, c.order[0])
+			c.order = slices.Delete(c.order, 0, 1)
+		}
+	}
+	return r, nil
+}
+
+func loaderFor(file string) api.Loader {
+	switch path.Ext(file) {
+	case ".ts", ".mts", ".cts":
+		return api.LoaderTS
+	case ".tsx":
+		return api.LoaderTSX
+	case ".jsx":
+		return api.LoaderJSX
+	}
+	return api.LoaderJS
+}
+
+func compile(file string, src []byte) (*Result, error) {
+	if path.Ext(file) == ".json" {
+		return compileJSON(file, src)
+	}
+	// The CommonJS pass tells what the source is (esbuild's metafile says
+	// "esm", "cjs" or, for a script, nothing) and converts ES modules. A
+	// script takes a second pass that keeps its format, because the CommonJS
+	// output renames a script's own top-level `require`, `module` or
+	// `exports`, and those names are its exports.
+	out := build(file, src, api.FormatCommonJS)
+	if len(out.Errors) > 0 {
+		return nil, sourceErrors(file, out.Errors)
+	}
+	kind, imports, err := classify(file, out.Metafile)
+	if err != nil {
+		return nil, err
+	}
+	if kind == Script {
+		if out = build(file, src, api.FormatDefault); len(out.Errors) > 0 {
+			return nil, sourceErrors(file, out.Errors)
+		}
+	}
+	var code, smap []byte
+	for _, f := range out.OutputFiles {
+		if strings.HasSuffix(f.Path, ".map") {
+			smap = f.Contents
+		} else {
+			code = f.Contents
+		}
+	}
+	r := &Result{Kind: kind, Imports: imports}
+	var tail string
+	if r.Kind == Script {
+		names, err := topLevelNames(file, string(code), leadingUnmapped(smap))
+		if err != nil {
+			return nil, err
+		}
+		r.Exports = names
+		tail = accessors(names)
+	}
+	prg, err := wrap(file, string(code), tail, smap)
+	if err != nil {
+		return nil, err
+	}
+	r.Program = prg
+	return r, nil
+}
+
+func build(file string, src []byte, format api.Format) api.BuildResult {
+	return api.Build(api.BuildOptions{
+		Stdin:          &api.StdinOptions{Contents: string(src), Sourcefile: file, Loader: loaderFor(file)},
+		Format:         format,
+		Target:         api.ESNext,
+		Supported:      map[string]bool{"async-generator": false, "for-await": false},
+		Define:         map[string]string{"import.meta.hot": "module.hot"},
+		Metafile:       true,
+		Write:          false,
+		Outfile:        "/out.js",
+		Sourcemap:      api.SourceMapExternal,
+		SourcesContent: api.SourcesContentExclude,
+		Charset:        api.CharsetUTF8,
+		LogLevel:       api.LogLevelSilent,
+	})
+}
+
+// classify reads what esbuild's parser decided the source is, and what it
+// imports, from the metafile.
+func classify(file, metafile string) (Kind, []string, error) {
+	var meta struct {
+		Inputs map[string]struct {
+			Format string `json:"format"`
+		} `json:"inputs"`
+		Outputs map[string]struct {
+			Imports []struct {
+				Path string `json:"path"`
+			} `json:"imports"`
+		} `json:"outputs"`
+	}
+	if err := json.Unmarshal([]byte(metafile), &meta); err != nil {
+		return 0, nil, fmt.Errorf("transform %s: reading esbuild's metafile: %w", file, err)
+	}
+	var imports []string
+	for _, o := range meta.Outputs {
+		for _, imp := range o.Imports {
+			imports = append(imports, imp.Path)
+		}
+	}
+	switch meta.Inputs[file].Format {
+	case "esm":
+		return ESModule, imports, nil
+	case "cjs":
+		return CommonJS, imports, nil
+	}
+	return Script, imports, nil
+}
+
+func sourceErrors(file string, msgs []api.Message) error {
+	var all []*SourceError
+	for _, m := range msgs {
+		e := &SourceError{File: file, Message: m.Text}
+		if m.Location != nil {
+			e.Line, e.Column, e.LineText = m.Location.Line, m.Location.Column+1, m.Location.LineText
+		}
+		all = append(all, e)
+	}
+	first := all[0]
+	first.More = all[1:]
+	return first
+}
+
+// wrap puts the module body in the calling convention of Params and compiles
+// it. The wrapper takes the first line, so the source map gets one more
+// unmapped line in front.
+func wrap(file, code, tail string, smap []byte) (*goja.Program, error) {
+	var b strings.Builder
+	b.WriteString("(function (")
+	b.WriteString(strings.Join(Params, ", "))
+	b.WriteString(") { return (function () {\n")
+	b.WriteString(code)
+	b.WriteString("\n")
+	b.WriteString(tail)
+	b.WriteString("\n}).call(exports); })")
+	if smap != nil {
+		var m map[string]any
+		if err := json.Unmarshal(smap, &m); err == nil {
+			m["mappings"] = ";" + fmt.Sprint(m["mappings"])
+			if shifted, err := json.Marshal(m); err == nil {
+				b.WriteString("\n//# sourceMappingURL=data:application/json;base64,")
+				b.WriteString(base64.StdEncoding.EncodeToString(shifted))
+			}
+		}
+	}
+	parsed, err := goja.Parse(file, b.String())
+	if err != nil {
+		return nil, gojaSyntaxError(file, err)
+	}
+	prg, err := goja.CompileAST(parsed, false)
+	if err != nil {
+		return nil, gojaSyntaxError(file, err)
+	}
+	return prg, nil
+}
+
+// gojaSyntaxError reports what goja could not compile after esbuild accepted
+// it (a feature goja lacks); positions from goja's parser are already mapped
+// through the source map.
+func gojaSyntaxError(file string, err error) error {
+	var list parser.ErrorList
+	if errors.As(err, &list) && len(list) > 0 {
+		p := list[0].Position
+		return &SourceError{File: file, Line: p.Line, Column: p.Column, Message: list[0].Message + " (not supported by the goja engine)"}
+	}
+	var cse *goja.CompilerSyntaxError
+	if errors.As(err, &cse) {
+		return &SourceError{File: file, Line: 1, Column: 1, Message: cse.Message + " (not supported by the goja engine)"}
+	}
+	return fmt.Errorf("%s: %w", file, err)
+}
+
+func compileJSON(file string, src []byte) (*Result, error) {
+	if err := json.Unmarshal(src, new(any)); err != nil {
+		e := &SourceError{File: file, Line: 1, Column: 1, Message: "invalid JSON: " + err.Error()}
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			e.Line, e.Column = lineCol(src, int(se.Offset)-1) // Offset is just past the bad byte
+		}
+		return nil, e
+	}
+	prg, err := wrap(file, "module.exports = "+string(src)+";", "", nil)
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Kind: JSON, Program: prg}, nil
+}
+
+func lineCol(src []byte, off int) (int, int) {
+	off = min(off, len(src))
+	line := 1 + strings.Count(string(src[:off]), "\n")
+	col := off - strings.LastIndexByte(string(src[:off]), '\n')
+	return line, col
+}
+
+// leadingUnmapped counts the generated lines before the first one that maps
+// to the original source: esbuild puts its helpers there.
+func leadingUnmapped(smap []byte) int {
+	var m struct {
+		Mappings string `json:"mappings"`
+	}
+	if json.Unmarshal(smap, &m) != nil {
+		return 0
+	}
+	n := 0
+	for n < len(m.Mappings) && m.Mappings[n] == ';' {
+		n++
+	}
+	return n
+}
+
+// accessors returns the statement that hands a script's top-level bindings to
+// the loader: an object literal of getters and setters that name nothing but
+// the bindings themselves, so it cannot clash with anything in the script.
+func accessors(names []string) string {
+	var b strings.Builder
+	b.WriteString(";return {")
+	for i, n := range names {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		param := "v"
+		if n == "v" {
+			param = "w"
+		}
+		fmt.Fprintf(&b, "get %[1]s() { return %[1]s; }, set %[1]s(%[2]s) { %[1]s = %[2]s; }", n, param)
+	}
+	b.WriteString("};")
+	return b.String()
+}
+
+// topLevelNames lists the names a script declares at its top level, in
+// order: function (plain, async, generator), class, var, let and const,
+// destructuring patterns included. Declarations on the first skip lines are
+// esbuild's helpers and are left out.
+func topLevelNames(name, code string, skip int) ([]string, error) {
+	prog, err := parser.ParseFile(nil, name, code, 0)
+	if err != nil {
+		return nil, gojaSyntaxError(name, err)
+	}
+	f := prog.File
+	var names []string
+	seen := map[string]bool{}
+	add := func(at file.Idx, n string) {
+		if n == "" || seen[n] || f.Position(int(at)-f.Base()).Line <= skip {
+			return
+		}
+		seen[n] = true
+		names = append(names, n)
+	}
+	for _, st := range prog.Body {
+		switch d := st.(type) {
+		case *ast.FunctionDeclaration:
+			if d.Function.Name != nil {
+				add(d.Idx0(), d.Function.Name.Name.String())
+			}
+		case *ast.ClassDeclaration:
+			if d.Class.Name != nil {
+				add(d.Idx0(), d.Class.Name.Name.String())
+			}
+		case *ast.VariableStatement:
+			for _, b := range d.List {
+				bindingNames(b.Target, func(n string) { add(d.Idx0(), n) })
+			}
+		case *ast.LexicalDeclaration:
+			for _, b := range d.List {
+				bindingNames(b.Target, func(n string) { add(d.Idx0(), n) })
+			}
+		}
+	}
+	return names, nil
+}
+
+// bindingNames calls fn for every identifier a binding target declares.
+func bindingNames(t ast.BindingTarget, fn func(string)) {
+	switch t := t.(type) {
+	case *ast.Identifier:
+		fn(t.Name.String())
+	case *ast.ObjectPattern:
+		for _, p := range t.Properties {
+			switch p := p.(type) {
+			case *ast.PropertyShort:
+				fn(p.Name.Name.String())
+			case *ast.PropertyKeyed:
+				patternNames(p.Value, fn)
+			}
+		}
+		if t.Rest != nil {
+			patternNames(t.Rest, fn)
+		}
+	case *ast.ArrayPattern:
+		for _, e := range t.Elements {
+			if e != nil {
+				patternNames(e, fn)
+			}
+		}
+		if t.Rest != nil {
+			patternNames(t.Rest, fn)
+		}
+	}
+}
+
+// patternNames handles the expressions that stand for targets inside
+// patterns: identifiers, nested patterns and defaults (x = 1).
+func patternNames(e ast.Expression, fn func(string)) {
+	switch e := e.(type) {
+	case *ast.Identifier:
+		fn(e.Name.String())
+	case *ast.ObjectPattern:
+		bindingNames(e, fn)
+	case *ast.ArrayPattern:
+		bindingNames(e, fn)
+	case *ast.AssignExpression:
+		patternNames(e.Left, fn)
+	}
+}
