@@ -1,0 +1,89 @@
+package hotmod
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/hotmod/hotmod/internal/engine"
+	"github.com/hotmod/hotmod/internal/transform"
+)
+
+// Sentinel errors, usable with errors.Is.
+var (
+	// ErrNotFound: no module has that id, or its source is missing (then
+	// the error also matches vfs.ErrNotFound).
+	ErrNotFound = errors.New("hotmod: not found")
+	// ErrExists: CreateModule with an id already in use.
+	ErrExists = errors.New("hotmod: module already exists")
+	// ErrClosed: the Runtime is closed.
+	ErrClosed = engine.ErrClosed
+	// ErrRemoved: the handle's module was removed (RemoveModule, Cleanup).
+	ErrRemoved = errors.New("hotmod: module was removed")
+	// ErrNotFunction: Call of an export that is not a function.
+	ErrNotFunction = errors.New("hotmod: export is not a function")
+	// ErrReadOnly: Set of an export the module does not let others change.
+	ErrReadOnly = errors.New("hotmod: export is read-only")
+	// ErrVersionNotKept: RollbackModule to a version that is not kept.
+	ErrVersionNotKept = errors.New("hotmod: version is not kept")
+	// ErrDeclined: the running version called hot.decline().
+	ErrDeclined = errors.New("hotmod: module declined hot updates")
+	// ErrStackOverflow: runaway recursion in JavaScript.
+	ErrStackOverflow = engine.ErrStackOverflow
+	// ErrConvert: a value cannot cross between Go and JavaScript.
+	ErrConvert = engine.ErrConvert
+	// ErrInvalidID: an empty or over-long module id.
+	ErrInvalidID = errors.New("hotmod: invalid module id")
+)
+
+// SourceError is a syntax or transform error at a place in the original
+// source (file, 1-based line and column).
+type SourceError = transform.SourceError
+
+// JSError is a JavaScript exception, with the place it was thrown in the
+// original source and its JavaScript stack.
+type JSError = engine.JSError
+
+// TimeoutError is returned when a call's context ended while its JavaScript
+// ran; it matches context.DeadlineExceeded or context.Canceled.
+type TimeoutError = engine.TimeoutError
+
+// Function stands for a JavaScript function in a value returned to Go.
+type Function = engine.Function
+
+// ReloadError says which module and which step of a load, reload or
+// rollback failed. The running version is untouched when it is returned.
+type ReloadError struct {
+	Module  string
+	Version int    // the version that was serving and still serves (0 for a first load)
+	Step    string // "read", "compile", "evaluate", "accept" or "declined"
+	Err     error
+}
+
+func (e *ReloadError) Error() string {
+	if e.Version == 0 {
+		return fmt.Sprintf("hotmod: load %s failed at %s: %v", e.Module, e.Step, e.Err)
+	}
+	return fmt.Sprintf("hotmod: reload of %s failed at %s (version %d keeps serving): %v", e.Module, e.Step, e.Version, e.Err)
+}
+
+func (e *ReloadError) Unwrap() error { return e.Err }
+
+// Position is a place in a module's original source.
+type Position struct {
+	File   string `json:"file"`
+	Line   int    `json:"line"`
+	Column int    `json:"column"`
+}
+
+// PositionOf returns where err happened in a module's source, if it says.
+func PositionOf(err error) (Position, bool) {
+	var se *SourceError
+	if errors.As(err, &se) && se.File != "" {
+		return Position{se.File, se.Line, se.Column}, true
+	}
+	var je *JSError
+	if errors.As(err, &je) && je.File != "" {
+		return Position{je.File, je.Line, je.Column}, true
+	}
+	return Position{}, false
+}

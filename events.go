@@ -1,0 +1,106 @@
+package hotmod
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// EventType names a lifecycle event.
+type EventType string
+
+// The events a Runtime reports.
+const (
+	EventCreated       EventType = "created"
+	EventReloaded      EventType = "reloaded"
+	EventReloadFailed  EventType = "reload-failed"
+	EventRolledBack    EventType = "rolled-back"
+	EventRemoved       EventType = "removed"
+	EventSourceChanged EventType = "source-changed"
+	EventSourceDeleted EventType = "source-deleted"
+	EventCleanup       EventType = "cleanup"
+)
+
+// Event is one thing that happened in a Runtime.
+type Event struct {
+	Seq        uint64    `json:"seq"`
+	Time       time.Time `json:"time"`
+	Type       EventType `json:"type"`
+	Module     string    `json:"module,omitempty"`
+	Version    int       `json:"version,omitempty"`
+	OldVersion int       `json:"oldVersion,omitempty"`
+	Path       string    `json:"path,omitempty"`
+	Error      string    `json:"error,omitempty"`
+	Position   *Position `json:"position,omitempty"`
+	// Dropped counts events this subscriber missed just before this one
+	// because it read too slowly.
+	Dropped int `json:"dropped,omitempty"`
+}
+
+// eventBus fans events out; a subscriber that falls more than its buffer
+// behind loses events, and the next one it gets says how many.
+type eventBus struct {
+	mu     sync.Mutex
+	seq    uint64
+	subs   map[*eventSub]struct{}
+	closed bool
+}
+
+type eventSub struct {
+	ch      chan Event
+	dropped int
+}
+
+const eventBuffer = 1024
+
+func (b *eventBus) subscribe(ctx context.Context) <-chan Event {
+	s := &eventSub{ch: make(chan Event, eventBuffer)}
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		close(s.ch)
+		return s.ch
+	}
+	if b.subs == nil {
+		b.subs = make(map[*eventSub]struct{})
+	}
+	b.subs[s] = struct{}{}
+	b.mu.Unlock()
+	context.AfterFunc(ctx, func() {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		if _, ok := b.subs[s]; ok {
+			delete(b.subs, s)
+			close(s.ch)
+		}
+	})
+	return s.ch
+}
+
+func (b *eventBus) emit(ev Event) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.seq++
+	ev.Seq = b.seq
+	ev.Time = time.Now()
+	for s := range b.subs {
+		e := ev
+		e.Dropped = s.dropped
+		select {
+		case s.ch <- e:
+			s.dropped = 0
+		default:
+			s.dropped++
+		}
+	}
+}
+
+func (b *eventBus) close() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for s := range b.subs {
+		close(s.ch)
+	}
+	b.subs = nil
+	b.closed = true
+}

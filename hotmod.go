@@ -1,0 +1,301 @@
+// Package hotmod hot-reloads JavaScript and TypeScript modules inside a Go
+// program. Modules are loaded from a vfs.Store into one goja realm and used
+// through stable handles (*Module) that always reach the current version.
+// A reload is a transaction: the new version is compiled and evaluated next
+// to the running one, its __acceptHotReload(old) hook may carry state over,
+// and only then is it swapped in; if any step fails, the running version
+// serves on untouched. The Runtime watches its store and reloads modules
+// whose source changed.
+//
+// The realm is for code its owner trusts (goja has no memory limit and
+// cannot interrupt a backtracking regular expression); untrusted snippets
+// belong in a sandbox.
+//
+// Known gaps of the goja engine: no WeakRef or FinalizationRegistry, no Intl,
+// no structuredClone, `\p{...}` in regular expressions never matches. Async
+// generators and for-await work because esbuild lowers them.
+package hotmod
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/hotmod/hotmod/internal/engine"
+	"github.com/hotmod/hotmod/internal/transform"
+	"github.com/hotmod/hotmod/vfs"
+)
+
+// Options configure a Runtime. Only Store is required.
+type Options struct {
+	// Store holds the module sources. The Runtime watches it for changes
+	// but does not close it.
+	Store vfs.Store
+	// Logger receives console output (with the module id) and reload
+	// reports. Default: slog.Default().
+	Logger *slog.Logger
+	// KeepVersions is how many versions of each module are kept for an
+	// instant rollback, the current one included. Default 3.
+	KeepVersions int
+	// MaxCallStackSize bounds JavaScript recursion. Default 10000 frames.
+	MaxCallStackSize int
+	// TimerTimeout bounds one timer callback. Default 5s.
+	TimerTimeout time.Duration
+	// ReloadTimeout bounds a reload the Runtime starts by itself (on a
+	// store change, or hot.invalidate()). Default 30s.
+	ReloadTimeout time.Duration
+	// DisableAutoReload stops the Runtime from watching the store.
+	DisableAutoReload bool
+}
+
+// Runtime loads modules and keeps them hot. All methods are safe for
+// concurrent use.
+type Runtime struct {
+	opts     Options
+	store    vfs.Store
+	log      *slog.Logger
+	realm    *engine.Realm
+	compiler *transform.Compiler
+	events   eventBus
+	bg       context.Context
+	stopBg   context.CancelFunc
+	work     sync.WaitGroup // reloads the Runtime started by itself
+
+	mu        sync.Mutex
+	modules   map[string]*Module
+	callbacks map[string]map[uint64]func(Update)
+	cbSeq     uint64
+	closed    bool
+	watchStop context.CancelFunc
+	watchDone chan struct{}
+}
+
+// Update tells an OnModuleUpdate callback that a module changed version.
+type Update struct {
+	Module   *Module
+	ID       string
+	Old, New int  // versions before and after
+	Rollback bool // true when RollbackModule made the change
+}
+
+// New starts a Runtime on opts.Store. The values of ctx are kept for the
+// Runtime's own work; its cancellation is not (Close ends the Runtime).
+func New(ctx context.Context, opts Options) (*Runtime, error) {
+	if opts.Store == nil {
+		return nil, fmt.Errorf("hotmod: Options.Store is required")
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.KeepVersions <= 0 {
+		opts.KeepVersions = 3
+	}
+	if opts.ReloadTimeout <= 0 {
+		opts.ReloadTimeout = 30 * time.Second
+	}
+	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
+	rt := &Runtime{
+		opts:  opts,
+		store: opts.Store,
+		log:   opts.Logger,
+		realm: engine.New(engine.Options{
+			Logger:           opts.Logger,
+			MaxCallStackSize: opts.MaxCallStackSize,
+			TimerTimeout:     opts.TimerTimeout,
+		}),
+		compiler:  transform.NewCompiler(256),
+		bg:        bg,
+		stopBg:    stop,
+		modules:   make(map[string]*Module),
+		callbacks: make(map[string]map[uint64]func(Update)),
+	}
+	if err := rt.ensureWatching(); err != nil {
+		rt.Close()
+		return nil, err
+	}
+	return rt, nil
+}
+
+// Events streams every lifecycle event until ctx ends or the Runtime
+// closes. A subscriber more than 1024 events behind loses events; the next
+// event it receives counts them in Dropped.
+func (rt *Runtime) Events(ctx context.Context) <-chan Event {
+	return rt.events.subscribe(ctx)
+}
+
+// OnModuleUpdate calls fn after every successful reload or rollback of the
+// module id (which need not exist yet). The returned function unsubscribes.
+// fn runs on the goroutine that made the change, outside the realm, so it
+// may call the module.
+func (rt *Runtime) OnModuleUpdate(id string, fn func(Update)) (unsubscribe func()) {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	rt.cbSeq++
+	seq := rt.cbSeq
+	if rt.callbacks[id] == nil {
+		rt.callbacks[id] = make(map[uint64]func(Update))
+	}
+	rt.callbacks[id][seq] = fn
+	return func() {
+		rt.mu.Lock()
+		defer rt.mu.Unlock()
+		delete(rt.callbacks[id], seq)
+		if len(rt.callbacks[id]) == 0 {
+			delete(rt.callbacks, id)
+		}
+	}
+}
+
+func (rt *Runtime) notify(u Update) {
+	rt.mu.Lock()
+	fns := make([]func(Update), 0, len(rt.callbacks[u.ID]))
+	for _, fn := range rt.callbacks[u.ID] {
+		fns = append(fns, fn)
+	}
+	rt.mu.Unlock()
+	for _, fn := range fns {
+		func() {
+			defer func() {
+				if p := recover(); p != nil {
+					rt.log.Error("module update callback panicked", "module", u.ID, "panic", p)
+				}
+			}()
+			fn(u)
+		}()
+	}
+}
+
+// Module returns the handle of a loaded module.
+func (rt *Runtime) Module(id string) (*Module, error) {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	if rt.closed {
+		return nil, ErrClosed
+	}
+	m, ok := rt.modules[id]
+	if !ok || m.cur.Load() == nil {
+		return nil, fmt.Errorf("%w: module %q", ErrNotFound, id)
+	}
+	return m, nil
+}
+
+// Modules returns the handles of all loaded modules, sorted by id.
+func (rt *Runtime) Modules() []*Module {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	out := make([]*Module, 0, len(rt.modules))
+	for _, m := range rt.modules {
+		if m.cur.Load() != nil {
+			out = append(out, m)
+		}
+	}
+	sortModules(out)
+	return out
+}
+
+// Cleanup disposes every module (their dispose callbacks run, their timers
+// stop), stops watching the store and clears every registry and callback.
+// The Runtime stays usable: a later CreateModule starts afresh.
+func (rt *Runtime) Cleanup(ctx context.Context) error {
+	rt.stopWatching()
+	rt.mu.Lock()
+	mods := make([]*Module, 0, len(rt.modules))
+	for _, m := range rt.modules {
+		mods = append(mods, m)
+	}
+	rt.callbacks = make(map[string]map[uint64]func(Update))
+	rt.mu.Unlock()
+	var first error
+	for _, m := range mods {
+		if err := rt.remove(ctx, m); err != nil && first == nil {
+			first = err
+		}
+	}
+	rt.events.emit(Event{Type: EventCleanup})
+	return first
+}
+
+// Close disposes every module and ends the Runtime. It does not close the
+// store.
+func (rt *Runtime) Close() error {
+	rt.mu.Lock()
+	if rt.closed {
+		rt.mu.Unlock()
+		return nil
+	}
+	rt.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := rt.Cleanup(ctx)
+	rt.mu.Lock()
+	rt.closed = true
+	rt.mu.Unlock()
+	rt.stopBg()
+	rt.work.Wait()
+	rt.realm.Close()
+	rt.events.close()
+	return err
+}
+
+// ensureWatching starts the store watch that drives auto reload.
+func (rt *Runtime) ensureWatching() error {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	if rt.opts.DisableAutoReload || rt.watchStop != nil || rt.closed {
+		return nil
+	}
+	ctx, cancel := context.WithCancel(rt.bg)
+	ch, err := rt.store.Watch(ctx, "/")
+	if err != nil {
+		cancel()
+		return fmt.Errorf("hotmod: watching the store: %w", err)
+	}
+	done := make(chan struct{})
+	rt.watchStop, rt.watchDone = cancel, done
+	go func() {
+		defer close(done)
+		for ev := range ch {
+			rt.onStoreEvent(ev)
+		}
+	}()
+	return nil
+}
+
+func (rt *Runtime) stopWatching() {
+	rt.mu.Lock()
+	stop, done := rt.watchStop, rt.watchDone
+	rt.watchStop, rt.watchDone = nil, nil
+	rt.mu.Unlock()
+	if stop != nil {
+		stop()
+		<-done
+	}
+}
+
+// onStoreEvent reloads every module whose source is the changed file. A
+// module's imports are modules of their own, so a change to an imported
+// file reloads that module and its importers see it through its handle.
+func (rt *Runtime) onStoreEvent(ev vfs.Event) {
+	rt.mu.Lock()
+	var mods []*Module
+	for _, m := range rt.modules {
+		if m.path == ev.Path && m.cur.Load() != nil {
+			mods = append(mods, m)
+		}
+	}
+	rt.mu.Unlock()
+	for _, m := range mods {
+		if ev.Op == vfs.Deleted {
+			m.mu.Lock()
+			m.sourceDeleted = true
+			m.mu.Unlock()
+			rt.events.emit(Event{Type: EventSourceDeleted, Module: m.id, Path: ev.Path, Version: m.Version()})
+			rt.log.Warn("module source deleted; the last version keeps serving", "module", m.id, "path", ev.Path)
+			continue
+		}
+		rt.events.emit(Event{Type: EventSourceChanged, Module: m.id, Path: ev.Path, Version: m.Version()})
+		m.scheduleReload()
+	}
+}

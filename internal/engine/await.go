@@ -1,0 +1,51 @@
+package engine
+
+import (
+	"github.com/dop251/goja"
+)
+
+// Outcome is how a promise settled, already converted to Go.
+type Outcome struct {
+	Value any
+	Err   error
+}
+
+// Settle inspects v. If it is not a promise, or one already settled, the
+// outcome is returned at once (done = true). Otherwise a handler is attached
+// and the outcome arrives on the channel once the promise settles, with
+// convert applied to a fulfilled value under the lock. Call with the lock
+// held.
+func (r *Realm) Settle(v goja.Value, convert func(goja.Value) (any, error)) (out Outcome, ch <-chan Outcome, done bool) {
+	obj, ok := v.(*goja.Object)
+	if !ok {
+		val, err := convert(v)
+		return Outcome{val, err}, nil, true
+	}
+	p, ok := obj.Export().(*goja.Promise)
+	if !ok {
+		val, err := convert(v)
+		return Outcome{val, err}, nil, true
+	}
+	switch p.State() {
+	case goja.PromiseStateFulfilled:
+		val, err := convert(p.Result())
+		return Outcome{val, err}, nil, true
+	case goja.PromiseStateRejected:
+		delete(r.rejections, p) // handled here, not unhandled
+		return Outcome{Err: FromValue(p.Result())}, nil, true
+	}
+	c := make(chan Outcome, 1)
+	onFulfilled := r.vm.ToValue(func(call goja.FunctionCall) goja.Value {
+		val, err := convert(call.Argument(0))
+		c <- Outcome{val, err}
+		return goja.Undefined()
+	})
+	onRejected := r.vm.ToValue(func(call goja.FunctionCall) goja.Value {
+		c <- Outcome{Err: FromValue(call.Argument(0))}
+		return goja.Undefined()
+	})
+	if _, err := r.then(obj, onFulfilled, onRejected); err != nil {
+		return Outcome{Err: Err(err)}, nil, true
+	}
+	return Outcome{}, c, false
+}

@@ -1,0 +1,138 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/dop251/goja"
+)
+
+// ErrStackOverflow matches errors from runaway recursion.
+var ErrStackOverflow = errors.New("hotmod: javascript call stack exceeded")
+
+// JSError is a JavaScript exception seen from Go. File, Line and Column are
+// the place it was thrown, in the original source (source maps applied).
+type JSError struct {
+	Name    string // "TypeError", "Error", ... or "" for a thrown non-Error
+	Message string
+	Stack   string // JavaScript stack, one "at ..." frame a line
+	File    string
+	Line    int
+	Column  int
+}
+
+func (e *JSError) Error() string {
+	var b strings.Builder
+	if e.File != "" {
+		fmt.Fprintf(&b, "%s:%d:%d: ", e.File, e.Line, e.Column)
+	}
+	if e.Name != "" {
+		b.WriteString(e.Name)
+		b.WriteString(": ")
+	}
+	b.WriteString(e.Message)
+	return b.String()
+}
+
+// Err turns what goja returns into hotmod's errors: exceptions become
+// *JSError, stack overflows match ErrStackOverflow; other errors pass as is.
+// Call it with the realm lock held (it reads the thrown value).
+func Err(err error) error {
+	if err == nil {
+		return nil
+	}
+	var so *goja.StackOverflowError
+	if errors.As(err, &so) {
+		return fmt.Errorf("%w (raise Options.MaxCallStackSize if the recursion is meant)%s", ErrStackOverflow, at(so.Stack()))
+	}
+	var ex *goja.Exception
+	if errors.As(err, &ex) && !isInterrupt(err) {
+		e := FromValue(ex.Value())
+		for _, f := range ex.Stack() {
+			if p := f.Position(); p.Filename != "" && p.Line > 0 {
+				e.File, e.Line, e.Column = p.Filename, p.Line, p.Column
+				break
+			}
+		}
+		return e
+	}
+	return err
+}
+
+func isInterrupt(err error) bool {
+	var ie *goja.InterruptedError
+	return errors.As(err, &ie)
+}
+
+func at(frames []goja.StackFrame) string {
+	for _, f := range frames {
+		if p := f.Position(); p.Filename != "" {
+			return fmt.Sprintf(" at %s:%d:%d", p.Filename, p.Line, p.Column)
+		}
+	}
+	return ""
+}
+
+// FromValue describes a thrown or rejected value. For an Error object the
+// place comes from the first frame of its stack.
+func FromValue(v goja.Value) *JSError {
+	e := &JSError{}
+	obj, ok := v.(*goja.Object)
+	if !ok || v == nil {
+		e.Message = describe(v)
+		return e
+	}
+	if name := obj.Get("name"); name != nil && !goja.IsUndefined(name) {
+		e.Name = name.String()
+	}
+	if msg := obj.Get("message"); msg != nil && !goja.IsUndefined(msg) {
+		e.Message = msg.String()
+	} else {
+		e.Message = describe(v)
+	}
+	if st := obj.Get("stack"); st != nil && !goja.IsUndefined(st) {
+		e.Stack = st.String()
+		e.File, e.Line, e.Column = firstFrame(e.Stack)
+	}
+	return e
+}
+
+// firstFrame reads "file:line:col" from the first frame of a goja stack
+// string, whose frames look like "at fn (/m/a.js:3:9(12))" or
+// "at /m/a.js:3:9(12)".
+func firstFrame(stack string) (string, int, int) {
+	for line := range strings.SplitSeq(stack, "\n") {
+		line = strings.TrimSpace(line)
+		rest, ok := strings.CutPrefix(line, "at ")
+		if !ok {
+			continue
+		}
+		if i := strings.LastIndex(rest, " ("); i >= 0 {
+			rest = rest[i+2:]
+		}
+		rest = strings.TrimSuffix(rest, ")")
+		if i := strings.LastIndexByte(rest, '('); i >= 0 {
+			rest = rest[:i] // drop goja's program counter
+		}
+		parts := strings.Split(rest, ":")
+		if len(parts) < 3 {
+			continue
+		}
+		col, err1 := strconv.Atoi(parts[len(parts)-1])
+		ln, err2 := strconv.Atoi(parts[len(parts)-2])
+		file := strings.Join(parts[:len(parts)-2], ":")
+		if err1 == nil && err2 == nil && strings.HasPrefix(file, "/") {
+			return file, ln, col
+		}
+	}
+	return "", 0, 0
+}
+
+func describe(v goja.Value) string {
+	if v == nil {
+		return "undefined"
+	}
+	return v.String()
+}

@@ -1,0 +1,336 @@
+package hotmod
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/dop251/goja"
+	"github.com/hotmod/hotmod/internal/engine"
+	"github.com/hotmod/hotmod/internal/transform"
+	"github.com/hotmod/hotmod/vfs"
+)
+
+const maxIDLen = 256
+
+// CreateModule loads the module at sourcePath from the store as version 1
+// and returns its handle. An id already in use gives ErrExists; a missing
+// source, ErrNotFound; a broken one, a *ReloadError naming the file, line and
+// column. Other modules that require sourcePath get this same handle.
+func (rt *Runtime) CreateModule(ctx context.Context, id, sourcePath string) (*Module, error) {
+	if id == "" || len(id) > maxIDLen || strings.ContainsAny(id, "\x00\n\r") {
+		return nil, fmt.Errorf("%w: %q (1 to %d bytes, no NUL or line breaks)", ErrInvalidID, id, maxIDLen)
+	}
+	if err := vfs.ValidatePath(sourcePath); err != nil {
+		return nil, err
+	}
+	m := newModule(rt, id, sourcePath)
+	rt.mu.Lock()
+	if rt.closed {
+		rt.mu.Unlock()
+		return nil, ErrClosed
+	}
+	if _, ok := rt.modules[id]; ok {
+		rt.mu.Unlock()
+		return nil, fmt.Errorf("%w: %q", ErrExists, id)
+	}
+	rt.modules[id] = m // reserve the id while loading
+	rt.mu.Unlock()
+
+	res, step, err := rt.readAndCompile(ctx, sourcePath)
+	if err == nil {
+		step = "evaluate"
+		err = rt.realm.Run(ctx, func(*goja.Runtime) error { return rt.loadLocked(m, res) })
+	}
+	if err != nil {
+		rt.unregister(m)
+		err = &ReloadError{Module: id, Step: step, Err: err}
+		rt.events.emit(Event{Type: EventReloadFailed, Module: id, Path: sourcePath, Error: err.Error(), Position: position(err)})
+		return nil, err
+	}
+	if err := rt.ensureWatching(); err != nil {
+		rt.log.Error("auto reload is off", "err", err)
+	}
+	return m, nil
+}
+
+func (rt *Runtime) unregister(m *Module) {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	if rt.modules[m.id] == m {
+		delete(rt.modules, m.id)
+	}
+}
+
+func (rt *Runtime) readAndCompile(ctx context.Context, p string) (*transform.Result, string, error) {
+	src, err := rt.store.Read(ctx, p)
+	if err != nil {
+		if errors.Is(err, vfs.ErrNotFound) {
+			err = fmt.Errorf("%w: source %s: %w", ErrNotFound, p, err)
+		}
+		return nil, "read", err
+	}
+	res, err := rt.compiler.Compile(p, src)
+	if err != nil {
+		return nil, "compile", err
+	}
+	return res, "", nil
+}
+
+// loadLocked evaluates version 1 of m. Call with the realm lock held.
+func (rt *Runtime) loadLocked(m *Module, res *transform.Result) error {
+	vm := rt.realm.VM()
+	if m.proxy == nil {
+		m.proxy = rt.realm.LiveProxy(m.resolve)
+	}
+	v, err := rt.evalLocked(m, res, 1, vm.NewObject())
+	if err != nil {
+		return err
+	}
+	m.cur.Store(v)
+	m.mu.Lock()
+	m.maxVersion = 1
+	m.keep(v)
+	m.mu.Unlock()
+	rt.events.emit(Event{Type: EventCreated, Module: m.id, Path: m.path, Version: 1})
+	return nil
+}
+
+// evalLocked runs a compiled source as a new version of m, next to the
+// current one. On failure everything the version started is undone: its
+// timers are cancelled and its dispose callbacks run. Call with the lock held.
+func (rt *Runtime) evalLocked(m *Module, res *transform.Result, n int, data *goja.Object) (*version, error) {
+	vm := rt.realm.VM()
+	v := &version{n: n, res: res, timers: rt.realm.NewTimers(m.id), hot: &hotState{data: data}}
+	module := vm.NewObject()
+	exports := vm.NewObject()
+	for k, val := range map[string]any{"exports": exports, "id": m.id, "filename": m.path, "loaded": false, "hot": rt.hotObject(m, v)} {
+		_ = module.Set(k, val)
+	}
+	v.module = module
+	fnv, err := vm.RunProgram(res.Program)
+	if err != nil {
+		v.timers.Stop()
+		return nil, engine.Err(err)
+	}
+	fn, _ := goja.AssertFunction(fnv)
+	timers := v.timers.Functions()
+	args := []goja.Value{exports, rt.requireFunc(m), module, vm.ToValue(m.path), vm.ToValue(path.Dir(m.path))}
+	for _, name := range transform.Params[5 : len(transform.Params)-1] {
+		args = append(args, timers[name])
+	}
+	args = append(args, rt.realm.Console("module", m.id))
+
+	prev := m.loading
+	m.loading = v
+	ret, err := fn(goja.Undefined(), args...)
+	m.loading = prev
+	if err == nil && res.Kind == transform.Script {
+		err = rt.realm.DefineAll(module.Get("exports"), ret)
+	}
+	if err != nil {
+		rt.discardLocked(m, v)
+		return nil, engine.Err(err)
+	}
+	_ = module.Set("loaded", true)
+	return v, nil
+}
+
+// discardLocked undoes a version that never served.
+func (rt *Runtime) discardLocked(m *Module, v *version) {
+	v.timers.Stop()
+	rt.runDisposers(m, v, rt.realm.VM().NewObject())
+	v.disposed.Store(true)
+}
+
+// runDisposers calls the version's hot.dispose callbacks with data.
+func (rt *Runtime) runDisposers(m *Module, v *version, data *goja.Object) {
+	for _, fn := range v.hot.disposers {
+		if _, err := fn(goja.Undefined(), data); err != nil {
+			rt.log.Error("hot.dispose callback failed", "module", m.id, "version", v.n, "err", engine.Err(err))
+		}
+	}
+	v.hot.disposers = nil
+}
+
+// hotObject is the version's module.hot (import.meta.hot in ES modules),
+// compatible with Vite's API.
+func (rt *Runtime) hotObject(m *Module, v *version) *goja.Object {
+	vm := rt.realm.VM()
+	hot := vm.NewObject()
+	fnArg := func(call goja.FunctionCall, what string) goja.Callable {
+		fn, ok := goja.AssertFunction(call.Argument(0))
+		if !ok {
+			panic(vm.NewTypeError("hot." + what + " takes a function"))
+		}
+		return fn
+	}
+	_ = hot.Set("data", v.hot.data)
+	_ = hot.Set("id", m.id)
+	_ = hot.Set("dispose", func(call goja.FunctionCall) goja.Value {
+		v.hot.disposers = append(v.hot.disposers, fnArg(call, "dispose"))
+		return goja.Undefined()
+	})
+	_ = hot.Set("accept", func(call goja.FunctionCall) goja.Value {
+		if len(call.Arguments) > 0 && !goja.IsUndefined(call.Argument(0)) {
+			v.hot.acceptors = append(v.hot.acceptors, fnArg(call, "accept"))
+		}
+		return goja.Undefined()
+	})
+	_ = hot.Set("decline", func(goja.FunctionCall) goja.Value {
+		v.hot.declined = true
+		return goja.Undefined()
+	})
+	_ = hot.Set("invalidate", func(call goja.FunctionCall) goja.Value {
+		rt.log.Info("module invalidated itself; reloading", "module", m.id, "reason", call.Argument(0).String())
+		m.scheduleReload()
+		return goja.Undefined()
+	})
+	return hot
+}
+
+// requireFunc is the require of every version of m: it resolves specifiers
+// relative to m's source and returns the live handle of the module there.
+func (rt *Runtime) requireFunc(m *Module) goja.Value {
+	vm := rt.realm.VM()
+	return vm.ToValue(func(call goja.FunctionCall) goja.Value {
+		spec := call.Argument(0).String()
+		dep, err := rt.requireLocked(m.path, spec)
+		if err != nil {
+			panic(vm.NewGoError(fmt.Errorf("require(%q) from %s: %w", spec, m.path, err)))
+		}
+		return dep.proxy
+	})
+}
+
+// resolveExtensions are tried, in order, for a specifier without one.
+var resolveExtensions = []string{"", ".js", ".ts", ".mjs", ".cjs", ".mts", ".cts", ".tsx", ".jsx", ".json", "/index.js", "/index.ts"}
+
+func (rt *Runtime) requireLocked(importer, spec string) (*Module, error) {
+	var p string
+	switch {
+	case strings.HasPrefix(spec, "./"), strings.HasPrefix(spec, "../"):
+		p = path.Join(path.Dir(importer), spec)
+	case strings.HasPrefix(spec, "/"):
+		p = path.Clean(spec)
+	default:
+		return nil, fmt.Errorf("%w: bare specifier %q: modules are files in the store, name them by a relative or absolute path", ErrNotFound, spec)
+	}
+	ctx, cancel := context.WithTimeout(rt.bg, rt.opts.ReloadTimeout)
+	defer cancel()
+	var src []byte
+	var file string
+	for _, ext := range resolveExtensions {
+		cand := p + ext
+		if vfs.ValidatePath(cand) != nil {
+			continue
+		}
+		if m := rt.moduleAt(cand); m != nil {
+			if m.proxy == nil {
+				m.proxy = rt.realm.LiveProxy(m.resolve)
+			}
+			return m, nil
+		}
+		b, err := rt.store.Read(ctx, cand)
+		if err == nil {
+			src, file = b, cand
+			break
+		}
+		if !errors.Is(err, vfs.ErrNotFound) {
+			return nil, err
+		}
+	}
+	if file == "" {
+		return nil, fmt.Errorf("%w: no file for %s in the store (tried %s)", ErrNotFound, p, strings.Join(resolveExtensions[1:], ", "))
+	}
+	m := newModule(rt, file, file)
+	rt.mu.Lock()
+	if existing, ok := rt.modules[file]; ok {
+		m = existing
+	} else {
+		rt.modules[file] = m
+	}
+	rt.mu.Unlock()
+	if m.cur.Load() != nil || m.loading != nil {
+		if m.proxy == nil {
+			m.proxy = rt.realm.LiveProxy(m.resolve)
+		}
+		return m, nil
+	}
+	res, err := rt.compiler.Compile(file, src)
+	if err == nil {
+		err = rt.loadLocked(m, res)
+	}
+	if err != nil {
+		rt.unregister(m)
+		return nil, err
+	}
+	return m, nil
+}
+
+// moduleAt finds the module whose source is p, preferring the one whose id
+// is p itself.
+func (rt *Runtime) moduleAt(p string) *Module {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	if m, ok := rt.modules[p]; ok && m.path == p {
+		return m
+	}
+	for _, m := range rt.modules {
+		if m.path == p {
+			return m
+		}
+	}
+	return nil
+}
+
+// RemoveModule disposes the module and forgets it; its handles then fail
+// with ErrRemoved, and JavaScript importers see an empty module.
+func (rt *Runtime) RemoveModule(ctx context.Context, id string) error {
+	rt.mu.Lock()
+	m, ok := rt.modules[id]
+	rt.mu.Unlock()
+	if !ok {
+		return fmt.Errorf("%w: module %q", ErrNotFound, id)
+	}
+	return rt.remove(ctx, m)
+}
+
+func (rt *Runtime) remove(ctx context.Context, m *Module) error {
+	if err := m.lockReload(ctx); err != nil {
+		return err
+	}
+	defer m.unlockReload()
+	err := rt.realm.Run(ctx, func(vm *goja.Runtime) error {
+		if v := m.cur.Swap(nil); v != nil {
+			rt.disposeLocked(m, v, vm.NewObject())
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	rt.unregister(m)
+	rt.events.emit(Event{Type: EventRemoved, Module: m.id, Path: m.path})
+	return nil
+}
+
+// disposeLocked retires a version that served: its dispose callbacks run
+// with data (the next version's hot.data), and its timers stop once the
+// calls still running on it have finished.
+func (rt *Runtime) disposeLocked(m *Module, v *version, data *goja.Object) {
+	rt.runDisposers(m, v, data)
+	v.disposed.Store(true)
+	if v.inflight.Load() == 0 {
+		v.timers.Stop()
+	}
+}
+
+func position(err error) *Position {
+	if p, ok := PositionOf(err); ok {
+		return &p
+	}
+	return nil
+}

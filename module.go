@@ -1,0 +1,513 @@
+package hotmod
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/dop251/goja"
+	"github.com/hotmod/hotmod/internal/engine"
+	"github.com/hotmod/hotmod/internal/transform"
+)
+
+// Module is a stable handle to a hot module: every method reaches the
+// version that is current at the time of the call. Safe for concurrent use.
+type Module struct {
+	rt   *Runtime
+	id   string
+	path string
+
+	cur atomic.Pointer[version]
+	// Owned by the realm lock:
+	loading *version     // the version being evaluated on first load (cycles)
+	proxy   *goja.Object // the JavaScript handle other modules get
+
+	reloadSem  chan struct{}
+	reqSeq     atomic.Uint64
+	doneSeq    uint64 // guarded by reloadSem
+	lastResult error  // guarded by reloadSem
+	autoQueued atomic.Bool
+
+	mu            sync.Mutex
+	kept          []*version // newest last, the current one included
+	maxVersion    int
+	reloads       int
+	failures      int
+	rollbacks     int
+	lastReload    time.Time
+	lastErr       error
+	sourceDeleted bool
+}
+
+// version is one evaluated copy of a module's source.
+type version struct {
+	n        int
+	res      *transform.Result
+	module   *goja.Object // realm lock
+	hot      *hotState    // realm lock
+	timers   *engine.Timers
+	inflight atomic.Int64 // Go calls still waiting on this version's promises
+	disposed atomic.Bool
+}
+
+type hotState struct {
+	data      *goja.Object
+	disposers []goja.Callable
+	acceptors []goja.Callable
+	declined  bool
+}
+
+func newModule(rt *Runtime, id, p string) *Module {
+	return &Module{rt: rt, id: id, path: p, reloadSem: make(chan struct{}, 1)}
+}
+
+// ID is the module's id.
+func (m *Module) ID() string { return m.id }
+
+// SourcePath is the store path the module is loaded from.
+func (m *Module) SourcePath() string { return m.path }
+
+// Version is the current version number (0 once the module is removed).
+// Versions count up from 1 with each reload; a rollback makes an older
+// number current again.
+func (m *Module) Version() int {
+	if v := m.cur.Load(); v != nil {
+		return v.n
+	}
+	return 0
+}
+
+// exportsOf is the version's module.exports as an object, or nil when the
+// module exported a primitive. Call with the lock held.
+func (m *Module) exportsOf(v *version) *goja.Object {
+	e, ok := v.module.Get("exports").(*goja.Object)
+	if !ok {
+		return nil
+	}
+	return e
+}
+
+// resolve is what the JavaScript handle stands for at this moment.
+func (m *Module) resolve() *goja.Object {
+	v := m.cur.Load()
+	if v == nil {
+		v = m.loading
+	}
+	if v == nil {
+		return nil
+	}
+	return m.exportsOf(v)
+}
+
+// current returns the serving version, or why there is none.
+func (m *Module) current() (*version, error) {
+	v := m.cur.Load()
+	if v == nil {
+		return nil, fmt.Errorf("%w: %q", ErrRemoved, m.id)
+	}
+	return v, nil
+}
+
+// Call calls the exported function name of the current version with args
+// converted to JavaScript, and returns its result converted to Go. A
+// returned promise is awaited. If ctx ends while the function runs, it is
+// interrupted and the error matches ctx.Err(); if it ends while a promise is
+// pending, Call returns and the promise settles on its own. A JavaScript
+// throw or rejection is a *JSError.
+func (m *Module) Call(ctx context.Context, name string, args ...any) (any, error) {
+	r := m.rt.realm
+	var (
+		v    *version
+		out  engine.Outcome
+		wait <-chan engine.Outcome
+	)
+	err := r.Run(ctx, func(vm *goja.Runtime) error {
+		var err error
+		if v, err = m.current(); err != nil {
+			return err
+		}
+		exp := m.exportsOf(v)
+		var fv goja.Value = goja.Undefined()
+		if exp != nil {
+			fv = exp.Get(name)
+		}
+		fn, ok := goja.AssertFunction(fv)
+		if !ok {
+			return fmt.Errorf("%w: %s.%s is %s", ErrNotFunction, m.id, name, typeOf(fv))
+		}
+		jsArgs := make([]goja.Value, len(args))
+		for i, a := range args {
+			if jsArgs[i], err = r.ToJS(a); err != nil {
+				return fmt.Errorf("argument %d: %w", i+1, err)
+			}
+		}
+		ret, err := fn(m.proxy, jsArgs...)
+		if err != nil {
+			return engine.Err(err)
+		}
+		var done bool
+		if out, wait, done = r.Settle(ret, r.FromJS); !done {
+			v.inflight.Add(1)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("call %s.%s: %w", m.id, name, err)
+	}
+	if wait != nil {
+		defer v.callDone()
+		select {
+		case out = <-wait:
+		case <-ctx.Done():
+			return nil, fmt.Errorf("call %s.%s: waiting for its promise: %w", m.id, name, context.Cause(ctx))
+		}
+	}
+	if out.Err != nil {
+		return nil, fmt.Errorf("call %s.%s: %w", m.id, name, out.Err)
+	}
+	return out.Value, nil
+}
+
+// callDone ends a call that waited on the version; the last one out of a
+// disposed version stops its timers.
+func (v *version) callDone() {
+	if v.inflight.Add(-1) == 0 && v.disposed.Load() {
+		v.timers.Stop()
+	}
+}
+
+func typeOf(v goja.Value) string {
+	switch {
+	case v == nil || goja.IsUndefined(v):
+		return "undefined (no such export)"
+	case goja.IsNull(v):
+		return "null"
+	}
+	if o, ok := v.(*goja.Object); ok {
+		return "an " + o.ClassName()
+	}
+	return fmt.Sprintf("a %T", v.Export())
+}
+
+// Get returns the current value of an export, converted to Go (nil if the
+// module does not export name).
+func (m *Module) Get(ctx context.Context, name string) (any, error) {
+	var out any
+	err := m.rt.realm.Run(ctx, func(*goja.Runtime) error {
+		v, err := m.current()
+		if err != nil {
+			return err
+		}
+		exp := m.exportsOf(v)
+		if exp == nil {
+			return nil
+		}
+		out, err = m.rt.realm.FromJS(exp.Get(name))
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("get %s.%s: %w", m.id, name, err)
+	}
+	return out, nil
+}
+
+// Set assigns an export of the current version. An export the module does
+// not let others change (an ES module's export, a const, a frozen object)
+// gives ErrReadOnly; nothing fails silently.
+func (m *Module) Set(ctx context.Context, name string, value any) error {
+	err := m.rt.realm.Run(ctx, func(*goja.Runtime) error {
+		v, err := m.current()
+		if err != nil {
+			return err
+		}
+		exp := m.exportsOf(v)
+		if exp == nil {
+			return fmt.Errorf("%w: the module exports a primitive", ErrReadOnly)
+		}
+		jv, err := m.rt.realm.ToJS(value)
+		if err != nil {
+			return err
+		}
+		if err := exp.Set(name, jv); err != nil {
+			return fmt.Errorf("%w: %v", ErrReadOnly, engine.Err(err))
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("set %s.%s: %w", m.id, name, err)
+	}
+	return nil
+}
+
+// Exports lists the names the current version exports (its own enumerable
+// properties, in definition order).
+func (m *Module) Exports(ctx context.Context) ([]string, error) {
+	var out []string
+	err := m.rt.realm.Run(ctx, func(*goja.Runtime) error {
+		v, err := m.current()
+		if err != nil {
+			return err
+		}
+		if exp := m.exportsOf(v); exp != nil {
+			out = exp.Keys()
+		}
+		return nil
+	})
+	return out, err
+}
+
+func (m *Module) lockReload(ctx context.Context) error {
+	select {
+	case m.reloadSem <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (m *Module) unlockReload() { <-m.reloadSem }
+
+// keep records v as a kept version. Call with m.mu held.
+func (m *Module) keep(v *version) {
+	m.kept = slices.DeleteFunc(m.kept, func(k *version) bool { return k.n == v.n })
+	m.kept = append(m.kept, v)
+	if over := len(m.kept) - m.rt.opts.KeepVersions; over > 0 {
+		m.kept = slices.Delete(m.kept, 0, over)
+	}
+}
+
+// scheduleReload reloads the module in the background, once for any number
+// of requests that arrive before the reload reads the source.
+func (m *Module) scheduleReload() {
+	if !m.autoQueued.CompareAndSwap(false, true) {
+		return
+	}
+	rt := m.rt
+	rt.work.Add(1)
+	go func() {
+		defer rt.work.Done()
+		ctx, cancel := context.WithTimeout(rt.bg, rt.opts.ReloadTimeout)
+		defer cancel()
+		m.autoQueued.Store(false)
+		if err := m.reload(ctx, true); err != nil && rt.bg.Err() == nil {
+			rt.log.Warn("auto reload failed; the running version keeps serving", "module", m.id, "err", err)
+		}
+	}()
+}
+
+// ReloadModule reloads the module from its source: see the package
+// documentation for the transaction. Concurrent requests for one module
+// coalesce: a request that arrives while a reload waits to start is served
+// by that reload, which reads the latest source.
+func (rt *Runtime) ReloadModule(ctx context.Context, id string) error {
+	m, err := rt.Module(id)
+	if err != nil {
+		return err
+	}
+	return m.reload(ctx, false)
+}
+
+// reload reloads m; auto reloads skip a source whose content the current
+// version already runs (a store event for a write that changed nothing, or
+// one a manual reload already picked up).
+func (m *Module) reload(ctx context.Context, auto bool) error {
+	req := m.reqSeq.Add(1)
+	if err := m.lockReload(ctx); err != nil {
+		return err
+	}
+	defer m.unlockReload()
+	if m.doneSeq >= req {
+		return m.lastResult // a reload that started after this request covered it
+	}
+	start := m.reqSeq.Load()
+	err := m.reloadLocked(ctx, auto)
+	m.doneSeq, m.lastResult = start, err
+	return err
+}
+
+func (m *Module) reloadLocked(ctx context.Context, auto bool) error {
+	old, err := m.current()
+	if err != nil {
+		return err
+	}
+	res, step, err := m.rt.readAndCompile(ctx, m.path)
+	if err != nil {
+		return m.fail(old, step, err)
+	}
+	if auto && res.Hash == old.res.Hash {
+		m.mu.Lock()
+		m.sourceDeleted = false
+		m.mu.Unlock()
+		return nil
+	}
+	m.mu.Lock()
+	n := m.maxVersion + 1
+	m.mu.Unlock()
+	return m.transition(ctx, old, res, n, false)
+}
+
+// RollbackModule makes a kept version current again, without reading or
+// compiling: it is evaluated afresh from its kept program and takes over
+// through __acceptHotReload like any reload.
+func (rt *Runtime) RollbackModule(ctx context.Context, id string, to int) error {
+	m, err := rt.Module(id)
+	if err != nil {
+		return err
+	}
+	if err := m.lockReload(ctx); err != nil {
+		return err
+	}
+	defer m.unlockReload()
+	old, err := m.current()
+	if err != nil {
+		return err
+	}
+	m.mu.Lock()
+	var target *version
+	var have []int
+	for _, k := range m.kept {
+		have = append(have, k.n)
+		if k.n == to {
+			target = k
+		}
+	}
+	m.mu.Unlock()
+	if target == nil {
+		return fmt.Errorf("%w: %s version %d (kept: %v)", ErrVersionNotKept, id, to, have)
+	}
+	if to == old.n {
+		return nil
+	}
+	return m.transition(ctx, old, target.res, to, true)
+}
+
+// transition is the reload transaction from old to a new version n built
+// from res. Call with the reload lock held.
+func (m *Module) transition(ctx context.Context, old *version, res *transform.Result, n int, rollback bool) error {
+	rt := m.rt
+	r := rt.realm
+	var (
+		nv   *version
+		wait <-chan engine.Outcome
+		step = "evaluate"
+	)
+	err := r.Run(ctx, func(vm *goja.Runtime) error {
+		if old.hot.declined {
+			step = "declined"
+			return fmt.Errorf("%w: version %d called hot.decline()", ErrDeclined, old.n)
+		}
+		data := vm.NewObject()
+		if err := r.DefineAll(data, old.hot.data); err != nil {
+			return engine.Err(err)
+		}
+		var err error
+		if nv, err = rt.evalLocked(m, res, n, data); err != nil {
+			return err
+		}
+		step = "accept"
+		hook := m.acceptHook(nv)
+		if hook == nil {
+			m.swapLocked(old, nv)
+			return nil
+		}
+		ret, err := hook(m.exportsOf(nv), m.exportsOf(old))
+		if err != nil {
+			rt.discardLocked(m, nv)
+			return engine.Err(err)
+		}
+		out, ch, done := r.Settle(ret, func(goja.Value) (any, error) { return nil, nil })
+		if !done {
+			wait = ch
+			return nil
+		}
+		if out.Err != nil {
+			rt.discardLocked(m, nv)
+			return out.Err
+		}
+		m.swapLocked(old, nv)
+		return nil
+	})
+	if err == nil && wait != nil {
+		// The hook returned a pending promise: the old version serves while
+		// it runs. Finish under a context that cannot stop the clean-up.
+		var out engine.Outcome
+		select {
+		case out = <-wait:
+		case <-ctx.Done():
+			out.Err = fmt.Errorf("waiting for __acceptHotReload: %w", context.Cause(ctx))
+		}
+		err = r.Run(context.WithoutCancel(ctx), func(*goja.Runtime) error {
+			if out.Err != nil {
+				rt.discardLocked(m, nv)
+				return out.Err
+			}
+			m.swapLocked(old, nv)
+			return nil
+		})
+	}
+	if err != nil {
+		return m.fail(old, step, err)
+	}
+	m.mu.Lock()
+	m.maxVersion = max(m.maxVersion, n)
+	m.keep(nv)
+	m.lastReload = time.Now()
+	m.lastErr = nil
+	m.sourceDeleted = false
+	typ := EventReloaded
+	if rollback {
+		m.rollbacks++
+		typ = EventRolledBack
+	} else {
+		m.reloads++
+	}
+	m.mu.Unlock()
+	rt.events.emit(Event{Type: typ, Module: m.id, Path: m.path, Version: n, OldVersion: old.n})
+	rt.notify(Update{Module: m, ID: m.id, Old: old.n, New: n, Rollback: rollback})
+	return nil
+}
+
+// acceptHook finds __acceptHotReload wherever the version exports it: on
+// its exports, or on its default export. Call with the lock held.
+func (m *Module) acceptHook(v *version) goja.Callable {
+	exp := m.exportsOf(v)
+	if exp == nil {
+		return nil
+	}
+	if fn, ok := goja.AssertFunction(exp.Get("__acceptHotReload")); ok {
+		return fn
+	}
+	if def, ok := exp.Get("default").(*goja.Object); ok {
+		if fn, ok := goja.AssertFunction(def.Get("__acceptHotReload")); ok {
+			return fn
+		}
+	}
+	return nil
+}
+
+// swapLocked makes nv current and retires old. Call with the lock held.
+func (m *Module) swapLocked(old, nv *version) {
+	rt := m.rt
+	m.cur.Store(nv)
+	if exp := m.exportsOf(nv); exp != nil {
+		for _, fn := range old.hot.acceptors {
+			if _, err := fn(goja.Undefined(), exp); err != nil {
+				rt.log.Error("hot.accept callback failed", "module", m.id, "err", engine.Err(err))
+			}
+		}
+	}
+	rt.disposeLocked(m, old, nv.hot.data)
+}
+
+func (m *Module) fail(old *version, step string, err error) error {
+	err = &ReloadError{Module: m.id, Version: old.n, Step: step, Err: err}
+	m.mu.Lock()
+	m.failures++
+	m.lastErr = err
+	m.mu.Unlock()
+	m.rt.events.emit(Event{Type: EventReloadFailed, Module: m.id, Path: m.path, Version: old.n, Error: err.Error(), Position: position(err)})
+	return err
+}

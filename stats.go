@@ -1,0 +1,80 @@
+package hotmod
+
+import (
+	"slices"
+	"strings"
+	"time"
+)
+
+// Stats is a snapshot of a Runtime.
+type Stats struct {
+	TotalModules int `json:"totalModules"`
+	// TotalReloads is the sum of the modules' successful reloads; without
+	// rollbacks it equals Σ(version − 1), the blueprint's figure.
+	TotalReloads int           `json:"totalReloads"`
+	Modules      []ModuleStats `json:"modules"`
+}
+
+// ModuleStats describes one module.
+type ModuleStats struct {
+	ID                string    `json:"id"`
+	SourcePath        string    `json:"sourcePath"`
+	Kind              string    `json:"kind"` // script, commonjs, esm or json
+	Version           int       `json:"version"`
+	HasHandle         bool      `json:"hasHandle"`
+	UpdateCallbacks   int       `json:"updateCallbacks"`
+	Reloads           int       `json:"reloads"`
+	FailedReloads     int       `json:"failedReloads"`
+	Rollbacks         int       `json:"rollbacks"`
+	LastReload        time.Time `json:"lastReload,omitzero"`
+	LastError         string    `json:"lastError,omitempty"`
+	LastErrorPosition *Position `json:"lastErrorPosition,omitempty"`
+	KeptVersions      []int     `json:"keptVersions"`
+	SourceDeleted     bool      `json:"sourceDeleted,omitempty"`
+	PendingTimers     int       `json:"pendingTimers"`
+}
+
+// Stats returns a snapshot of every loaded module, sorted by id.
+func (rt *Runtime) Stats() Stats {
+	mods := rt.Modules()
+	rt.mu.Lock()
+	cbs := make(map[string]int, len(rt.callbacks))
+	for id, fns := range rt.callbacks {
+		cbs[id] = len(fns)
+	}
+	rt.mu.Unlock()
+	st := Stats{TotalModules: len(mods), Modules: make([]ModuleStats, 0, len(mods))}
+	for _, m := range mods {
+		ms := m.stats()
+		ms.UpdateCallbacks = cbs[m.id]
+		st.TotalReloads += ms.Reloads
+		st.Modules = append(st.Modules, ms)
+	}
+	return st
+}
+
+func (m *Module) stats() ModuleStats {
+	v := m.cur.Load()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	ms := ModuleStats{
+		ID: m.id, SourcePath: m.path, HasHandle: v != nil,
+		Reloads: m.reloads, FailedReloads: m.failures, Rollbacks: m.rollbacks,
+		LastReload: m.lastReload, SourceDeleted: m.sourceDeleted,
+	}
+	if v != nil {
+		ms.Version, ms.Kind, ms.PendingTimers = v.n, v.res.Kind.String(), v.timers.Len()
+	}
+	if m.lastErr != nil {
+		ms.LastError = m.lastErr.Error()
+		ms.LastErrorPosition = position(m.lastErr)
+	}
+	for _, k := range m.kept {
+		ms.KeptVersions = append(ms.KeptVersions, k.n)
+	}
+	return ms
+}
+
+func sortModules(ms []*Module) {
+	slices.SortFunc(ms, func(a, b *Module) int { return strings.Compare(a.id, b.id) })
+}
