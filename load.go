@@ -82,14 +82,12 @@ func (rt *Runtime) readAndCompile(ctx context.Context, p string) (*transform.Res
 // loadLocked evaluates version 1 of m. Call with the realm lock held.
 func (rt *Runtime) loadLocked(m *Module, res *transform.Result) error {
 	vm := rt.realm.VM()
-	if m.proxy == nil {
-		m.proxy = rt.realm.LiveProxy(m.resolve)
-	}
 	v, err := rt.evalLocked(m, res, 1, vm.NewObject())
 	if err != nil {
 		return err
 	}
 	m.cur.Store(v)
+	m.ensureProxy()
 	m.mu.Lock()
 	m.maxVersion = 1
 	m.keep(v)
@@ -228,9 +226,7 @@ func (rt *Runtime) requireLocked(importer, spec string) (*Module, error) {
 			continue
 		}
 		if m := rt.moduleAt(cand); m != nil {
-			if m.proxy == nil {
-				m.proxy = rt.realm.LiveProxy(m.resolve)
-			}
+			m.ensureProxy()
 			return m, nil
 		}
 		b, err := rt.store.Read(ctx, cand)
@@ -254,9 +250,7 @@ func (rt *Runtime) requireLocked(importer, spec string) (*Module, error) {
 	}
 	rt.mu.Unlock()
 	if m.cur.Load() != nil || m.loading != nil {
-		if m.proxy == nil {
-			m.proxy = rt.realm.LiveProxy(m.resolve)
-		}
+		m.ensureProxy()
 		return m, nil
 	}
 	res, err := rt.compiler.Compile(file, src)

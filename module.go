@@ -102,6 +102,24 @@ func (m *Module) resolve() *goja.Object {
 	return m.exportsOf(v)
 }
 
+// ensureProxy makes the JavaScript handle, callable if the module exports a
+// function. A module required while it is still loading (a cycle) gets a
+// plain one. Call with the lock held.
+func (m *Module) ensureProxy() {
+	if m.proxy != nil {
+		return
+	}
+	_, callable := goja.AssertFunction(valueOrUndefined(m.resolve()))
+	m.proxy = m.rt.realm.LiveProxy(m.resolve, callable)
+}
+
+func valueOrUndefined(o *goja.Object) goja.Value {
+	if o == nil {
+		return goja.Undefined()
+	}
+	return o
+}
+
 // current returns the serving version, or why there is none.
 func (m *Module) current() (*version, error) {
 	v := m.cur.Load()

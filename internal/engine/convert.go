@@ -174,9 +174,11 @@ func (r *Realm) fromJS(v goja.Value, seen map[*goja.Object]bool, depth int) (any
 			out[i] = e
 		}
 		return out, nil
-	case "Map":
+	}
+	switch {
+	case r.vm.InstanceOf(obj, r.mapCtor):
 		return r.fromMap(obj, seen, depth)
-	case "Set":
+	case r.vm.InstanceOf(obj, r.setCtor):
 		var out []any
 		var err error
 		r.vm.ForOf(obj, func(e goja.Value) bool {
@@ -188,6 +190,8 @@ func (r *Realm) fromJS(v goja.Value, seen map[*goja.Object]bool, depth int) (any
 			return true
 		})
 		return out, err
+	}
+	switch obj.ClassName() {
 	case "Error":
 		return map[string]any{"name": obj.Get("name").String(), "message": obj.Get("message").String()}, nil
 	}

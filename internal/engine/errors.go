@@ -52,7 +52,7 @@ func Err(err error) error {
 		e := FromValue(ex.Value())
 		for _, f := range ex.Stack() {
 			if p := f.Position(); p.Filename != "" && p.Line > 0 {
-				e.File, e.Line, e.Column = p.Filename, p.Line, p.Column
+				e.File, e.Line, e.Column = p.Filename, p.Line, p.Column+1
 				break
 			}
 		}
@@ -69,7 +69,7 @@ func isInterrupt(err error) bool {
 func at(frames []goja.StackFrame) string {
 	for _, f := range frames {
 		if p := f.Position(); p.Filename != "" {
-			return fmt.Sprintf(" at %s:%d:%d", p.Filename, p.Line, p.Column)
+			return fmt.Sprintf(" at %s:%d:%d", p.Filename, p.Line, p.Column+1)
 		}
 	}
 	return ""
@@ -93,21 +93,55 @@ func FromValue(v goja.Value) *JSError {
 		e.Message = describe(v)
 	}
 	if st := obj.Get("stack"); st != nil && !goja.IsUndefined(st) {
-		e.Stack = st.String()
+		e.Stack = cleanStack(st.String())
 		e.File, e.Line, e.Column = firstFrame(e.Stack)
 	}
 	return e
 }
 
-// firstFrame reads "file:line:col" from the first frame of a goja stack
-// string, whose frames look like "at fn (/m/a.js:3:9(12))" or
-// "at /m/a.js:3:9(12)".
+// cleanStack rewrites goja's frames ("at f (/m/a.js:3:8(12))", with a
+// 0-based column once source-mapped, as all module code is, and a program
+// counter) into the familiar "at f (/m/a.js:3:9)".
+func cleanStack(stack string) string {
+	lines := strings.Split(stack, "\n")
+	for i, line := range lines {
+		file, ln, col := frameOf(line)
+		if file == "" {
+			continue
+		}
+		indent := line[:len(line)-len(strings.TrimLeft(line, " \t"))]
+		body := strings.TrimSpace(line)
+		name := ""
+		if j := strings.LastIndex(body, " ("); j >= 0 {
+			name = strings.TrimPrefix(body[:j], "at ") + " "
+		}
+		if name != "" {
+			lines[i] = fmt.Sprintf("%sat %s(%s:%d:%d)", indent, name, file, ln, col+1)
+		} else {
+			lines[i] = fmt.Sprintf("%sat %s:%d:%d", indent, file, ln, col+1)
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// firstFrame reads "file:line:col" from the first module frame of a stack
+// cleaned by cleanStack.
 func firstFrame(stack string) (string, int, int) {
 	for line := range strings.SplitSeq(stack, "\n") {
+		if file, ln, col := frameOf(line); file != "" {
+			return file, ln, col
+		}
+	}
+	return "", 0, 0
+}
+
+// frameOf parses one stack line; "" when it is not a frame in a module.
+func frameOf(line string) (string, int, int) {
+	{
 		line = strings.TrimSpace(line)
 		rest, ok := strings.CutPrefix(line, "at ")
 		if !ok {
-			continue
+			return "", 0, 0
 		}
 		if i := strings.LastIndex(rest, " ("); i >= 0 {
 			rest = rest[i+2:]
@@ -118,7 +152,7 @@ func firstFrame(stack string) (string, int, int) {
 		}
 		parts := strings.Split(rest, ":")
 		if len(parts) < 3 {
-			continue
+			return "", 0, 0
 		}
 		col, err1 := strconv.Atoi(parts[len(parts)-1])
 		ln, err2 := strconv.Atoi(parts[len(parts)-2])

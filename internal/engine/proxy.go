@@ -5,13 +5,22 @@ import "github.com/dop251/goja"
 // LiveProxy returns an object that behaves, for every operation, like the
 // object resolve returns at the moment of the operation: a stable handle to
 // whatever version of a module is current. resolve may return nil (a module
-// not loaded yet, or removed), and the proxy then looks empty.
-// Call with the lock held; the traps run under it too.
-func (r *Realm) LiveProxy(resolve func() *goja.Object) *goja.Object {
+// not loaded yet, or removed), and the proxy then looks empty. A callable
+// proxy (for a module that exports a function or class) can be called and
+// constructed, but typeof says "function" and JSON.stringify skips it, so
+// it is only for such modules. Call with the lock held; the traps run under
+// it too.
+func (r *Realm) LiveProxy(resolve func() *goja.Object, callable bool) *goja.Object {
 	vm := r.vm
 	// The target stays empty and extensible, so no proxy invariant ties the
-	// traps' answers to it.
+	// traps' answers to it. A bound function is callable and constructible
+	// yet has no non-configurable own property such as an ordinary
+	// function's prototype.
 	target := vm.NewObject()
+	if callable {
+		tv, _ := r.newTarget(goja.Undefined())
+		target = tv.ToObject(vm)
+	}
 	desc := func(t *goja.Object, prop goja.Value) goja.PropertyDescriptor {
 		d := r.ownDescriptor(t, prop)
 		if d == nil {
@@ -88,6 +97,28 @@ func (r *Realm) LiveProxy(resolve func() *goja.Object) *goja.Object {
 			}
 			return t.DefineDataProperty(prop, d.Value, d.Writable, d.Configurable, d.Enumerable) == nil
 		},
+		Apply: func(_ *goja.Object, this goja.Value, args []goja.Value) goja.Value {
+			fn, ok := goja.AssertFunction(valueOf(resolve()))
+			if !ok {
+				panic(vm.NewTypeError("the module's exports are not a function"))
+			}
+			v, err := fn(this, args...)
+			if err != nil {
+				panic(err)
+			}
+			return v
+		},
+		Construct: func(_ *goja.Object, args []goja.Value, _ *goja.Object) *goja.Object {
+			t := resolve()
+			if t == nil {
+				panic(vm.NewTypeError("the module is not loaded"))
+			}
+			v, err := r.construct(goja.Undefined(), t, vm.NewArray(anys(args)...))
+			if err != nil {
+				panic(err)
+			}
+			return v.ToObject(vm)
+		},
 		GetPrototypeOf: func(*goja.Object) *goja.Object {
 			if t := resolve(); t != nil {
 				return t.Prototype()
@@ -116,4 +147,19 @@ func (r *Realm) ownDescriptor(t *goja.Object, prop goja.Value) *goja.Object {
 func (r *Realm) has(t *goja.Object, prop goja.Value) bool {
 	v, err := r.reflectHas(goja.Undefined(), t, prop)
 	return err == nil && v.ToBoolean()
+}
+
+func valueOf(o *goja.Object) goja.Value {
+	if o == nil {
+		return goja.Undefined()
+	}
+	return o
+}
+
+func anys(vs []goja.Value) []any {
+	out := make([]any, len(vs))
+	for i, v := range vs {
+		out[i] = v
+	}
+	return out
 }

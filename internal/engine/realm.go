@@ -50,6 +50,8 @@ type Realm struct {
 	defineAll                     goja.Callable
 	getOwnDesc, reflectHas        goja.Callable
 	then                          goja.Callable
+	mapCtor, setCtor              *goja.Object
+	newTarget, construct          goja.Callable
 
 	rejections map[*goja.Promise]struct{}
 	global     *Timers
@@ -96,11 +98,20 @@ func New(opts Options) *Realm {
 		panic(err) // a fixed program: cannot fail
 	}
 	r.defineAll, _ = goja.AssertFunction(def)
+	r.mapCtor = vm.Get("Map").ToObject(vm)
+	r.setCtor = vm.Get("Set").ToObject(vm)
+	nt, err := vm.RunString(`(function () { return function () {}.bind(null); })`)
+	if err != nil {
+		panic(err)
+	}
+	r.newTarget, _ = goja.AssertFunction(nt)
 	promiseProto := vm.Get("Promise").ToObject(vm).Get("prototype").ToObject(vm)
 	r.then, _ = goja.AssertFunction(promiseProto.Get("then"))
 	reflect := vm.Get("Reflect").ToObject(vm)
+
 	r.getOwnDesc, _ = goja.AssertFunction(reflect.Get("getOwnPropertyDescriptor"))
 	r.reflectHas, _ = goja.AssertFunction(reflect.Get("has"))
+	r.construct, _ = goja.AssertFunction(reflect.Get("construct"))
 	r.global = r.NewTimers("realm")
 	global := vm.GlobalObject()
 	r.global.Install(global)
@@ -116,6 +127,9 @@ func (r *Realm) Logger() *slog.Logger { return r.log }
 
 // Lock takes the realm, waiting until ctx ends.
 func (r *Realm) Lock(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	select {
 	case r.sem <- struct{}{}:
 	default:
@@ -207,7 +221,7 @@ func (e *TimeoutError) Unwrap() error { return e.Err }
 func stackString(ie *goja.InterruptedError) string {
 	for _, f := range ie.Stack() {
 		if p := f.Position(); p.Filename != "" {
-			return fmt.Sprintf("%s:%d:%d", p.Filename, p.Line, p.Column)
+			return fmt.Sprintf("%s:%d:%d", p.Filename, p.Line, p.Column+1)
 		}
 	}
 	return ""

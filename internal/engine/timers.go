@@ -101,10 +101,18 @@ func (t *Timers) clear(id int64) {
 	}
 }
 
-func (t *Timers) live(tm *timer) bool {
+// claim reports whether tm may run now; a timeout stops being pending as it
+// starts to run, as in browsers, while an interval stays.
+func (t *Timers) claim(tm *timer) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return !t.stopped && t.active[tm.id] == tm
+	if t.stopped || t.active[tm.id] != tm {
+		return false
+	}
+	if !tm.repeat {
+		delete(t.active, tm.id)
+	}
+	return true
 }
 
 func (t *Timers) fire(tm *timer) {
@@ -114,7 +122,7 @@ func (t *Timers) fire(tm *timer) {
 		return
 	}
 	defer t.r.Unlock()
-	if !t.live(tm) { // cleared or stopped while waiting for the lock
+	if !t.claim(tm) { // cleared or stopped while waiting for the lock
 		return
 	}
 	err := t.r.RunLocked(ctx, func(*goja.Runtime) error {
@@ -126,13 +134,8 @@ func (t *Timers) fire(tm *timer) {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.active[tm.id] != tm {
-		return
-	}
-	if tm.repeat && !t.stopped {
+	if tm.repeat && !t.stopped && t.active[tm.id] == tm {
 		tm.t.Reset(tm.interval)
-	} else {
-		delete(t.active, tm.id)
 	}
 }
 

@@ -265,7 +265,7 @@ func wrap(file, code, tail string, smap []byte) (*goja.Program, error) {
 	if smap != nil {
 		var m map[string]any
 		if err := json.Unmarshal(smap, &m); err == nil {
-			m["mappings"] = ";" + fmt.Sprint(m["mappings"])
+			m["mappings"] = ";" + shiftColumns(fmt.Sprint(m["mappings"]))
 			if shifted, err := json.Marshal(m); err == nil {
 				b.WriteString("\n//# sourceMappingURL=data:application/json;base64,")
 				b.WriteString(base64.StdEncoding.EncodeToString(shifted))
@@ -441,5 +441,65 @@ func patternNames(e ast.Expression, fn func(string)) {
 		bindingNames(e, fn)
 	case *ast.AssignExpression:
 		patternNames(e.Left, fn)
+	}
+}
+
+// shiftColumns moves every generated column of a source map one to the
+// right. goja looks mappings up with a 1-based column where source maps are
+// 0-based; shifted, the lookup lands on the right segment. Columns are
+// delta-encoded within a line, so only each line's first segment changes.
+func shiftColumns(mappings string) string {
+	lines := strings.Split(mappings, ";")
+	for i, line := range lines {
+		if line == "" {
+			continue
+		}
+		col, n := decodeVLQ(line)
+		if n == 0 {
+			continue
+		}
+		lines[i] = encodeVLQ(col+1) + line[n:]
+	}
+	return strings.Join(lines, ";")
+}
+
+const b64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+// decodeVLQ reads one base64 VLQ value, returning it and the bytes used.
+func decodeVLQ(s string) (int, int) {
+	v, shift := 0, 0
+	for i := 0; i < len(s); i++ {
+		d := strings.IndexByte(b64, s[i])
+		if d < 0 {
+			return 0, 0
+		}
+		v |= (d & 31) << shift
+		shift += 5
+		if d&32 == 0 {
+			if v&1 == 1 {
+				return -(v >> 1), i + 1
+			}
+			return v >> 1, i + 1
+		}
+	}
+	return 0, 0
+}
+
+func encodeVLQ(v int) string {
+	u := v << 1
+	if v < 0 {
+		u = (-v)<<1 | 1
+	}
+	var b []byte
+	for {
+		d := u & 31
+		u >>= 5
+		if u > 0 {
+			d |= 32
+		}
+		b = append(b, b64[d])
+		if u == 0 {
+			return string(b)
+		}
 	}
 }

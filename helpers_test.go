@@ -1,0 +1,135 @@
+package hotmod_test
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hotmod/hotmod"
+	"github.com/hotmod/hotmod/vfs"
+)
+
+// wait bounds every wait for an event; waits end when the event arrives.
+const wait = 10 * time.Second
+
+type env struct {
+	t     *testing.T
+	ctx   context.Context
+	store vfs.Store
+	rt    *hotmod.Runtime
+	logs  *syncBuffer
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// newEnv starts a Runtime on an in-memory store holding files. Auto reload
+// is off unless a test asks for it, so that manual reloads are the only ones.
+func newEnv(t *testing.T, files map[string]string, opts ...func(*hotmod.Options)) *env {
+	t.Helper()
+	e := &env{t: t, ctx: context.Background(), store: vfs.NewMem(), logs: &syncBuffer{}}
+	for p, src := range files {
+		e.write(p, src)
+	}
+	o := hotmod.Options{
+		Store:             e.store,
+		Logger:            slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		DisableAutoReload: true,
+	}
+	for _, fn := range opts {
+		fn(&o)
+	}
+	if o.Store != e.store {
+		e.store = o.Store
+		for p, src := range files {
+			e.write(p, src)
+		}
+	}
+	rt, err := hotmod.New(e.ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.rt = rt
+	t.Cleanup(func() { rt.Close() })
+	return e
+}
+
+func autoReload(o *hotmod.Options) { o.DisableAutoReload = false }
+
+func (e *env) write(p, src string) {
+	e.t.Helper()
+	if err := e.store.Write(e.ctx, p, []byte(src)); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+func (e *env) create(id, p string) *hotmod.Module {
+	e.t.Helper()
+	m, err := e.rt.CreateModule(e.ctx, id, p)
+	if err != nil {
+		e.t.Fatalf("CreateModule(%s, %s): %v", id, p, err)
+	}
+	return m
+}
+
+func (e *env) reload(id string) {
+	e.t.Helper()
+	if err := e.rt.ReloadModule(e.ctx, id); err != nil {
+		e.t.Fatalf("ReloadModule(%s): %v", id, err)
+	}
+}
+
+func (e *env) call(m *hotmod.Module, fn string, args ...any) any {
+	e.t.Helper()
+	v, err := m.Call(e.ctx, fn, args...)
+	if err != nil {
+		e.t.Fatalf("%s.%s: %v", m.ID(), fn, err)
+	}
+	return v
+}
+
+func (e *env) events() <-chan hotmod.Event {
+	ctx, cancel := context.WithCancel(e.ctx)
+	e.t.Cleanup(cancel)
+	return e.rt.Events(ctx)
+}
+
+// waitFor returns the first event that satisfies ok, failing after wait.
+func waitFor(t *testing.T, ch <-chan hotmod.Event, ok func(hotmod.Event) bool) hotmod.Event {
+	t.Helper()
+	deadline := time.After(wait)
+	for {
+		select {
+		case ev, open := <-ch:
+			if !open {
+				t.Fatal("event stream closed")
+			}
+			if ok(ev) {
+				return ev
+			}
+		case <-deadline:
+			t.Fatal("no such event within", wait)
+		}
+	}
+}
+
+func typ(tp hotmod.EventType, module string) func(hotmod.Event) bool {
+	return func(ev hotmod.Event) bool { return ev.Type == tp && ev.Module == module }
+}
