@@ -16,7 +16,7 @@ import (
 const wait = 10 * time.Second
 
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	ctx   context.Context
 	store vfs.Store
 	rt    *hotmod.Runtime
@@ -43,6 +43,15 @@ func (s *syncBuffer) String() string {
 // newEnv starts a Runtime on an in-memory store holding files. Auto reload
 // is off unless a test asks for it, so that manual reloads are the only ones.
 func newEnv(t *testing.T, files map[string]string, opts ...func(*hotmod.Options)) *env {
+	return newEnvTB(t, files, opts...)
+}
+
+// newEnvB is newEnv for benchmarks, with logs discarded.
+func newEnvB(b *testing.B, files map[string]string) *env {
+	return newEnvTB(b, files)
+}
+
+func newEnvTB(t testing.TB, files map[string]string, opts ...func(*hotmod.Options)) *env {
 	t.Helper()
 	e := &env{t: t, ctx: context.Background(), store: vfs.NewMem(), logs: &syncBuffer{}}
 	for p, src := range files {

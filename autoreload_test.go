@@ -1,0 +1,177 @@
+package hotmod_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+
+	"github.com/hotmod/hotmod"
+	"github.com/hotmod/hotmod/vfs"
+)
+
+// editorSave writes a file the way editors do: a temporary file next to it,
+// then a rename over it.
+func editorSave(t *testing.T, file, content string) {
+	t.Helper()
+	tmp := filepath.Join(filepath.Dir(file), "."+filepath.Base(file)+".swp")
+	if err := os.WriteFile(tmp, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, file); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestAutoReloadOnDirStore(t *testing.T) {
+	root := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(root, "rules"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(root, "rules", "limit.ts")
+	editorSave(t, file, "export const limit: number = 1\nexport function check(n: number) { return n <= limit }")
+	dir, err := vfs.NewDir(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dir.Close()
+	e := newEnv(t, nil, autoReload, func(o *hotmod.Options) { o.Store = dir })
+	events := e.events()
+	m := e.create("limit", "/rules/limit.ts")
+	if got := e.call(m, "check", 2); got != false {
+		t.Fatalf("check(2) = %v", got)
+	}
+
+	editorSave(t, file, "export const limit: number = 5\nexport function check(n: number) { return n <= limit }")
+	ev := waitFor(t, events, typ(hotmod.EventReloaded, "limit"))
+	if ev.Version != 2 || m.Version() != 2 {
+		t.Errorf("event %+v, version %d", ev, m.Version())
+	}
+	if got := e.call(m, "check", 2); got != true {
+		t.Errorf("after the edit check(2) = %v", got)
+	}
+
+	// A broken save is reported and the running version stays.
+	editorSave(t, file, "export const limit: number = \n")
+	fail := waitFor(t, events, typ(hotmod.EventReloadFailed, "limit"))
+	if fail.Position == nil || fail.Position.File != "/rules/limit.ts" || fail.Position.Line != 2 {
+		t.Errorf("reload-failed event %+v", fail)
+	}
+	if got := e.call(m, "check", 2); got != true || m.Version() != 2 {
+		t.Errorf("after a broken save: check(2) = %v, version %d", got, m.Version())
+	}
+
+	// Deleting the source keeps the last version serving and says so.
+	if err := os.Remove(file); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, events, typ(hotmod.EventSourceDeleted, "limit"))
+	if st := e.rt.Stats().Modules[0]; !st.SourceDeleted || st.Version != 2 {
+		t.Errorf("stats after delete: %+v", st)
+	}
+	if got := e.call(m, "check", 2); got != true {
+		t.Errorf("after delete: %v", got)
+	}
+	// Created again: reloaded.
+	editorSave(t, file, "export const limit: number = 0\nexport function check(n: number) { return n <= limit }")
+	waitFor(t, events, typ(hotmod.EventReloaded, "limit"))
+	if st := e.rt.Stats().Modules[0]; st.SourceDeleted || e.call(m, "check", 2) != false {
+		t.Errorf("after re-creating the file: %+v", st)
+	}
+}
+
+// Seed review, "Auto reload": any folder, every module on a path, and
+// imported files.
+func TestAutoReloadEveryMatchingModuleAndImports(t *testing.T) {
+	e := newEnv(t, map[string]string{
+		"/anywhere/shared.js": "export const n = 1",
+		"/lib/dep.js":         "export const d = 1",
+		"/app/main.js":        "import { d } from '../lib/dep.js'\nexport function get() { return d }",
+	}, autoReload)
+	events := e.events()
+	one := e.create("one", "/anywhere/shared.js")
+	two := e.create("two", "/anywhere/shared.js")
+	main := e.create("main", "/app/main.js")
+	e.write("/anywhere/shared.js", "export const n = 2")
+	reloaded := map[string]bool{}
+	for len(reloaded) < 2 {
+		ev := waitFor(t, events, func(ev hotmod.Event) bool { return ev.Type == hotmod.EventReloaded })
+		reloaded[ev.Module] = true
+	}
+	if !reloaded["one"] || !reloaded["two"] {
+		t.Errorf("reloaded %v, want both modules on the path", reloaded)
+	}
+	for _, m := range []*hotmod.Module{one, two} {
+		if v, _ := m.Get(e.ctx, "n"); v != int64(2) {
+			t.Errorf("%s: n = %v", m.ID(), v)
+		}
+	}
+	e.write("/lib/dep.js", "export const d = 2")
+	waitFor(t, events, typ(hotmod.EventReloaded, "/lib/dep.js"))
+	if got := e.call(main, "get"); got != int64(2) || main.Version() != 1 {
+		t.Errorf("importer sees %v (version %d) after its import changed", got, main.Version())
+	}
+}
+
+func TestAutoReloadBurstEndsOnLatest(t *testing.T) {
+	e := newEnv(t, map[string]string{"/m/b.js": "export const v = 0"}, autoReload)
+	events := e.events()
+	m := e.create("b", "/m/b.js")
+	for i := 1; i <= 50; i++ {
+		e.write("/m/b.js", fmt.Sprintf("export const v = %d", i))
+	}
+	for {
+		waitFor(t, events, typ(hotmod.EventReloaded, "b"))
+		if v, _ := m.Get(e.ctx, "v"); v == int64(50) {
+			break
+		}
+	}
+	if r := e.rt.Stats().Modules[0].Reloads; r > 50 {
+		t.Errorf("%d reloads for 50 writes", r)
+	}
+}
+
+// countingStore counts the watches a Runtime holds open.
+type countingStore struct {
+	vfs.Store
+	open atomic.Int64
+}
+
+func (c *countingStore) Watch(ctx context.Context, prefix string) (<-chan vfs.Event, error) {
+	ch, err := c.Store.Watch(ctx, prefix)
+	if err != nil {
+		return nil, err
+	}
+	c.open.Add(1)
+	out := make(chan vfs.Event)
+	go func() {
+		defer c.open.Add(-1)
+		defer close(out)
+		for ev := range ch {
+			out <- ev
+		}
+	}()
+	return out, nil
+}
+
+// Seed review, "Widget": cleanup() left the VFS watcher running.
+func TestCleanupStopsWatching(t *testing.T) {
+	store := &countingStore{Store: vfs.NewMem()}
+	e := newEnv(t, map[string]string{"/m/a.js": "export const a = 1"}, autoReload, func(o *hotmod.Options) { o.Store = store })
+	e.create("a", "/m/a.js")
+	if n := store.open.Load(); n != 1 {
+		t.Fatalf("%d watches open, want 1", n)
+	}
+	if err := e.rt.Cleanup(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	for store.open.Load() != 0 {
+		runtimeYield() // the forwarding goroutine ends when the watch closes
+	}
+	e.create("a", "/m/a.js")
+	if n := store.open.Load(); n != 1 {
+		t.Errorf("after Cleanup and a new module: %d watches, want 1", n)
+	}
+}

@@ -1,0 +1,153 @@
+package hotmod_test
+
+import (
+	"fmt"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+// module300 is a 300-line module: a mix of functions, classes, state and
+// closures, as JavaScript or (with types) TypeScript.
+func module300(ts bool, variant int) string {
+	var b strings.Builder
+	typ := func(t string) string {
+		if ts {
+			return ": " + t
+		}
+		return ""
+	}
+	fmt.Fprintf(&b, "export const variant = %d\nconst cache = new Map()\n", variant)
+	for i := range 37 {
+		fmt.Fprintf(&b, `export function f%[1]d(x%[2]s, y%[2]s)%[2]s {
+	const key = 'f%[1]d:' + x + ':' + y
+	if (cache.has(key)) return cache.get(key)
+	const r = x * %[1]d + y
+	cache.set(key, r)
+	return r
+}
+export class C%[1]d { constructor(v%[2]s) { this.v = v } get double()%[2]s { return this.v * 2 } }
+`, i, typ("number"))
+	}
+	b.WriteString("export function __acceptHotReload(old) { for (const [k, v] of old.cacheEntries()) cache.set(k, v) }\nexport function cacheEntries() { return cache }\n")
+	return b.String()
+}
+
+// TestMemoryPerReload reloads one module 10,000 times and reports the heap
+// each reload leaves behind after garbage collection.
+func TestMemoryPerReload(t *testing.T) {
+	if testing.Short() {
+		t.Skip("10,000 reloads; run without -short")
+	}
+	sources := []string{module300(false, 1), module300(false, 2)}
+	e := newEnv(t, map[string]string{"/m/mem.js": sources[0]})
+	m := e.create("mem", "/m/mem.js")
+	reload := func(i int) {
+		e.write("/m/mem.js", sources[i%2])
+		e.reload("mem")
+	}
+	for i := range 500 { // warm up: caches, kept versions, store history
+		reload(i)
+	}
+	heap := func() uint64 {
+		var ms runtime.MemStats
+		for range 3 {
+			runtime.GC()
+		}
+		runtime.ReadMemStats(&ms)
+		return ms.HeapAlloc
+	}
+	before := heap()
+	const n = 10000
+	for i := range n {
+		reload(i)
+	}
+	after := heap()
+	per := (float64(after) - float64(before)) / n
+	t.Logf("retained per reload after GC: %.1f bytes (heap %d -> %d over %d reloads, version %d)", per, before, after, n, m.Version())
+	if per > 1024 {
+		t.Errorf("%.0f bytes retained per reload; the goal is under 1 KB", per)
+	}
+}
+
+func benchEnv(b *testing.B, files map[string]string) *env { return newEnvB(b, files) }
+
+func BenchmarkReload(b *testing.B) {
+	for _, tc := range []struct {
+		name, path string
+		ts         bool
+	}{{"JS300", "/m/b.js", false}, {"TS300", "/m/b.ts", true}} {
+		// Same source: the compile cache hits, the reload evaluates and swaps.
+		b.Run(tc.name+"/cached", func(b *testing.B) {
+			e := benchEnv(b, map[string]string{tc.path: module300(tc.ts, 0)})
+			e.create("b", tc.path)
+			b.ReportAllocs()
+			for b.Loop() {
+				e.reload("b")
+			}
+		})
+		// A new source every time: read, esbuild, compile, evaluate, swap.
+		b.Run(tc.name+"/changed", func(b *testing.B) {
+			e := benchEnv(b, map[string]string{tc.path: module300(tc.ts, 0)})
+			e.create("b", tc.path)
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				i++
+				b.StopTimer()
+				e.write(tc.path, module300(tc.ts, i))
+				b.StartTimer()
+				e.reload("b")
+			}
+		})
+	}
+}
+
+func BenchmarkCallFromGo(b *testing.B) {
+	e := benchEnv(b, map[string]string{"/m/c.js": "export function add(a, b) { return a + b }"})
+	m := e.create("c", "/m/c.js")
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := m.Call(e.ctx, "add", 1, 2); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkCallFromGoParallel(b *testing.B) {
+	e := benchEnv(b, map[string]string{"/m/c.js": "export function add(a, b) { return a + b }"})
+	m := e.create("c", "/m/c.js")
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := m.Call(e.ctx, "add", 1, 2); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
+// BenchmarkCallThroughJSProxy measures one call from a module to an
+// imported module's function through its live handle; "local" is the same
+// loop calling a function of its own module, for comparison.
+func BenchmarkCallThroughJSProxy(b *testing.B) {
+	files := map[string]string{
+		"/m/dep.js": "export function add(a, b) { return a + b }",
+		"/m/use.js": `import { add } from './dep.js'
+function local(a, b) { return a + b }
+export function viaProxy(n) { let s = 0; for (let i = 0; i < n; i++) s = add(s, 1); return s }
+export function viaLocal(n) { let s = 0; for (let i = 0; i < n; i++) s = local(s, 1); return s }`,
+	}
+	for _, fn := range []string{"viaProxy", "viaLocal"} {
+		b.Run(strings.TrimPrefix(fn, "via"), func(b *testing.B) {
+			e := benchEnv(b, files)
+			m := e.create("use", "/m/use.js")
+			b.ReportAllocs()
+			b.ResetTimer()
+			if got, err := m.Call(e.ctx, fn, b.N); err != nil || got != int64(b.N) {
+				b.Fatal(got, err)
+			}
+		})
+	}
+}
