@@ -210,20 +210,26 @@ func typeOf(v goja.Value) string {
 	return fmt.Sprintf("a %T", v.Export())
 }
 
-// Get returns the current value of an export, converted to Go (nil if the
-// module does not export name).
-func (m *Module) Get(ctx context.Context, name string) (any, error) {
-	var out any
-	err := m.rt.realm.Run(ctx, func(*goja.Runtime) error {
+// withExports runs fn in the realm with the current version's exports (nil
+// when the module exports a primitive).
+func (m *Module) withExports(ctx context.Context, fn func(exp *goja.Object) error) error {
+	return m.rt.realm.Run(ctx, func(*goja.Runtime) error {
 		v, err := m.current()
 		if err != nil {
 			return err
 		}
-		exp := m.exportsOf(v)
-		if exp == nil {
-			return nil
+		return fn(m.exportsOf(v))
+	})
+}
+
+// Get returns the current value of an export, converted to Go (nil if the
+// module does not export name).
+func (m *Module) Get(ctx context.Context, name string) (any, error) {
+	var out any
+	err := m.withExports(ctx, func(exp *goja.Object) (err error) {
+		if exp != nil {
+			out, err = m.rt.realm.FromJS(exp.Get(name))
 		}
-		out, err = m.rt.realm.FromJS(exp.Get(name))
 		return err
 	})
 	if err != nil {
@@ -236,12 +242,7 @@ func (m *Module) Get(ctx context.Context, name string) (any, error) {
 // not let others change (an ES module's export, a const, a frozen object)
 // gives ErrReadOnly; nothing fails silently.
 func (m *Module) Set(ctx context.Context, name string, value any) error {
-	err := m.rt.realm.Run(ctx, func(*goja.Runtime) error {
-		v, err := m.current()
-		if err != nil {
-			return err
-		}
-		exp := m.exportsOf(v)
+	err := m.withExports(ctx, func(exp *goja.Object) error {
 		if exp == nil {
 			return fmt.Errorf("%w: the module exports a primitive", ErrReadOnly)
 		}
@@ -264,12 +265,8 @@ func (m *Module) Set(ctx context.Context, name string, value any) error {
 // properties, in definition order).
 func (m *Module) Exports(ctx context.Context) ([]string, error) {
 	var out []string
-	err := m.rt.realm.Run(ctx, func(*goja.Runtime) error {
-		v, err := m.current()
-		if err != nil {
-			return err
-		}
-		if exp := m.exportsOf(v); exp != nil {
+	err := m.withExports(ctx, func(exp *goja.Object) error {
+		if exp != nil {
 			out = exp.Keys()
 		}
 		return nil
