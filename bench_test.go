@@ -151,3 +151,31 @@ export function viaLocal(n) { let s = 0; for (let i = 0; i < n; i++) s = local(s
 		})
 	}
 }
+
+// BenchmarkCallProfiling compares a call with no profile running (the hooks
+// check is one atomic load) against one that a profile times.
+func BenchmarkCallProfiling(b *testing.B) {
+	for _, on := range []bool{false, true} {
+		name := "off"
+		if on {
+			name = "on"
+		}
+		b.Run(name, func(b *testing.B) {
+			e := benchEnv(b, map[string]string{"/m/c.js": "export function add(a, b) { return a + b }"})
+			m := e.create("c", "/m/c.js")
+			if on {
+				p, err := e.rt.ProfileModule("c")
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer p.Stop()
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := m.Call(e.ctx, "add", 1, 2); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -11,14 +11,19 @@ type EventType string
 
 // The events a Runtime reports.
 const (
-	EventCreated       EventType = "created"
-	EventReloaded      EventType = "reloaded"
-	EventReloadFailed  EventType = "reload-failed"
-	EventRolledBack    EventType = "rolled-back"
-	EventRemoved       EventType = "removed"
-	EventSourceChanged EventType = "source-changed"
-	EventSourceDeleted EventType = "source-deleted"
-	EventCleanup       EventType = "cleanup"
+	EventCreated        EventType = "created"
+	EventReloaded       EventType = "reloaded"
+	EventReloadFailed   EventType = "reload-failed"
+	EventRolledBack     EventType = "rolled-back"
+	EventRemoved        EventType = "removed"
+	EventSourceChanged  EventType = "source-changed"
+	EventSourceDeleted  EventType = "source-deleted"
+	EventCleanup        EventType = "cleanup"
+	EventPatched        EventType = "patched"
+	EventUnpatched      EventType = "unpatched"
+	EventPatchDropped   EventType = "patch-dropped"
+	EventProfileStarted EventType = "profile-started"
+	EventProfileStopped EventType = "profile-stopped"
 )
 
 // Event is one thing that happened in a Runtime.
@@ -32,6 +37,9 @@ type Event struct {
 	Path       string    `json:"path,omitempty"`
 	Error      string    `json:"error,omitempty"`
 	Position   *Position `json:"position,omitempty"`
+	Patch      string    `json:"patch,omitempty"`    // patch id, for patch events
+	Function   string    `json:"function,omitempty"` // patched function
+	Profile    string    `json:"profile,omitempty"`  // profile id, for profile events
 	// Dropped counts events this subscriber missed just before this one
 	// because it read too slowly.
 	Dropped int `json:"dropped,omitempty"`

@@ -63,13 +63,17 @@ type Runtime struct {
 	stopBg   context.CancelFunc
 	work     sync.WaitGroup // reloads the Runtime started by itself
 
-	mu        sync.Mutex
-	modules   map[string]*Module
-	callbacks map[string]map[uint64]func(Update)
-	cbSeq     uint64
-	closed    bool
-	watchStop context.CancelFunc
-	watchDone chan struct{}
+	mu         sync.Mutex
+	modules    map[string]*Module
+	callbacks  map[string]map[uint64]func(Update)
+	cbSeq      uint64
+	patches    map[string]*Patch // active patches by id
+	patchSeq   uint64
+	profiles   map[string]*Profile // running profiles by id
+	profileSeq uint64
+	closed     bool
+	watchStop  context.CancelFunc
+	watchDone  chan struct{}
 }
 
 // Update tells an OnModuleUpdate callback that a module changed version.
@@ -110,6 +114,8 @@ func New(ctx context.Context, opts Options) (*Runtime, error) {
 		stopBg:    stop,
 		modules:   make(map[string]*Module),
 		callbacks: make(map[string]map[uint64]func(Update)),
+		patches:   make(map[string]*Patch),
+		profiles:  make(map[string]*Profile),
 	}
 	if err := rt.ensureWatching(); err != nil {
 		rt.Close()

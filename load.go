@@ -298,6 +298,7 @@ func (rt *Runtime) remove(ctx context.Context, m *Module) error {
 	}
 	defer m.unlockReload()
 	err := rt.realm.Run(ctx, func(vm *goja.Runtime) error {
+		m.dropPatchesLocked()
 		if v := m.cur.Swap(nil); v != nil {
 			rt.disposeLocked(m, v, vm.NewObject())
 		}

@@ -22,8 +22,12 @@ type Module struct {
 
 	cur atomic.Pointer[version]
 	// Owned by the realm lock:
-	loading *version     // the version being evaluated on first load (cycles)
-	proxy   *goja.Object // the JavaScript handle other modules get
+	loading  *version                  // the version being evaluated on first load (cycles)
+	proxy    *goja.Object              // the JavaScript handle other modules get
+	wrappers map[wrapperKey]goja.Value // timing wrappers while profiling
+
+	hooks   atomic.Pointer[hooks] // patches and profiles; nil when none
+	hooksMu sync.Mutex            // serializes edits of hooks
 
 	reloadSem  chan struct{}
 	reqSeq     atomic.Uint64
@@ -110,7 +114,7 @@ func (m *Module) ensureProxy() {
 		return
 	}
 	_, callable := goja.AssertFunction(valueOrUndefined(m.resolve()))
-	m.proxy = m.rt.realm.LiveProxy(m.resolve, callable)
+	m.proxy = m.rt.realm.LiveProxy(m.resolve, m.lookup, callable)
 }
 
 func valueOrUndefined(o *goja.Object) goja.Value {
@@ -152,6 +156,9 @@ func (m *Module) Call(ctx context.Context, name string, args ...any) (any, error
 		if exp != nil {
 			fv = exp.Get(name)
 		}
+		if c := m.hooks.Load().chain(name); c != nil {
+			fv = c.top()
+		}
 		fn, ok := goja.AssertFunction(fv)
 		if !ok {
 			return fmt.Errorf("%w: %s.%s is %s", ErrNotFunction, m.id, name, typeOf(fv))
@@ -162,7 +169,7 @@ func (m *Module) Call(ctx context.Context, name string, args ...any) (any, error
 				return fmt.Errorf("argument %d: %w", i+1, err)
 			}
 		}
-		ret, err := fn(m.proxy, jsArgs...)
+		ret, err := m.invoke(v, name, fn, m.proxy, jsArgs)
 		if err != nil {
 			return engine.Err(err)
 		}
@@ -506,6 +513,8 @@ func (m *Module) acceptHook(v *version) goja.Callable {
 // swapLocked makes nv current and retires old. Call with the lock held.
 func (m *Module) swapLocked(old, nv *version) {
 	rt := m.rt
+	m.dropPatchesLocked()
+	m.wrappers = nil
 	m.cur.Store(nv)
 	if exp := m.exportsOf(nv); exp != nil {
 		for _, fn := range old.hot.acceptors {

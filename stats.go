@@ -1,6 +1,7 @@
 package hotmod
 
 import (
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -17,21 +18,23 @@ type Stats struct {
 
 // ModuleStats describes one module.
 type ModuleStats struct {
-	ID                string    `json:"id"`
-	SourcePath        string    `json:"sourcePath"`
-	Kind              string    `json:"kind"` // script, commonjs, esm or json
-	Version           int       `json:"version"`
-	HasHandle         bool      `json:"hasHandle"`
-	UpdateCallbacks   int       `json:"updateCallbacks"`
-	Reloads           int       `json:"reloads"`
-	FailedReloads     int       `json:"failedReloads"`
-	Rollbacks         int       `json:"rollbacks"`
-	LastReload        time.Time `json:"lastReload,omitzero"`
-	LastError         string    `json:"lastError,omitempty"`
-	LastErrorPosition *Position `json:"lastErrorPosition,omitempty"`
-	KeptVersions      []int     `json:"keptVersions"`
-	SourceDeleted     bool      `json:"sourceDeleted,omitempty"`
-	PendingTimers     int       `json:"pendingTimers"`
+	ID                string      `json:"id"`
+	SourcePath        string      `json:"sourcePath"`
+	Kind              string      `json:"kind"` // script, commonjs, esm or json
+	Version           int         `json:"version"`
+	HasHandle         bool        `json:"hasHandle"`
+	UpdateCallbacks   int         `json:"updateCallbacks"`
+	Reloads           int         `json:"reloads"`
+	FailedReloads     int         `json:"failedReloads"`
+	Rollbacks         int         `json:"rollbacks"`
+	LastReload        time.Time   `json:"lastReload,omitzero"`
+	LastError         string      `json:"lastError,omitempty"`
+	LastErrorPosition *Position   `json:"lastErrorPosition,omitempty"`
+	KeptVersions      []int       `json:"keptVersions"`
+	SourceDeleted     bool        `json:"sourceDeleted,omitempty"`
+	PendingTimers     int         `json:"pendingTimers"`
+	Patches           []PatchInfo `json:"patches"`  // active patches, bottom of the stack first
+	Profiles          []string    `json:"profiles"` // ids of running profiles
 }
 
 // Stats returns a snapshot of every loaded module, sorted by id.
@@ -71,6 +74,16 @@ func (m *Module) stats() ModuleStats {
 	}
 	for _, k := range m.kept {
 		ms.KeptVersions = append(ms.KeptVersions, k.n)
+	}
+	if h := m.hooks.Load(); h != nil {
+		for _, name := range slices.Sorted(maps.Keys(h.patches)) {
+			for _, l := range h.patches[name].layers {
+				ms.Patches = append(ms.Patches, l.patch.info())
+			}
+		}
+		for _, p := range h.profiles {
+			ms.Profiles = append(ms.Profiles, p.ID)
+		}
 	}
 	return ms
 }

@@ -49,3 +49,11 @@ func (r *Realm) Settle(v goja.Value, convert func(goja.Value) (any, error)) (out
 	}
 	return Outcome{}, c, false
 }
+
+// OnSettle calls fn when the promise settles, without changing what its
+// other handlers see. Call with the lock held.
+func (r *Realm) OnSettle(promise *goja.Object, fn func(rejected bool)) {
+	ok := r.vm.ToValue(func(goja.FunctionCall) goja.Value { fn(false); return goja.Undefined() })
+	fail := r.vm.ToValue(func(goja.FunctionCall) goja.Value { fn(true); return goja.Undefined() })
+	_, _ = r.then(promise, ok, fail)
+}

@@ -9,8 +9,9 @@ import "github.com/dop251/goja"
 // proxy (for a module that exports a function or class) can be called and
 // constructed, but typeof says "function" and JSON.stringify skips it, so
 // it is only for such modules. Call with the lock held; the traps run under
-// it too.
-func (r *Realm) LiveProxy(resolve func() *goja.Object, callable bool) *goja.Object {
+// it too. get, if not nil, decides what a property read returns (the
+// module's patched or profiled functions); otherwise the target's value.
+func (r *Realm) LiveProxy(resolve func() *goja.Object, get func(t *goja.Object, prop string) goja.Value, callable bool) *goja.Object {
 	vm := r.vm
 	// The target stays empty and extensible, so no proxy invariant ties the
 	// traps' answers to it. A bound function is callable and constructible
@@ -40,10 +41,14 @@ func (r *Realm) LiveProxy(resolve func() *goja.Object, callable bool) *goja.Obje
 	}
 	p := vm.NewProxy(target, &goja.ProxyTrapConfig{
 		Get: func(_ *goja.Object, prop string, _ goja.Value) goja.Value {
-			if t := resolve(); t != nil {
-				return t.Get(prop)
+			t := resolve()
+			switch {
+			case t == nil:
+				return goja.Undefined()
+			case get != nil:
+				return get(t, prop)
 			}
-			return goja.Undefined()
+			return t.Get(prop)
 		},
 		GetSym: func(_ *goja.Object, prop *goja.Symbol, _ goja.Value) goja.Value {
 			if t := resolve(); t != nil {

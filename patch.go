@@ -1,0 +1,397 @@
+package hotmod
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/dop251/goja"
+	"github.com/dop251/goja/ast"
+	"github.com/dop251/goja/parser"
+	"github.com/hotmod/hotmod/internal/engine"
+)
+
+var (
+	// ErrStalePatch: the patch's module was reloaded or removed, which
+	// dropped the patch (it was written against the old code).
+	ErrStalePatch = errors.New("hotmod: patch is stale: its module was reloaded")
+	// ErrInvalidPatch: the patch source is not a factory
+	// `(original) => replacement`, its factory did not return a function,
+	// or the patched name is not a function export.
+	ErrInvalidPatch = errors.New("hotmod: invalid patch")
+)
+
+// PatchState is where a patch is in its life.
+type PatchState string
+
+const (
+	PatchActive     PatchState = "active"
+	PatchRolledBack PatchState = "rolled-back"
+	PatchStale      PatchState = "stale"
+)
+
+// Patch replaces one exported function of a module's current version until
+// it is rolled back or the module is reloaded. Every handle sees it: Go
+// calls and other modules' imports.
+type Patch struct {
+	ID       string
+	Module   string
+	Function string
+	Source   string
+	Version  int // the module version it patches
+	Created  time.Time
+
+	m     *Module
+	mu    sync.Mutex
+	state PatchState
+}
+
+// PatchInfo describes a patch in Stats.
+type PatchInfo struct {
+	ID       string     `json:"id"`
+	Function string     `json:"function"`
+	Version  int        `json:"version"`
+	Created  time.Time  `json:"created"`
+	State    PatchState `json:"state"`
+	Source   string     `json:"source"`
+}
+
+// State tells whether the patch is active, rolled back or stale.
+func (p *Patch) State() PatchState {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.state
+}
+
+func (p *Patch) info() PatchInfo {
+	return PatchInfo{ID: p.ID, Function: p.Function, Version: p.Version, Created: p.Created, State: p.State(), Source: p.Source}
+}
+
+func (p *Patch) setState(s PatchState) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.state = s
+}
+
+// Rollback removes exactly this patch; patches stacked above or below it
+// stay. A stale patch gives ErrStalePatch; a second rollback does nothing.
+func (p *Patch) Rollback() error { return p.RollbackContext(context.Background()) }
+
+// RollbackContext is Rollback, waiting for the realm no longer than ctx.
+func (p *Patch) RollbackContext(ctx context.Context) error {
+	m := p.m
+	rt := m.rt
+	err := rt.realm.Run(ctx, func(*goja.Runtime) error {
+		switch p.State() {
+		case PatchStale:
+			return fmt.Errorf("%w: %s on %s.%s (version %d)", ErrStalePatch, p.ID, p.Module, p.Function, p.Version)
+		case PatchRolledBack:
+			return errNoop
+		}
+		m.editHooks(func(h *hooks) {
+			c := h.patches[p.Function]
+			if c == nil {
+				return
+			}
+			c.layers = slices.DeleteFunc(c.layers, func(l *patchLayer) bool { return l.patch == p })
+			if len(c.layers) == 0 {
+				delete(h.patches, p.Function)
+			}
+		})
+		p.setState(PatchRolledBack)
+		return nil
+	})
+	if errors.Is(err, errNoop) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	rt.forgetPatch(p)
+	rt.events.emit(Event{Type: EventUnpatched, Module: p.Module, Version: p.Version, Patch: p.ID, Function: p.Function})
+	return nil
+}
+
+var errNoop = errors.New("no-op")
+
+// patchChain is the stack of patches on one function of one version.
+// Each layer's factory got a trampoline as its "original" that calls
+// whatever is below that layer now, so any layer can leave the stack and the
+// others still call through to exactly what remains underneath.
+type patchChain struct {
+	original goja.Callable
+	layers   []*patchLayer // bottom first; realm lock
+}
+
+type patchLayer struct {
+	patch *Patch
+	fn    goja.Callable
+	value goja.Value
+}
+
+func (c *patchChain) top() goja.Value { return c.layers[len(c.layers)-1].value }
+
+// below returns what the layer calls as its original.
+func (c *patchChain) below(l *patchLayer) goja.Callable {
+	i := slices.Index(c.layers, l)
+	if i <= 0 {
+		return c.original
+	}
+	return c.layers[i-1].fn
+}
+
+// PatchFunction replaces the function export name of module id. source is a
+// JavaScript function expression that receives the original function and
+// returns the replacement, e.g.
+//
+//	(original) => function (...args) { console.log(args); return original.apply(this, args) }
+//
+// Anything else is rejected with ErrInvalidPatch (or a *SourceError for a
+// syntax error) and changes nothing. Patches stack; a reload drops them.
+func (rt *Runtime) PatchFunction(ctx context.Context, id, name, source string) (*Patch, error) {
+	m, err := rt.Module(id)
+	if err != nil {
+		return nil, err
+	}
+	file := fmt.Sprintf("patch:%s.%s", id, name)
+	prg, err := compileFactory(file, source)
+	if err != nil {
+		return nil, err
+	}
+	var p *Patch
+	err = rt.realm.Run(ctx, func(vm *goja.Runtime) error {
+		v, err := m.current()
+		if err != nil {
+			return err
+		}
+		exp := m.exportsOf(v)
+		var raw goja.Value = goja.Undefined()
+		if exp != nil {
+			raw = exp.Get(name)
+		}
+		original, ok := goja.AssertFunction(raw)
+		if !ok {
+			return fmt.Errorf("%w: %s.%s is %s, and only function exports can be patched", ErrInvalidPatch, id, name, typeOf(raw))
+		}
+		fv, err := vm.RunProgram(prg)
+		if err != nil {
+			return engine.Err(err)
+		}
+		factory, ok := goja.AssertFunction(fv)
+		if !ok {
+			return fmt.Errorf("%w: the source evaluates to %s, not a function that receives the original", ErrInvalidPatch, typeOf(fv))
+		}
+		chain := m.hooks.Load().chain(name)
+		if chain == nil {
+			chain = &patchChain{original: original}
+		}
+		layer := &patchLayer{}
+		trampoline := vm.ToValue(func(call goja.FunctionCall) goja.Value {
+			ret, err := chain.below(layer)(call.This, call.Arguments...)
+			if err != nil {
+				panic(err)
+			}
+			return ret
+		})
+		repl, err := factory(goja.Undefined(), trampoline)
+		if err != nil {
+			return engine.Err(err)
+		}
+		fn, ok := goja.AssertFunction(repl)
+		if !ok {
+			return fmt.Errorf("%w: the factory returned %s, not a function; write (original) => function (...args) { ... }", ErrInvalidPatch, typeOf(repl))
+		}
+		p = &Patch{
+			ID: rt.nextPatchID(), Module: id, Function: name, Source: source, Version: v.n,
+			Created: time.Now(), m: m, state: PatchActive,
+		}
+		layer.patch, layer.fn, layer.value = p, fn, repl
+		m.editHooks(func(h *hooks) {
+			chain.layers = append(chain.layers, layer)
+			h.patches[name] = chain
+		})
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("patch %s.%s: %w", id, name, err)
+	}
+	rt.mu.Lock()
+	rt.patches[p.ID] = p
+	rt.mu.Unlock()
+	rt.events.emit(Event{Type: EventPatched, Module: id, Version: p.Version, Patch: p.ID, Function: name})
+	return p, nil
+}
+
+// compileFactory checks that source is one function expression (plain,
+// arrow or async) and compiles it. The check is on the parsed tree, so text
+// that closes the parenthesis and adds statements of its own is rejected.
+func compileFactory(file, source string) (*goja.Program, error) {
+	text := "(" + source + "\n)"
+	prog, err := parser.ParseFile(nil, file, text, 0)
+	if err != nil {
+		var list parser.ErrorList
+		if errors.As(err, &list) && len(list) > 0 {
+			pos := list[0].Position
+			if pos.Line == 1 {
+				pos.Column-- // the opening parenthesis
+			}
+			return nil, &SourceError{File: file, Line: pos.Line, Column: max(pos.Column, 1), Message: list[0].Message}
+		}
+		return nil, fmt.Errorf("%w: %v", ErrInvalidPatch, err)
+	}
+	ok := len(prog.Body) == 1
+	if ok {
+		es, isExpr := prog.Body[0].(*ast.ExpressionStatement)
+		ok = isExpr
+		if ok {
+			switch es.Expression.(type) {
+			case *ast.FunctionLiteral, *ast.ArrowFunctionLiteral:
+			default:
+				ok = false
+			}
+		}
+	}
+	if !ok {
+		return nil, fmt.Errorf("%w: the source must be one function expression, (original) => replacement", ErrInvalidPatch)
+	}
+	return goja.Compile(file, text, false)
+}
+
+func (rt *Runtime) nextPatchID() string {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	rt.patchSeq++
+	return fmt.Sprintf("p%d", rt.patchSeq)
+}
+
+func (rt *Runtime) forgetPatch(p *Patch) {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	delete(rt.patches, p.ID)
+}
+
+// Patch returns an active patch by id.
+func (rt *Runtime) Patch(id string) (*Patch, error) {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	p, ok := rt.patches[id]
+	if !ok {
+		return nil, fmt.Errorf("%w: patch %q", ErrNotFound, id)
+	}
+	return p, nil
+}
+
+// hooks is what is attached to a module's calls: patches of its current
+// version and running profiles. A Module holds it behind an atomic pointer,
+// nil when there is neither, so a plain call pays one atomic load.
+type hooks struct {
+	patches  map[string]*patchChain
+	profiles []*Profile
+}
+
+func (h *hooks) chain(name string) *patchChain {
+	if h == nil {
+		return nil
+	}
+	return h.patches[name]
+}
+
+func (h *hooks) empty() bool { return len(h.patches) == 0 && len(h.profiles) == 0 }
+
+// editHooks replaces the hooks with an edited copy.
+func (m *Module) editHooks(edit func(h *hooks)) {
+	m.hooksMu.Lock()
+	defer m.hooksMu.Unlock()
+	h := &hooks{patches: map[string]*patchChain{}}
+	if old := m.hooks.Load(); old != nil {
+		h.patches = maps.Clone(old.patches)
+		h.profiles = slices.Clone(old.profiles)
+	}
+	edit(h)
+	if h.empty() {
+		h = nil
+	}
+	m.hooks.Store(h)
+}
+
+// dropPatchesLocked makes every patch of the module stale (a reload or a
+// removal). Call with the realm lock held.
+func (m *Module) dropPatchesLocked() {
+	h := m.hooks.Load()
+	if h == nil || len(h.patches) == 0 {
+		return
+	}
+	var dropped []*Patch
+	m.editHooks(func(h *hooks) {
+		for _, c := range h.patches {
+			for _, l := range c.layers {
+				dropped = append(dropped, l.patch)
+			}
+		}
+		h.patches = map[string]*patchChain{}
+	})
+	for _, p := range dropped {
+		p.setState(PatchStale)
+		m.rt.forgetPatch(p)
+		m.rt.events.emit(Event{Type: EventPatchDropped, Module: m.id, Version: p.Version, Patch: p.ID, Function: p.Function})
+	}
+	m.wrappers = nil
+}
+
+// lookup is what a property read through the module's JavaScript handle
+// returns: the export, its patched replacement, and while a profile runs a
+// timing wrapper (the same function object for every read). Call with the
+// lock held.
+func (m *Module) lookup(exp *goja.Object, name string) goja.Value {
+	raw := exp.Get(name)
+	h := m.hooks.Load()
+	if h == nil {
+		return raw
+	}
+	v := m.cur.Load()
+	if v == nil || m.exportsOf(v) != exp {
+		return raw // a version still loading (a cycle) has no hooks yet
+	}
+	fv := raw
+	if c := h.patches[name]; c != nil {
+		fv = c.top()
+	}
+	if len(h.profiles) == 0 {
+		return fv
+	}
+	fn, ok := goja.AssertFunction(fv)
+	if !ok {
+		return fv
+	}
+	return m.timingWrapper(name, fv.(*goja.Object), fn)
+}
+
+type wrapperKey struct {
+	name string
+	fn   *goja.Object
+}
+
+// timingWrapper returns the cached wrapper that times calls of fn made by
+// other modules. Call with the lock held.
+func (m *Module) timingWrapper(name string, key *goja.Object, fn goja.Callable) goja.Value {
+	k := wrapperKey{name, key}
+	if w, ok := m.wrappers[k]; ok {
+		return w
+	}
+	if m.wrappers == nil {
+		m.wrappers = make(map[wrapperKey]goja.Value)
+	}
+	w := m.rt.realm.VM().ToValue(func(call goja.FunctionCall) goja.Value {
+		ret, err := m.invoke(m.cur.Load(), name, fn, call.This, call.Arguments)
+		if err != nil {
+			panic(err)
+		}
+		return ret
+	})
+	m.wrappers[k] = w
+	return w
+}

@@ -1,0 +1,218 @@
+package hotmod
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/dop251/goja"
+)
+
+// Profile counts and times every call through a module's handles, from Go
+// and from other modules, until it is stopped. Profiles survive reloads and
+// several may run at once.
+type Profile struct {
+	ID      string
+	Module  string
+	Started time.Time
+
+	m       *Module
+	mu      sync.Mutex
+	stopped time.Time
+	fns     map[string]*fnStats
+	seen    map[int]bool
+}
+
+// ProfileMetrics is a snapshot of a profile.
+type ProfileMetrics struct {
+	ID          string            `json:"id"`
+	Module      string            `json:"module"`
+	Started     time.Time         `json:"started"`
+	Duration    time.Duration     `json:"duration"`
+	Running     bool              `json:"running"`
+	Versions    []int             `json:"versions"` // the versions that served profiled calls
+	TotalCalls  int64             `json:"totalCalls"`
+	TotalErrors int64             `json:"totalErrors"`
+	TotalTime   time.Duration     `json:"totalTime"`
+	Functions   []FunctionMetrics `json:"functions"` // by name
+}
+
+// FunctionMetrics are one function's figures. Async functions are timed
+// until their promise settles; a throw or a rejection counts as an error.
+// P50 and P99 come from a uniform sample of up to 4096 calls.
+type FunctionMetrics struct {
+	Name   string        `json:"name"`
+	Calls  int64         `json:"calls"`
+	Errors int64         `json:"errors"`
+	Total  time.Duration `json:"total"`
+	Min    time.Duration `json:"min"`
+	Max    time.Duration `json:"max"`
+	Mean   time.Duration `json:"mean"`
+	P50    time.Duration `json:"p50"`
+	P99    time.Duration `json:"p99"`
+}
+
+const sampleSize = 4096
+
+type fnStats struct {
+	calls, errors   int64
+	total, min, max time.Duration
+	samples         []time.Duration
+}
+
+// ProfileModule starts a profile of module id.
+func (rt *Runtime) ProfileModule(id string) (*Profile, error) {
+	m, err := rt.Module(id)
+	if err != nil {
+		return nil, err
+	}
+	rt.mu.Lock()
+	rt.profileSeq++
+	p := &Profile{
+		ID: fmt.Sprintf("prof%d", rt.profileSeq), Module: id, Started: time.Now(), m: m,
+		fns: make(map[string]*fnStats), seen: make(map[int]bool),
+	}
+	rt.profiles[p.ID] = p
+	rt.mu.Unlock()
+	m.editHooks(func(h *hooks) { h.profiles = append(h.profiles, p) })
+	rt.events.emit(Event{Type: EventProfileStarted, Module: id, Profile: p.ID, Version: m.Version()})
+	return p, nil
+}
+
+// Profile returns a running profile by id.
+func (rt *Runtime) Profile(id string) (*Profile, error) {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	p, ok := rt.profiles[id]
+	if !ok {
+		return nil, fmt.Errorf("%w: profile %q", ErrNotFound, id)
+	}
+	return p, nil
+}
+
+// Stop ends the profile and returns its final metrics; other profiles of
+// the module go on. Stopping twice returns the same figures.
+func (p *Profile) Stop() ProfileMetrics {
+	p.mu.Lock()
+	first := p.stopped.IsZero()
+	if first {
+		p.stopped = time.Now()
+	}
+	p.mu.Unlock()
+	if first {
+		p.m.editHooks(func(h *hooks) { h.profiles = slices.DeleteFunc(h.profiles, func(q *Profile) bool { return q == p }) })
+		rt := p.m.rt
+		rt.mu.Lock()
+		delete(rt.profiles, p.ID)
+		rt.mu.Unlock()
+		rt.events.emit(Event{Type: EventProfileStopped, Module: p.Module, Profile: p.ID, Version: p.m.Version()})
+	}
+	return p.Metrics()
+}
+
+// Metrics returns a snapshot; the profile goes on.
+func (p *Profile) Metrics() ProfileMetrics {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	end := p.stopped
+	if end.IsZero() {
+		end = time.Now()
+	}
+	pm := ProfileMetrics{ID: p.ID, Module: p.Module, Started: p.Started, Duration: end.Sub(p.Started), Running: p.stopped.IsZero()}
+	for v := range p.seen {
+		pm.Versions = append(pm.Versions, v)
+	}
+	slices.Sort(pm.Versions)
+	for name, s := range p.fns {
+		fm := FunctionMetrics{Name: name, Calls: s.calls, Errors: s.errors, Total: s.total, Min: s.min, Max: s.max}
+		if s.calls > 0 {
+			fm.Mean = s.total / time.Duration(s.calls)
+		}
+		sorted := slices.Clone(s.samples)
+		slices.Sort(sorted)
+		fm.P50, fm.P99 = quantile(sorted, 0.50), quantile(sorted, 0.99)
+		pm.Functions = append(pm.Functions, fm)
+		pm.TotalCalls += s.calls
+		pm.TotalErrors += s.errors
+		pm.TotalTime += s.total
+	}
+	sort.Slice(pm.Functions, func(i, j int) bool { return pm.Functions[i].Name < pm.Functions[j].Name })
+	return pm
+}
+
+// quantile is the nearest-rank quantile of sorted durations.
+func quantile(sorted []time.Duration, q float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := int(q*float64(len(sorted))+0.999999) - 1
+	return sorted[min(max(i, 0), len(sorted)-1)]
+}
+
+func (p *Profile) record(version int, name string, d time.Duration, failed bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.stopped.IsZero() {
+		return
+	}
+	p.seen[version] = true
+	s := p.fns[name]
+	if s == nil {
+		s = &fnStats{min: d}
+		p.fns[name] = s
+	}
+	s.calls++
+	if failed {
+		s.errors++
+	}
+	s.total += d
+	s.min, s.max = min(s.min, d), max(s.max, d)
+	// Reservoir sampling keeps a uniform sample of every call.
+	if len(s.samples) < sampleSize {
+		s.samples = append(s.samples, d)
+	} else if j := rand.Int64N(s.calls); j < sampleSize {
+		s.samples[j] = d
+	}
+}
+
+// invoke calls fn, timing it for the running profiles: until it returns,
+// or for a promise until it settles. Call with the lock held.
+func (m *Module) invoke(v *version, name string, fn goja.Callable, this goja.Value, args []goja.Value) (goja.Value, error) {
+	h := m.hooks.Load()
+	if h == nil || len(h.profiles) == 0 {
+		return fn(this, args...)
+	}
+	profs := h.profiles
+	n := 0
+	if v != nil {
+		n = v.n
+	}
+	done := func(start time.Time, failed bool) {
+		d := time.Since(start)
+		for _, p := range profs {
+			p.record(n, name, d, failed)
+		}
+	}
+	start := time.Now()
+	ret, err := fn(this, args...)
+	if err != nil {
+		done(start, true)
+		return nil, err
+	}
+	if obj, ok := ret.(*goja.Object); ok {
+		if pr, ok := obj.Export().(*goja.Promise); ok {
+			switch pr.State() {
+			case goja.PromiseStatePending:
+				m.rt.realm.OnSettle(obj, func(rejected bool) { done(start, rejected) })
+			default:
+				done(start, pr.State() == goja.PromiseStateRejected)
+			}
+			return ret, nil
+		}
+	}
+	done(start, false)
+	return ret, nil
+}
