@@ -5,6 +5,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/hotmod/hotmod"
 )
 
 // module300 is a 300-line module: a mix of functions, classes, state and
@@ -177,5 +179,30 @@ func BenchmarkCallProfiling(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+func BenchmarkExecuteSafe(b *testing.B) {
+	e := benchEnv(b, nil)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := e.rt.ExecuteSafe(e.ctx, "return context.a + context.b", map[string]any{"a": 1, "b": 2}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkSafeContextRun(b *testing.B) {
+	e := benchEnv(b, nil)
+	sc, err := e.rt.CreateSafeContext("return context.a + context.b", hotmod.SafeOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	vars := map[string]any{"a": 1, "b": 2}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := sc.Run(e.ctx, vars); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

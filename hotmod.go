@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hotmod/hotmod/internal/engine"
@@ -62,6 +63,8 @@ type Runtime struct {
 	bg       context.Context
 	stopBg   context.CancelFunc
 	work     sync.WaitGroup // reloads the Runtime started by itself
+
+	sandboxRuns, sandboxBreaches atomic.Int64
 
 	mu         sync.Mutex
 	modules    map[string]*Module

@@ -14,6 +14,10 @@ type Stats struct {
 	// rollbacks it equals Σ(version − 1), the blueprint's figure.
 	TotalReloads int           `json:"totalReloads"`
 	Modules      []ModuleStats `json:"modules"`
+	// SandboxRuns counts sandboxed runs; SandboxLimitBreaches those that
+	// broke a limit.
+	SandboxRuns          int64 `json:"sandboxRuns"`
+	SandboxLimitBreaches int64 `json:"sandboxLimitBreaches"`
 }
 
 // ModuleStats describes one module.
@@ -46,7 +50,10 @@ func (rt *Runtime) Stats() Stats {
 		cbs[id] = len(fns)
 	}
 	rt.mu.Unlock()
-	st := Stats{TotalModules: len(mods), Modules: make([]ModuleStats, 0, len(mods))}
+	st := Stats{
+		TotalModules: len(mods), Modules: make([]ModuleStats, 0, len(mods)),
+		SandboxRuns: rt.sandboxRuns.Load(), SandboxLimitBreaches: rt.sandboxBreaches.Load(),
+	}
 	for _, m := range mods {
 		ms := m.stats()
 		ms.UpdateCallbacks = cbs[m.id]
