@@ -49,6 +49,12 @@ type Options struct {
 	ReloadTimeout time.Duration
 	// DisableAutoReload stops the Runtime from watching the store.
 	DisableAutoReload bool
+	// ModuleID names the modules an import loads implicitly, from their
+	// source path. Default: the path itself.
+	ModuleID func(sourcePath string) string
+	// OnCall, if set, is told of every Module.Call when it ends (for
+	// metrics). It runs on the caller's goroutine, outside the realm.
+	OnCall func(module, function string, d time.Duration, err error)
 }
 
 // Runtime loads modules and keeps them hot. All methods are safe for

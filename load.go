@@ -241,12 +241,20 @@ func (rt *Runtime) requireLocked(importer, spec string) (*Module, error) {
 	if file == "" {
 		return nil, fmt.Errorf("%w: no file for %s in the store (tried %s)", ErrNotFound, p, strings.Join(resolveExtensions[1:], ", "))
 	}
-	m := newModule(rt, file, file)
+	id := file
+	if rt.opts.ModuleID != nil {
+		id = rt.opts.ModuleID(file)
+	}
+	m := newModule(rt, id, file)
 	rt.mu.Lock()
-	if existing, ok := rt.modules[file]; ok {
+	if existing, ok := rt.modules[id]; ok {
+		if existing.path != file {
+			rt.mu.Unlock()
+			return nil, fmt.Errorf("%w: %s would be module %q, which already runs %s", ErrExists, file, id, existing.path)
+		}
 		m = existing
 	} else {
-		rt.modules[file] = m
+		rt.modules[id] = m
 	}
 	rt.mu.Unlock()
 	if m.cur.Load() != nil || m.loading != nil {

@@ -139,7 +139,15 @@ func (m *Module) current() (*version, error) {
 // interrupted and the error matches ctx.Err(); if it ends while a promise is
 // pending, Call returns and the promise settles on its own. A JavaScript
 // throw or rejection is a *JSError.
-func (m *Module) Call(ctx context.Context, name string, args ...any) (any, error) {
+func (m *Module) Call(ctx context.Context, name string, args ...any) (v any, err error) {
+	if observe := m.rt.opts.OnCall; observe != nil {
+		start := time.Now()
+		defer func() { observe(m.id, name, time.Since(start), err) }()
+	}
+	return m.call(ctx, name, args)
+}
+
+func (m *Module) call(ctx context.Context, name string, args []any) (any, error) {
 	r := m.rt.realm
 	var (
 		v    *version

@@ -71,6 +71,7 @@ func (m *Module) stats() ModuleStats {
 		ID: m.id, SourcePath: m.path, HasHandle: v != nil,
 		Reloads: m.reloads, FailedReloads: m.failures, Rollbacks: m.rollbacks,
 		LastReload: m.lastReload, SourceDeleted: m.sourceDeleted,
+		Patches: []PatchInfo{}, Profiles: []string{},
 	}
 	if v != nil {
 		ms.Version, ms.Kind, ms.PendingTimers = v.n, v.res.Kind.String(), v.timers.Len()

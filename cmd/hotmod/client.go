@@ -1,0 +1,108 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/hotmod/hotmod/server"
+)
+
+// client talks to a running server's API.
+type client struct {
+	base  string
+	token string
+	http  *http.Client
+}
+
+// apiErr is an error response, with the server's code.
+type apiErr struct {
+	status int
+	body   server.ErrorBody
+}
+
+func (e *apiErr) Error() string {
+	msg := e.body.Error.Message
+	if p := e.body.Error.Position; p != nil && !strings.Contains(msg, fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Column)) {
+		msg += fmt.Sprintf(" at %s:%d:%d", p.File, p.Line, p.Column)
+	}
+	return fmt.Sprintf("%s (%s)", msg, e.body.Error.Code)
+}
+
+func (c *client) request(ctx context.Context, method, path string, body io.Reader, contentType string) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(c.base, "/")+path, body)
+	if err != nil {
+		return nil, err
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	res, err := c.http.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("cannot reach the hotmod server at %s: %w", c.base, err)
+	}
+	if res.StatusCode >= 300 {
+		defer res.Body.Close()
+		e := &apiErr{status: res.StatusCode}
+		if json.NewDecoder(res.Body).Decode(&e.body) != nil || e.body.Error.Code == "" {
+			e.body.Error.Code, e.body.Error.Message = "http", res.Status
+		}
+		return nil, e
+	}
+	return res, nil
+}
+
+// do sends a JSON request (body may be nil) and decodes a JSON answer into
+// out (which may be nil).
+func (c *client) do(ctx context.Context, method, path string, body, out any) error {
+	var rd io.Reader
+	if body != nil || method != http.MethodGet {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		if body == nil {
+			b = []byte("{}")
+		}
+		rd = bytes.NewReader(b)
+	}
+	ct := ""
+	if rd != nil {
+		ct = "application/json"
+	}
+	res, err := c.request(ctx, method, path, rd, ct)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	if out == nil || res.StatusCode == http.StatusNoContent {
+		return nil
+	}
+	if err := json.NewDecoder(res.Body).Decode(out); err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("reading the server's answer: %w", err)
+	}
+	return nil
+}
+
+func modulePath(id string, rest string) string { return "/api/modules/" + url.PathEscape(id) + rest }
+
+// filePath turns a store path into the API path of the file.
+func filePath(prefix, p string) string {
+	if !strings.HasPrefix(p, "/") {
+		p = "/" + p
+	}
+	parts := strings.Split(p, "/")
+	for i := range parts {
+		parts[i] = url.PathEscape(parts[i])
+	}
+	return prefix + strings.Join(parts, "/")
+}

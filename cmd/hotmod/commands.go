@@ -1,0 +1,486 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/hotmod/hotmod"
+	"github.com/hotmod/hotmod/server"
+	"github.com/spf13/cobra"
+)
+
+type cli struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	server, token  string
+	asJSON         bool
+}
+
+func (c *cli) client() *client {
+	return &client{base: c.server, token: c.token, http: &http.Client{}}
+}
+
+func env(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
+	c := &cli{stdin: stdin, stdout: stdout, stderr: stderr}
+	root := &cobra.Command{
+		Use:           "hotmod",
+		Short:         "Hot module reload for Go services: the server and its client",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetIn(stdin)
+	pf := root.PersistentFlags()
+	pf.StringVar(&c.server, "server", env("HOTMOD_SERVER", "http://127.0.0.1:7070"), "the server's URL ($HOTMOD_SERVER)")
+	pf.StringVar(&c.token, "token", os.Getenv("HOTMOD_TOKEN"), "access token ($HOTMOD_TOKEN)")
+	pf.BoolVar(&c.asJSON, "json", false, "print JSON, for scripts")
+	root.AddCommand(newServe(c), c.ls(), c.stats(), c.call(), c.reload(), c.rollback(), c.patch(), c.unpatch(),
+		c.profile(), c.exec(), c.put(), c.cat(), c.history(), c.events())
+	return root
+}
+
+func (c *cli) printJSON(v any) error {
+	enc := json.NewEncoder(c.stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// readInput reads a FILE argument, or standard input for "-".
+func (c *cli) readInput(name string) ([]byte, error) {
+	if name == "-" {
+		return io.ReadAll(c.stdin)
+	}
+	return os.ReadFile(name)
+}
+
+func (c *cli) ls() *cobra.Command {
+	return &cobra.Command{
+		Use:     "ls",
+		Short:   "List the loaded modules",
+		Example: "  hotmod ls\n  hotmod ls --json | jq '.modules[].id'",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var out struct {
+				Modules []server.ModuleDetail `json:"modules"`
+			}
+			if err := c.client().do(cmd.Context(), http.MethodGet, "/api/modules", nil, &out); err != nil {
+				return err
+			}
+			if c.asJSON {
+				return c.printJSON(out)
+			}
+			tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tVERSION\tKIND\tSOURCE\tEXPORTS\tSTATUS")
+			for _, m := range out.Modules {
+				status := "ok"
+				if m.LastError != "" {
+					status = "last reload failed"
+				}
+				if m.SourceDeleted {
+					status = "source deleted"
+				}
+				fmt.Fprintf(tw, "%s\tv%d\t%s\t%s\t%s\t%s\n", m.ID, m.Version, m.Kind, m.SourcePath, strings.Join(m.Exports, ","), status)
+			}
+			return tw.Flush()
+		},
+	}
+}
+
+func (c *cli) stats() *cobra.Command {
+	return &cobra.Command{
+		Use:     "stats",
+		Short:   "Show the runtime's figures",
+		Example: "  hotmod stats\n  hotmod stats --json",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var st hotmod.Stats
+			if err := c.client().do(cmd.Context(), http.MethodGet, "/api/stats", nil, &st); err != nil {
+				return err
+			}
+			if c.asJSON {
+				return c.printJSON(st)
+			}
+			fmt.Fprintf(c.stdout, "modules: %d\nreloads: %d\nsandbox runs: %d (%d stopped by a limit)\n",
+				st.TotalModules, st.TotalReloads, st.SandboxRuns, st.SandboxLimitBreaches)
+			tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tVERSION\tRELOADS\tFAILED\tROLLBACKS\tKEPT\tPATCHES\tLAST ERROR")
+			for _, m := range st.Modules {
+				fmt.Fprintf(tw, "%s\tv%d\t%d\t%d\t%d\t%v\t%d\t%s\n", m.ID, m.Version, m.Reloads, m.FailedReloads, m.Rollbacks, m.KeptVersions, len(m.Patches), m.LastError)
+			}
+			return tw.Flush()
+		},
+	}
+}
+
+func (c *cli) call() *cobra.Command {
+	return &cobra.Command{
+		Use:   "call MODULE FUNCTION [JSON_ARG...]",
+		Short: "Call a module's function and print its result as JSON",
+		Long:  "Each argument is JSON (5, \"text\", [1,2], {\"a\":1}); a word that is not JSON is passed as a string.",
+		Example: "  hotmod call counter increment 5\n" +
+			"  hotmod call pricing quote '{\"items\": [{\"price\": 10}]}'",
+		Args: cobra.MinimumNArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			req := server.CallRequest{Function: args[1], Args: []json.RawMessage{}}
+			for _, a := range args[2:] {
+				if json.Valid([]byte(a)) {
+					req.Args = append(req.Args, json.RawMessage(a))
+				} else {
+					b, _ := json.Marshal(a)
+					req.Args = append(req.Args, b)
+				}
+			}
+			var res server.CallResponse
+			if err := c.client().do(cmd.Context(), http.MethodPost, modulePath(args[0], "/call"), req, &res); err != nil {
+				return err
+			}
+			if c.asJSON {
+				return c.printJSON(res)
+			}
+			return c.printJSON(res.Result)
+		},
+	}
+}
+
+func (c *cli) reload() *cobra.Command {
+	return &cobra.Command{
+		Use:     "reload MODULE",
+		Short:   "Reload a module from its source (the old version serves on if this fails)",
+		Example: "  hotmod reload counter",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var d server.ModuleDetail
+			if err := c.client().do(cmd.Context(), http.MethodPost, modulePath(args[0], "/reload"), nil, &d); err != nil {
+				return err
+			}
+			if c.asJSON {
+				return c.printJSON(d)
+			}
+			fmt.Fprintf(c.stdout, "%s is at v%d\n", d.ID, d.Version)
+			return nil
+		},
+	}
+}
+
+func (c *cli) rollback() *cobra.Command {
+	return &cobra.Command{
+		Use:     "rollback MODULE [VERSION]",
+		Short:   "Go back to a kept version (by default the one before the current)",
+		Example: "  hotmod rollback counter\n  hotmod rollback counter 2",
+		Args:    cobra.RangeArgs(1, 2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			body := map[string]int{"version": 0}
+			if len(args) == 2 {
+				v, err := strconv.Atoi(strings.TrimPrefix(args[1], "v"))
+				if err != nil {
+					return fmt.Errorf("VERSION must be a number, not %q", args[1])
+				}
+				body["version"] = v
+			}
+			var d server.ModuleDetail
+			if err := c.client().do(cmd.Context(), http.MethodPost, modulePath(args[0], "/rollback"), body, &d); err != nil {
+				return err
+			}
+			if c.asJSON {
+				return c.printJSON(d)
+			}
+			fmt.Fprintf(c.stdout, "%s is back at v%d\n", d.ID, d.Version)
+			return nil
+		},
+	}
+}
+
+func (c *cli) patch() *cobra.Command {
+	return &cobra.Command{
+		Use:   "patch MODULE FUNCTION FILE|-",
+		Short: "Replace a function until rollback or reload",
+		Long:  "FILE holds a function expression that receives the original and returns the replacement.",
+		Example: "  echo '(original) => (...args) => { console.log(args); return original(...args) }' | hotmod patch counter increment -\n" +
+			"  hotmod patch pricing quote fix.js",
+		Args: cobra.ExactArgs(3),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			src, err := c.readInput(args[2])
+			if err != nil {
+				return err
+			}
+			var p map[string]any
+			body := map[string]string{"function": args[1], "source": string(src)}
+			if err := c.client().do(cmd.Context(), http.MethodPost, modulePath(args[0], "/patches"), body, &p); err != nil {
+				return err
+			}
+			if c.asJSON {
+				return c.printJSON(p)
+			}
+			fmt.Fprintf(c.stdout, "patch %v on %s.%s (unpatch with: hotmod unpatch %v)\n", p["id"], args[0], args[1], p["id"])
+			return nil
+		},
+	}
+}
+
+func (c *cli) unpatch() *cobra.Command {
+	return &cobra.Command{
+		Use:     "unpatch PATCH_ID",
+		Short:   "Roll back one patch; the others stay",
+		Example: "  hotmod unpatch p3",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var p map[string]any
+			if err := c.client().do(cmd.Context(), http.MethodDelete, "/api/patches/"+args[0], nil, &p); err != nil {
+				return err
+			}
+			if c.asJSON {
+				return c.printJSON(p)
+			}
+			fmt.Fprintf(c.stdout, "patch %s rolled back\n", args[0])
+			return nil
+		},
+	}
+}
+
+func (c *cli) profile() *cobra.Command {
+	var dur time.Duration
+	cmd := &cobra.Command{
+		Use:     "profile MODULE",
+		Short:   "Profile a module's calls for a while and print per-function figures",
+		Example: "  hotmod profile counter --for 30s",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cl := c.client()
+			var pm hotmod.ProfileMetrics
+			if err := cl.do(cmd.Context(), http.MethodPost, modulePath(args[0], "/profiles"), nil, &pm); err != nil {
+				return err
+			}
+			if !c.asJSON {
+				fmt.Fprintf(c.stderr, "profiling %s for %v (Ctrl-C stops early)…\n", args[0], dur)
+			}
+			select {
+			case <-time.After(dur):
+			case <-cmd.Context().Done():
+			}
+			// Stop even when interrupted: a profile left running costs calls.
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(cmd.Context()), 10*time.Second)
+			defer cancel()
+			if err := cl.do(ctx, http.MethodDelete, "/api/profiles/"+pm.ID, nil, &pm); err != nil {
+				return err
+			}
+			if c.asJSON {
+				return c.printJSON(pm)
+			}
+			fmt.Fprintf(c.stdout, "%s: %d calls, %d errors over %v (versions %v)\n", pm.Module, pm.TotalCalls, pm.TotalErrors, pm.Duration.Round(time.Millisecond), pm.Versions)
+			tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
+			fmt.Fprintln(tw, "FUNCTION\tCALLS\tERRORS\tMEAN\tP50\tP99\tMAX\t")
+			for _, f := range pm.Functions {
+				fmt.Fprintf(tw, "%s\t%d\t%d\t%v\t%v\t%v\t%v\t\n", f.Name, f.Calls, f.Errors, f.Mean, f.P50, f.P99, f.Max)
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().DurationVar(&dur, "for", 10*time.Second, "how long to profile")
+	return cmd
+}
+
+func (c *cli) exec() *cobra.Command {
+	var vars []string
+	var timeout time.Duration
+	cmd := &cobra.Command{
+		Use:   "exec FILE|-",
+		Short: "Run an untrusted snippet in the sandbox (a function body; `context` holds --var values)",
+		Example: "  echo 'return context.a + context.b' | hotmod exec - --var a=1 --var b=2\n" +
+			"  hotmod exec check.js --var order='{\"total\": 12}' --timeout 200ms",
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			code, err := c.readInput(args[0])
+			if err != nil {
+				return err
+			}
+			req := server.SandboxRequest{Code: string(code), Vars: map[string]any{}}
+			req.Limits.TimeMS = timeout.Milliseconds()
+			for _, kv := range vars {
+				k, v, ok := strings.Cut(kv, "=")
+				if !ok {
+					return fmt.Errorf("--var takes NAME=JSON, not %q", kv)
+				}
+				var val any
+				if json.Unmarshal([]byte(v), &val) != nil {
+					val = v // not JSON: a string
+				}
+				req.Vars[k] = val
+			}
+			var res server.SandboxResponse
+			if err := c.client().do(cmd.Context(), http.MethodPost, "/api/sandbox", req, &res); err != nil {
+				return err
+			}
+			if c.asJSON {
+				return c.printJSON(res)
+			}
+			for _, l := range res.Console {
+				fmt.Fprintf(c.stderr, "[%s] %s\n", l.Level, l.Text)
+			}
+			if res.Undefined {
+				fmt.Fprintln(c.stdout, "undefined")
+				return nil
+			}
+			return c.printJSON(res.Value)
+		},
+	}
+	cmd.Flags().StringArrayVar(&vars, "var", nil, "NAME=JSON variable for context (repeatable)")
+	cmd.Flags().DurationVar(&timeout, "timeout", 0, "time limit (default 1s)")
+	return cmd
+}
+
+func (c *cli) put() *cobra.Command {
+	return &cobra.Command{
+		Use:     "put PATH FILE|-",
+		Short:   "Write a file to the server's store (a module there reloads)",
+		Example: "  hotmod put /counter.js counter.js\n  cat rules.ts | hotmod put /rules.ts -",
+		Args:    cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			data, err := c.readInput(args[1])
+			if err != nil {
+				return err
+			}
+			res, err := c.client().request(cmd.Context(), http.MethodPut, filePath("/api/files", args[0]), strings.NewReader(string(data)), "application/octet-stream")
+			if err != nil {
+				return err
+			}
+			defer res.Body.Close()
+			if c.asJSON {
+				_, err = io.Copy(c.stdout, res.Body)
+				return err
+			}
+			fmt.Fprintf(c.stdout, "wrote %d bytes to %s\n", len(data), args[0])
+			return nil
+		},
+	}
+}
+
+func (c *cli) cat() *cobra.Command {
+	var rev uint64
+	cmd := &cobra.Command{
+		Use:     "cat PATH",
+		Short:   "Print a file of the server's store",
+		Example: "  hotmod cat /counter.js\n  hotmod cat /counter.js --revision 12",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			p := filePath("/api/files", args[0])
+			if rev > 0 {
+				p += "?revision=" + strconv.FormatUint(rev, 10)
+			}
+			res, err := c.client().request(cmd.Context(), http.MethodGet, p, nil, "")
+			if err != nil {
+				return err
+			}
+			defer res.Body.Close()
+			_, err = io.Copy(c.stdout, res.Body)
+			return err
+		},
+	}
+	cmd.Flags().Uint64Var(&rev, "revision", 0, "an earlier revision (stores with history)")
+	return cmd
+}
+
+func (c *cli) history() *cobra.Command {
+	return &cobra.Command{
+		Use:     "history PATH",
+		Short:   "List a file's kept revisions, newest first",
+		Example: "  hotmod history /counter.js",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var out struct {
+				Path      string `json:"path"`
+				Revisions []struct {
+					Rev  uint64    `json:"rev"`
+					Op   string    `json:"op"`
+					Time time.Time `json:"time"`
+					Size int       `json:"size"`
+				} `json:"revisions"`
+			}
+			if err := c.client().do(cmd.Context(), http.MethodGet, filePath("/api/history", args[0]), nil, &out); err != nil {
+				return err
+			}
+			if c.asJSON {
+				return c.printJSON(out)
+			}
+			tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "REVISION\tOP\tTIME\tSIZE")
+			for _, r := range out.Revisions {
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%d\n", r.Rev, r.Op, r.Time.Format(time.RFC3339), r.Size)
+			}
+			return tw.Flush()
+		},
+	}
+}
+
+func (c *cli) events() *cobra.Command {
+	return &cobra.Command{
+		Use:     "events",
+		Short:   "Follow the server's event stream (Ctrl-C stops)",
+		Example: "  hotmod events\n  hotmod events --json | jq 'select(.type == \"reload-failed\")'",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			res, err := c.client().request(cmd.Context(), http.MethodGet, "/events", nil, "")
+			if err != nil {
+				return err
+			}
+			defer res.Body.Close()
+			sc := bufio.NewScanner(res.Body)
+			sc.Buffer(make([]byte, 64<<10), 4<<20)
+			for sc.Scan() {
+				data, ok := strings.CutPrefix(sc.Text(), "data: ")
+				if !ok {
+					continue
+				}
+				var ev hotmod.Event
+				if json.Unmarshal([]byte(data), &ev) != nil || ev.Type == "" {
+					continue
+				}
+				if c.asJSON {
+					fmt.Fprintln(c.stdout, data)
+					continue
+				}
+				fmt.Fprintln(c.stdout, describe(ev))
+			}
+			if cmd.Context().Err() != nil {
+				return nil
+			}
+			return sc.Err()
+		},
+	}
+}
+
+func describe(ev hotmod.Event) string {
+	parts := []string{ev.Time.Format("15:04:05.000"), string(ev.Type)}
+	if ev.Module != "" {
+		parts = append(parts, ev.Module)
+	}
+	if ev.Version > 0 {
+		v := fmt.Sprintf("v%d", ev.Version)
+		if ev.OldVersion > 0 {
+			v = fmt.Sprintf("v%d→v%d", ev.OldVersion, ev.Version)
+		}
+		parts = append(parts, v)
+	}
+	for _, s := range []string{ev.Patch, ev.Function, ev.Profile, ev.Error} {
+		if s != "" {
+			parts = append(parts, s)
+		}
+	}
+	return strings.Join(parts, " ")
+}

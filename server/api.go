@@ -1,0 +1,515 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/hotmod/hotmod"
+	"github.com/hotmod/hotmod/vfs"
+)
+
+// apiError is an error with its HTTP status and a stable code.
+type apiError struct {
+	status  int
+	code    string
+	message string
+}
+
+func (e apiError) Error() string { return e.message }
+
+// ErrorBody is the shape of every error response.
+type ErrorBody struct {
+	Error struct {
+		Code     string           `json:"code"`
+		Message  string           `json:"message"`
+		Position *hotmod.Position `json:"position,omitempty"`
+	} `json:"error"`
+}
+
+// classify maps an error to a status and a code.
+func classify(err error) (int, string) {
+	var ae apiError
+	var mbe *http.MaxBytesError
+	var re *hotmod.ReloadError
+	var se *hotmod.SourceError
+	var je *hotmod.JSError
+	switch {
+	case errors.As(err, &ae):
+		return ae.status, ae.code
+	case errors.As(err, &mbe):
+		return http.StatusRequestEntityTooLarge, "too_large"
+	case errors.Is(err, hotmod.ErrLimit):
+		return http.StatusUnprocessableEntity, "limit"
+	case errors.Is(err, context.DeadlineExceeded):
+		return http.StatusGatewayTimeout, "timeout"
+	case errors.Is(err, hotmod.ErrNotFound), errors.Is(err, vfs.ErrNotFound), errors.Is(err, hotmod.ErrRemoved):
+		return http.StatusNotFound, "not_found"
+	case errors.Is(err, hotmod.ErrVersionNotKept):
+		return http.StatusNotFound, "version_not_kept"
+	case errors.Is(err, hotmod.ErrExists), errors.Is(err, vfs.ErrConflict):
+		return http.StatusConflict, "conflict"
+	case errors.Is(err, hotmod.ErrStalePatch):
+		return http.StatusConflict, "stale_patch"
+	case errors.Is(err, hotmod.ErrReadOnly):
+		return http.StatusConflict, "read_only"
+	case errors.Is(err, hotmod.ErrDeclined):
+		return http.StatusConflict, "declined"
+	case errors.Is(err, hotmod.ErrNotFunction):
+		return http.StatusBadRequest, "not_function"
+	case errors.Is(err, hotmod.ErrInvalidID), errors.Is(err, vfs.ErrInvalidPath), errors.Is(err, hotmod.ErrConvert),
+		errors.Is(err, hotmod.ErrSandboxInput), errors.Is(err, hotmod.ErrInvalidPatch):
+		return http.StatusBadRequest, "invalid"
+	case errors.As(err, &re):
+		return http.StatusUnprocessableEntity, "reload_failed"
+	case errors.As(err, &se):
+		return http.StatusUnprocessableEntity, "syntax_error"
+	case errors.As(err, &je):
+		return http.StatusUnprocessableEntity, "js_error"
+	case errors.Is(err, hotmod.ErrSandboxResult):
+		return http.StatusUnprocessableEntity, "bad_result"
+	case errors.Is(err, hotmod.ErrClosed), errors.Is(err, vfs.ErrClosed):
+		return http.StatusServiceUnavailable, "closed"
+	}
+	return http.StatusInternalServerError, "internal"
+}
+
+func writeError(w http.ResponseWriter, err error) {
+	status, code := classify(err)
+	var body ErrorBody
+	body.Error.Code, body.Error.Message = code, err.Error()
+	if p, ok := hotmod.PositionOf(err); ok {
+		body.Error.Position = &p
+	}
+	writeJSON(w, status, body)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// apiHandler bounds the request's time and turns a returned error into the
+// error shape.
+func (s *Server) apiHandler(h func(w http.ResponseWriter, r *http.Request) error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), s.opts.RequestTimeout)
+		defer cancel()
+		if err := h(w, r.WithContext(ctx)); err != nil {
+			if status, _ := classify(err); status >= 500 && status != http.StatusGatewayTimeout {
+				s.log.Error("api request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+			}
+			writeError(w, err)
+		}
+	})
+}
+
+// decode reads a JSON body of at most limit bytes into v, rejecting other
+// content types, unknown fields and trailing data.
+func decode(w http.ResponseWriter, r *http.Request, limit int64, v any) error {
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
+		return apiError{http.StatusUnsupportedMediaType, "unsupported_media_type", "send the body as application/json"}
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return err
+		}
+		return apiError{http.StatusBadRequest, "invalid", "reading the JSON body: " + err.Error()}
+	}
+	if dec.More() {
+		return apiError{http.StatusBadRequest, "invalid", "the JSON body has data after its value"}
+	}
+	return nil
+}
+
+// requireJSON is for actions that take no parameters: it refuses a request
+// without a JSON content type even when it has no body (a cross-site form
+// cannot send one), and any body but an empty object.
+func requireJSON(w http.ResponseWriter, r *http.Request) error {
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
+		return apiError{http.StatusUnsupportedMediaType, "unsupported_media_type", "send Content-Type: application/json"}
+	}
+	if r.ContentLength == 0 {
+		return nil
+	}
+	var none struct{}
+	return decode(w, r, 1<<10, &none)
+}
+
+// ModuleDetail is a module's stats with its exports.
+type ModuleDetail struct {
+	hotmod.ModuleStats
+	Exports []string `json:"exports"`
+}
+
+func (s *Server) detail(ctx context.Context, m *hotmod.Module) (ModuleDetail, error) {
+	d := ModuleDetail{Exports: []string{}}
+	for _, st := range s.rt.Stats().Modules {
+		if st.ID == m.ID() {
+			d.ModuleStats = st
+		}
+	}
+	names, err := m.Exports(ctx)
+	if err != nil {
+		return d, err
+	}
+	if names != nil {
+		d.Exports = names
+	}
+	return d, nil
+}
+
+func (s *Server) module(r *http.Request) (*hotmod.Module, error) {
+	return s.rt.Module(r.PathValue("id"))
+}
+
+func (s *Server) listModules(w http.ResponseWriter, r *http.Request) error {
+	out := []ModuleDetail{}
+	for _, m := range s.rt.Modules() {
+		d, err := s.detail(r.Context(), m)
+		if errors.Is(err, hotmod.ErrRemoved) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		out = append(out, d)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"modules": out})
+	return nil
+}
+
+func (s *Server) createModule(w http.ResponseWriter, r *http.Request) error {
+	var req struct {
+		ID   string `json:"id"`
+		Path string `json:"path"`
+	}
+	if err := decode(w, r, s.opts.MaxArgsBytes, &req); err != nil {
+		return err
+	}
+	m, err := s.rt.CreateModule(r.Context(), req.ID, req.Path)
+	if err != nil {
+		return err
+	}
+	d, err := s.detail(r.Context(), m)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, d)
+	return nil
+}
+
+func (s *Server) getModule(w http.ResponseWriter, r *http.Request) error {
+	m, err := s.module(r)
+	if err != nil {
+		return err
+	}
+	d, err := s.detail(r.Context(), m)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, d)
+	return nil
+}
+
+func (s *Server) removeModule(w http.ResponseWriter, r *http.Request) error {
+	if err := s.rt.RemoveModule(r.Context(), r.PathValue("id")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// CallRequest is the body of a call.
+type CallRequest struct {
+	Function string            `json:"function"`
+	Args     []json.RawMessage `json:"args"`
+}
+
+// CallResponse is a call's result.
+type CallResponse struct {
+	Result     any     `json:"result"`
+	Version    int     `json:"version"`
+	DurationMS float64 `json:"durationMs"`
+}
+
+func (s *Server) callModule(w http.ResponseWriter, r *http.Request) error {
+	m, err := s.module(r)
+	if err != nil {
+		return err
+	}
+	var req CallRequest
+	if err := decode(w, r, s.opts.MaxArgsBytes, &req); err != nil {
+		return err
+	}
+	if req.Function == "" {
+		return apiError{http.StatusBadRequest, "invalid", `"function" is required`}
+	}
+	args := make([]any, len(req.Args))
+	for i, a := range req.Args {
+		args[i] = a
+	}
+	start := time.Now()
+	res, err := m.Call(r.Context(), req.Function, args...)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, CallResponse{Result: res, Version: m.Version(), DurationMS: ms(time.Since(start))})
+	return nil
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func (s *Server) reloadModule(w http.ResponseWriter, r *http.Request) error {
+	if err := requireJSON(w, r); err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	if err := s.rt.ReloadModule(r.Context(), id); err != nil {
+		return err
+	}
+	return s.getModule(w, r)
+}
+
+func (s *Server) rollbackModule(w http.ResponseWriter, r *http.Request) error {
+	var req struct {
+		Version int `json:"version"`
+	}
+	if err := decode(w, r, s.opts.MaxArgsBytes, &req); err != nil {
+		return err
+	}
+	m, err := s.module(r)
+	if err != nil {
+		return err
+	}
+	to := req.Version
+	if to == 0 { // the newest kept version before the current one
+		to = previousKept(s.rt, m)
+		if to == 0 {
+			return apiError{http.StatusNotFound, "version_not_kept", "no earlier version is kept"}
+		}
+	}
+	if err := s.rt.RollbackModule(r.Context(), m.ID(), to); err != nil {
+		return err
+	}
+	return s.getModule(w, r)
+}
+
+func previousKept(rt *hotmod.Runtime, m *hotmod.Module) int {
+	for _, st := range rt.Stats().Modules {
+		if st.ID != m.ID() {
+			continue
+		}
+		for i := len(st.KeptVersions) - 1; i >= 0; i-- {
+			if v := st.KeptVersions[i]; v != st.Version && v < st.Version {
+				return v
+			}
+		}
+	}
+	return 0
+}
+
+func (s *Server) createPatch(w http.ResponseWriter, r *http.Request) error {
+	var req struct {
+		Function string `json:"function"`
+		Source   string `json:"source"`
+	}
+	if err := decode(w, r, s.opts.MaxSourceBytes, &req); err != nil {
+		return err
+	}
+	p, err := s.rt.PatchFunction(r.Context(), r.PathValue("id"), req.Function, req.Source)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, patchBody(p))
+	return nil
+}
+
+func patchBody(p *hotmod.Patch) map[string]any {
+	return map[string]any{"id": p.ID, "module": p.Module, "function": p.Function, "version": p.Version, "state": p.State(), "created": p.Created}
+}
+
+func (s *Server) deletePatch(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.rt.Patch(r.PathValue("pid"))
+	if err != nil {
+		return err
+	}
+	if err := p.RollbackContext(r.Context()); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, patchBody(p))
+	return nil
+}
+
+func (s *Server) startProfile(w http.ResponseWriter, r *http.Request) error {
+	if err := requireJSON(w, r); err != nil {
+		return err
+	}
+	p, err := s.rt.ProfileModule(r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, p.Metrics())
+	return nil
+}
+
+func (s *Server) getProfile(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.rt.Profile(r.PathValue("pid"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, p.Metrics())
+	return nil
+}
+
+func (s *Server) stopProfile(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.rt.Profile(r.PathValue("pid"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, p.Stop())
+	return nil
+}
+
+// SandboxRequest runs a snippet; limits of 0 take the defaults.
+type SandboxRequest struct {
+	Code   string         `json:"code"`
+	Vars   map[string]any `json:"vars"`
+	Limits struct {
+		MemoryBytes  int64 `json:"memoryBytes"`
+		TimeMS       int64 `json:"timeMs"`
+		StackBytes   int64 `json:"stackBytes"`
+		ConsoleBytes int   `json:"consoleBytes"`
+	} `json:"limits"`
+}
+
+// SandboxResponse is a snippet's outcome.
+type SandboxResponse struct {
+	Value      any                  `json:"value"`
+	Undefined  bool                 `json:"undefined"`
+	Console    []hotmod.ConsoleLine `json:"console"`
+	DurationMS float64              `json:"durationMs"`
+}
+
+func (s *Server) sandbox(w http.ResponseWriter, r *http.Request) error {
+	var req SandboxRequest
+	if err := decode(w, r, s.opts.MaxArgsBytes, &req); err != nil {
+		return err
+	}
+	sc, err := s.rt.CreateSafeContext(req.Code, hotmod.SafeOptions{
+		MemoryLimit: req.Limits.MemoryBytes, TimeLimit: time.Duration(req.Limits.TimeMS) * time.Millisecond,
+		StackLimit: req.Limits.StackBytes, ConsoleLimit: req.Limits.ConsoleBytes,
+	})
+	if err != nil {
+		return err
+	}
+	res, err := sc.Run(r.Context(), req.Vars)
+	if err != nil {
+		return err
+	}
+	_, undef := res.Value.(hotmod.Undefined)
+	if res.Console == nil {
+		res.Console = []hotmod.ConsoleLine{}
+	}
+	writeJSON(w, http.StatusOK, SandboxResponse{Value: res.Value, Undefined: undef, Console: res.Console, DurationMS: ms(res.Duration)})
+	return nil
+}
+
+func filePath(r *http.Request) string { return "/" + r.PathValue("path") }
+
+func (s *Server) listFiles(w http.ResponseWriter, r *http.Request) error {
+	files, err := s.store.List(r.Context(), r.URL.Query().Get("prefix"))
+	if err != nil {
+		return err
+	}
+	if files == nil {
+		files = []string{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"files": files})
+	return nil
+}
+
+func (s *Server) readFile(w http.ResponseWriter, r *http.Request) error {
+	p := filePath(r)
+	var data []byte
+	var err error
+	if rev := r.URL.Query().Get("revision"); rev != "" {
+		n, perr := strconv.ParseUint(rev, 10, 64)
+		if perr != nil {
+			return apiError{http.StatusBadRequest, "invalid", "revision must be a number"}
+		}
+		h, ok := s.store.(vfs.Historian)
+		if !ok {
+			return apiError{http.StatusNotImplemented, "not_supported", "this store keeps no history"}
+		}
+		data, err = h.ReadRevision(r.Context(), p, n)
+	} else {
+		data, err = s.store.Read(r.Context(), p)
+	}
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = w.Write(data)
+	return nil
+}
+
+func (s *Server) writeFile(w http.ResponseWriter, r *http.Request) error {
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.opts.MaxSourceBytes))
+	if err != nil {
+		return err
+	}
+	p := filePath(r)
+	if err := s.store.Write(r.Context(), p, data); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"path": p, "size": len(data)})
+	return nil
+}
+
+func (s *Server) deleteFile(w http.ResponseWriter, r *http.Request) error {
+	if err := s.store.Delete(r.Context(), filePath(r)); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) history(w http.ResponseWriter, r *http.Request) error {
+	h, ok := s.store.(vfs.Historian)
+	if !ok {
+		return apiError{http.StatusNotImplemented, "not_supported", fmt.Sprintf("this store (%T) keeps no history", s.store)}
+	}
+	revs, err := h.History(r.Context(), filePath(r))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"path": filePath(r), "revisions": revs})
+	return nil
+}
+
+func (s *Server) stats(w http.ResponseWriter, _ *http.Request) error {
+	writeJSON(w, http.StatusOK, s.rt.Stats())
+	return nil
+}
+
+func (s *Server) cleanup(w http.ResponseWriter, r *http.Request) error {
+	if err := requireJSON(w, r); err != nil {
+		return err
+	}
+	if err := s.rt.Cleanup(r.Context()); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, s.rt.Stats())
+	return nil
+}

@@ -1,0 +1,145 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hotmod/hotmod"
+)
+
+// broker keeps the last events of the runtime for clients that reconnect,
+// and wakes the streams when a new one arrives. Event ids are
+// "<boot>-<seq>": a client that comes back to a restarted server (another
+// boot) is told to start over instead of waiting for ids that will not come.
+type broker struct {
+	boot   string
+	mu     sync.Mutex
+	ring   []sseEvent
+	max    int
+	wake   chan struct{} // closed and replaced on every event
+	done   chan struct{}
+	once   sync.Once
+	cancel context.CancelFunc
+}
+
+type sseEvent struct {
+	seq  uint64
+	typ  string
+	data []byte
+}
+
+func newBroker(rt *hotmod.Runtime, max int) *broker {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	ctx, cancel := context.WithCancel(context.Background())
+	br := &broker{boot: hex.EncodeToString(b[:]), max: max, wake: make(chan struct{}), done: make(chan struct{}), cancel: cancel}
+	events := rt.Events(ctx)
+	go func() {
+		for ev := range events {
+			br.add(ev)
+		}
+	}()
+	return br
+}
+
+func (b *broker) add(ev hotmod.Event) {
+	data, _ := json.Marshal(ev)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.ring = append(b.ring, sseEvent{seq: ev.Seq, typ: string(ev.Type), data: data})
+	if len(b.ring) > b.max {
+		b.ring = b.ring[len(b.ring)-b.max:]
+	}
+	close(b.wake)
+	b.wake = make(chan struct{})
+}
+
+// since returns the events after seq, a channel that closes on the next
+// one, and whether events the client has not seen were already dropped.
+func (b *broker) since(seq uint64) ([]sseEvent, <-chan struct{}, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	gap := len(b.ring) > 0 && seq+1 < b.ring[0].seq
+	var out []sseEvent
+	for _, e := range b.ring {
+		if e.seq > seq {
+			out = append(out, e)
+		}
+	}
+	return out, b.wake, gap
+}
+
+func (b *broker) close() {
+	b.once.Do(func() {
+		b.cancel()
+		close(b.done)
+	})
+}
+
+// parseLastID reads a Last-Event-ID of this boot; one of another boot, or
+// none, starts from the beginning of the buffer.
+func (b *broker) parseLastID(id string) (seq uint64, known bool) {
+	boot, n, ok := strings.Cut(id, "-")
+	if !ok || boot != b.boot {
+		return 0, false
+	}
+	seq, err := strconv.ParseUint(n, 10, 64)
+	return seq, err == nil
+}
+
+const heartbeat = 15 * time.Second
+
+// streamEvents serves GET /events as Server-Sent Events. A client that sends
+// Last-Event-ID gets every buffered event it missed; one that missed more
+// than the buffer holds, or comes from another server run, gets a "reset"
+// event telling it to reload its state first.
+func (s *Server) streamEvents(w http.ResponseWriter, r *http.Request) {
+	flusher, ok := w.(http.Flusher)
+	if !ok {
+		writeError(w, apiError{http.StatusInternalServerError, "internal", "streaming is not supported"})
+		return
+	}
+	b := s.events
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	last := r.Header.Get("Last-Event-ID")
+	seq, known := b.parseLastID(last)
+	fmt.Fprintf(w, "retry: 2000\n\n")
+	if last != "" && !known {
+		fmt.Fprintf(w, "event: reset\ndata: {\"reason\":\"server restarted\"}\n\n")
+	}
+	tick := time.NewTicker(heartbeat)
+	defer tick.Stop()
+	for {
+		evs, wake, gap := b.since(seq)
+		if gap && known {
+			fmt.Fprintf(w, "event: reset\ndata: {\"reason\":\"missed events\"}\n\n")
+		}
+		for _, e := range evs {
+			fmt.Fprintf(w, "id: %s-%d\nevent: %s\ndata: %s\n\n", b.boot, e.seq, e.typ, e.data)
+			seq = e.seq
+		}
+		known = true
+		flusher.Flush()
+		select {
+		case <-wake:
+		case <-tick.C:
+			fmt.Fprintf(w, ": keep-alive\n\n")
+		case <-r.Context().Done():
+			return
+		case <-b.done:
+			return
+		}
+	}
+}

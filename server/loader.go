@@ -1,0 +1,99 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"path"
+	"strings"
+
+	"github.com/hotmod/hotmod"
+	"github.com/hotmod/hotmod/vfs"
+)
+
+// ModuleID is the id `hotmod serve` gives the module at a store path: the
+// path without its leading slash and extension ("/lib/tax.ts" is "lib/tax").
+// Pass it as hotmod.Options.ModuleID so that imported files get the same ids.
+func ModuleID(p string) string {
+	return strings.TrimSuffix(strings.TrimPrefix(p, "/"), path.Ext(p))
+}
+
+// IsModuleSource reports whether a store path holds module code that
+// `hotmod serve` loads by itself (JSON and type declarations are only
+// loaded when imported).
+func IsModuleSource(p string) bool {
+	if strings.HasSuffix(p, ".d.ts") {
+		return false
+	}
+	switch path.Ext(p) {
+	case ".js", ".mjs", ".cjs", ".jsx", ".ts", ".mts", ".cts", ".tsx":
+		return true
+	}
+	return false
+}
+
+// Loader keeps a Runtime's modules in step with a store: it loads every
+// module source there, and loads new ones as they appear. A source that
+// fails its first load is tried again when it changes. Reloads of loaded
+// modules are the Runtime's own work.
+type Loader struct {
+	Runtime *hotmod.Runtime
+	Store   vfs.Store
+	Logger  *slog.Logger
+}
+
+// LoadAll loads every module source in the store; a failed one is logged
+// and reported in the runtime's events.
+func (l *Loader) LoadAll(ctx context.Context) error {
+	paths, err := l.Store.List(ctx, "/")
+	if err != nil {
+		return err
+	}
+	for _, p := range paths {
+		l.load(ctx, p)
+	}
+	return nil
+}
+
+func (l *Loader) load(ctx context.Context, p string) {
+	if !IsModuleSource(p) {
+		return
+	}
+	_, err := l.Runtime.CreateModule(ctx, ModuleID(p), p)
+	switch {
+	case err == nil:
+		l.log().Info("module loaded", "module", ModuleID(p), "path", p)
+	case errors.Is(err, hotmod.ErrExists):
+		// loaded already, by an import or by an earlier event
+	default:
+		l.log().Warn("module failed to load; it loads when its source is fixed", "path", p, "err", err)
+	}
+}
+
+// Start watches the store and loads new sources until ctx ends. It returns
+// once the watch is in place, so no file written after it is missed.
+func (l *Loader) Start(ctx context.Context) error {
+	events, err := l.Store.Watch(ctx, "/")
+	if err != nil {
+		return err
+	}
+	go func() {
+		for ev := range events {
+			if ev.Op == vfs.Deleted {
+				continue
+			}
+			if _, err := l.Runtime.Module(ModuleID(ev.Path)); err == nil {
+				continue // loaded: the runtime reloads it
+			}
+			l.load(ctx, ev.Path)
+		}
+	}()
+	return nil
+}
+
+func (l *Loader) log() *slog.Logger {
+	if l.Logger != nil {
+		return l.Logger
+	}
+	return slog.Default()
+}

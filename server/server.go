@@ -1,0 +1,196 @@
+// Package server is hotmod's HTTP face: a JSON API over a Runtime and its
+// store, Server-Sent Events of every runtime event, Prometheus metrics, and
+// the embedded dashboard built on the <hot-reload-widget> element.
+//
+// Security: without a token the handler answers loopback clients only; with
+// one, every API, event and metrics request must carry
+// "Authorization: Bearer <token>" (compared in constant time). There is no
+// CORS, and state-changing requests must be JSON from the same origin, so a
+// cross-site form cannot trigger one.
+package server
+
+import (
+	"crypto/subtle"
+	"embed"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/hotmod/hotmod"
+	"github.com/hotmod/hotmod/vfs"
+)
+
+//go:embed web
+var webFS embed.FS
+
+// Options configure a Server. Runtime and Store are required.
+type Options struct {
+	Runtime *hotmod.Runtime
+	Store   vfs.Store
+	// Token, if set, is required from every API, event and metrics client.
+	Token  string
+	Logger *slog.Logger
+	// Metrics, if set, is served at /metrics (see NewMetrics).
+	Metrics *Metrics
+	// MaxSourceBytes caps file and patch uploads (default 10 MiB);
+	// MaxArgsBytes caps call arguments and sandbox requests (default 1 MiB).
+	MaxSourceBytes int64
+	MaxArgsBytes   int64
+	// RequestTimeout bounds every API request (default 30 s).
+	RequestTimeout time.Duration
+	// EventBuffer is how many events a reconnecting client can catch up
+	// on (default 1024).
+	EventBuffer int
+}
+
+// Server serves the API, events, metrics and dashboard.
+type Server struct {
+	opts   Options
+	rt     *hotmod.Runtime
+	store  vfs.Store
+	log    *slog.Logger
+	events *broker
+	mux    *http.ServeMux
+}
+
+// New builds a Server and starts relaying the runtime's events.
+func New(opts Options) *Server {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.MaxSourceBytes <= 0 {
+		opts.MaxSourceBytes = 10 << 20
+	}
+	if opts.MaxArgsBytes <= 0 {
+		opts.MaxArgsBytes = 1 << 20
+	}
+	if opts.RequestTimeout <= 0 {
+		opts.RequestTimeout = 30 * time.Second
+	}
+	if opts.EventBuffer <= 0 {
+		opts.EventBuffer = 1024
+	}
+	s := &Server{opts: opts, rt: opts.Runtime, store: opts.Store, log: opts.Logger, mux: http.NewServeMux()}
+	s.events = newBroker(opts.Runtime, opts.EventBuffer)
+	s.routes()
+	return s
+}
+
+// Close ends every event stream, so that http.Server.Shutdown need not
+// wait for them; it is meant for RegisterOnShutdown.
+func (s *Server) Close() { s.events.close() }
+
+// Handler is the server's http.Handler.
+func (s *Server) Handler() http.Handler { return s.guard(s.mux) }
+
+func (s *Server) routes() {
+	api := func(pattern string, h func(w http.ResponseWriter, r *http.Request) error) {
+		s.mux.Handle(pattern, s.apiHandler(h))
+	}
+	api("GET /api/modules", s.listModules)
+	api("POST /api/modules", s.createModule)
+	api("GET /api/modules/{id}", s.getModule)
+	api("DELETE /api/modules/{id}", s.removeModule)
+	api("POST /api/modules/{id}/call", s.callModule)
+	api("POST /api/modules/{id}/reload", s.reloadModule)
+	api("POST /api/modules/{id}/rollback", s.rollbackModule)
+	api("POST /api/modules/{id}/patches", s.createPatch)
+	api("DELETE /api/patches/{pid}", s.deletePatch)
+	api("POST /api/modules/{id}/profiles", s.startProfile)
+	api("GET /api/profiles/{pid}", s.getProfile)
+	api("DELETE /api/profiles/{pid}", s.stopProfile)
+	api("POST /api/sandbox", s.sandbox)
+	api("GET /api/files", s.listFiles)
+	api("GET /api/files/{path...}", s.readFile)
+	api("PUT /api/files/{path...}", s.writeFile)
+	api("DELETE /api/files/{path...}", s.deleteFile)
+	api("GET /api/history/{path...}", s.history)
+	api("GET /api/stats", s.stats)
+	api("POST /api/cleanup", s.cleanup)
+	api("/api/", func(w http.ResponseWriter, r *http.Request) error {
+		return apiError{http.StatusNotFound, "not_found", "no such endpoint: " + r.Method + " " + r.URL.Path}
+	})
+	s.mux.HandleFunc("GET /events", s.streamEvents)
+	if s.opts.Metrics != nil {
+		s.mux.Handle("GET /metrics", s.opts.Metrics.Handler())
+	}
+	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
+	web, _ := fs.Sub(webFS, "web")
+	files := http.FileServerFS(web)
+	s.mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			writeError(w, apiError{http.StatusMethodNotAllowed, "method_not_allowed", r.Method + " is not allowed here"})
+			return
+		}
+		files.ServeHTTP(w, r)
+	}))
+}
+
+// guard applies the access rules before anything else runs.
+func (s *Server) guard(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
+		open := r.URL.Path == "/healthz" || !(strings.HasPrefix(r.URL.Path, "/api/") || r.URL.Path == "/events" || r.URL.Path == "/metrics")
+		switch {
+		case s.opts.Token == "" && !isLoopback(r.RemoteAddr):
+			writeError(w, apiError{http.StatusForbidden, "forbidden", "this server has no token, so it answers loopback clients only"})
+		case crossSite(r):
+			writeError(w, apiError{http.StatusForbidden, "cross_site", "cross-site requests are refused"})
+		case !open && s.opts.Token != "" && !s.authorized(r):
+			w.Header().Set("WWW-Authenticate", `Bearer realm="hotmod"`)
+			writeError(w, apiError{http.StatusUnauthorized, "unauthorized", "send Authorization: Bearer <token>"})
+		default:
+			next.ServeHTTP(w, r)
+		}
+	})
+}
+
+func (s *Server) authorized(r *http.Request) bool {
+	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	return ok && subtle.ConstantTimeCompare([]byte(got), []byte(s.opts.Token)) == 1
+}
+
+// crossSite reports a request a browser sent on behalf of another site.
+// Reads of the dashboard's own files are fine; anything else is not.
+func crossSite(r *http.Request) bool {
+	if site := r.Header.Get("Sec-Fetch-Site"); site == "cross-site" || site == "same-site" {
+		return r.Method != http.MethodGet || strings.HasPrefix(r.URL.Path, "/api/") || r.URL.Path == "/events"
+	}
+	if origin := r.Header.Get("Origin"); origin != "" {
+		u, err := url.Parse(origin)
+		return err != nil || u.Host != r.Host
+	}
+	return false
+}
+
+func isLoopback(remote string) bool {
+	host, _, err := net.SplitHostPort(remote)
+	if err != nil {
+		host = remote
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// IsLoopbackAddr reports whether a listen address only takes loopback
+// connections ("127.0.0.1:7070", "[::1]:0", "localhost:7070").
+func IsLoopbackAddr(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
