@@ -560,3 +560,5 @@ func TestLoaderFollowsNewFiles(t *testing.T) {
 		}
 	}
 }
+
+func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }

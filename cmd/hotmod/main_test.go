@@ -1,0 +1,278 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// startServer runs `hotmod serve` on a random loopback port over a copy of
+// examples/modules and returns its URL.
+func startServer(t *testing.T, extra ...string) (url string, dir string) {
+	t.Helper()
+	dir = t.TempDir()
+	for _, name := range []string{"counter.js", "pricing.ts", "checkout.js"} {
+		b, err := os.ReadFile(filepath.Join("..", "..", "examples", "modules", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	var out syncBuf
+	go func() {
+		o := serveOptions{dir: dir, addr: "127.0.0.1:0", ready: func(a string) { ready <- a }}
+		for i := 0; i+1 < len(extra); i += 2 {
+			if extra[i] == "token" {
+				o.token = extra[i+1]
+			}
+		}
+		done <- serve(ctx, o, &out, &out)
+	}()
+	select {
+	case addr := <-ready:
+		t.Cleanup(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("serve: %v", err)
+			}
+			if !strings.Contains(out.String(), "shutting down") {
+				t.Errorf("no graceful shutdown:\n%s", out.String())
+			}
+		})
+		return "http://" + addr, dir
+	case err := <-done:
+		cancel()
+		t.Fatalf("serve ended: %v\n%s", err, out.String())
+	case <-time.After(30 * time.Second):
+		cancel()
+		t.Fatal("serve did not start")
+	}
+	return "", ""
+}
+
+type syncBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
+func (s *syncBuf) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+// runCLI runs one command line against url.
+func runCLI(t *testing.T, url, stdin string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = run(context.Background(), append([]string{"--server", url}, args...), strings.NewReader(stdin), &out, &errOut)
+	return out.String(), errOut.String(), code
+}
+
+func ok(t *testing.T, url, stdin string, args ...string) string {
+	t.Helper()
+	out, errOut, code := runCLI(t, url, stdin, args...)
+	if code != 0 {
+		t.Fatalf("hotmod %v: exit %d: %s", args, code, errOut)
+	}
+	return out
+}
+
+func TestCommands(t *testing.T) {
+	url, dir := startServer(t)
+	if out := ok(t, url, "", "ls"); !strings.Contains(out, "counter") || !strings.Contains(out, "pricing") || !strings.Contains(out, "/checkout.js") {
+		t.Errorf("ls:\n%s", out)
+	}
+	var list struct {
+		Modules []struct{ ID string } `json:"modules"`
+	}
+	if err := json.Unmarshal([]byte(ok(t, url, "", "ls", "--json")), &list); err != nil || len(list.Modules) != 3 {
+		t.Errorf("ls --json: %v %+v", err, list)
+	}
+	if out := ok(t, url, "", "call", "counter", "increment", "alice", "5"); !strings.Contains(out, `"count": 5`) {
+		t.Errorf("call:\n%s", out)
+	}
+	if out := ok(t, url, "", "call", "checkout", "checkout", "bob", `[{"sku":"a","price":10,"quantity":2}]`); !strings.Contains(out, `"total": 24`) {
+		t.Errorf("call with JSON:\n%s", out)
+	}
+	_, errOut, code := runCLI(t, url, "", "call", "checkout", "checkout", "bob", "[]")
+	if code == 0 || !strings.Contains(errOut, "an order needs items") || !strings.Contains(errOut, "/checkout.js:7:") {
+		t.Errorf("a throwing call: exit %d, %q", code, errOut)
+	}
+	if out := ok(t, url, "", "reload", "counter"); !strings.Contains(out, "counter is at v2") {
+		t.Errorf("reload: %s", out)
+	}
+	if out := ok(t, url, "", "rollback", "counter"); !strings.Contains(out, "back at v1") {
+		t.Errorf("rollback: %s", out)
+	}
+	_, errOut, code = runCLI(t, url, "", "rollback", "counter", "7")
+	if code != 1 || !strings.Contains(errOut, "version_not_kept") {
+		t.Errorf("rollback to a version not kept: %d %q", code, errOut)
+	}
+	out := ok(t, url, "(original) => function (caller, by) { return original.call(this, caller, by * 10) }", "patch", "counter", "increment", "-")
+	if !strings.Contains(out, "patch p1") {
+		t.Fatalf("patch: %s", out)
+	}
+	// 5 from alice, 1 from bob's checkout, then 1 × 10 through the patch.
+	if out := ok(t, url, "", "call", "counter", "increment", "carol", "1"); !strings.Contains(out, `"count": 16`) {
+		t.Errorf("patched call: %s", out)
+	}
+	if out := ok(t, url, "", "unpatch", "p1"); !strings.Contains(out, "rolled back") {
+		t.Errorf("unpatch: %s", out)
+	}
+	if out := ok(t, url, "", "profile", "counter", "--for", "50ms"); !strings.Contains(out, "FUNCTION") {
+		t.Errorf("profile: %s", out)
+	}
+	if out := ok(t, url, "return context.a + context.b", "exec", "-", "--var", "a=1", "--var", "b=2"); strings.TrimSpace(out) != "3" {
+		t.Errorf("exec: %q", out)
+	}
+	_, errOut, code = runCLI(t, url, "while (true) {}", "exec", "-", "--timeout", "50ms")
+	if code != 1 || !strings.Contains(errOut, "time limit") {
+		t.Errorf("exec over its time: %d %q", code, errOut)
+	}
+	if out := ok(t, url, "export function hello() { return 'hi' }", "put", "/greet.js", "-"); !strings.Contains(out, "wrote") {
+		t.Errorf("put: %s", out)
+	}
+	if out := ok(t, url, "", "cat", "/greet.js"); out != "export function hello() { return 'hi' }" {
+		t.Errorf("cat: %q", out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "greet.js")); err != nil {
+		t.Errorf("put did not reach the folder: %v", err)
+	}
+	_, errOut, code = runCLI(t, url, "", "history", "/greet.js")
+	if code != 1 || !strings.Contains(errOut, "not_supported") {
+		t.Errorf("history on a folder store: %d %q", code, errOut)
+	}
+	if out := ok(t, url, "", "stats"); !strings.Contains(out, "modules:") || !strings.Contains(out, "sandbox runs: 2") {
+		t.Errorf("stats:\n%s", out)
+	}
+	_, errOut, code = runCLI(t, url, "", "call", "nope", "x")
+	if code != 1 || !strings.HasPrefix(errOut, "hotmod: not found") {
+		t.Errorf("unknown module: %d %q", code, errOut)
+	}
+	_, errOut, code = runCLI(t, "http://127.0.0.1:1", "", "ls")
+	if code != 1 || !strings.Contains(errOut, "cannot reach") {
+		t.Errorf("no server: %d %q", code, errOut)
+	}
+	_, _, code = runCLI(t, url, "", "call", "counter")
+	if code != 1 {
+		t.Error("missing arguments must fail")
+	}
+	if out := ok(t, url, "", "call", "--help"); !strings.Contains(out, "Examples:") {
+		t.Errorf("help without examples:\n%s", out)
+	}
+}
+
+func TestEventsCommandFollows(t *testing.T) {
+	url, dir := startServer(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pr, pw := ioPipe()
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"--server", url, "events"}, strings.NewReader(""), pw, &bytes.Buffer{})
+	}()
+	// Edit a module's file as an editor would; the stream reports the reload.
+	tmp := filepath.Join(dir, ".pricing.ts.swp")
+	_ = os.WriteFile(tmp, []byte("export const taxRate: number = 0.1\nexport function quote() { return 1 }"), 0o644)
+	_ = os.Rename(tmp, filepath.Join(dir, "pricing.ts"))
+	line := pr.waitFor(t, "reloaded pricing v1→v2")
+	if line == "" {
+		t.Fatal("no reloaded line")
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Errorf("events exit %d", code)
+	}
+}
+
+func TestServeRules(t *testing.T) {
+	err := serve(context.Background(), serveOptions{dir: t.TempDir(), addr: "0.0.0.0:0"}, &bytes.Buffer{}, &bytes.Buffer{})
+	if err == nil || !strings.Contains(err.Error(), "without --token") {
+		t.Errorf("non-loopback without a token: %v", err)
+	}
+	url, _ := startServer(t, "token", "s3cret")
+	_, errOut, code := runCLI(t, url, "", "ls")
+	if code != 1 || !strings.Contains(errOut, "unauthorized") {
+		t.Errorf("without the token: %d %q", code, errOut)
+	}
+	if out := ok(t, url, "", "--token", "s3cret", "ls"); !strings.Contains(out, "counter") {
+		t.Errorf("with the token: %s", out)
+	}
+	// A missing folder is created; a bbolt store works too.
+	missing := filepath.Join(t.TempDir(), "fresh", "modules")
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- serve(ctx, serveOptions{dir: missing, addr: "127.0.0.1:0", ready: func(a string) { ready <- a }}, &bytes.Buffer{}, &bytes.Buffer{})
+	}()
+	<-ready
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(missing); err != nil {
+		t.Errorf("folder not created: %v", err)
+	}
+}
+
+// A tiny line pipe that a test can wait on.
+type linePipe struct {
+	mu    sync.Mutex
+	lines []string
+	buf   string
+	more  chan struct{}
+}
+
+func ioPipe() (*linePipe, *linePipe) {
+	p := &linePipe{more: make(chan struct{}, 1)}
+	return p, p
+}
+
+func (p *linePipe) Write(b []byte) (int, error) {
+	p.mu.Lock()
+	p.buf += string(b)
+	for {
+		i := strings.IndexByte(p.buf, '\n')
+		if i < 0 {
+			break
+		}
+		p.lines = append(p.lines, p.buf[:i])
+		p.buf = p.buf[i+1:]
+	}
+	p.mu.Unlock()
+	select {
+	case p.more <- struct{}{}:
+	default:
+	}
+	return len(b), nil
+}
+
+func (p *linePipe) waitFor(t *testing.T, s string) string {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		p.mu.Lock()
+		for _, l := range p.lines {
+			if strings.Contains(l, s) {
+				p.mu.Unlock()
+				return l
+			}
+		}
+		p.mu.Unlock()
+		select {
+		case <-p.more:
+		case <-deadline:
+			t.Fatalf("no line with %q in %q", s, p.lines)
+		}
+	}
+}

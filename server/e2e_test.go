@@ -1,0 +1,198 @@
+package server_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/hotmod/hotmod"
+	"github.com/hotmod/hotmod/server"
+	"github.com/hotmod/hotmod/vfs"
+)
+
+const xssID = `<img src=x onerror="window.__xss=1">`
+
+// stack is a whole `hotmod serve` on a folder and a fixed address.
+type stack struct {
+	store *vfs.Dir
+	rt    *hotmod.Runtime
+	srv   *server.Server
+	http  *http.Server
+	done  chan error
+}
+
+func startStack(t *testing.T, dir, addr string) (*stack, string) {
+	t.Helper()
+	ctx := context.Background()
+	store, err := vfs.NewDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	rt, err := hotmod.New(ctx, hotmod.Options{Store: store, Logger: logger, ModuleID: server.ModuleID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := (&server.Loader{Runtime: rt, Store: store, Logger: logger}).LoadAll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rt.CreateModule(ctx, xssID, "/counter.js"); err != nil {
+		t.Fatal(err)
+	}
+	var ln net.Listener
+	for deadline := time.Now().Add(wait); ; {
+		if ln, err = net.Listen("tcp", addr); err == nil || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond) // the old listener's port is being released
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &stack{store: store, rt: rt, srv: server.New(server.Options{Runtime: rt, Store: store, Logger: logger}), done: make(chan error, 1)}
+	s.http = &http.Server{Handler: s.srv.Handler()}
+	s.http.RegisterOnShutdown(s.srv.Close)
+	go func() { s.done <- s.http.Serve(ln) }()
+	return s, ln.Addr().String()
+}
+
+func (s *stack) stop(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	if err := s.http.Shutdown(ctx); err != nil {
+		t.Errorf("shutdown: %v", err)
+	}
+	if err := <-s.done; !errors.Is(err, http.ErrServerClosed) {
+		t.Errorf("serve: %v", err)
+	}
+	s.rt.Close()
+	s.store.Close()
+}
+
+func chromium(t *testing.T) string {
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	t.Fatal("the dashboard test needs Chromium: apt-get install -y chromium (.ci/run installs it)")
+	return ""
+}
+
+// inWidget evaluates JavaScript with `root` bound to the widget's shadow root.
+func inWidget(js string) string {
+	return `(() => { const root = document.querySelector('hot-reload-widget')?.shadowRoot; if (!root) return null; ` + js + ` })()`
+}
+
+func versionOf(id string) string {
+	return inWidget(`const card = [...root.querySelectorAll('.module-item')].find(e => e.getAttribute('data-module-id') === ` + jsString(id) + `); return card ? card.querySelector('.module-version').textContent : null`)
+}
+
+func jsString(s string) string { b, _ := jsonMarshal(s); return string(b) }
+
+func TestDashboardInChromium(t *testing.T) {
+	dir := t.TempDir()
+	counter := filepath.Join(dir, "counter.js")
+	save := func(src string) { // as an editor saves: temp file, then rename
+		tmp := filepath.Join(dir, ".counter.js.swp")
+		if err := os.WriteFile(tmp, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(tmp, counter); err != nil {
+			t.Fatal(err)
+		}
+	}
+	save("export let n = 0\nexport function inc() { return ++n }")
+	st, addr := startStack(t, dir, "127.0.0.1:0")
+	url := "http://" + addr + "/"
+
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromium(t)), chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1200, 1000))
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancelAlloc()
+	bctx, cancelBrowser := chromedp.NewContext(actx)
+	defer cancelBrowser()
+	ctx, cancel := context.WithTimeout(bctx, 90*time.Second)
+	defer cancel()
+
+	waitVersion := func(id, want string) {
+		t.Helper()
+		if _, err := chromedp.Run(ctx, chromedp.Poll[bool](versionOf(id)+` === `+jsString(want), chromedp.WithPollingTimeout(wait))); err != nil {
+			got, _ := chromedp.Run(ctx, chromedp.Evaluate[*string](versionOf(id)))
+			t.Fatalf("%s never showed %s (shows %v): %v", id, want, got, err)
+		}
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Navigate(url)); err != nil {
+		t.Fatal(err)
+	}
+	waitVersion("counter", "v1")
+	// A marker that a page reload would lose.
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[string](`window.__marker = 'same page'`)); err != nil {
+		t.Fatal(err)
+	}
+
+	save("export let n = 0\nexport function inc() { return n += 2 }")
+	waitVersion("counter", "v2")
+
+	// Roll back with the dashboard's own button.
+	click := inWidget(`const card = [...root.querySelectorAll('.module-item')].find(e => e.getAttribute('data-module-id') === 'counter'); card.querySelector('button.rollback').click(); return true`)
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](click)); err != nil {
+		t.Fatal(err)
+	}
+	waitVersion("counter", "v1")
+
+	marker, err := chromedp.Run(ctx, chromedp.Evaluate[string](`window.__marker`))
+	if err != nil || marker != "same page" {
+		t.Errorf("the page reloaded (marker %q, %v): updates must come from /events", marker, err)
+	}
+
+	// The hostile id is text, not markup.
+	shown, err := chromedp.Run(ctx, chromedp.Evaluate[string](inWidget(`const card = [...root.querySelectorAll('.module-item')].find(e => e.getAttribute('data-module-id') === `+jsString(xssID)+`); return card ? card.querySelector('.module-id').textContent : ''`)))
+	imgs, err2 := chromedp.Run(ctx, chromedp.Evaluate[int](inWidget(`return root.querySelectorAll('img').length`)))
+	xss, err3 := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.__xss === 1`))
+	err = errors.Join(err, err2, err3)
+	if err != nil || shown != xssID || imgs != 0 || xss {
+		t.Errorf("the id %q is shown as %q (%d img elements, script ran: %v, %v)", xssID, shown, imgs, xss, err)
+	}
+
+	status, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]any](`document.querySelector('hot-reload-widget').getStatus()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status["state"] != "active" || status["primaryMetric"] != "2 modules" || status["secondaryMetric"] != "2 reloads" /* both modules run /counter.js */ || status["lastActivity"] == nil {
+		t.Errorf("getStatus() = %v", status)
+	}
+
+	// The server restarts; the page reconnects by itself and follows the
+	// new process.
+	st.stop(t)
+	st, _ = startStack(t, dir, addr)
+	defer st.stop(t)
+	waitVersion("counter", "v1")
+	save("export let n = 0\nexport function inc() { return n += 3 }")
+	waitVersion("counter", "v2")
+	if marker, err := chromedp.Run(ctx, chromedp.Evaluate[string](`window.__marker`)); err != nil || marker != "same page" {
+		t.Errorf("the page reloaded across the server restart (marker %q)", marker)
+	}
+
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+	if err != nil {
+		t.Fatal(err)
+	}
+	shot := filepath.Join(t.TempDir(), "dashboard.png")
+	if err := os.WriteFile(shot, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s (%d bytes)", shot, len(png))
+}
