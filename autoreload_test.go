@@ -167,9 +167,8 @@ func TestCleanupStopsWatching(t *testing.T) {
 	if err := e.rt.Cleanup(e.ctx); err != nil {
 		t.Fatal(err)
 	}
-	for store.open.Load() != 0 {
-		runtimeYield() // the forwarding goroutine ends when the watch closes
-	}
+	// The forwarding goroutine ends when the watch closes.
+	eventually(t, "the store watch to close", func() bool { return store.open.Load() == 0 })
 	e.create("a", "/m/a.js")
 	if n := store.open.Load(); n != 1 {
 		t.Errorf("after Cleanup and a new module: %d watches, want 1", n)

@@ -173,9 +173,7 @@ func TestRunningCallsFinishOnTheirVersion(t *testing.T) {
 	}()
 	<-started
 	// Wait until the slow call holds a timer of version 1.
-	for e.rt.Stats().Modules[0].PendingTimers == 0 {
-		runtimeYield()
-	}
+	eventually(t, "the slow call to start its timer", func() bool { return e.rt.Stats().Modules[0].PendingTimers > 0 })
 	e.write("/m/s.js", src(2))
 	e.reload("s")
 	if got := e.call(m, "fast"); got != int64(2) {
@@ -186,7 +184,18 @@ func TestRunningCallsFinishOnTheirVersion(t *testing.T) {
 	}
 }
 
-func runtimeYield() { time.Sleep(time.Millisecond) }
+// eventually polls cond until it holds, failing after wait. For states that
+// no event announces (a goroutine's progress, a counter).
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(wait)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
 
 // Under load: every result comes from exactly one version.
 func TestCallsDuringReloads(t *testing.T) {

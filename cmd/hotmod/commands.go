@@ -56,6 +56,15 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	return root
 }
 
+// report prints v as JSON under --json, and the sentence otherwise.
+func (c *cli) report(v any, format string, args ...any) error {
+	if c.asJSON {
+		return c.printJSON(v)
+	}
+	_, err := fmt.Fprintf(c.stdout, format, args...)
+	return err
+}
+
 func (c *cli) printJSON(v any) error {
 	enc := json.NewEncoder(c.stdout)
 	enc.SetIndent("", "  ")
@@ -170,11 +179,7 @@ func (c *cli) reload() *cobra.Command {
 			if err := c.client().do(cmd.Context(), http.MethodPost, modulePath(args[0], "/reload"), nil, &d); err != nil {
 				return err
 			}
-			if c.asJSON {
-				return c.printJSON(d)
-			}
-			fmt.Fprintf(c.stdout, "%s is at v%d\n", d.ID, d.Version)
-			return nil
+			return c.report(d, "%s is at v%d\n", d.ID, d.Version)
 		},
 	}
 }
@@ -198,11 +203,7 @@ func (c *cli) rollback() *cobra.Command {
 			if err := c.client().do(cmd.Context(), http.MethodPost, modulePath(args[0], "/rollback"), body, &d); err != nil {
 				return err
 			}
-			if c.asJSON {
-				return c.printJSON(d)
-			}
-			fmt.Fprintf(c.stdout, "%s is back at v%d\n", d.ID, d.Version)
-			return nil
+			return c.report(d, "%s is back at v%d\n", d.ID, d.Version)
 		},
 	}
 }
@@ -225,11 +226,7 @@ func (c *cli) patch() *cobra.Command {
 			if err := c.client().do(cmd.Context(), http.MethodPost, modulePath(args[0], "/patches"), body, &p); err != nil {
 				return err
 			}
-			if c.asJSON {
-				return c.printJSON(p)
-			}
-			fmt.Fprintf(c.stdout, "patch %v on %s.%s (unpatch with: hotmod unpatch %v)\n", p["id"], args[0], args[1], p["id"])
-			return nil
+			return c.report(p, "patch %v on %s.%s (unpatch with: hotmod unpatch %v)\n", p["id"], args[0], args[1], p["id"])
 		},
 	}
 }
@@ -245,11 +242,7 @@ func (c *cli) unpatch() *cobra.Command {
 			if err := c.client().do(cmd.Context(), http.MethodDelete, "/api/patches/"+args[0], nil, &p); err != nil {
 				return err
 			}
-			if c.asJSON {
-				return c.printJSON(p)
-			}
-			fmt.Fprintf(c.stdout, "patch %s rolled back\n", args[0])
-			return nil
+			return c.report(p, "patch %s rolled back\n", args[0])
 		},
 	}
 }
