@@ -138,3 +138,65 @@ func ExampleRuntime_Events() {
 	// source-changed job 1
 	// reloaded job 2
 }
+
+// A patch wraps one function; rolling it back restores exactly the original.
+func ExampleRuntime_PatchFunction() {
+	ctx := context.Background()
+	store := vfs.NewMem()
+	_ = store.Write(ctx, "/calc.js", []byte("export function compute(x) { return x * 2 }"))
+	rt, _ := hotmod.New(ctx, hotmod.Options{Store: store, DisableAutoReload: true})
+	defer rt.Close()
+	calc, _ := rt.CreateModule(ctx, "calc", "/calc.js")
+
+	p, err := rt.PatchFunction(ctx, "calc", "compute", `
+		function (originalCompute) {
+			return function (...args) { return originalCompute.apply(this, args) + 1 }
+		}`)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	patched, _ := calc.Call(ctx, "compute", 20)
+	_ = p.Rollback()
+	restored, _ := calc.Call(ctx, "compute", 20)
+	fmt.Println(patched, restored)
+	// Output: 41 40
+}
+
+func ExampleRuntime_ProfileModule() {
+	ctx := context.Background()
+	store := vfs.NewMem()
+	_ = store.Write(ctx, "/svc.js", []byte("export async function fetchUser(id) { await null; if (id < 0) throw new Error('bad id'); return { id } }"))
+	rt, _ := hotmod.New(ctx, hotmod.Options{Store: store, DisableAutoReload: true})
+	defer rt.Close()
+	svc, _ := rt.CreateModule(ctx, "svc", "/svc.js")
+
+	prof, _ := rt.ProfileModule("svc")
+	for id := -1; id < 3; id++ {
+		_, _ = svc.Call(ctx, "fetchUser", id)
+	}
+	m := prof.Stop()
+	f := m.Functions[0]
+	fmt.Println(f.Name, f.Calls, f.Errors, f.P99 >= f.P50)
+	// Output: fetchUser 4 1 true
+}
+
+// Untrusted code runs in a fresh QuickJS VM with limits and no host access.
+func ExampleRuntime_ExecuteSafe() {
+	ctx := context.Background()
+	rt, _ := hotmod.New(ctx, hotmod.Options{Store: vfs.NewMem(), DisableAutoReload: true})
+	defer rt.Close()
+
+	res, _ := rt.ExecuteSafe(ctx, `
+		console.log('scoring', context.order.items.length, 'items')
+		return context.order.items.reduce((sum, it) => sum + it.price, 0)`,
+		map[string]any{"order": map[string]any{"items": []map[string]any{{"price": 3}, {"price": 4}}}})
+	fmt.Println(res.Value, res.Console[0].Text)
+
+	_, err := rt.ExecuteSafe(ctx, "while (true) {}", nil)
+	var le *hotmod.LimitError
+	fmt.Println(errors.As(err, &le), le.Limit)
+	// Output:
+	// 7 scoring 2 items
+	// true time
+}
