@@ -63,6 +63,15 @@ func (rt *Runtime) Stats() Stats {
 	return st
 }
 
+// Stats describes this module alone.
+func (m *Module) Stats() ModuleStats {
+	ms := m.stats()
+	m.rt.mu.Lock()
+	ms.UpdateCallbacks = len(m.rt.callbacks[m.id])
+	m.rt.mu.Unlock()
+	return ms
+}
+
 func (m *Module) stats() ModuleStats {
 	v := m.cur.Load()
 	m.mu.Lock()

@@ -153,12 +153,7 @@ type ModuleDetail struct {
 }
 
 func (s *Server) detail(ctx context.Context, m *hotmod.Module) (ModuleDetail, error) {
-	d := ModuleDetail{Exports: []string{}}
-	for _, st := range s.rt.Stats().Modules {
-		if st.ID == m.ID() {
-			d.ModuleStats = st
-		}
-	}
+	d := ModuleDetail{ModuleStats: m.Stats(), Exports: []string{}}
 	names, err := m.Exports(ctx)
 	if err != nil {
 		return d, err
@@ -294,7 +289,7 @@ func (s *Server) rollbackModule(w http.ResponseWriter, r *http.Request) error {
 	}
 	to := req.Version
 	if to == 0 { // the newest kept version before the current one
-		to = previousKept(s.rt, m)
+		to = previousKept(m.Stats())
 		if to == 0 {
 			return apiError{http.StatusNotFound, "version_not_kept", "no earlier version is kept"}
 		}
@@ -305,15 +300,10 @@ func (s *Server) rollbackModule(w http.ResponseWriter, r *http.Request) error {
 	return s.getModule(w, r)
 }
 
-func previousKept(rt *hotmod.Runtime, m *hotmod.Module) int {
-	for _, st := range rt.Stats().Modules {
-		if st.ID != m.ID() {
-			continue
-		}
-		for i := len(st.KeptVersions) - 1; i >= 0; i-- {
-			if v := st.KeptVersions[i]; v != st.Version && v < st.Version {
-				return v
-			}
+func previousKept(st hotmod.ModuleStats) int {
+	for i := len(st.KeptVersions) - 1; i >= 0; i-- {
+		if v := st.KeptVersions[i]; v < st.Version {
+			return v
 		}
 	}
 	return 0
