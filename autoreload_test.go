@@ -174,3 +174,46 @@ func TestCleanupStopsWatching(t *testing.T) {
 		t.Errorf("after Cleanup and a new module: %d watches, want 1", n)
 	}
 }
+
+// gateStore blocks the first read of one path until released.
+type gateStore struct {
+	vfs.Store
+	path    string
+	reading chan struct{}
+	release chan struct{}
+	once    atomic.Bool
+}
+
+func (g *gateStore) Read(ctx context.Context, p string) ([]byte, error) {
+	b, err := g.Store.Read(ctx, p)
+	if p == g.path && g.once.CompareAndSwap(false, true) {
+		close(g.reading)
+		<-g.release
+	}
+	return b, err
+}
+
+// A change made while a module's first load is reading its source is not
+// lost: the module reloads to it once loaded.
+func TestChangeDuringFirstLoad(t *testing.T) {
+	gate := &gateStore{Store: vfs.NewMem(), path: "/m/slow.js", reading: make(chan struct{}), release: make(chan struct{})}
+	e := newEnv(t, map[string]string{"/m/slow.js": "export const v = 1"}, autoReload, func(o *hotmod.Options) { o.Store = gate })
+	events := e.events()
+	created := make(chan *hotmod.Module, 1)
+	go func() {
+		m, err := e.rt.CreateModule(e.ctx, "slow", "/m/slow.js")
+		if err != nil {
+			t.Error(err)
+		}
+		created <- m
+	}()
+	<-gate.reading // the load has read version 1 and waits
+	e.write("/m/slow.js", "export const v = 2")
+	waitFor(t, events, typ(hotmod.EventSourceChanged, "slow"))
+	close(gate.release)
+	m := <-created
+	waitFor(t, events, typ(hotmod.EventReloaded, "slow"))
+	if v, _ := m.Get(e.ctx, "v"); v != int64(2) {
+		t.Errorf("v = %v: the change made during the first load was lost", v)
+	}
+}

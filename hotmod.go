@@ -296,12 +296,25 @@ func (rt *Runtime) onStoreEvent(ev vfs.Event) {
 	rt.mu.Lock()
 	var mods []*Module
 	for _, m := range rt.modules {
-		if m.path == ev.Path && m.cur.Load() != nil {
+		if m.path == ev.Path {
 			mods = append(mods, m)
 		}
 	}
 	rt.mu.Unlock()
 	for _, m := range mods {
+		if m.cur.Load() == nil {
+			// Still on its first load, which may have read the source
+			// before this change: the load ends by checking this mark. If
+			// it ended just now, take the mark back and reload here.
+			if ev.Op != vfs.Deleted {
+				rt.events.emit(Event{Type: EventSourceChanged, Module: m.id, Path: ev.Path})
+				m.changedWhileLoading.Store(true)
+				if m.cur.Load() != nil && m.changedWhileLoading.Swap(false) {
+					m.scheduleReload()
+				}
+			}
+			continue
+		}
 		if ev.Op == vfs.Deleted {
 			m.mu.Lock()
 			m.sourceDeleted = true

@@ -76,6 +76,7 @@ func (rt *Runtime) readAndCompile(ctx context.Context, p string) (*transform.Res
 	if err != nil {
 		return nil, "compile", err
 	}
+	rt.prefetch(ctx, p, res.Imports, map[string]bool{p: true})
 	return res, "", nil
 }
 
@@ -93,6 +94,9 @@ func (rt *Runtime) loadLocked(m *Module, res *transform.Result) error {
 	m.keep(v)
 	m.mu.Unlock()
 	rt.events.emit(Event{Type: EventCreated, Module: m.id, Path: m.path, Version: 1})
+	if m.changedWhileLoading.Swap(false) {
+		m.scheduleReload() // an auto reload: a no-op if the source it read is still current
+	}
 	return nil
 }
 
@@ -206,7 +210,9 @@ func (rt *Runtime) requireFunc(m *Module) goja.Value {
 // resolveExtensions are tried, in order, for a specifier without one.
 var resolveExtensions = []string{"", ".js", ".ts", ".mjs", ".cjs", ".mts", ".cts", ".tsx", ".jsx", ".json", "/index.js", "/index.ts"}
 
-func (rt *Runtime) requireLocked(importer, spec string) (*Module, error) {
+// resolve finds what spec, imported from importer, names: a loaded module,
+// or else the store file and its source.
+func (rt *Runtime) resolve(ctx context.Context, importer, spec string) (*Module, string, []byte, error) {
 	var p string
 	switch {
 	case strings.HasPrefix(spec, "./"), strings.HasPrefix(spec, "../"):
@@ -214,32 +220,60 @@ func (rt *Runtime) requireLocked(importer, spec string) (*Module, error) {
 	case strings.HasPrefix(spec, "/"):
 		p = path.Clean(spec)
 	default:
-		return nil, fmt.Errorf("%w: bare specifier %q: modules are files in the store, name them by a relative or absolute path", ErrNotFound, spec)
+		return nil, "", nil, fmt.Errorf("%w: bare specifier %q: modules are files in the store, name them by a relative or absolute path", ErrNotFound, spec)
 	}
-	ctx, cancel := context.WithTimeout(rt.bg, rt.opts.ReloadTimeout)
-	defer cancel()
-	var src []byte
-	var file string
 	for _, ext := range resolveExtensions {
 		cand := p + ext
 		if vfs.ValidatePath(cand) != nil {
 			continue
 		}
 		if m := rt.moduleAt(cand); m != nil {
-			m.ensureProxy()
-			return m, nil
+			return m, cand, nil, nil
 		}
 		b, err := rt.store.Read(ctx, cand)
 		if err == nil {
-			src, file = b, cand
-			break
+			return nil, cand, b, nil
 		}
 		if !errors.Is(err, vfs.ErrNotFound) {
-			return nil, err
+			return nil, "", nil, err
 		}
 	}
-	if file == "" {
-		return nil, fmt.Errorf("%w: no file for %s in the store (tried %s)", ErrNotFound, p, strings.Join(resolveExtensions[1:], ", "))
+	return nil, "", nil, fmt.Errorf("%w: no file for %s in the store (tried %s)", ErrNotFound, p, strings.Join(resolveExtensions[1:], ", "))
+}
+
+// prefetch compiles, outside the realm, the files a source imports that are
+// not loaded yet, and theirs in turn, so that require finds them in the
+// compiler's cache and a reload that adds an import does not compile while
+// holding the realm. Failures are left for require to report.
+func (rt *Runtime) prefetch(ctx context.Context, importer string, imports []string, seen map[string]bool) {
+	for _, spec := range imports {
+		if len(seen) >= maxPrefetch {
+			return
+		}
+		m, file, src, err := rt.resolve(ctx, importer, spec)
+		if err != nil || m != nil || seen[file] {
+			continue
+		}
+		seen[file] = true
+		if res, err := rt.compiler.Compile(file, src); err == nil {
+			rt.prefetch(ctx, file, res.Imports, seen)
+		}
+	}
+}
+
+// maxPrefetch bounds the files one load compiles ahead.
+const maxPrefetch = 256
+
+func (rt *Runtime) requireLocked(importer, spec string) (*Module, error) {
+	ctx, cancel := context.WithTimeout(rt.bg, rt.opts.ReloadTimeout)
+	defer cancel()
+	existing, file, src, err := rt.resolve(ctx, importer, spec)
+	if err != nil {
+		return nil, err
+	}
+	if existing != nil {
+		existing.ensureProxy()
+		return existing, nil
 	}
 	id := file
 	if rt.opts.ModuleID != nil {

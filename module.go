@@ -34,6 +34,8 @@ type Module struct {
 	doneSeq    uint64 // guarded by reloadSem
 	lastResult error  // guarded by reloadSem
 	autoQueued atomic.Bool
+	// changedWhileLoading: the source changed during the first load.
+	changedWhileLoading atomic.Bool
 
 	mu            sync.Mutex
 	kept          []*version // newest last, the current one included

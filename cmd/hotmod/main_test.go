@@ -276,3 +276,39 @@ func (p *linePipe) waitFor(t *testing.T, s string) string {
 		}
 	}
 }
+
+// serve --db: the modules live in a bbolt file; a file put through the API
+// is loaded, and its history is there.
+func TestServeFromBolt(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "modules.db")
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- serve(ctx, serveOptions{db: db, addr: "127.0.0.1:0", ready: func(a string) { ready <- a }}, &bytes.Buffer{}, &bytes.Buffer{})
+	}()
+	url := "http://" + <-ready
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}()
+	ok(t, url, "export function hi(who) { return 'hi ' + who }", "put", "/greet.js", "-")
+	ok(t, url, "export function hi(who) { return 'hello ' + who }", "put", "/greet.js", "-")
+	// The loader creates the module when the store reports the file.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		out, _, code := runCLI(t, url, "", "call", "greet", "hi", "bolt")
+		if code == 0 && strings.Contains(out, "hello bolt") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the module put into the bbolt store never served: %q", out)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if out := ok(t, url, "", "history", "/greet.js"); strings.Count(out, "created")+strings.Count(out, "modified") != 2 {
+		t.Errorf("history:\n%s", out)
+	}
+}

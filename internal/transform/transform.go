@@ -95,15 +95,29 @@ func NewCompiler(max int) *Compiler {
 	return &Compiler{cache: make(map[[32]byte]*Result), max: max}
 }
 
-// Compile compiles src, which was read from file (a store path; its extension
-// picks the loader). It is safe for concurrent use and never touches a realm.
-func (c *Compiler) Compile(file string, src []byte) (*Result, error) {
+// Cached reports whether the result for file and src is in the cache.
+func (c *Compiler) Cached(file string, src []byte) bool {
+	key := cacheKey(file, src)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, ok := c.cache[key]
+	return ok
+}
+
+func cacheKey(file string, src []byte) [32]byte {
 	h := sha256.New()
 	h.Write([]byte(file))
 	h.Write([]byte{0})
 	h.Write(src)
 	var key [32]byte
 	h.Sum(key[:0])
+	return key
+}
+
+// Compile compiles src, which was read from file (a store path; its extension
+// picks the loader). It is safe for concurrent use and never touches a realm.
+func (c *Compiler) Compile(file string, src []byte) (*Result, error) {
+	key := cacheKey(file, src)
 	c.mu.Lock()
 	r, ok := c.cache[key]
 	c.mu.Unlock()
