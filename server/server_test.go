@@ -146,8 +146,6 @@ func expect(t *testing.T, r response, status int, code string) {
 	}
 }
 
-const jsonCT = "application/json"
-
 func TestModulesEndpoints(t *testing.T) {
 	f := newFixture(t)
 	r := f.do("GET", "/api/modules", nil)

@@ -1,6 +1,7 @@
 package vfs
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -162,18 +163,11 @@ func (d *Dir) write(p string, data []byte) error {
 		return err
 	}
 	// Make the rename itself durable.
-	if df, err := d.root.Open(cmpOr(dir, ".")); err == nil {
+	if df, err := d.root.Open(cmp.Or(dir, ".")); err == nil {
 		_ = df.Sync()
 		df.Close()
 	}
 	return nil
-}
-
-func cmpOr(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }
 
 func (d *Dir) Delete(ctx context.Context, p string) error {

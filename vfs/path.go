@@ -47,10 +47,7 @@ func ValidatePrefix(p string) (string, error) {
 	if p == "" || p == "/" {
 		return "/", nil
 	}
-	q := p
-	if strings.HasSuffix(q, "/") {
-		q = q[:len(q)-1]
-	}
+	q := strings.TrimSuffix(p, "/")
 	if err := validate(q); err != nil {
 		return "", &PathError{p, err.(*PathError).Rule}
 	}
