@@ -115,15 +115,11 @@ func (m *Module) ensureProxy() {
 	if m.proxy != nil {
 		return
 	}
-	_, callable := goja.AssertFunction(valueOrUndefined(m.resolve()))
-	m.proxy = m.rt.realm.LiveProxy(m.resolve, m.lookup, callable)
-}
-
-func valueOrUndefined(o *goja.Object) goja.Value {
-	if o == nil {
-		return goja.Undefined()
+	callable := false
+	if exp := m.resolve(); exp != nil {
+		_, callable = goja.AssertFunction(exp)
 	}
-	return o
+	m.proxy = m.rt.realm.LiveProxy(m.resolve, m.lookup, callable)
 }
 
 // current returns the serving version, or why there is none.
@@ -166,7 +162,8 @@ func (m *Module) call(ctx context.Context, name string, args []any) (any, error)
 		if exp != nil {
 			fv = exp.Get(name)
 		}
-		if c := m.hooks.Load().chain(name); c != nil {
+		h := m.hooks.Load() // the only atomic load a plain call pays for hooks
+		if c := h.chain(name); c != nil {
 			fv = c.top()
 		}
 		fn, ok := goja.AssertFunction(fv)
@@ -179,7 +176,7 @@ func (m *Module) call(ctx context.Context, name string, args []any) (any, error)
 				return fmt.Errorf("argument %d: %w", i+1, err)
 			}
 		}
-		ret, err := m.invoke(v, name, fn, m.proxy, jsArgs)
+		ret, err := m.invoke(h, v, name, fn, m.proxy, jsArgs)
 		if err != nil {
 			return engine.Err(err)
 		}

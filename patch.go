@@ -386,7 +386,7 @@ func (m *Module) timingWrapper(name string, key *goja.Object, fn goja.Callable) 
 		m.wrappers = make(map[wrapperKey]goja.Value)
 	}
 	w := m.rt.realm.VM().ToValue(func(call goja.FunctionCall) goja.Value {
-		ret, err := m.invoke(m.cur.Load(), name, fn, call.This, call.Arguments)
+		ret, err := m.invoke(m.hooks.Load(), m.cur.Load(), name, fn, call.This, call.Arguments)
 		if err != nil {
 			panic(err)
 		}

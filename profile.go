@@ -178,10 +178,10 @@ func (p *Profile) record(version int, name string, d time.Duration, failed bool)
 	}
 }
 
-// invoke calls fn, timing it for the running profiles: until it returns,
-// or for a promise until it settles. Call with the lock held.
-func (m *Module) invoke(v *version, name string, fn goja.Callable, this goja.Value, args []goja.Value) (goja.Value, error) {
-	h := m.hooks.Load()
+// invoke calls fn, timing it for the profiles in h (the hooks the caller
+// loaded): until it returns, or for a promise until it settles. Call with the
+// lock held.
+func (m *Module) invoke(h *hooks, v *version, name string, fn goja.Callable, this goja.Value, args []goja.Value) (goja.Value, error) {
 	if h == nil || len(h.profiles) == 0 {
 		return fn(this, args...)
 	}

@@ -294,19 +294,17 @@ func TestServeFromBolt(t *testing.T) {
 			t.Error(err)
 		}
 	}()
+	// Follow the event stream: the loader's load and the reload are events.
+	evCtx, stopEvents := context.WithCancel(context.Background())
+	defer stopEvents()
+	lines, w := ioPipe()
+	go run(evCtx, []string{"--server", url, "events"}, strings.NewReader(""), w, &bytes.Buffer{})
 	ok(t, url, "export function hi(who) { return 'hi ' + who }", "put", "/greet.js", "-")
+	lines.waitFor(t, "created greet v1")
 	ok(t, url, "export function hi(who) { return 'hello ' + who }", "put", "/greet.js", "-")
-	// The loader creates the module when the store reports the file.
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		out, _, code := runCLI(t, url, "", "call", "greet", "hi", "bolt")
-		if code == 0 && strings.Contains(out, "hello bolt") {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the module put into the bbolt store never served: %q", out)
-		}
-		time.Sleep(10 * time.Millisecond)
+	lines.waitFor(t, "reloaded greet v1→v2")
+	if out := ok(t, url, "", "call", "greet", "hi", "bolt"); !strings.Contains(out, "hello bolt") {
+		t.Errorf("the module in the bbolt store serves %q", out)
 	}
 	if out := ok(t, url, "", "history", "/greet.js"); strings.Count(out, "created")+strings.Count(out, "modified") != 2 {
 		t.Errorf("history:\n%s", out)

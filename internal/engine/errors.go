@@ -137,29 +137,27 @@ func firstFrame(stack string) (string, int, int) {
 
 // frameOf parses one stack line; "" when it is not a frame in a module.
 func frameOf(line string) (string, int, int) {
-	{
-		line = strings.TrimSpace(line)
-		rest, ok := strings.CutPrefix(line, "at ")
-		if !ok {
-			return "", 0, 0
-		}
-		if i := strings.LastIndex(rest, " ("); i >= 0 {
-			rest = rest[i+2:]
-		}
-		rest = strings.TrimSuffix(rest, ")")
-		if i := strings.LastIndexByte(rest, '('); i >= 0 {
-			rest = rest[:i] // drop goja's program counter
-		}
-		parts := strings.Split(rest, ":")
-		if len(parts) < 3 {
-			return "", 0, 0
-		}
-		col, err1 := strconv.Atoi(parts[len(parts)-1])
-		ln, err2 := strconv.Atoi(parts[len(parts)-2])
-		file := strings.Join(parts[:len(parts)-2], ":")
-		if err1 == nil && err2 == nil && strings.HasPrefix(file, "/") {
-			return file, ln, col
-		}
+	line = strings.TrimSpace(line)
+	rest, ok := strings.CutPrefix(line, "at ")
+	if !ok {
+		return "", 0, 0
+	}
+	if i := strings.LastIndex(rest, " ("); i >= 0 {
+		rest = rest[i+2:]
+	}
+	rest = strings.TrimSuffix(rest, ")")
+	if i := strings.LastIndexByte(rest, '('); i >= 0 {
+		rest = rest[:i] // drop goja's program counter
+	}
+	parts := strings.Split(rest, ":")
+	if len(parts) < 3 {
+		return "", 0, 0
+	}
+	col, err1 := strconv.Atoi(parts[len(parts)-1])
+	ln, err2 := strconv.Atoi(parts[len(parts)-2])
+	file := strings.Join(parts[:len(parts)-2], ":")
+	if err1 == nil && err2 == nil && strings.HasPrefix(file, "/") {
+		return file, ln, col
 	}
 	return "", 0, 0
 }

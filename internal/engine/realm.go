@@ -122,9 +122,6 @@ func New(opts Options) *Realm {
 // VM is the goja runtime. Use it only while holding the lock.
 func (r *Realm) VM() *goja.Runtime { return r.vm }
 
-// Logger is the realm's logger.
-func (r *Realm) Logger() *slog.Logger { return r.log }
-
 // Lock takes the realm, waiting until ctx ends.
 func (r *Realm) Lock(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
