@@ -19,6 +19,9 @@ var (
 	ErrClosed = engine.ErrClosed
 	// ErrRemoved: the handle's module was removed (RemoveModule, Cleanup).
 	ErrRemoved = errors.New("hotmod: module was removed")
+	// ErrNotLoaded: the module has no version yet: its first load failed
+	// (the error also carries that failure) or is still under way.
+	ErrNotLoaded = errors.New("hotmod: module is not loaded")
 	// ErrNotFunction: Call of an export that is not a function.
 	ErrNotFunction = errors.New("hotmod: export is not a function")
 	// ErrReadOnly: Set of an export the module does not let others change.

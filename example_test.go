@@ -20,7 +20,7 @@ export function increment(by = 1) { count += by; return count }
 export function __acceptHotReload(old) { count = old.count }
 `))
 	rt, _ := hotmod.New(ctx, hotmod.Options{Store: store, DisableAutoReload: true})
-	defer rt.Close()
+	defer rt.Close(context.Background())
 
 	counter, _ := rt.CreateModule(ctx, "counter", "/modules/counter.js")
 	_, _ = counter.Call(ctx, "increment", 41)
@@ -43,7 +43,7 @@ func ExampleRuntime_ReloadModule() {
 	store := vfs.NewMem()
 	_ = store.Write(ctx, "/price.ts", []byte("export const rate: number = 1.5"))
 	rt, _ := hotmod.New(ctx, hotmod.Options{Store: store, DisableAutoReload: true})
-	defer rt.Close()
+	defer rt.Close(context.Background())
 	price, _ := rt.CreateModule(ctx, "price", "/price.ts")
 
 	_ = store.Write(ctx, "/price.ts", []byte("export const rate: number = \n"))
@@ -61,7 +61,7 @@ func ExampleRuntime_RollbackModule() {
 	ctx := context.Background()
 	store := vfs.NewMem()
 	rt, _ := hotmod.New(ctx, hotmod.Options{Store: store, DisableAutoReload: true})
-	defer rt.Close()
+	defer rt.Close(context.Background())
 	_ = store.Write(ctx, "/greet.js", []byte("export const hello = () => 'hello'"))
 	greet, _ := rt.CreateModule(ctx, "greet", "/greet.js")
 	_ = store.Write(ctx, "/greet.js", []byte("export const hello = () => 'HELLO!!'"))
@@ -77,7 +77,7 @@ func ExampleRuntime_OnModuleUpdate() {
 	ctx := context.Background()
 	store := vfs.NewMem()
 	rt, _ := hotmod.New(ctx, hotmod.Options{Store: store, DisableAutoReload: true})
-	defer rt.Close()
+	defer rt.Close(context.Background())
 	_ = store.Write(ctx, "/m.js", []byte("export const v = 1"))
 	stop := rt.OnModuleUpdate("m", func(u hotmod.Update) {
 		fmt.Printf("%s: version %d -> %d\n", u.ID, u.Old, u.New)
@@ -99,7 +99,7 @@ export async function total(items: { price: number }[]): Promise<number> {
 	return items.reduce((sum, it) => sum + it.price, 0) * (1 + rate)
 }`))
 	rt, _ := hotmod.New(ctx, hotmod.Options{Store: store, DisableAutoReload: true})
-	defer rt.Close()
+	defer rt.Close(context.Background())
 	shop, _ := rt.CreateModule(ctx, "shop", "/shop.ts")
 
 	items := []map[string]any{{"price": 10}, {"price": 15}}
@@ -122,7 +122,7 @@ func ExampleRuntime_Events() {
 	store := vfs.NewMem()
 	_ = store.Write(ctx, "/job.js", []byte("export const v = 1"))
 	rt, _ := hotmod.New(ctx, hotmod.Options{Store: store})
-	defer rt.Close()
+	defer rt.Close(context.Background())
 	events := rt.Events(ctx)
 	_, _ = rt.CreateModule(ctx, "job", "/job.js")
 	// The Runtime watches its store: a write is a reload.
@@ -145,7 +145,7 @@ func ExampleRuntime_PatchFunction() {
 	store := vfs.NewMem()
 	_ = store.Write(ctx, "/calc.js", []byte("export function compute(x) { return x * 2 }"))
 	rt, _ := hotmod.New(ctx, hotmod.Options{Store: store, DisableAutoReload: true})
-	defer rt.Close()
+	defer rt.Close(context.Background())
 	calc, _ := rt.CreateModule(ctx, "calc", "/calc.js")
 
 	p, err := rt.PatchFunction(ctx, "calc", "compute", `
@@ -168,7 +168,7 @@ func ExampleRuntime_ProfileModule() {
 	store := vfs.NewMem()
 	_ = store.Write(ctx, "/svc.js", []byte("export async function fetchUser(id) { await null; if (id < 0) throw new Error('bad id'); return { id } }"))
 	rt, _ := hotmod.New(ctx, hotmod.Options{Store: store, DisableAutoReload: true})
-	defer rt.Close()
+	defer rt.Close(context.Background())
 	svc, _ := rt.CreateModule(ctx, "svc", "/svc.js")
 
 	prof, _ := rt.ProfileModule("svc")
@@ -185,7 +185,7 @@ func ExampleRuntime_ProfileModule() {
 func ExampleRuntime_ExecuteSafe() {
 	ctx := context.Background()
 	rt, _ := hotmod.New(ctx, hotmod.Options{Store: vfs.NewMem(), DisableAutoReload: true})
-	defer rt.Close()
+	defer rt.Close(context.Background())
 
 	res, _ := rt.ExecuteSafe(ctx, `
 		console.log('scoring', context.order.items.length, 'items')

@@ -76,7 +76,7 @@ func newEnvTB(t testing.TB, files map[string]string, opts ...func(*hotmod.Option
 		t.Fatal(err)
 	}
 	e.rt = rt
-	t.Cleanup(func() { rt.Close() })
+	t.Cleanup(func() { _ = rt.Close(context.Background()) })
 	return e
 }
 

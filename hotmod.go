@@ -24,6 +24,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/dop251/goja"
 	"github.com/hotmod/hotmod/internal/engine"
 	"github.com/hotmod/hotmod/internal/transform"
 	"github.com/hotmod/hotmod/vfs"
@@ -40,12 +41,26 @@ type Options struct {
 	// KeepVersions is how many versions of each module are kept for an
 	// instant rollback, the current one included. Default 3.
 	KeepVersions int
-	// MaxCallStackSize bounds JavaScript recursion. Default 10000 frames.
+	// MaxCallStackSize bounds JavaScript recursion. Default 1000 frames,
+	// at most 1500: a runaway recursing through native functions (getters,
+	// sort comparators) takes time quadratic in its depth to unwind once
+	// stopped, and this keeps every stop within 100 ms of its deadline
+	// (see RATIONALE.md).
 	MaxCallStackSize int
+	// LoadTimeout bounds the JavaScript of evaluating one version of a
+	// module: its top level, its __acceptHotReload hook (awaited), and
+	// the dispose callbacks of the version it replaces; also a patch's
+	// factory. Default 5s; negative means no bound.
+	LoadTimeout time.Duration
+	// CallTimeout bounds a Call, Get, Set or Exports whose context has no
+	// earlier deadline, including the wait for a returned promise.
+	// Default 10s; negative means no bound.
+	CallTimeout time.Duration
 	// TimerTimeout bounds one timer callback. Default 5s.
 	TimerTimeout time.Duration
 	// ReloadTimeout bounds a reload the Runtime starts by itself (on a
-	// store change, or hot.invalidate()). Default 30s.
+	// store change, or hot.invalidate()), reading and compiling included.
+	// Default 30s.
 	ReloadTimeout time.Duration
 	// DisableAutoReload stops the Runtime from watching the store.
 	DisableAutoReload bool
@@ -108,6 +123,11 @@ func New(ctx context.Context, opts Options) (*Runtime, error) {
 	if opts.ReloadTimeout <= 0 {
 		opts.ReloadTimeout = 30 * time.Second
 	}
+	opts.LoadTimeout = bound(opts.LoadTimeout, 5*time.Second)
+	opts.CallTimeout = bound(opts.CallTimeout, 10*time.Second)
+	if opts.MaxCallStackSize > engine.MaxCallStackSizeLimit {
+		return nil, fmt.Errorf("hotmod: Options.MaxCallStackSize %d is above %d: deeper runaways could not be stopped within 100 ms of their deadline", opts.MaxCallStackSize, engine.MaxCallStackSizeLimit)
+	}
 	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
 	rt := &Runtime{
 		opts:  opts,
@@ -127,10 +147,22 @@ func New(ctx context.Context, opts Options) (*Runtime, error) {
 		profiles:  make(map[string]*Profile),
 	}
 	if err := rt.ensureWatching(); err != nil {
-		rt.Close()
+		_ = rt.Close(ctx)
 		return nil, err
 	}
 	return rt, nil
+}
+
+// bound turns an Options duration into a realm limit: 0 takes the
+// default, a negative value means none (0 for the realm).
+func bound(d, def time.Duration) time.Duration {
+	switch {
+	case d == 0:
+		return def
+	case d < 0:
+		return 0
+	}
+	return d
 }
 
 // Events streams every lifecycle event until ctx ends or the Runtime
@@ -190,19 +222,20 @@ func (rt *Runtime) Module(id string) (*Module, error) {
 		return nil, ErrClosed
 	}
 	m, ok := rt.modules[id]
-	if !ok || m.cur.Load() == nil {
+	if !ok || !m.listed() {
 		return nil, fmt.Errorf("%w: module %q", ErrNotFound, id)
 	}
 	return m, nil
 }
 
-// Modules returns the handles of all loaded modules, sorted by id.
+// Modules returns the handles of all modules that are loaded or failed
+// their first load (see State), sorted by id.
 func (rt *Runtime) Modules() []*Module {
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
 	out := make([]*Module, 0, len(rt.modules))
 	for _, m := range rt.modules {
-		if m.cur.Load() != nil {
+		if m.listed() {
 			out = append(out, m)
 		}
 	}
@@ -232,24 +265,42 @@ func (rt *Runtime) Cleanup(ctx context.Context) error {
 	return first
 }
 
-// Close disposes every module and ends the Runtime. It does not close the
-// store.
-func (rt *Runtime) Close() error {
+// Close ends the Runtime: every call, load or reload in flight ends with
+// an error matching ErrClosed (JavaScript running now is interrupted, a call
+// waiting for a promise stops waiting), every module is disposed (its
+// dispose callbacks run, bounded by LoadTimeout) and every timer stops.
+// Close waits for this until ctx ends, and never longer. It does not close
+// the store. Calling it again waits the same way and returns nil.
+func (rt *Runtime) Close(ctx context.Context) error {
 	rt.mu.Lock()
-	if rt.closed {
-		rt.mu.Unlock()
-		return nil
+	already := rt.closed
+	rt.closed = true
+	mods := make([]*Module, 0, len(rt.modules))
+	for _, m := range rt.modules {
+		mods = append(mods, m)
 	}
 	rt.mu.Unlock()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	err := rt.Cleanup(ctx)
-	rt.mu.Lock()
-	rt.closed = true
-	rt.mu.Unlock()
-	rt.stopBg()
-	rt.work.Wait()
-	rt.realm.Close()
+	if !already {
+		rt.stopWatching()
+		rt.stopBg()
+	}
+	err := rt.realm.Close(ctx, rt.opts.LoadTimeout, func(vm *goja.Runtime) {
+		for _, m := range mods {
+			rt.retireLocked(m, StateRemoved)
+		}
+	})
+	if already {
+		return nil
+	}
+	work := make(chan struct{})
+	go func() { rt.work.Wait(); close(work) }()
+	select {
+	case <-work:
+	case <-ctx.Done():
+		if err == nil {
+			err = fmt.Errorf("hotmod: close: reloads still running: %w", ctx.Err())
+		}
+	}
 	rt.events.close()
 	return err
 }
@@ -292,6 +343,9 @@ func (rt *Runtime) stopWatching() {
 // onStoreEvent reloads every module whose source is the changed file. A
 // module's imports are modules of their own, so a change to an imported
 // file reloads that module and its importers see it through its handle.
+// A module without a version (failed, or on its first load, which may have
+// read the source before this change) gets the same reload: it waits for the
+// load under way, then loads or reloads from the source as it is now.
 func (rt *Runtime) onStoreEvent(ev vfs.Event) {
 	rt.mu.Lock()
 	var mods []*Module
@@ -302,20 +356,10 @@ func (rt *Runtime) onStoreEvent(ev vfs.Event) {
 	}
 	rt.mu.Unlock()
 	for _, m := range mods {
-		if m.cur.Load() == nil {
-			// Still on its first load, which may have read the source
-			// before this change: the load ends by checking this mark. If
-			// it ended just now, take the mark back and reload here.
-			if ev.Op != vfs.Deleted {
-				rt.events.emit(Event{Type: EventSourceChanged, Module: m.id, Path: ev.Path})
-				m.changedWhileLoading.Store(true)
-				if m.cur.Load() != nil && m.changedWhileLoading.Swap(false) {
-					m.scheduleReload()
-				}
-			}
-			continue
-		}
 		if ev.Op == vfs.Deleted {
+			if m.cur.Load() == nil {
+				continue
+			}
 			m.mu.Lock()
 			m.sourceDeleted = true
 			m.mu.Unlock()

@@ -18,7 +18,13 @@ const maxIDLen = 256
 // CreateModule loads the module at sourcePath from the store as version 1
 // and returns its handle. An id already in use gives ErrExists; a missing
 // source, ErrNotFound; a broken one, a *ReloadError naming the file, line and
-// column. Other modules that require sourcePath get this same handle.
+// column. Evaluating the source is bounded by Options.LoadTimeout (and ctx).
+//
+// A module whose source exists but fails to compile or evaluate stays
+// registered in StateFailed: Module(id) returns it, Stats lists it with its
+// error, and it loads by itself when its source changes (or on
+// ReloadModule). CreateModule of a failed module's id tries again. Other
+// modules that require sourcePath get this same handle.
 func (rt *Runtime) CreateModule(ctx context.Context, id, sourcePath string) (*Module, error) {
 	if id == "" || len(id) > maxIDLen || strings.ContainsAny(id, "\x00\n\r") {
 		return nil, fmt.Errorf("%w: %q (1 to %d bytes, no NUL or line breaks)", ErrInvalidID, id, maxIDLen)
@@ -32,28 +38,87 @@ func (rt *Runtime) CreateModule(ctx context.Context, id, sourcePath string) (*Mo
 		rt.mu.Unlock()
 		return nil, ErrClosed
 	}
-	if _, ok := rt.modules[id]; ok {
-		rt.mu.Unlock()
-		return nil, fmt.Errorf("%w: %q", ErrExists, id)
+	if old, ok := rt.modules[id]; ok {
+		if old.State() != StateFailed {
+			rt.mu.Unlock()
+			return nil, fmt.Errorf("%w: %q", ErrExists, id)
+		}
+		if old.path == sourcePath {
+			m = old // try its first load again
+		} else {
+			old.setState(StateRemoved)
+		}
 	}
-	rt.modules[id] = m // reserve the id while loading
+	// Registered while loading, so that an importer reaching sourcePath
+	// meanwhile loads this module rather than a second copy of the file.
+	rt.modules[id] = m
 	rt.mu.Unlock()
 
-	res, step, err := rt.readAndCompile(ctx, sourcePath)
-	if err == nil {
-		step = "evaluate"
-		err = rt.realm.Run(ctx, func(*goja.Runtime) error { return rt.loadLocked(m, res) })
-	}
-	if err != nil {
+	if err := m.lockReload(ctx); err != nil {
 		rt.unregister(m)
-		err = &ReloadError{Module: id, Step: step, Err: err}
-		rt.events.emit(Event{Type: EventReloadFailed, Module: id, Path: sourcePath, Error: err.Error(), Position: position(err)})
+		return nil, err
+	}
+	err := m.firstLoadLocked(ctx)
+	m.unlockReload()
+	if err != nil {
 		return nil, err
 	}
 	if err := rt.ensureWatching(); err != nil {
 		rt.log.Error("auto reload is off", "err", err)
 	}
 	return m, nil
+}
+
+// firstLoadLocked loads version 1 of a module that has none: a new one, or
+// a failed one. If an importer loaded it meanwhile, the source it read may
+// be older than the one read here: it is then reloaded like any change.
+// Call with the reload lock held.
+func (m *Module) firstLoadLocked(ctx context.Context) error {
+	rt := m.rt
+	if m.cur.Load() != nil {
+		return nil
+	}
+	m.setState(StateLoading)
+	res, step, err := rt.readAndCompile(ctx, m.path)
+	loaded := false
+	if err == nil {
+		step = "evaluate"
+		err = rt.realm.Run(ctx, rt.opts.LoadTimeout, func(*goja.Runtime) error {
+			if m.cur.Load() != nil {
+				loaded = true
+				return nil
+			}
+			return rt.loadLocked(m, res)
+		})
+	}
+	if err != nil {
+		return m.loadFailed(step, err)
+	}
+	if loaded {
+		return m.reloadLocked(ctx, true)
+	}
+	return nil
+}
+
+// loadFailed records a failed first load. The module stays registered as
+// failed, to load when its source is fixed, unless it has no source at all.
+func (m *Module) loadFailed(step string, err error) error {
+	rt := m.rt
+	if m.cur.Load() != nil {
+		return err // loaded meanwhile by an import; this attempt is moot
+	}
+	err = &ReloadError{Module: m.id, Step: step, Err: err}
+	m.mu.Lock()
+	m.lastErr = err
+	m.mu.Unlock()
+	if step == "read" && errors.Is(err, ErrNotFound) || errors.Is(err, ErrClosed) {
+		m.setState(StateRemoved)
+		rt.unregister(m)
+	} else {
+		m.setState(StateFailed)
+	}
+	rt.events.emit(Event{Type: EventReloadFailed, Module: m.id, Path: m.path, Error: err.Error(), Position: position(err)})
+	return err
 }
 
 func (rt *Runtime) unregister(m *Module) {
@@ -92,11 +157,10 @@ func (rt *Runtime) loadLocked(m *Module, res *transform.Result) error {
 	m.mu.Lock()
 	m.maxVersion = 1
 	m.keep(v)
+	m.lastErr = nil
 	m.mu.Unlock()
+	m.setState(StateServing)
 	rt.events.emit(Event{Type: EventCreated, Module: m.id, Path: m.path, Version: 1})
-	if m.changedWhileLoading.Swap(false) {
-		m.scheduleReload() // an auto reload: a no-op if the source it read is still current
-	}
 	return nil
 }
 
@@ -105,7 +169,7 @@ func (rt *Runtime) loadLocked(m *Module, res *transform.Result) error {
 // timers are cancelled and its dispose callbacks run. Call with the lock held.
 func (rt *Runtime) evalLocked(m *Module, res *transform.Result, n int, data *goja.Object) (*version, error) {
 	vm := rt.realm.VM()
-	v := &version{n: n, res: res, timers: rt.realm.NewTimers(m.id), hot: &hotState{data: data}}
+	v := &version{n: n, res: res, scope: scope{rt.realm.NewTimers(m.id)}, hot: &hotState{data: data}}
 	module := vm.NewObject()
 	exports := vm.NewObject()
 	for k, val := range map[string]any{"exports": exports, "id": m.id, "filename": m.path, "loaded": false, "hot": rt.hotObject(m, v)} {
@@ -114,11 +178,11 @@ func (rt *Runtime) evalLocked(m *Module, res *transform.Result, n int, data *goj
 	v.module = module
 	fnv, err := vm.RunProgram(res.Program)
 	if err != nil {
-		v.timers.Stop()
+		v.scope.end()
 		return nil, engine.Err(err)
 	}
 	fn, _ := goja.AssertFunction(fnv)
-	timers := v.timers.Functions()
+	timers := v.scope.timers.Functions()
 	args := []goja.Value{exports, rt.requireFunc(m), module, vm.ToValue(m.path), vm.ToValue(path.Dir(m.path))}
 	for _, name := range transform.Params[5 : len(transform.Params)-1] {
 		args = append(args, timers[name])
@@ -127,7 +191,9 @@ func (rt *Runtime) evalLocked(m *Module, res *transform.Result, n int, data *goj
 
 	prev := m.loading
 	m.loading = v
+	leave := rt.enter(v)
 	ret, err := fn(goja.Undefined(), args...)
+	leave()
 	m.loading = prev
 	if err == nil && res.Kind == transform.Script {
 		err = rt.realm.DefineAll(module.Get("exports"), ret)
@@ -138,23 +204,6 @@ func (rt *Runtime) evalLocked(m *Module, res *transform.Result, n int, data *goj
 	}
 	_ = module.Set("loaded", true)
 	return v, nil
-}
-
-// discardLocked undoes a version that never served.
-func (rt *Runtime) discardLocked(m *Module, v *version) {
-	v.timers.Stop()
-	rt.runDisposers(m, v, rt.realm.VM().NewObject())
-	v.disposed.Store(true)
-}
-
-// runDisposers calls the version's hot.dispose callbacks with data.
-func (rt *Runtime) runDisposers(m *Module, v *version, data *goja.Object) {
-	for _, fn := range v.hot.disposers {
-		if _, err := fn(goja.Undefined(), data); err != nil {
-			rt.log.Error("hot.dispose callback failed", "module", m.id, "version", v.n, "err", engine.Err(err))
-		}
-	}
-	v.hot.disposers = nil
 }
 
 // hotObject is the version's module.hot (import.meta.hot in ES modules),
@@ -271,36 +320,42 @@ func (rt *Runtime) requireLocked(importer, spec string) (*Module, error) {
 	if err != nil {
 		return nil, err
 	}
-	if existing != nil {
-		existing.ensureProxy()
-		return existing, nil
-	}
-	id := file
-	if rt.opts.ModuleID != nil {
-		id = rt.opts.ModuleID(file)
-	}
-	m := newModule(rt, id, file)
-	rt.mu.Lock()
-	if existing, ok := rt.modules[id]; ok {
-		if existing.path != file {
-			rt.mu.Unlock()
-			return nil, fmt.Errorf("%w: %s would be module %q, which already runs %s", ErrExists, file, id, existing.path)
+	m := existing
+	if m != nil {
+		if m.cur.Load() != nil || m.loading != nil {
+			m.ensureProxy()
+			return m, nil
 		}
-		m = existing
+		// Registered without a version: its CreateModule has not reached
+		// the realm yet, or its first load failed. The importer needs it
+		// now, so it is loaded here, from the source as it is now.
+		if src, err = rt.store.Read(ctx, m.path); err != nil {
+			return nil, err
+		}
+		file = m.path
 	} else {
+		id := file
+		if rt.opts.ModuleID != nil {
+			id = rt.opts.ModuleID(file)
+		}
+		m = newModule(rt, id, file)
+		rt.mu.Lock()
+		if other, ok := rt.modules[id]; ok {
+			rt.mu.Unlock()
+			return nil, fmt.Errorf("%w: %s would be module %q, which already runs %s", ErrExists, file, id, other.path)
+		}
 		rt.modules[id] = m
-	}
-	rt.mu.Unlock()
-	if m.cur.Load() != nil || m.loading != nil {
-		m.ensureProxy()
-		return m, nil
+		rt.mu.Unlock()
 	}
 	res, err := rt.compiler.Compile(file, src)
 	if err == nil {
 		err = rt.loadLocked(m, res)
 	}
 	if err != nil {
-		rt.unregister(m)
+		if existing == nil {
+			m.setState(StateRemoved)
+			rt.unregister(m)
+		}
 		return nil, err
 	}
 	return m, nil
@@ -339,11 +394,8 @@ func (rt *Runtime) remove(ctx context.Context, m *Module) error {
 		return err
 	}
 	defer m.unlockReload()
-	err := rt.realm.Run(ctx, func(vm *goja.Runtime) error {
-		m.dropPatchesLocked()
-		if v := m.cur.Swap(nil); v != nil {
-			rt.disposeLocked(m, v, vm.NewObject())
-		}
+	err := rt.realm.Run(ctx, rt.opts.LoadTimeout, func(vm *goja.Runtime) error {
+		rt.retireLocked(m, StateRemoved)
 		return nil
 	})
 	if err != nil {
@@ -352,17 +404,6 @@ func (rt *Runtime) remove(ctx context.Context, m *Module) error {
 	rt.unregister(m)
 	rt.events.emit(Event{Type: EventRemoved, Module: m.id, Path: m.path})
 	return nil
-}
-
-// disposeLocked retires a version that served: its dispose callbacks run
-// with data (the next version's hot.data), and its timers stop once the
-// calls still running on it have finished.
-func (rt *Runtime) disposeLocked(m *Module, v *version, data *goja.Object) {
-	rt.runDisposers(m, v, data)
-	v.disposed.Store(true)
-	if v.inflight.Load() == 0 {
-		v.timers.Stop()
-	}
 }
 
 func position(err error) *Position {

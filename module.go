@@ -29,15 +29,17 @@ type Module struct {
 	hooks   atomic.Pointer[hooks] // patches and profiles; nil when none
 	hooksMu sync.Mutex            // serializes edits of hooks
 
-	reloadSem  chan struct{}
+	reloadSem chan struct{}
+	// Guarded by reloadSem:
 	reqSeq     atomic.Uint64
-	doneSeq    uint64 // guarded by reloadSem
-	lastResult error  // guarded by reloadSem
+	doneSeq    uint64
+	lastResult error
+	lastCallers bool     // lastResult is its caller's context ending, not the module's outcome
+	pending    []func() // user callbacks to run once the reload lock is released
 	autoQueued atomic.Bool
-	// changedWhileLoading: the source changed during the first load.
-	changedWhileLoading atomic.Bool
 
 	mu            sync.Mutex
+	state         State
 	kept          []*version // newest last, the current one included
 	maxVersion    int
 	reloads       int
@@ -54,7 +56,7 @@ type version struct {
 	res      *transform.Result
 	module   *goja.Object // realm lock
 	hot      *hotState    // realm lock
-	timers   *engine.Timers
+	scope    scope
 	inflight atomic.Int64 // Go calls still waiting on this version's promises
 	disposed atomic.Bool
 }
@@ -67,7 +69,7 @@ type hotState struct {
 }
 
 func newModule(rt *Runtime, id, p string) *Module {
-	return &Module{rt: rt, id: id, path: p, reloadSem: make(chan struct{}, 1)}
+	return &Module{rt: rt, id: id, path: p, reloadSem: make(chan struct{}, 1), state: StateLoading}
 }
 
 // ID is the module's id.
@@ -124,11 +126,19 @@ func (m *Module) ensureProxy() {
 
 // current returns the serving version, or why there is none.
 func (m *Module) current() (*version, error) {
-	v := m.cur.Load()
-	if v == nil {
-		return nil, fmt.Errorf("%w: %q", ErrRemoved, m.id)
+	if v := m.cur.Load(); v != nil {
+		return v, nil
 	}
-	return v, nil
+	m.mu.Lock()
+	st, lastErr := m.state, m.lastErr
+	m.mu.Unlock()
+	switch st {
+	case StateFailed:
+		return nil, fmt.Errorf("%w: %q failed to load: %w", ErrNotLoaded, m.id, lastErr)
+	case StateLoading:
+		return nil, fmt.Errorf("%w: %q is still loading", ErrNotLoaded, m.id)
+	}
+	return nil, fmt.Errorf("%w: %q", ErrRemoved, m.id)
 }
 
 // Call calls the exported function name of the current version with args
@@ -146,20 +156,25 @@ func (m *Module) Call(ctx context.Context, name string, args ...any) (v any, err
 }
 
 func (m *Module) call(ctx context.Context, name string, args []any) (any, error) {
-	r := m.rt.realm
+	rt := m.rt
+	r := rt.realm
 	var (
-		v    *version
-		out  engine.Outcome
-		wait <-chan engine.Outcome
+		v     *version
+		out   engine.Outcome
+		wait  <-chan engine.Outcome
+		start time.Time
 	)
-	err := r.Run(ctx, func(vm *goja.Runtime) error {
+	if rt.opts.CallTimeout > 0 {
+		start = time.Now()
+	}
+	err := r.Run(ctx, rt.opts.CallTimeout, func(vm *goja.Runtime) error {
 		var err error
 		if v, err = m.current(); err != nil {
 			return err
 		}
 		exp := m.exportsOf(v)
 		var fv goja.Value = goja.Undefined()
-		if exp != nil {
+		if exp != nil && !r.Inherited(exp, name) {
 			fv = exp.Get(name)
 		}
 		h := m.hooks.Load() // the only atomic load a plain call pays for hooks
@@ -176,7 +191,9 @@ func (m *Module) call(ctx context.Context, name string, args []any) (any, error)
 				return fmt.Errorf("argument %d: %w", i+1, err)
 			}
 		}
+		leave := rt.enter(v)
 		ret, err := m.invoke(h, v, name, fn, m.proxy, jsArgs)
+		leave()
 		if err != nil {
 			return engine.Err(err)
 		}
@@ -191,10 +208,23 @@ func (m *Module) call(ctx context.Context, name string, args []any) (any, error)
 	}
 	if wait != nil {
 		defer v.callDone()
+		var expired <-chan time.Time
+		if d := rt.opts.CallTimeout; d > 0 {
+			t := time.NewTimer(d - time.Since(start))
+			defer t.Stop()
+			expired = t.C
+		}
 		select {
 		case out = <-wait:
 		case <-ctx.Done():
 			return nil, fmt.Errorf("call %s.%s: waiting for its promise: %w", m.id, name, context.Cause(ctx))
+		case <-expired:
+			return nil, fmt.Errorf("call %s.%s: its promise did not settle within CallTimeout: %w", m.id, name,
+				&TimeoutError{Err: context.DeadlineExceeded, Limit: rt.opts.CallTimeout})
+		case <-r.Done():
+			return nil, fmt.Errorf("call %s.%s: waiting for its promise: %w", m.id, name, ErrClosed)
+		case <-v.scope.done():
+			return nil, fmt.Errorf("call %s.%s: waiting for its promise: version %d ended: %w", m.id, name, v.n, ErrRemoved)
 		}
 	}
 	if out.Err != nil {
@@ -207,7 +237,7 @@ func (m *Module) call(ctx context.Context, name string, args []any) (any, error)
 // disposed version stops its timers.
 func (v *version) callDone() {
 	if v.inflight.Add(-1) == 0 && v.disposed.Load() {
-		v.timers.Stop()
+		v.scope.end()
 	}
 }
 
@@ -227,7 +257,7 @@ func typeOf(v goja.Value) string {
 // withExports runs fn in the realm with the current version's exports (nil
 // when the module exports a primitive).
 func (m *Module) withExports(ctx context.Context, fn func(exp *goja.Object) error) error {
-	return m.rt.realm.Run(ctx, func(*goja.Runtime) error {
+	return m.rt.realm.Run(ctx, m.rt.opts.CallTimeout, func(*goja.Runtime) error {
 		v, err := m.current()
 		if err != nil {
 			return err
@@ -288,16 +318,32 @@ func (m *Module) Exports(ctx context.Context) ([]string, error) {
 	return out, err
 }
 
+// lockReload serializes loads, reloads, rollbacks and removal of the module.
 func (m *Module) lockReload(ctx context.Context) error {
 	select {
 	case m.reloadSem <- struct{}{}:
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
+	case <-m.rt.realm.Done():
+		return ErrClosed
 	}
 }
 
-func (m *Module) unlockReload() { <-m.reloadSem }
+// unlockReload releases the reload lock, then runs the user callbacks the
+// work under it queued: a callback may reload or roll back the module.
+func (m *Module) unlockReload() {
+	later := m.pending
+	m.pending = nil
+	<-m.reloadSem
+	for _, fn := range later {
+		fn()
+	}
+}
+
+// afterUnlock queues fn to run once the reload lock is released. Call with
+// the reload lock held.
+func (m *Module) afterUnlock(fn func()) { m.pending = append(m.pending, fn) }
 
 // keep records v as a kept version. Call with m.mu held.
 func (m *Module) keep(v *version) {
@@ -348,20 +394,28 @@ func (m *Module) reload(ctx context.Context, auto bool) error {
 		return err
 	}
 	defer m.unlockReload()
-	if m.doneSeq >= req {
+	if m.doneSeq >= req && !m.lastCallers {
 		return m.lastResult // a reload that started after this request covered it
 	}
 	start := m.reqSeq.Load()
 	err := m.reloadLocked(ctx, auto)
 	m.doneSeq, m.lastResult = start, err
+	// A reload cut short by its caller's context says nothing of the
+	// source: the requests it covered run again under their own contexts.
+	m.lastCallers = err != nil && ctx.Err() != nil
 	return err
 }
 
 func (m *Module) reloadLocked(ctx context.Context, auto bool) error {
-	old, err := m.current()
-	if err != nil {
-		return err
+	old := m.cur.Load()
+	if old == nil {
+		if m.State() == StateRemoved {
+			return fmt.Errorf("%w: %q", ErrRemoved, m.id)
+		}
+		return m.firstLoadLocked(ctx)
 	}
+	m.beginReload()
+	defer m.endReload()
 	res, step, err := m.rt.readAndCompile(ctx, m.path)
 	if err != nil {
 		return m.fail(old, step, err)
@@ -423,7 +477,7 @@ func (m *Module) transition(ctx context.Context, old *version, res *transform.Re
 		wait <-chan engine.Outcome
 		step = "evaluate"
 	)
-	err := r.Run(ctx, func(vm *goja.Runtime) error {
+	err := r.Run(ctx, rt.opts.LoadTimeout, func(vm *goja.Runtime) error {
 		if old.hot.declined {
 			step = "declined"
 			return fmt.Errorf("%w: version %d called hot.decline()", ErrDeclined, old.n)
@@ -442,7 +496,10 @@ func (m *Module) transition(ctx context.Context, old *version, res *transform.Re
 			m.swapLocked(old, nv)
 			return nil
 		}
+		r.Rebudget(rt.opts.LoadTimeout)
+		leave := rt.enter(nv)
 		ret, err := hook(m.exportsOf(nv), m.exportsOf(old))
+		leave()
 		if err != nil {
 			rt.discardLocked(m, nv)
 			return engine.Err(err)
@@ -462,13 +519,26 @@ func (m *Module) transition(ctx context.Context, old *version, res *transform.Re
 	if err == nil && wait != nil {
 		// The hook returned a pending promise: the old version serves while
 		// it runs. Finish under a context that cannot stop the clean-up.
-		var out engine.Outcome
+		var (
+			out     engine.Outcome
+			expired <-chan time.Time
+		)
+		if d := rt.opts.LoadTimeout; d > 0 {
+			t := time.NewTimer(d)
+			defer t.Stop()
+			expired = t.C
+		}
 		select {
 		case out = <-wait:
 		case <-ctx.Done():
 			out.Err = fmt.Errorf("waiting for __acceptHotReload: %w", context.Cause(ctx))
+		case <-expired:
+			out.Err = fmt.Errorf("__acceptHotReload did not settle within LoadTimeout: %w",
+				&TimeoutError{Err: context.DeadlineExceeded, Limit: rt.opts.LoadTimeout})
+		case <-r.Done():
+			out.Err = fmt.Errorf("waiting for __acceptHotReload: %w", ErrClosed)
 		}
-		err = r.Run(context.WithoutCancel(ctx), func(*goja.Runtime) error {
+		err = r.Run(context.WithoutCancel(ctx), rt.opts.LoadTimeout, func(*goja.Runtime) error {
 			if out.Err != nil {
 				rt.discardLocked(m, nv)
 				return out.Err
@@ -495,7 +565,8 @@ func (m *Module) transition(ctx context.Context, old *version, res *transform.Re
 	}
 	m.mu.Unlock()
 	rt.events.emit(Event{Type: typ, Module: m.id, Path: m.path, Version: n, OldVersion: old.n})
-	rt.notify(Update{Module: m, ID: m.id, Old: old.n, New: n, Rollback: rollback})
+	u := Update{Module: m, ID: m.id, Old: old.n, New: n, Rollback: rollback}
+	m.afterUnlock(func() { rt.notify(u) })
 	return nil
 }
 
@@ -523,12 +594,15 @@ func (m *Module) swapLocked(old, nv *version) {
 	m.dropPatchesLocked()
 	m.wrappers = nil
 	m.cur.Store(nv)
-	if exp := m.exportsOf(nv); exp != nil {
+	if exp := m.exportsOf(nv); exp != nil && len(old.hot.acceptors) > 0 {
+		leave := rt.enter(nv)
 		for _, fn := range old.hot.acceptors {
+			rt.realm.Rebudget(rt.opts.LoadTimeout)
 			if _, err := fn(goja.Undefined(), exp); err != nil {
 				rt.log.Error("hot.accept callback failed", "module", m.id, "err", engine.Err(err))
 			}
 		}
+		leave()
 	}
 	rt.disposeLocked(m, old, nv.hot.data)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -85,7 +84,7 @@ func (p *Patch) Rollback() error { return p.RollbackContext(context.Background()
 func (p *Patch) RollbackContext(ctx context.Context) error {
 	m := p.m
 	rt := m.rt
-	err := rt.realm.Run(ctx, func(*goja.Runtime) error {
+	err := rt.realm.Run(ctx, rt.opts.CallTimeout, func(*goja.Runtime) error {
 		switch p.State() {
 		case PatchStale:
 			return fmt.Errorf("%w: %s on %s.%s (version %d)", ErrStalePatch, p.ID, p.Module, p.Function, p.Version)
@@ -124,21 +123,30 @@ var errNoop = errors.New("no-op")
 // others still call through to exactly what remains underneath.
 type patchChain struct {
 	original goja.Callable
-	layers   []*patchLayer // bottom first; realm lock
+	layers   []*patchLayer // bottom first
 }
 
 type patchLayer struct {
-	patch *Patch
-	fn    goja.Callable
-	value goja.Value
+	patch    *Patch
+	fn       goja.Callable
+	value    goja.Value
+	original goja.Callable // the export when the patch was made
 }
 
 func (c *patchChain) top() goja.Value { return c.layers[len(c.layers)-1].value }
 
-// below returns what the layer calls as its original.
+// below returns what the layer calls as its original; a layer no longer in
+// the chain (rolled back or dropped, yet still called by someone who kept
+// it) calls the export it was made over.
 func (c *patchChain) below(l *patchLayer) goja.Callable {
+	if c == nil {
+		return l.original
+	}
 	i := slices.Index(c.layers, l)
-	if i <= 0 {
+	switch {
+	case i < 0:
+		return l.original
+	case i == 0:
 		return c.original
 	}
 	return c.layers[i-1].fn
@@ -163,7 +171,7 @@ func (rt *Runtime) PatchFunction(ctx context.Context, id, name, source string) (
 		return nil, err
 	}
 	var p *Patch
-	err = rt.realm.Run(ctx, func(vm *goja.Runtime) error {
+	err = rt.realm.Run(ctx, rt.opts.LoadTimeout, func(vm *goja.Runtime) error {
 		v, err := m.current()
 		if err != nil {
 			return err
@@ -185,19 +193,20 @@ func (rt *Runtime) PatchFunction(ctx context.Context, id, name, source string) (
 		if !ok {
 			return fmt.Errorf("%w: the source evaluates to %s, not a function that receives the original", ErrInvalidPatch, typeOf(fv))
 		}
-		chain := m.hooks.Load().chain(name)
-		if chain == nil {
-			chain = &patchChain{original: original}
-		}
-		layer := &patchLayer{}
+		layer := &patchLayer{original: original}
+		// The chain is looked up at each call: hooks are copied on every
+		// edit, so the chain this patch joins now is not the one that
+		// holds it later.
 		trampoline := vm.ToValue(func(call goja.FunctionCall) goja.Value {
-			ret, err := chain.below(layer)(call.This, call.Arguments...)
+			ret, err := m.hooks.Load().chain(name).below(layer)(call.This, call.Arguments...)
 			if err != nil {
 				panic(err)
 			}
 			return ret
 		})
+		leave := rt.enter(v)
 		repl, err := factory(goja.Undefined(), trampoline)
+		leave()
 		if err != nil {
 			return engine.Err(err)
 		}
@@ -211,8 +220,12 @@ func (rt *Runtime) PatchFunction(ctx context.Context, id, name, source string) (
 		}
 		layer.patch, layer.fn, layer.value = p, fn, repl
 		m.editHooks(func(h *hooks) {
-			chain.layers = append(chain.layers, layer)
-			h.patches[name] = chain
+			c := h.patches[name]
+			if c == nil {
+				c = &patchChain{original: original}
+				h.patches[name] = c
+			}
+			c.layers = append(c.layers, layer)
 		})
 		return nil
 	})
@@ -306,9 +319,13 @@ func (h *hooks) empty() bool { return len(h.patches) == 0 && len(h.profiles) == 
 func (m *Module) editHooks(edit func(h *hooks)) {
 	m.hooksMu.Lock()
 	defer m.hooksMu.Unlock()
-	h := &hooks{patches: map[string]*patchChain{}}
+	// A deep copy: readers (calls, Stats) hold the old snapshot without a
+	// lock, so nothing they can reach is ever written again.
+	h := &hooks{patches: make(map[string]*patchChain)}
 	if old := m.hooks.Load(); old != nil {
-		h.patches = maps.Clone(old.patches)
+		for name, c := range old.patches {
+			h.patches[name] = &patchChain{original: c.original, layers: slices.Clone(c.layers)}
+		}
 		h.profiles = slices.Clone(old.profiles)
 	}
 	edit(h)

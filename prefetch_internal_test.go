@@ -26,7 +26,7 @@ func TestImportsCompileOutsideTheRealm(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer rt.Close()
+	defer rt.Close(context.Background())
 	app, err := rt.CreateModule(ctx, "app", "/app.js")
 	if err != nil {
 		t.Fatal(err)

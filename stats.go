@@ -9,7 +9,9 @@ import (
 
 // Stats is a snapshot of a Runtime.
 type Stats struct {
-	TotalModules int `json:"totalModules"`
+	TotalModules int `json:"totalModules"` // every module listed, failed ones included
+	// FailedModules counts the modules whose first load failed.
+	FailedModules int `json:"failedModules"`
 	// TotalReloads is the sum of the modules' successful reloads; without
 	// rollbacks it equals Σ(version − 1), the blueprint's figure.
 	TotalReloads int           `json:"totalReloads"`
@@ -25,6 +27,7 @@ type ModuleStats struct {
 	ID                string      `json:"id"`
 	SourcePath        string      `json:"sourcePath"`
 	Kind              string      `json:"kind"` // script, commonjs, esm or json
+	State             State       `json:"state"`
 	Version           int         `json:"version"`
 	HasHandle         bool        `json:"hasHandle"`
 	UpdateCallbacks   int         `json:"updateCallbacks"`
@@ -58,6 +61,9 @@ func (rt *Runtime) Stats() Stats {
 		ms := m.stats()
 		ms.UpdateCallbacks = cbs[m.id]
 		st.TotalReloads += ms.Reloads
+		if ms.State == StateFailed {
+			st.FailedModules++
+		}
 		st.Modules = append(st.Modules, ms)
 	}
 	return st
@@ -77,13 +83,13 @@ func (m *Module) stats() ModuleStats {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	ms := ModuleStats{
-		ID: m.id, SourcePath: m.path, HasHandle: v != nil,
+		ID: m.id, SourcePath: m.path, HasHandle: v != nil, State: m.state,
 		Reloads: m.reloads, FailedReloads: m.failures, Rollbacks: m.rollbacks,
 		LastReload: m.lastReload, SourceDeleted: m.sourceDeleted,
 		Patches: []PatchInfo{}, Profiles: []string{},
 	}
 	if v != nil {
-		ms.Version, ms.Kind, ms.PendingTimers = v.n, v.res.Kind.String(), v.timers.Len()
+		ms.Version, ms.Kind, ms.PendingTimers = v.n, v.res.Kind.String(), v.scope.timers.Len()
 	}
 	if m.lastErr != nil {
 		ms.LastError = m.lastErr.Error()

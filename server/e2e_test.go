@@ -74,7 +74,7 @@ func (s *stack) stop(t *testing.T) {
 	if err := <-s.done; !errors.Is(err, http.ErrServerClosed) {
 		t.Errorf("serve: %v", err)
 	}
-	s.rt.Close()
+	_ = s.rt.Close(context.Background())
 	s.store.Close()
 }
 

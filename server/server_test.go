@@ -64,7 +64,7 @@ func newFixture(t *testing.T, opts ...func(*server.Options)) *fixture {
 	t.Cleanup(func() {
 		f.srv.Close()
 		f.http.Close()
-		rt.Close()
+		_ = rt.Close(context.Background())
 	})
 	return f
 }
@@ -519,7 +519,7 @@ func TestLoaderFollowsNewFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer rt.Close()
+	defer rt.Close(context.Background())
 	events := rt.Events(ctx)
 	loader := &server.Loader{Runtime: rt, Store: store}
 	if err := loader.Start(ctx); err != nil {

@@ -77,7 +77,14 @@ func serve(ctx context.Context, o serveOptions, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	defer rt.Close()
+	defer func() {
+		// Bounded: a module that will not let go cannot hold the process.
+		closeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if err := rt.Close(closeCtx); err != nil {
+			logger.Error("closing the runtime", "err", err)
+		}
+	}()
 	metrics.Attach(rt)
 	loader := &server.Loader{Runtime: rt, Store: store, Logger: logger}
 	if err := loader.LoadAll(ctx); err != nil {

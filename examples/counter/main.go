@@ -54,7 +54,7 @@ func run(ctx context.Context, dir string, every time.Duration, out io.Writer) er
 	if err != nil {
 		return err
 	}
-	defer rt.Close()
+	defer rt.Close(context.Background())
 	counter, err := rt.CreateModule(ctx, "counter", "/counter.js")
 	if err != nil {
 		return err

@@ -15,13 +15,13 @@ import (
 func realm(t *testing.T) *Realm {
 	t.Helper()
 	r := New(Options{})
-	t.Cleanup(r.Close)
+	t.Cleanup(func() { _ = r.Close(context.Background(), 0, nil) })
 	return r
 }
 
 func TestToJSRejectsAndBounds(t *testing.T) {
 	r := realm(t)
-	err := r.Run(context.Background(), func(vm *goja.Runtime) error {
+	err := r.Run(context.Background(), 0, func(vm *goja.Runtime) error {
 		for name, v := range map[string]any{
 			"func":    func() {},
 			"chan":    make(chan int),
@@ -57,7 +57,7 @@ func TestToJSRejectsAndBounds(t *testing.T) {
 
 func TestFromJSShapes(t *testing.T) {
 	r := realm(t)
-	err := r.Run(context.Background(), func(vm *goja.Runtime) error {
+	err := r.Run(context.Background(), 0, func(vm *goja.Runtime) error {
 		v, _ := vm.RunString(`new Map([[1, 'a'], [{k: 2}, 'b']])`)
 		got, err := r.FromJS(v)
 		pairs, ok := got.([][2]any)
@@ -91,7 +91,7 @@ func TestFromJSShapes(t *testing.T) {
 // tripping the Proxy invariants.
 func TestLiveProxyInvariants(t *testing.T) {
 	r := realm(t)
-	err := r.Run(context.Background(), func(vm *goja.Runtime) error {
+	err := r.Run(context.Background(), 0, func(vm *goja.Runtime) error {
 		frozen, _ := vm.RunString(`Object.freeze({ a: 1, b: 2 })`)
 		other, _ := vm.RunString(`({ c: 3 })`)
 		cur := frozen.ToObject(vm)
@@ -122,7 +122,7 @@ func TestRunInterruptsAndRecovers(t *testing.T) {
 	r := realm(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
 	defer cancel()
-	err := r.Run(ctx, func(vm *goja.Runtime) error {
+	err := r.Run(ctx, 0, func(vm *goja.Runtime) error {
 		_, err := vm.RunString("for (;;) {}")
 		return err
 	})
@@ -133,18 +133,20 @@ func TestRunInterruptsAndRecovers(t *testing.T) {
 	// An interrupt that fires after the work is done must not hit the next caller.
 	for range 50 {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Microsecond)
-		_ = r.Run(ctx, func(vm *goja.Runtime) error { _, err := vm.RunString("1"); return err })
+		_ = r.Run(ctx, 0, func(vm *goja.Runtime) error { _, err := vm.RunString("1"); return err })
 		cancel()
 	}
-	err = r.Run(context.Background(), func(vm *goja.Runtime) error {
+	err = r.Run(context.Background(), 0, func(vm *goja.Runtime) error {
 		_, err := vm.RunString("let s = 0; for (let i = 0; i < 1e5; i++) s += i; s")
 		return err
 	})
 	if err != nil {
 		t.Errorf("a stale interrupt reached a later call: %v", err)
 	}
-	r.Close()
-	if err := r.Run(context.Background(), func(*goja.Runtime) error { return nil }); !errors.Is(err, ErrClosed) {
+	if err := r.Close(context.Background(), 0, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Run(context.Background(), 0, func(*goja.Runtime) error { return nil }); !errors.Is(err, ErrClosed) {
 		t.Errorf("after Close: %v", err)
 	}
 }

@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"math"
-	"sync"
 	"time"
 
 	"github.com/dop251/goja"
@@ -11,18 +10,20 @@ import (
 
 // Timers is the set of timers one owner (a module version, or the realm)
 // started. Stop cancels all of them at once: that is how a disposed or failed
-// module version leaves no timer behind.
+// module version leaves no timer behind. Timer ids are unique in the realm,
+// so any clearTimeout clears a timer whoever started it.
 type Timers struct {
 	r       *Realm
 	owner   string
-	mu      sync.Mutex
-	next    int64
-	active  map[int64]*timer
-	stopped bool
+	ctx     context.Context // ends at Stop: a timer waiting for the realm gives up
+	cancel  context.CancelFunc
+	active  map[int64]*timer // r.tmu
+	stopped bool             // r.tmu
 }
 
 type timer struct {
 	id       int64
+	owner    *Timers
 	fn       goja.Callable
 	args     []goja.Value
 	interval time.Duration
@@ -32,20 +33,44 @@ type timer struct {
 
 // NewTimers returns an empty timer set; owner names it in logs.
 func (r *Realm) NewTimers(owner string) *Timers {
-	return &Timers{r: r, owner: owner, active: make(map[int64]*timer)}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Timers{r: r, owner: owner, ctx: ctx, cancel: cancel, active: make(map[int64]*timer)}
 }
 
-// Install defines setTimeout, clearTimeout, setInterval, clearInterval,
-// setImmediate and clearImmediate on obj. Call with the lock held.
-func (t *Timers) Install(obj *goja.Object) {
-	for name, fn := range t.Functions() {
-		_ = obj.Set(name, fn)
+// Done is closed when the timers are stopped.
+func (t *Timers) Done() <-chan struct{} { return t.ctx.Done() }
+
+// SwapOwner makes t the owner of timers that code running now starts
+// through the global setTimeout family, and returns the previous owner to
+// restore. Call with the lock held.
+func (r *Realm) SwapOwner(t *Timers) *Timers {
+	prev := r.owner
+	r.owner = t
+	return prev
+}
+
+// installGlobalTimers defines the global timer functions: they give each
+// timer to the owner whose code is running, so a module version's timers
+// stop with it however they were started.
+func (r *Realm) installGlobalTimers(global *goja.Object) {
+	for name, fn := range r.timerFunctions(func() *Timers {
+		if r.owner != nil {
+			return r.owner
+		}
+		return r.global
+	}) {
+		_ = global.Set(name, fn)
 	}
 }
 
-// Functions returns the timer functions by name. Call with the lock held.
+// Functions returns the timer functions of t by name. Call with the lock
+// held.
 func (t *Timers) Functions() map[string]goja.Value {
-	vm := t.r.vm
+	return t.r.timerFunctions(func() *Timers { return t })
+}
+
+func (r *Realm) timerFunctions(owner func() *Timers) map[string]goja.Value {
+	vm := r.vm
 	set := func(repeat, immediate bool) goja.Value {
 		return vm.ToValue(func(call goja.FunctionCall) goja.Value {
 			fn, ok := goja.AssertFunction(call.Argument(0))
@@ -66,11 +91,11 @@ func (t *Timers) Functions() map[string]goja.Value {
 			if len(call.Arguments) > rest {
 				args = append(args, call.Arguments[rest:]...)
 			}
-			return vm.ToValue(t.add(fn, args, delay, repeat))
+			return vm.ToValue(owner().add(fn, args, delay, repeat))
 		})
 	}
 	clear := vm.ToValue(func(call goja.FunctionCall) goja.Value {
-		t.clear(call.Argument(0).ToInteger())
+		r.clearTimer(call.Argument(0).ToInteger())
 		return goja.Undefined()
 	})
 	return map[string]goja.Value{
@@ -80,60 +105,77 @@ func (t *Timers) Functions() map[string]goja.Value {
 }
 
 func (t *Timers) add(fn goja.Callable, args []goja.Value, d time.Duration, repeat bool) int64 {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.next++
+	r := t.r
+	r.tmu.Lock()
+	defer r.tmu.Unlock()
+	r.tseq++
 	if t.stopped {
-		return t.next // a disposed owner's timers never run
+		return r.tseq // a disposed owner's timers never run
 	}
-	tm := &timer{id: t.next, fn: fn, args: args, interval: d, repeat: repeat}
+	tm := &timer{id: r.tseq, owner: t, fn: fn, args: args, interval: d, repeat: repeat}
 	t.active[tm.id] = tm
+	r.tindex[tm.id] = tm
 	tm.t = time.AfterFunc(d, func() { t.fire(tm) })
 	return tm.id
 }
 
-func (t *Timers) clear(id int64) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if tm, ok := t.active[id]; ok {
+func (r *Realm) clearTimer(id int64) {
+	r.tmu.Lock()
+	defer r.tmu.Unlock()
+	if tm, ok := r.tindex[id]; ok {
 		tm.t.Stop()
-		delete(t.active, id)
+		delete(tm.owner.active, id)
+		delete(r.tindex, id)
 	}
 }
 
 // claim reports whether tm may run now; a timeout stops being pending as it
 // starts to run, as in browsers, while an interval stays.
 func (t *Timers) claim(tm *timer) bool {
-	t.mu.Lock()
-	defer t.mu.Unlock()
+	r := t.r
+	r.tmu.Lock()
+	defer r.tmu.Unlock()
 	if t.stopped || t.active[tm.id] != tm {
 		return false
 	}
 	if !tm.repeat {
 		delete(t.active, tm.id)
+		delete(r.tindex, tm.id)
 	}
 	return true
 }
 
+// fire runs a due timer. Waiting for the realm has no time limit of its
+// own (a busy realm delays timers, as a busy event loop does) but ends
+// when the owner stops or the realm closes; the callback itself is bounded
+// by TimerTimeout. An interval is scheduled again after each run, whether
+// the callback succeeded or not.
 func (t *Timers) fire(tm *timer) {
-	ctx, cancel := context.WithTimeout(context.Background(), t.r.opts.TimerTimeout)
-	defer cancel()
-	if err := t.r.Lock(ctx); err != nil {
+	r := t.r
+	if err := r.Lock(t.ctx); err != nil {
+		r.tmu.Lock()
+		due := t.active[tm.id] == tm && !t.stopped
+		r.tmu.Unlock()
+		if due {
+			r.log.Info("timer dropped: the realm closed before it could run", "module", t.owner, "timer", tm.id)
+		}
 		return
 	}
-	defer t.r.Unlock()
+	defer r.Unlock()
 	if !t.claim(tm) { // cleared or stopped while waiting for the lock
 		return
 	}
-	err := t.r.RunLocked(ctx, func(*goja.Runtime) error {
+	prev := r.SwapOwner(t)
+	err := r.RunLocked(t.ctx, r.opts.TimerTimeout, func(*goja.Runtime) error {
 		_, err := tm.fn(goja.Undefined(), tm.args...)
 		return err
 	})
+	r.SwapOwner(prev)
 	if err != nil {
-		t.r.log.Error("timer callback failed", "module", t.owner, "err", Err(err))
+		r.log.Error("timer callback failed", "module", t.owner, "timer", tm.id, "err", Err(err))
 	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
+	r.tmu.Lock()
+	defer r.tmu.Unlock()
 	if tm.repeat && !t.stopped && t.active[tm.id] == tm {
 		tm.t.Reset(tm.interval)
 	}
@@ -141,19 +183,39 @@ func (t *Timers) fire(tm *timer) {
 
 // Len is the number of timers waiting to fire.
 func (t *Timers) Len() int {
-	t.mu.Lock()
-	defer t.mu.Unlock()
+	t.r.tmu.Lock()
+	defer t.r.tmu.Unlock()
 	return len(t.active)
 }
 
-// Stop cancels every timer and makes later ones no-ops. It does not need
-// the realm lock.
+// Stop cancels every timer and makes later ones no-ops; a timer waiting for
+// the realm gives up. It does not need the realm lock.
 func (t *Timers) Stop() {
-	t.mu.Lock()
-	defer t.mu.Unlock()
+	r := t.r
+	r.tmu.Lock()
+	defer r.tmu.Unlock()
+	t.stopTimersLocked()
+}
+
+func (t *Timers) stopTimersLocked() {
 	t.stopped = true
+	t.cancel()
 	for id, tm := range t.active {
 		tm.t.Stop()
 		delete(t.active, id)
+		delete(t.r.tindex, id)
+	}
+}
+
+// stopAllTimers stops every pending timer of every owner (Close).
+func (r *Realm) stopAllTimers() {
+	r.tmu.Lock()
+	defer r.tmu.Unlock()
+	owners := map[*Timers]bool{r.global: true}
+	for _, tm := range r.tindex {
+		owners[tm.owner] = true
+	}
+	for t := range owners {
+		t.stopTimersLocked()
 	}
 }

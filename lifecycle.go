@@ -1,0 +1,149 @@
+package hotmod
+
+import (
+	"github.com/dop251/goja"
+	"github.com/hotmod/hotmod/internal/engine"
+)
+
+// State is where a module is in its life. Every change of state happens in
+// this file:
+//
+//	loading ──ok──▶ serving ⇄ reloading
+//	   │                 │
+//	   └─fail─▶ failed ──┘ (a fixed source loads it)
+//	any ──▶ removed
+type State string
+
+const (
+	// StateLoading: its first version is being read, compiled or
+	// evaluated. Importers that reach it in this state load it themselves.
+	StateLoading State = "loading"
+	// StateServing: a version serves calls.
+	StateServing State = "serving"
+	// StateReloading: a version serves calls while the next one is read,
+	// compiled and evaluated beside it.
+	StateReloading State = "reloading"
+	// StateFailed: its first load failed; calls get ErrNotLoaded with the
+	// reason, and a change of its source (or a reload) loads it.
+	StateFailed State = "failed"
+	// StateRemoved: disposed and forgotten (RemoveModule, Cleanup, Close).
+	StateRemoved State = "removed"
+)
+
+// State is the module's state now.
+func (m *Module) State() State {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.state
+}
+
+// listed reports whether Module(id) and Modules show the module: it has a
+// version, or its first load failed. One still on its first load is not
+// shown yet.
+func (m *Module) listed() bool {
+	if m.cur.Load() != nil {
+		return true
+	}
+	return m.State() == StateFailed
+}
+
+func (m *Module) setState(s State) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.state != StateRemoved { // removed is final
+		m.state = s
+	}
+}
+
+// beginReload marks a reload of a serving module; a failed module is
+// loading again.
+func (m *Module) beginReload() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	switch m.state {
+	case StateServing:
+		m.state = StateReloading
+	case StateFailed:
+		m.state = StateLoading
+	}
+}
+
+// endReload ends a reload: the module serves if it has a version, and is
+// failed if it never had one.
+func (m *Module) endReload() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.state == StateRemoved {
+		return
+	}
+	if m.cur.Load() != nil {
+		m.state = StateServing
+	} else {
+		m.state = StateFailed
+	}
+}
+
+// scope is what a version owns: the timers its code started, however they
+// were started, and a done channel closed when the version ends (disposed
+// with no call left waiting on it, discarded, or the realm closed). Waits on
+// the version listen to it.
+type scope struct {
+	timers *engine.Timers
+}
+
+func (s scope) done() <-chan struct{} { return s.timers.Done() }
+func (s scope) end()                  { s.timers.Stop() }
+
+// enter makes v's scope own the timers that code run from now on starts
+// through the global setTimeout family; the returned function restores the
+// previous owner. Call with the lock held.
+func (rt *Runtime) enter(v *version) func() {
+	prev := rt.realm.SwapOwner(v.scope.timers)
+	return func() { rt.realm.SwapOwner(prev) }
+}
+
+// discardLocked undoes a version that never served: its timers stop and its
+// dispose callbacks run. Call with the lock held.
+func (rt *Runtime) discardLocked(m *Module, v *version) {
+	v.scope.end()
+	rt.runDisposers(m, v, rt.realm.VM().NewObject())
+	v.disposed.Store(true)
+	v.scope.end() // anything the dispose callbacks started
+}
+
+// disposeLocked retires a version that served: its dispose callbacks run
+// with data (the next version's hot.data), and its scope ends once the
+// calls still waiting on it have finished. Call with the lock held.
+func (rt *Runtime) disposeLocked(m *Module, v *version, data *goja.Object) {
+	rt.runDisposers(m, v, data)
+	v.disposed.Store(true)
+	if v.inflight.Load() == 0 {
+		v.scope.end()
+	}
+}
+
+// runDisposers calls the version's hot.dispose callbacks with data, each
+// bounded by LoadTimeout from its start.
+func (rt *Runtime) runDisposers(m *Module, v *version, data *goja.Object) {
+	defer rt.enter(v)()
+	for _, fn := range v.hot.disposers {
+		rt.realm.Rebudget(rt.opts.LoadTimeout)
+		if _, err := fn(goja.Undefined(), data); err != nil {
+			rt.log.Error("hot.dispose callback failed", "module", m.id, "version", v.n, "err", engine.Err(err))
+		}
+	}
+	v.hot.disposers = nil
+}
+
+// retireLocked ends the module: its patches are dropped, its serving
+// version disposed, every kept version's scope ended, and the module is
+// in state to (removed). Call with the lock held.
+func (rt *Runtime) retireLocked(m *Module, to State) {
+	m.dropPatchesLocked()
+	if v := m.cur.Swap(nil); v != nil {
+		rt.disposeLocked(m, v, rt.realm.VM().NewObject())
+	}
+	m.mu.Lock()
+	m.state = to
+	m.mu.Unlock()
+}
