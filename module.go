@@ -31,12 +31,12 @@ type Module struct {
 
 	reloadSem chan struct{}
 	// Guarded by reloadSem:
-	reqSeq     atomic.Uint64
-	doneSeq    uint64
-	lastResult error
+	reqSeq      atomic.Uint64
+	doneSeq     uint64
+	lastResult  error
 	lastCallers bool     // lastResult is its caller's context ending, not the module's outcome
-	pending    []func() // user callbacks to run once the reload lock is released
-	autoQueued atomic.Bool
+	pending     []func() // user callbacks to run once the reload lock is released
+	autoQueued  atomic.Bool
 
 	mu            sync.Mutex
 	state         State
