@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/hotmod/hotmod"
 	"github.com/hotmod/hotmod/vfs"
@@ -216,4 +219,53 @@ func TestChangeDuringFirstLoad(t *testing.T) {
 	if v, _ := m.Get(e.ctx, "v"); v != int64(2) {
 		t.Errorf("v = %v: the change made during the first load was lost", v)
 	}
+}
+
+// A reload storm: 1,000 writes in about a second through a Dir store while
+// calls run. No call fails, the last write is what serves, and every
+// goroutine the storm started is gone afterwards.
+func TestReloadStormThroughDir(t *testing.T) {
+	root := t.TempDir()
+	dir, err := vfs.NewDir(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dir.Close()
+	e := newEnv(t, map[string]string{"/m/s.js": "export const v = -1\nexport function get() { return v }"}, autoReload, func(o *hotmod.Options) { o.Store = dir })
+	m := e.create("s", "/m/s.js")
+	baseline := runtime.NumGoroutine()
+
+	ctx, stop := context.WithCancel(e.ctx)
+	var calls, failed atomic.Int64
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				calls.Add(1)
+				if _, err := m.Call(e.ctx, "get"); err != nil {
+					failed.Add(1)
+					t.Errorf("a call during the storm: %v", err)
+				}
+			}
+		})
+	}
+	const writes = 1000
+	start := time.Now()
+	for i := range writes {
+		e.write("/m/s.js", fmt.Sprintf("export const v = %d\nexport function get() { return v }", i))
+		time.Sleep(time.Until(start.Add(time.Duration(i+1) * time.Second / writes)))
+	}
+	t.Logf("%d writes in %v", writes, time.Since(start).Round(time.Millisecond))
+	eventually(t, "the last write to serve", func() bool {
+		v, err := m.Call(e.ctx, "get")
+		return err == nil && v == int64(writes-1)
+	})
+	stop()
+	wg.Wait()
+	st := m.Stats()
+	t.Logf("%d calls, %d failed; %d reloads, %d failed reloads", calls.Load(), failed.Load(), st.Reloads, st.FailedReloads)
+	if st.FailedReloads != 0 {
+		t.Errorf("%d reloads failed: %s", st.FailedReloads, st.LastError)
+	}
+	eventually(t, "goroutines back to their baseline", func() bool { return runtime.NumGoroutine() <= baseline })
 }

@@ -38,9 +38,7 @@ export class C%[1]d { constructor(v%[2]s) { this.v = v } get double()%[2]s { ret
 // TestMemoryPerReload reloads one module 10,000 times and reports the heap
 // each reload leaves behind after garbage collection.
 func TestMemoryPerReload(t *testing.T) {
-	if testing.Short() {
-		t.Skip("10,000 reloads; run without -short")
-	}
+	soak(t)
 	sources := []string{module300(false, 1), module300(false, 2)}
 	e := newEnv(t, map[string]string{"/m/mem.js": sources[0]})
 	m := e.create("mem", "/m/mem.js")

@@ -5,7 +5,17 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"testing"
 )
+
+// soak skips a test of thousands of iterations unless HOTMOD_SOAK=1:
+// .ci/run runs them in a step of their own, without the race detector.
+func soak(t *testing.T) {
+	t.Helper()
+	if os.Getenv("HOTMOD_SOAK") != "1" {
+		t.Skip("a soak test: set HOTMOD_SOAK=1 to run it")
+	}
+}
 
 // memNow returns the Go heap after a full collection, and the resident set
 // size (which includes QuickJS's memory, allocated outside the Go heap).
