@@ -155,6 +155,9 @@ type ModuleDetail struct {
 func (s *Server) detail(ctx context.Context, m *hotmod.Module) (ModuleDetail, error) {
 	d := ModuleDetail{ModuleStats: m.Stats(), Exports: []string{}}
 	names, err := m.Exports(ctx)
+	if errors.Is(err, hotmod.ErrNotLoaded) {
+		return d, nil // listed with its state and error, and no exports
+	}
 	if err != nil {
 		return d, err
 	}

@@ -99,7 +99,10 @@ func (c *cli) ls() *cobra.Command {
 			fmt.Fprintln(tw, "ID\tVERSION\tKIND\tSOURCE\tEXPORTS\tSTATUS")
 			for _, m := range out.Modules {
 				status := "ok"
-				if m.LastError != "" {
+				switch {
+				case m.State == hotmod.StateFailed:
+					status = "failed to load: " + m.LastError
+				case m.LastError != "":
 					status = "last reload failed"
 				}
 				if m.SourceDeleted {
