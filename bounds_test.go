@@ -411,7 +411,9 @@ func TestStatsWhilePatchingHasNoRace(t *testing.T) {
 				if err != nil {
 					continue
 				}
-				_ = p.RollbackContext(ctx)
+				if err := p.RollbackContext(context.Background()); err != nil {
+					t.Errorf("rollback: %v", err)
+				}
 			}
 		})
 	}
@@ -498,4 +500,39 @@ func ExampleRuntime_Close() {
 	}
 	fmt.Println(errors.Is(<-done, hotmod.ErrClosed))
 	// Output: true
+}
+
+// readCounter counts store reads by path.
+type readCounter struct {
+	vfs.Store
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (c *readCounter) Read(ctx context.Context, p string) ([]byte, error) {
+	c.mu.Lock()
+	c.n[p]++
+	c.mu.Unlock()
+	return c.Store.Read(ctx, p)
+}
+
+// A store may be a network hop away: a load reads its imports before it
+// takes the realm, and require uses those reads instead of the store.
+func TestImportsAreReadOnceBeforeTheRealmIsTaken(t *testing.T) {
+	rc := &readCounter{Store: vfs.NewMem(), n: map[string]int{}}
+	e := newEnv(t, map[string]string{
+		"/m/app.js":     "import { b } from './lib/b'\nexport const v = () => b",
+		"/m/lib/b.ts":   "import { c } from './c.js'\nexport const b: number = c + 1",
+		"/m/lib/c.js":   "export const c = 41",
+		"/m/lib/unused": "not read",
+	}, func(o *hotmod.Options) { o.Store = rc })
+	app := e.create("app", "/m/app.js")
+	if got := e.call(app, "v"); got != int64(42) {
+		t.Fatalf("v() = %v", got)
+	}
+	for _, p := range []string{"/m/app.js", "/m/lib/b.ts", "/m/lib/c.js"} {
+		if n := rc.n[p]; n != 1 {
+			t.Errorf("%s read %d times, want once", p, n)
+		}
+	}
 }

@@ -98,6 +98,8 @@ type Runtime struct {
 	closed     bool
 	watchStop  context.CancelFunc
 	watchDone  chan struct{}
+
+	staged reads // the reads of the load evaluating now; realm lock
 }
 
 // Update tells an OnModuleUpdate callback that a module changed version.

@@ -1,6 +1,7 @@
 package hotmod
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -79,11 +80,11 @@ func (m *Module) firstLoadLocked(ctx context.Context) error {
 		return nil
 	}
 	m.setState(StateLoading)
-	res, step, err := rt.readAndCompile(ctx, m.path)
+	res, st, step, err := rt.readAndCompile(ctx, m.path)
 	loaded := false
 	if err == nil {
 		step = "evaluate"
-		err = rt.realm.Run(ctx, rt.opts.LoadTimeout, func(*goja.Runtime) error {
+		err = rt.runStaged(ctx, st, func() error {
 			if m.cur.Load() != nil {
 				loaded = true
 				return nil
@@ -129,20 +130,66 @@ func (rt *Runtime) unregister(m *Module) {
 	}
 }
 
-func (rt *Runtime) readAndCompile(ctx context.Context, p string) (*transform.Result, string, error) {
+// readAndCompile reads and compiles a module's source, and reads and
+// compiles ahead what it imports: all of it before the realm is taken. The
+// reads it made are returned for require to use under the realm.
+func (rt *Runtime) readAndCompile(ctx context.Context, p string) (*transform.Result, reads, string, error) {
 	src, err := rt.store.Read(ctx, p)
 	if err != nil {
 		if errors.Is(err, vfs.ErrNotFound) {
 			err = fmt.Errorf("%w: source %s: %w", ErrNotFound, p, err)
 		}
-		return nil, "read", err
+		return nil, nil, "read", err
 	}
 	res, err := rt.compiler.Compile(p, src)
 	if err != nil {
-		return nil, "compile", err
+		return nil, nil, "compile", err
 	}
-	rt.prefetch(ctx, p, res.Imports, map[string]bool{p: true})
-	return res, "", nil
+	st := reads{}
+	rt.prefetch(ctx, st, p, res.Imports, map[string]bool{p: true})
+	return res, st, "", nil
+}
+
+// reads are the store reads one load made before it took the realm: each
+// path it tried, with its source or as missing. A store may be a network
+// hop away, so require reads from these while the realm is held, and reads
+// the store only for what they lack (an import whose name is computed at
+// run time).
+type reads map[string]staged
+
+type staged struct {
+	src     []byte
+	missing bool
+}
+
+// read reads p from st, else from the store, and records the answer.
+func (rt *Runtime) read(ctx context.Context, st reads, p string) ([]byte, error) {
+	if f, ok := st[p]; ok {
+		if f.missing {
+			return nil, fmt.Errorf("%w: %s", vfs.ErrNotFound, p)
+		}
+		return f.src, nil
+	}
+	b, err := rt.store.Read(ctx, p)
+	if st != nil {
+		switch {
+		case err == nil:
+			st[p] = staged{src: b}
+		case errors.Is(err, vfs.ErrNotFound):
+			st[p] = staged{missing: true}
+		}
+	}
+	return b, err
+}
+
+// runStaged is realm.Run for evaluating code whose imports st has read.
+func (rt *Runtime) runStaged(ctx context.Context, st reads, fn func() error) error {
+	return rt.realm.Run(ctx, rt.opts.LoadTimeout, func(*goja.Runtime) error {
+		prev := rt.staged
+		rt.staged = st
+		defer func() { rt.staged = prev }()
+		return fn()
+	})
 }
 
 // loadLocked evaluates version 1 of m. Call with the realm lock held.
@@ -261,7 +308,7 @@ var resolveExtensions = []string{"", ".js", ".ts", ".mjs", ".cjs", ".mts", ".cts
 
 // resolve finds what spec, imported from importer, names: a loaded module,
 // or else the store file and its source.
-func (rt *Runtime) resolve(ctx context.Context, importer, spec string) (*Module, string, []byte, error) {
+func (rt *Runtime) resolve(ctx context.Context, st reads, importer, spec string) (*Module, string, []byte, error) {
 	var p string
 	switch {
 	case strings.HasPrefix(spec, "./"), strings.HasPrefix(spec, "../"):
@@ -279,7 +326,7 @@ func (rt *Runtime) resolve(ctx context.Context, importer, spec string) (*Module,
 		if m := rt.moduleAt(cand); m != nil {
 			return m, cand, nil, nil
 		}
-		b, err := rt.store.Read(ctx, cand)
+		b, err := rt.read(ctx, st, cand)
 		if err == nil {
 			return nil, cand, b, nil
 		}
@@ -294,18 +341,18 @@ func (rt *Runtime) resolve(ctx context.Context, importer, spec string) (*Module,
 // not loaded yet, and theirs in turn, so that require finds them in the
 // compiler's cache and a reload that adds an import does not compile while
 // holding the realm. Failures are left for require to report.
-func (rt *Runtime) prefetch(ctx context.Context, importer string, imports []string, seen map[string]bool) {
+func (rt *Runtime) prefetch(ctx context.Context, st reads, importer string, imports []string, seen map[string]bool) {
 	for _, spec := range imports {
 		if len(seen) >= maxPrefetch {
 			return
 		}
-		m, file, src, err := rt.resolve(ctx, importer, spec)
+		m, file, src, err := rt.resolve(ctx, st, importer, spec)
 		if err != nil || m != nil || seen[file] {
 			continue
 		}
 		seen[file] = true
 		if res, err := rt.compiler.Compile(file, src); err == nil {
-			rt.prefetch(ctx, file, res.Imports, seen)
+			rt.prefetch(ctx, st, file, res.Imports, seen)
 		}
 	}
 }
@@ -314,9 +361,11 @@ func (rt *Runtime) prefetch(ctx context.Context, importer string, imports []stri
 const maxPrefetch = 256
 
 func (rt *Runtime) requireLocked(importer, spec string) (*Module, error) {
-	ctx, cancel := context.WithTimeout(rt.bg, rt.opts.ReloadTimeout)
+	// What the load read ahead is used first; a store read here holds the
+	// realm, so it is bounded like the evaluation it is part of.
+	ctx, cancel := context.WithTimeout(rt.bg, cmp.Or(rt.opts.LoadTimeout, rt.opts.ReloadTimeout))
 	defer cancel()
-	existing, file, src, err := rt.resolve(ctx, importer, spec)
+	existing, file, src, err := rt.resolve(ctx, rt.staged, importer, spec)
 	if err != nil {
 		return nil, err
 	}
@@ -329,7 +378,7 @@ func (rt *Runtime) requireLocked(importer, spec string) (*Module, error) {
 		// Registered without a version: its CreateModule has not reached
 		// the realm yet, or its first load failed. The importer needs it
 		// now, so it is loaded here, from the source as it is now.
-		if src, err = rt.store.Read(ctx, m.path); err != nil {
+		if src, err = rt.read(ctx, rt.staged, m.path); err != nil {
 			return nil, err
 		}
 		file = m.path

@@ -416,7 +416,7 @@ func (m *Module) reloadLocked(ctx context.Context, auto bool) error {
 	}
 	m.beginReload()
 	defer m.endReload()
-	res, step, err := m.rt.readAndCompile(ctx, m.path)
+	res, st, step, err := m.rt.readAndCompile(ctx, m.path)
 	if err != nil {
 		return m.fail(old, step, err)
 	}
@@ -429,7 +429,7 @@ func (m *Module) reloadLocked(ctx context.Context, auto bool) error {
 	m.mu.Lock()
 	n := m.maxVersion + 1
 	m.mu.Unlock()
-	return m.transition(ctx, old, res, n, false)
+	return m.transition(ctx, old, res, st, n, false)
 }
 
 // RollbackModule makes a kept version current again, without reading or
@@ -464,12 +464,12 @@ func (rt *Runtime) RollbackModule(ctx context.Context, id string, to int) error 
 	if to == old.n {
 		return nil
 	}
-	return m.transition(ctx, old, target.res, to, true)
+	return m.transition(ctx, old, target.res, nil, to, true)
 }
 
 // transition is the reload transaction from old to a new version n built
 // from res. Call with the reload lock held.
-func (m *Module) transition(ctx context.Context, old *version, res *transform.Result, n int, rollback bool) error {
+func (m *Module) transition(ctx context.Context, old *version, res *transform.Result, st reads, n int, rollback bool) error {
 	rt := m.rt
 	r := rt.realm
 	var (
@@ -477,7 +477,8 @@ func (m *Module) transition(ctx context.Context, old *version, res *transform.Re
 		wait <-chan engine.Outcome
 		step = "evaluate"
 	)
-	err := r.Run(ctx, rt.opts.LoadTimeout, func(vm *goja.Runtime) error {
+	vm := r.VM()
+	err := rt.runStaged(ctx, st, func() error {
 		if old.hot.declined {
 			step = "declined"
 			return fmt.Errorf("%w: version %d called hot.decline()", ErrDeclined, old.n)

@@ -32,7 +32,7 @@ func TestImportsCompileOutsideTheRealm(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = store.Write(ctx, "/app.js", []byte("import { n } from './lib/new.ts'\nexport const v = n"))
-	if _, _, err := rt.readAndCompile(ctx, "/app.js"); err != nil {
+	if _, _, _, err := rt.readAndCompile(ctx, "/app.js"); err != nil {
 		t.Fatal(err)
 	}
 	for _, p := range []string{"/lib/new.ts", "/lib/deeper/d.js"} {
