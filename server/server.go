@@ -2,8 +2,9 @@
 // store, Server-Sent Events of every runtime event, Prometheus metrics, and
 // the embedded dashboard built on the <hot-reload-widget> element.
 //
-// Security: without a token the handler answers loopback clients only; with
-// one, every API, event and metrics request must carry
+// Security: without a token the handler answers loopback clients only, and
+// only when they name a loopback host (see Options.AllowedHosts); with one,
+// every API, event and metrics request must carry
 // "Authorization: Bearer <token>" (compared in constant time). There is no
 // CORS, and state-changing requests must be JSON from the same origin, so a
 // cross-site form cannot trigger one.
@@ -12,6 +13,7 @@ package server
 import (
 	"crypto/subtle"
 	"embed"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"net"
@@ -45,11 +47,19 @@ type Options struct {
 	// EventBuffer is how many events a reconnecting client can catch up
 	// on (default 1024).
 	EventBuffer int
+	// AllowedHosts are host names, besides the loopback ones, that a
+	// server without a token answers to (any port). Without a token a
+	// request must name the server by localhost, *.localhost, 127.0.0.1,
+	// [::1] or one of these in its Host header: a page that rebinds its
+	// own DNS name to 127.0.0.1 sends that name, and is refused. With a
+	// token the Host is not checked.
+	AllowedHosts []string
 }
 
 // Server serves the API, events, metrics and dashboard.
 type Server struct {
 	opts   Options
+	hosts  map[string]bool
 	rt     *hotmod.Runtime
 	store  vfs.Store
 	log    *slog.Logger
@@ -74,7 +84,12 @@ func New(opts Options) *Server {
 	if opts.EventBuffer <= 0 {
 		opts.EventBuffer = 1024
 	}
-	s := &Server{opts: opts, rt: opts.Runtime, store: opts.Store, log: opts.Logger, mux: http.NewServeMux()}
+	s := &Server{opts: opts, rt: opts.Runtime, store: opts.Store, log: opts.Logger, mux: http.NewServeMux(), hosts: map[string]bool{}}
+	for _, h := range opts.AllowedHosts {
+		if h = hostName(h); h != "" {
+			s.hosts[h] = true
+		}
+	}
 	s.events = newBroker(opts.Runtime, opts.EventBuffer)
 	s.routes()
 	return s
@@ -143,6 +158,9 @@ func (s *Server) guard(next http.Handler) http.Handler {
 		switch {
 		case s.opts.Token == "" && !isLoopback(r.RemoteAddr):
 			writeError(w, apiError{http.StatusForbidden, "forbidden", "this server has no token, so it answers loopback clients only"})
+		case s.opts.Token == "" && !s.hostAllowed(r.Host):
+			writeError(w, apiError{http.StatusForbidden, "host_not_allowed", fmt.Sprintf(
+				"this server has no token, so it answers only to loopback host names (localhost, 127.0.0.1, [::1]), not to Host %q; allow more names with Options.AllowedHosts (hotmod serve --allow-host)", r.Host)})
 		case crossSite(r):
 			writeError(w, apiError{http.StatusForbidden, "cross_site", "cross-site requests are refused"})
 		case !open && s.opts.Token != "" && !s.authorized(r):
@@ -152,6 +170,32 @@ func (s *Server) guard(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 		}
 	})
+}
+
+// hostAllowed reports whether a Host header names this server in a way a
+// DNS rebinding page cannot: a loopback IP literal, localhost or a name
+// under .localhost (reserved by RFC 6761, so no public DNS answers for it,
+// and browsers resolve it to loopback themselves), or an allowed name.
+func (s *Server) hostAllowed(hostport string) bool {
+	h := hostName(hostport)
+	if h == "localhost" || strings.HasSuffix(h, ".localhost") || s.hosts[h] {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
+}
+
+// hostName is the host of a Host header or an allowed-host entry, without
+// port or IPv6 brackets, in lower case and without a trailing dot (which
+// names the same host).
+func hostName(hostport string) string {
+	h := hostport
+	if host, _, err := net.SplitHostPort(hostport); err == nil {
+		h = host
+	} else if strings.HasPrefix(h, "[") && strings.HasSuffix(h, "]") {
+		h = h[1 : len(h)-1]
+	}
+	return strings.TrimSuffix(strings.ToLower(h), ".")
 }
 
 func (s *Server) authorized(r *http.Request) bool {

@@ -119,6 +119,10 @@ func (f *fixture) do(method, path string, body any, headers ...string) response 
 		req.Header.Set("Authorization", "Bearer "+f.token)
 	}
 	for i := 0; i+1 < len(headers); i += 2 {
+		if headers[i] == "Host" { // net/http sends req.Host, not the header
+			req.Host = headers[i+1]
+			continue
+		}
 		if headers[i+1] == "" {
 			req.Header.Del(headers[i])
 		} else {
