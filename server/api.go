@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"os"
 	"strconv"
 	"time"
 
@@ -102,6 +103,12 @@ func (s *Server) apiHandler(h func(w http.ResponseWriter, r *http.Request) error
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), s.opts.RequestTimeout)
 		defer cancel()
+		// A body read does not watch the context: without this deadline a
+		// client trickling its body in keeps the handler past the timeout
+		// (an embedder's http.Server may have no ReadTimeout at all).
+		// Recorders and HTTP/2 streams without deadlines just decline.
+		deadline, _ := ctx.Deadline()
+		_ = http.NewResponseController(w).SetReadDeadline(deadline)
 		if err := h(w, r.WithContext(ctx)); err != nil {
 			if status, _ := classify(err); status >= 500 && status != http.StatusGatewayTimeout {
 				s.log.Error("api request failed", "method", r.Method, "path", r.URL.Path, "err", err)
@@ -124,6 +131,9 @@ func decode(w http.ResponseWriter, r *http.Request, limit int64, v any) error {
 		if errors.As(err, &mbe) {
 			return err
 		}
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			return errSlowBody
+		}
 		return apiError{http.StatusBadRequest, "invalid", "reading the JSON body: " + err.Error()}
 	}
 	if dec.More() {
@@ -131,6 +141,10 @@ func decode(w http.ResponseWriter, r *http.Request, limit int64, v any) error {
 	}
 	return nil
 }
+
+// errSlowBody is the error for a body that did not arrive within the
+// request's timeout: the client's fault, not the server's.
+var errSlowBody = apiError{http.StatusRequestTimeout, "request_timeout", "the request body did not arrive within the request timeout"}
 
 // requireJSON is for actions that take no parameters: it refuses a request
 // without a JSON content type even when it has no body (a cross-site form
@@ -456,6 +470,9 @@ func (s *Server) readFile(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) writeFile(w http.ResponseWriter, r *http.Request) error {
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.opts.MaxSourceBytes))
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return errSlowBody
+	}
 	if err != nil {
 		return err
 	}

@@ -59,8 +59,7 @@ func startStack(t *testing.T, dir, addr string) (*stack, string) {
 		t.Fatal(err)
 	}
 	s := &stack{store: store, rt: rt, srv: server.New(server.Options{Runtime: rt, Store: store, Logger: logger}), done: make(chan error, 1)}
-	s.http = &http.Server{Handler: s.srv.Handler()}
-	s.http.RegisterOnShutdown(s.srv.Close)
+	s.http = s.srv.HTTPServer()
 	go func() { s.done <- s.http.Serve(ln) }()
 	return s, ln.Addr().String()
 }

@@ -107,6 +107,12 @@ func (s *Server) streamEvents(w http.ResponseWriter, r *http.Request) {
 		writeError(w, apiError{http.StatusInternalServerError, "internal", "streaming is not supported"})
 		return
 	}
+	// The stream lasts as long as the client stays, so the server's
+	// deadlines for ordinary requests must not end it: a write deadline
+	// would cut it, and a read deadline would cancel its context.
+	rc := http.NewResponseController(w)
+	_ = rc.SetWriteDeadline(time.Time{})
+	_ = rc.SetReadDeadline(time.Time{})
 	b := s.events
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")

@@ -1,12 +1,17 @@
 package server_test
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
+	"net"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hotmod/hotmod/server"
 	"github.com/hotmod/hotmod/vfs"
@@ -67,4 +72,149 @@ func (r response) errMessage(t *testing.T) string {
 	var e server.ErrorBody
 	_ = json.Unmarshal(r.body, &e)
 	return e.Error.Message
+}
+
+// rawRequest sends head (and the start of a body) on a new connection and
+// never sends the rest; it returns the answer, and whether the server then
+// closed the connection, both within the watchdog.
+func rawRequest(t *testing.T, addr, head string, watchdog time.Duration) (*http.Response, string, bool) {
+	t.Helper()
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(watchdog))
+	if _, err := io.WriteString(conn, head); err != nil {
+		t.Fatal(err)
+	}
+	rd := bufio.NewReader(conn)
+	res, err := http.ReadResponse(rd, nil)
+	if err != nil {
+		t.Fatalf("no answer within %v (the server is waiting for the body?): %v", watchdog, err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	_, err = rd.ReadByte()
+	return res, string(body), err == io.EOF
+}
+
+// A client that trickles a body in must not hold a connection when the
+// server refuses it anyway: the answer comes at once, without the body,
+// and the connection is closed.
+func TestRefusedRequestBodyIsNotRead(t *testing.T) {
+	tok := newFixture(t, func(o *server.Options) { o.Token = "s3cret" })
+	open := newFixture(t)
+	for _, tc := range []struct {
+		name   string
+		f      *fixture
+		extra  string
+		status int
+	}{
+		{"missing token", tok, "", 401},
+		{"wrong token", tok, "Authorization: Bearer nope\r\n", 401},
+		{"rebinding host", open, "", 403},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			host := tc.f.http.Listener.Addr().String()
+			if tc.f == open {
+				host = "attacker.example"
+			}
+			head := "PUT /api/files/slow.js HTTP/1.1\r\nHost: " + host + "\r\nContent-Type: text/plain\r\nContent-Length: 100000\r\n" + tc.extra + "\r\nexport const"
+			start := time.Now()
+			res, body, closed := rawRequest(t, tc.f.http.Listener.Addr().String(), head, 5*time.Second)
+			if res.StatusCode != tc.status || !strings.Contains(body, `"error"`) {
+				t.Errorf("status %d, want %d: %s", res.StatusCode, tc.status, body)
+			}
+			if !closed {
+				t.Error("the connection stayed open after refusing a request whose body was not read")
+			}
+			if d := time.Since(start); d > 3*time.Second {
+				t.Errorf("refusing took %v", d)
+			}
+			if _, err := tc.f.store.Read(context.Background(), "/slow.js"); !errors.Is(err, vfs.ErrNotFound) {
+				t.Errorf("the refused PUT wrote its file: %v", err)
+			}
+		})
+	}
+}
+
+// An authorized client that sends its body too slowly gets 408 when the
+// request timeout passes, even on an http.Server without ReadTimeout (the
+// fixture's), instead of keeping the handler for as long as it likes.
+func TestSlowBodyEndsAtRequestTimeout(t *testing.T) {
+	f := newFixture(t, func(o *server.Options) { o.Token = "s3cret"; o.RequestTimeout = 300 * time.Millisecond })
+	addr := f.http.Listener.Addr().String()
+	for _, tc := range []struct{ path, ct string }{
+		{"/api/files/slow.js", "text/plain"},
+		{"/api/modules/counter/call", "application/json"},
+	} {
+		head := "PUT " + tc.path + " HTTP/1.1\r\nHost: " + addr + "\r\nAuthorization: Bearer s3cret\r\nContent-Type: " + tc.ct + "\r\nContent-Length: 1000\r\n\r\n{\"function\":"
+		if strings.HasSuffix(tc.path, "/call") {
+			head = "POST" + strings.TrimPrefix(head, "PUT")
+		}
+		start := time.Now()
+		res, body, _ := rawRequest(t, addr, head, 5*time.Second)
+		if res.StatusCode != http.StatusRequestTimeout || !strings.Contains(body, "request_timeout") {
+			t.Errorf("%s: status %d, want 408 request_timeout: %s", tc.path, res.StatusCode, body)
+		}
+		if d := time.Since(start); d > 3*time.Second {
+			t.Errorf("%s: the slow body held the request %v, past its 300ms timeout", tc.path, d)
+		}
+	}
+	if _, err := f.store.Read(context.Background(), "/slow.js"); !errors.Is(err, vfs.ErrNotFound) {
+		t.Errorf("the timed-out PUT wrote its file: %v", err)
+	}
+}
+
+// HTTPServer gives embedders the same timeouts as `hotmod serve`.
+func TestHTTPServerHasTimeouts(t *testing.T) {
+	f := newFixture(t, func(o *server.Options) { o.RequestTimeout = 5 * time.Second })
+	hs := f.srv.HTTPServer()
+	if hs.Handler == nil || hs.ReadHeaderTimeout <= 0 || hs.IdleTimeout <= 0 {
+		t.Errorf("handler %v, ReadHeaderTimeout %v, IdleTimeout %v", hs.Handler, hs.ReadHeaderTimeout, hs.IdleTimeout)
+	}
+	if hs.ReadTimeout <= 0 || hs.ReadTimeout > 5*time.Second {
+		t.Errorf("ReadTimeout %v: a request must be read within the request timeout", hs.ReadTimeout)
+	}
+	if hs.WriteTimeout <= 5*time.Second {
+		t.Errorf("WriteTimeout %v: a request that times out must still have time to say so", hs.WriteTimeout)
+	}
+	// It serves, and shutting it down ends the event streams at once.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- hs.Serve(ln) }()
+	f.eventsAt("http://"+ln.Addr().String(), "")
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	if err := hs.Shutdown(ctx); err != nil {
+		t.Errorf("shutdown with an open event stream: %v", err)
+	}
+	if err := <-done; !errors.Is(err, http.ErrServerClosed) {
+		t.Errorf("serve: %v", err)
+	}
+}
+
+// An event stream lasts past the server's read and write timeouts, which
+// are for ordinary requests.
+func TestEventStreamOutlivesServerTimeouts(t *testing.T) {
+	f := newFixture(t)
+	hs := &http.Server{Handler: f.srv.Handler(), ReadTimeout: 200 * time.Millisecond, WriteTimeout: 200 * time.Millisecond}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = hs.Serve(ln) }()
+	t.Cleanup(func() { _ = hs.Close() })
+	stream := f.eventsAt("http://"+ln.Addr().String(), "")
+	time.Sleep(700 * time.Millisecond) // past both timeouts
+	if err := f.rt.ReloadModule(context.Background(), "counter"); err != nil {
+		t.Fatal(err)
+	}
+	if ev := stream.until("reloaded"); !strings.Contains(ev.data, `"counter"`) {
+		t.Errorf("event %+v", ev)
+	}
 }

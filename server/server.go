@@ -7,7 +7,7 @@
 // every API, event and metrics request must carry
 // "Authorization: Bearer <token>" (compared in constant time). There is no
 // CORS, and state-changing requests must be JSON from the same origin, so a
-// cross-site form cannot trigger one.
+// cross-site form cannot trigger one. A refused request's body is never read.
 package server
 
 import (
@@ -102,6 +102,26 @@ func (s *Server) Close() { s.events.close() }
 // Handler is the server's http.Handler.
 func (s *Server) Handler() http.Handler { return s.guard(s.mux) }
 
+// HTTPServer returns an http.Server for Handler with timeouts that keep a
+// slow or idle client from holding a connection: the headers must arrive
+// within 10 s, the whole request within RequestTimeout, and the answer must
+// be written within RequestTimeout and 10 s more (a request that times out
+// still has time to say so). /events lifts the read and write deadlines for
+// its own stream. Shutting it down ends the event streams. Set Addr (or
+// call Serve with a listener); adjust the fields before serving if needed.
+func (s *Server) HTTPServer() *http.Server {
+	hs := &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       s.opts.RequestTimeout,
+		WriteTimeout:      s.opts.RequestTimeout + 10*time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	hs.RegisterOnShutdown(s.Close)
+	return hs
+}
+
 func (s *Server) routes() {
 	api := func(pattern string, h func(w http.ResponseWriter, r *http.Request) error) {
 		s.mux.Handle(pattern, s.apiHandler(h))
@@ -139,7 +159,7 @@ func (s *Server) routes() {
 	s.mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			w.Header().Set("Allow", "GET, HEAD")
-			writeError(w, apiError{http.StatusMethodNotAllowed, "method_not_allowed", r.Method + " is not allowed here"})
+			refuse(w, r, apiError{http.StatusMethodNotAllowed, "method_not_allowed", r.Method + " is not allowed here"})
 			return
 		}
 		files.ServeHTTP(w, r)
@@ -157,19 +177,31 @@ func (s *Server) guard(next http.Handler) http.Handler {
 		open := r.URL.Path == "/healthz" || !(strings.HasPrefix(r.URL.Path, "/api/") || r.URL.Path == "/events" || r.URL.Path == "/metrics")
 		switch {
 		case s.opts.Token == "" && !isLoopback(r.RemoteAddr):
-			writeError(w, apiError{http.StatusForbidden, "forbidden", "this server has no token, so it answers loopback clients only"})
+			refuse(w, r, apiError{http.StatusForbidden, "forbidden", "this server has no token, so it answers loopback clients only"})
 		case s.opts.Token == "" && !s.hostAllowed(r.Host):
-			writeError(w, apiError{http.StatusForbidden, "host_not_allowed", fmt.Sprintf(
+			refuse(w, r, apiError{http.StatusForbidden, "host_not_allowed", fmt.Sprintf(
 				"this server has no token, so it answers only to loopback host names (localhost, 127.0.0.1, [::1]), not to Host %q; allow more names with Options.AllowedHosts (hotmod serve --allow-host)", r.Host)})
 		case crossSite(r):
-			writeError(w, apiError{http.StatusForbidden, "cross_site", "cross-site requests are refused"})
+			refuse(w, r, apiError{http.StatusForbidden, "cross_site", "cross-site requests are refused"})
 		case !open && s.opts.Token != "" && !s.authorized(r):
 			w.Header().Set("WWW-Authenticate", `Bearer realm="hotmod"`)
-			writeError(w, apiError{http.StatusUnauthorized, "unauthorized", "send Authorization: Bearer <token>"})
+			refuse(w, r, apiError{http.StatusUnauthorized, "unauthorized", "send Authorization: Bearer <token>"})
 		default:
 			next.ServeHTTP(w, r)
 		}
 	})
+}
+
+// refuse answers a request without reading its body. Left alone, net/http
+// would read up to 256 KiB of an unread body before answering, so a client
+// trickling one in would hold the connection; closing the connection after
+// the answer and expiring the read deadline make it give up on the body.
+func refuse(w http.ResponseWriter, r *http.Request, err error) {
+	if r.ContentLength != 0 {
+		w.Header().Set("Connection", "close")
+		_ = http.NewResponseController(w).SetReadDeadline(time.Now())
+	}
+	writeError(w, err)
 }
 
 // hostAllowed reports whether a Host header names this server in a way a

@@ -401,8 +401,14 @@ type sseEvent struct{ id, typ, data string }
 
 func (f *fixture) events(lastID string) *sse {
 	f.t.Helper()
+	return f.eventsAt(f.http.URL, lastID)
+}
+
+// eventsAt follows /events of the server at base.
+func (f *fixture) eventsAt(base, lastID string) *sse {
+	f.t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	req, _ := http.NewRequestWithContext(ctx, "GET", f.http.URL+"/events", nil)
+	req, _ := http.NewRequestWithContext(ctx, "GET", base+"/events", nil)
 	if lastID != "" {
 		req.Header.Set("Last-Event-ID", lastID)
 	}
