@@ -385,7 +385,9 @@ func (s *Server) stopProfile(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// SandboxRequest runs a snippet; limits of 0 take the defaults.
+// SandboxRequest runs a snippet. A limit of 0 takes the library default or
+// the server's maximum (Options.SandboxMax), whichever is lower; a limit
+// above the maximum is refused.
 type SandboxRequest struct {
 	Code   string         `json:"code"`
 	Vars   map[string]any `json:"vars"`
@@ -395,6 +397,48 @@ type SandboxRequest struct {
 		StackBytes   int64 `json:"stackBytes"`
 		ConsoleBytes int   `json:"consoleBytes"`
 	} `json:"limits"`
+}
+
+// sandboxLimits checks a request's limits against the server's maxima, so
+// that no client can make a run take more memory, time or output than the
+// operator allowed.
+func (s *Server) sandboxLimits(req SandboxRequest) (hotmod.SafeOptions, error) {
+	most, def := s.opts.SandboxMax, DefaultSandboxMax()
+	check := func(name string, got, most, def int64, unit string) (int64, error) {
+		switch {
+		case got < 0:
+			return 0, apiError{http.StatusBadRequest, "invalid", fmt.Sprintf("limits.%s must not be negative (0 takes the default)", name)}
+		case got > most:
+			return 0, apiError{http.StatusBadRequest, "invalid", fmt.Sprintf("limits.%s is %d %s, above this server's maximum of %d %s", name, got, unit, most, unit)}
+		case got == 0:
+			return min(def, most), nil
+		}
+		return got, nil
+	}
+	mem, err := check("memoryBytes", req.Limits.MemoryBytes, most.MemoryLimit, def.MemoryLimit, "bytes")
+	if err != nil {
+		return hotmod.SafeOptions{}, err
+	}
+	// Checked in milliseconds before converting, so that no request can
+	// overflow a Duration; the default is taken as a Duration, so that a
+	// maximum under 1 ms is not rounded to none.
+	timeMS, err := check("timeMs", req.Limits.TimeMS, most.TimeLimit.Milliseconds(), def.TimeLimit.Milliseconds(), "ms")
+	if err != nil {
+		return hotmod.SafeOptions{}, err
+	}
+	timeLimit := time.Duration(timeMS) * time.Millisecond
+	if req.Limits.TimeMS == 0 {
+		timeLimit = min(def.TimeLimit, most.TimeLimit)
+	}
+	stack, err := check("stackBytes", req.Limits.StackBytes, most.StackLimit, def.StackLimit, "bytes")
+	if err != nil {
+		return hotmod.SafeOptions{}, err
+	}
+	console, err := check("consoleBytes", int64(req.Limits.ConsoleBytes), int64(most.ConsoleLimit), int64(def.ConsoleLimit), "bytes")
+	if err != nil {
+		return hotmod.SafeOptions{}, err
+	}
+	return hotmod.SafeOptions{MemoryLimit: mem, TimeLimit: timeLimit, StackLimit: stack, ConsoleLimit: int(console)}, nil
 }
 
 // SandboxResponse is a snippet's outcome.
@@ -410,10 +454,11 @@ func (s *Server) sandbox(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, s.opts.MaxArgsBytes, &req); err != nil {
 		return err
 	}
-	sc, err := s.rt.CreateSafeContext(req.Code, hotmod.SafeOptions{
-		MemoryLimit: req.Limits.MemoryBytes, TimeLimit: time.Duration(req.Limits.TimeMS) * time.Millisecond,
-		StackLimit: req.Limits.StackBytes, ConsoleLimit: req.Limits.ConsoleBytes,
-	})
+	limits, err := s.sandboxLimits(req)
+	if err != nil {
+		return err
+	}
+	sc, err := s.rt.CreateSafeContext(req.Code, limits)
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hotmod/hotmod"
 	"github.com/hotmod/hotmod/server"
 	"github.com/hotmod/hotmod/vfs"
 )
@@ -216,5 +217,45 @@ func TestEventStreamOutlivesServerTimeouts(t *testing.T) {
 	}
 	if ev := stream.until("reloaded"); !strings.Contains(ev.data, `"counter"`) {
 		t.Errorf("event %+v", ev)
+	}
+}
+
+// The server caps what a sandbox request may ask for: 2 GiB of memory or
+// 20 s took the server with it before.
+func TestSandboxLimitsCappedByServer(t *testing.T) {
+	f := newFixture(t)
+	for _, tc := range []struct {
+		limit string
+		value any
+		max   string
+	}{
+		{"memoryBytes", 2 << 30, "67108864"},
+		{"timeMs", 20000, "1000"},
+		{"stackBytes", 1 << 30, "262144"},
+		{"consoleBytes", 1 << 30, "65536"},
+	} {
+		r := f.do("POST", "/api/sandbox", map[string]any{"code": "return 1", "limits": map[string]any{tc.limit: tc.value}})
+		expect(t, r, 400, "invalid")
+		if msg := r.errMessage(t); !strings.Contains(msg, tc.limit) || !strings.Contains(msg, tc.max) {
+			t.Errorf("%s: the message names neither the limit nor its maximum %s: %s", tc.limit, tc.max, msg)
+		}
+		r = f.do("POST", "/api/sandbox", map[string]any{"code": "return 1", "limits": map[string]any{tc.limit: -1}})
+		expect(t, r, 400, "invalid")
+	}
+	// The maxima themselves are fine.
+	r := f.do("POST", "/api/sandbox", map[string]any{"code": "return 1", "limits": map[string]any{"memoryBytes": 64 << 20, "timeMs": 1000, "stackBytes": 256 << 10, "consoleBytes": 64 << 10}})
+	expect(t, r, 200, "")
+
+	// An operator's maxima apply, and a limit left out takes the maximum
+	// when it is below the library's default.
+	g := newFixture(t, func(o *server.Options) {
+		o.SandboxMax = hotmod.SafeOptions{ConsoleLimit: 100, MemoryLimit: 256 << 20}
+	})
+	expect(t, g.do("POST", "/api/sandbox", map[string]any{"code": "console.log('x'.repeat(500))"}), 422, "limit")
+	expect(t, g.do("POST", "/api/sandbox", map[string]any{"code": "return 1", "limits": map[string]any{"consoleBytes": 101}}), 400, "invalid")
+	expect(t, g.do("POST", "/api/sandbox", map[string]any{"code": "return 1", "limits": map[string]any{"memoryBytes": 128 << 20}}), 200, "")
+	expect(t, g.do("POST", "/api/sandbox", map[string]any{"code": "return 1", "limits": map[string]any{"timeMs": 1001}}), 400, "invalid")
+	if d := server.DefaultSandboxMax(); d.MemoryLimit != 64<<20 || d.TimeLimit != time.Second || d.StackLimit != 256<<10 || d.ConsoleLimit != 64<<10 {
+		t.Errorf("DefaultSandboxMax = %+v, want the library defaults", d)
 	}
 }

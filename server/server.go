@@ -11,6 +11,7 @@
 package server
 
 import (
+	"cmp"
 	"crypto/subtle"
 	"embed"
 	"fmt"
@@ -23,6 +24,7 @@ import (
 	"time"
 
 	"github.com/hotmod/hotmod"
+	"github.com/hotmod/hotmod/internal/sandbox"
 	"github.com/hotmod/hotmod/vfs"
 )
 
@@ -54,6 +56,19 @@ type Options struct {
 	// own DNS name to 127.0.0.1 sends that name, and is refused. With a
 	// token the Host is not checked.
 	AllowedHosts []string
+	// SandboxMax caps the limits a sandbox request may ask for; a request
+	// over any of them is refused, and a request that leaves a limit at 0
+	// gets the library default or this cap, whichever is lower. Zero
+	// fields take DefaultSandboxMax's.
+	SandboxMax hotmod.SafeOptions
+}
+
+// DefaultSandboxMax is the ceiling a Server puts on sandbox requests unless
+// told otherwise: the library's own default limits, so that a client cannot
+// ask for more than an embedder's ExecuteSafe would grant.
+func DefaultSandboxMax() hotmod.SafeOptions {
+	d := sandbox.Limits{}.Defaults()
+	return hotmod.SafeOptions{MemoryLimit: d.Memory, TimeLimit: d.Time, StackLimit: d.Stack, ConsoleLimit: d.Console}
 }
 
 // Server serves the API, events, metrics and dashboard.
@@ -84,6 +99,11 @@ func New(opts Options) *Server {
 	if opts.EventBuffer <= 0 {
 		opts.EventBuffer = 1024
 	}
+	def := DefaultSandboxMax()
+	opts.SandboxMax.MemoryLimit = cmp.Or(max(opts.SandboxMax.MemoryLimit, 0), def.MemoryLimit)
+	opts.SandboxMax.TimeLimit = cmp.Or(max(opts.SandboxMax.TimeLimit, 0), def.TimeLimit)
+	opts.SandboxMax.StackLimit = cmp.Or(max(opts.SandboxMax.StackLimit, 0), def.StackLimit)
+	opts.SandboxMax.ConsoleLimit = cmp.Or(max(opts.SandboxMax.ConsoleLimit, 0), def.ConsoleLimit)
 	s := &Server{opts: opts, rt: opts.Runtime, store: opts.Store, log: opts.Logger, mux: http.NewServeMux(), hosts: map[string]bool{}}
 	for _, h := range opts.AllowedHosts {
 		if h = hostName(h); h != "" {
