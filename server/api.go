@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -266,6 +267,9 @@ func (s *Server) callModule(w http.ResponseWriter, r *http.Request) error {
 	}
 	args := make([]any, len(req.Args))
 	for i, a := range req.Args {
+		if err := checkNumbers(a); err != nil {
+			return apiError{http.StatusBadRequest, "invalid", fmt.Sprintf("argument %d: %v", i+1, err)}
+		}
 		args[i] = a
 	}
 	start := time.Now()
@@ -275,6 +279,30 @@ func (s *Server) callModule(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusOK, CallResponse{Result: res, Version: m.Version(), DurationMS: ms(time.Since(start))})
 	return nil
+}
+
+// checkNumbers rejects a JSON value holding a number that does not fit a
+// float64 (1e999): JavaScript would not see the number that was sent, and
+// the conversion into the realm would fail as if the server were at fault.
+// It reads tokens, so its cost is linear in the size of the value whatever
+// its nesting.
+func checkNumbers(raw json.RawMessage) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if n, ok := tok.(json.Number); ok {
+			if _, err := strconv.ParseFloat(string(n), 64); err != nil {
+				return fmt.Errorf("the number %s is out of range: numbers must fit a 64-bit float (about ±1.8e308)", n)
+			}
+		}
+	}
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

@@ -259,3 +259,55 @@ func TestSandboxLimitsCappedByServer(t *testing.T) {
 		t.Errorf("DefaultSandboxMax = %+v, want the library defaults", d)
 	}
 }
+
+// A Last-Event-ID of this boot beyond the newest event (2^64-1 silenced the
+// client for good) is unknown: the client is told to reset, then follows.
+func TestEventIDBeyondSequenceResets(t *testing.T) {
+	f := newFixture(t)
+	stream := f.events("")
+	f.do("POST", "/api/modules/counter/reload", map[string]any{})
+	boot, _, _ := strings.Cut(stream.until("reloaded").id, "-")
+	stream.stop()
+	version := 2
+	for _, last := range []string{boot + "-18446744073709551615", boot + "-999999", boot + "-x"} {
+		s := f.events(last)
+		if ev := s.next(); ev.typ != "reset" {
+			t.Errorf("Last-Event-ID %s: %+v, want reset", last, ev)
+		}
+		expect(t, f.do("POST", "/api/modules/counter/reload", map[string]any{}), 200, "")
+		version++
+		// The buffer is replayed first; the new reload must follow it.
+		for {
+			var ev hotmod.Event
+			if err := json.Unmarshal([]byte(s.until("reloaded").data), &ev); err != nil {
+				t.Fatal(err)
+			}
+			if ev.Version == version {
+				break
+			}
+		}
+		s.stop()
+	}
+}
+
+// A number that does not fit a float64 is the client's mistake, named as
+// such, not a server error.
+func TestCallArgumentOverflowingFloat64Is400(t *testing.T) {
+	f := newFixture(t)
+	for body, arg := range map[string]string{
+		`{"function":"increment","args":[1e999]}`:                       "argument 1",
+		`{"function":"increment","args":[1,{"a":[true,-1e400]}]}`:       "argument 2",
+		`{"function":"increment","args":[1,2,[[[[1E+1000]]]]]}`:         "argument 3",
+		`{"function":"increment","args":[1,"1e999",{"n":1e999,"m":1}]}`: "argument 3",
+	} {
+		r := f.do("POST", "/api/modules/counter/call", body, "Content-Type", "application/json")
+		expect(t, r, 400, "invalid")
+		if msg := r.errMessage(t); !strings.Contains(msg, arg) || !strings.Contains(msg, "out of range") {
+			t.Errorf("%s: %s, want it to name %s", body, msg, arg)
+		}
+	}
+	r := f.do("POST", "/api/modules/counter/call", `{"function":"increment","args":[1.7e308]}`, "Content-Type", "application/json")
+	expect(t, r, 200, "")
+	r = f.do("POST", "/api/modules/counter/call", `{"function":"increment","args":[1e-400]}`, "Content-Type", "application/json")
+	expect(t, r, 200, "")
+}
