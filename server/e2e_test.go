@@ -42,7 +42,7 @@ func startStack(t *testing.T, dir, addr string) (*stack, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := (&server.Loader{Runtime: rt, Store: store, Logger: logger}).LoadAll(ctx); err != nil {
+	if _, _, err := (&server.Loader{Runtime: rt, Store: store, Logger: logger}).LoadAll(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := rt.CreateModule(ctx, xssID, "/counter.js"); err != nil {

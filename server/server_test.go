@@ -51,7 +51,7 @@ func newFixture(t *testing.T, opts ...func(*server.Options)) *fixture {
 	}
 	f.rt = rt
 	metrics.Attach(rt)
-	if err := (&server.Loader{Runtime: rt, Store: f.store, Logger: logger}).LoadAll(ctx); err != nil {
+	if _, _, err := (&server.Loader{Runtime: rt, Store: f.store, Logger: logger}).LoadAll(ctx); err != nil {
 		t.Fatal(err)
 	}
 	o := server.Options{Runtime: rt, Store: f.store, Logger: logger, Metrics: metrics}
