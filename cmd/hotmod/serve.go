@@ -10,6 +10,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hotmod/hotmod"
@@ -112,6 +113,17 @@ func (b *byteSize) Set(s string) error {
 
 func (b *byteSize) Type() string { return "size" }
 
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
 func openStore(o serveOptions) (vfs.Store, string, error) {
 	if o.db != "" {
 		s, err := vfs.OpenBolt(o.db)
@@ -131,6 +143,10 @@ func serve(ctx context.Context, o serveOptions, stdout, stderr io.Writer) error 
 	if !server.IsLoopbackAddr(o.addr) && o.token == "" {
 		return fmt.Errorf("refusing to listen on %s without --token: anyone who can reach it could run code", o.addr)
 	}
+	// Loading reports from its own goroutine, and the logger from many:
+	// one lock for both writers, which may be one and the same.
+	var mu sync.Mutex
+	stdout, stderr = &lockedWriter{mu: &mu, w: stdout}, &lockedWriter{mu: &mu, w: stderr}
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
 	store, where, err := openStore(o)
 	if err != nil {
