@@ -74,6 +74,10 @@ func (l *Loader) load(ctx context.Context, p string) bool {
 		l.log().Info("module loaded", "module", ModuleID(p), "path", p)
 	case errors.Is(err, hotmod.ErrExists):
 		// loaded already, by an import or by an earlier event
+	case ctx.Err() != nil:
+		// Stopped, not broken: telling the user to fix it would mislead.
+		l.log().Info("module load interrupted", "path", p, "err", err)
+		return false
 	default:
 		l.log().Warn("module failed to load; it loads when its source is fixed", "path", p, "err", err)
 		return false
