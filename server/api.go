@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,6 +9,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"os"
 	"strconv"
 	"time"
 
@@ -102,6 +104,12 @@ func (s *Server) apiHandler(h func(w http.ResponseWriter, r *http.Request) error
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), s.opts.RequestTimeout)
 		defer cancel()
+		// A body read does not watch the context: without this deadline a
+		// client trickling its body in keeps the handler past the timeout
+		// (an embedder's http.Server may have no ReadTimeout at all).
+		// Recorders and HTTP/2 streams without deadlines just decline.
+		deadline, _ := ctx.Deadline()
+		_ = http.NewResponseController(w).SetReadDeadline(deadline)
 		if err := h(w, r.WithContext(ctx)); err != nil {
 			if status, _ := classify(err); status >= 500 && status != http.StatusGatewayTimeout {
 				s.log.Error("api request failed", "method", r.Method, "path", r.URL.Path, "err", err)
@@ -124,6 +132,9 @@ func decode(w http.ResponseWriter, r *http.Request, limit int64, v any) error {
 		if errors.As(err, &mbe) {
 			return err
 		}
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			return errSlowBody
+		}
 		return apiError{http.StatusBadRequest, "invalid", "reading the JSON body: " + err.Error()}
 	}
 	if dec.More() {
@@ -131,6 +142,10 @@ func decode(w http.ResponseWriter, r *http.Request, limit int64, v any) error {
 	}
 	return nil
 }
+
+// errSlowBody is the error for a body that did not arrive within the
+// request's timeout: the client's fault, not the server's.
+var errSlowBody = apiError{http.StatusRequestTimeout, "request_timeout", "the request body did not arrive within the request timeout"}
 
 // requireJSON is for actions that take no parameters: it refuses a request
 // without a JSON content type even when it has no body (a cross-site form
@@ -255,6 +270,9 @@ func (s *Server) callModule(w http.ResponseWriter, r *http.Request) error {
 	}
 	args := make([]any, len(req.Args))
 	for i, a := range req.Args {
+		if err := checkNumbers(a); err != nil {
+			return apiError{http.StatusBadRequest, "invalid", fmt.Sprintf("argument %d: %v", i+1, err)}
+		}
 		args[i] = a
 	}
 	start := time.Now()
@@ -264,6 +282,30 @@ func (s *Server) callModule(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusOK, CallResponse{Result: res, Version: m.Version(), DurationMS: ms(time.Since(start))})
 	return nil
+}
+
+// checkNumbers rejects a JSON value holding a number that does not fit a
+// float64 (1e999): JavaScript would not see the number that was sent, and
+// the conversion into the realm would fail as if the server were at fault.
+// It reads tokens, so its cost is linear in the size of the value whatever
+// its nesting.
+func checkNumbers(raw json.RawMessage) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if n, ok := tok.(json.Number); ok {
+			if _, err := strconv.ParseFloat(string(n), 64); err != nil {
+				return fmt.Errorf("the number %s is out of range: numbers must fit a 64-bit float (about ±1.8e308)", n)
+			}
+		}
+	}
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
@@ -374,7 +416,9 @@ func (s *Server) stopProfile(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// SandboxRequest runs a snippet; limits of 0 take the defaults.
+// SandboxRequest runs a snippet. A limit of 0 takes the library default or
+// the server's maximum (Options.SandboxMax), whichever is lower; a limit
+// above the maximum is refused.
 type SandboxRequest struct {
 	Code   string         `json:"code"`
 	Vars   map[string]any `json:"vars"`
@@ -384,6 +428,48 @@ type SandboxRequest struct {
 		StackBytes   int64 `json:"stackBytes"`
 		ConsoleBytes int   `json:"consoleBytes"`
 	} `json:"limits"`
+}
+
+// sandboxLimits checks a request's limits against the server's maxima, so
+// that no client can make a run take more memory, time or output than the
+// operator allowed.
+func (s *Server) sandboxLimits(req SandboxRequest) (hotmod.SafeOptions, error) {
+	most, def := s.opts.SandboxMax, DefaultSandboxMax()
+	check := func(name string, got, most, def int64, unit string) (int64, error) {
+		switch {
+		case got < 0:
+			return 0, apiError{http.StatusBadRequest, "invalid", fmt.Sprintf("limits.%s must not be negative (0 takes the default)", name)}
+		case got > most:
+			return 0, apiError{http.StatusBadRequest, "invalid", fmt.Sprintf("limits.%s is %d %s, above this server's maximum of %d %s", name, got, unit, most, unit)}
+		case got == 0:
+			return min(def, most), nil
+		}
+		return got, nil
+	}
+	mem, err := check("memoryBytes", req.Limits.MemoryBytes, most.MemoryLimit, def.MemoryLimit, "bytes")
+	if err != nil {
+		return hotmod.SafeOptions{}, err
+	}
+	// Checked in milliseconds before converting, so that no request can
+	// overflow a Duration; the default is taken as a Duration, so that a
+	// maximum under 1 ms is not rounded to none.
+	timeMS, err := check("timeMs", req.Limits.TimeMS, most.TimeLimit.Milliseconds(), def.TimeLimit.Milliseconds(), "ms")
+	if err != nil {
+		return hotmod.SafeOptions{}, err
+	}
+	timeLimit := time.Duration(timeMS) * time.Millisecond
+	if req.Limits.TimeMS == 0 {
+		timeLimit = min(def.TimeLimit, most.TimeLimit)
+	}
+	stack, err := check("stackBytes", req.Limits.StackBytes, most.StackLimit, def.StackLimit, "bytes")
+	if err != nil {
+		return hotmod.SafeOptions{}, err
+	}
+	console, err := check("consoleBytes", int64(req.Limits.ConsoleBytes), int64(most.ConsoleLimit), int64(def.ConsoleLimit), "bytes")
+	if err != nil {
+		return hotmod.SafeOptions{}, err
+	}
+	return hotmod.SafeOptions{MemoryLimit: mem, TimeLimit: timeLimit, StackLimit: stack, ConsoleLimit: int(console)}, nil
 }
 
 // SandboxResponse is a snippet's outcome.
@@ -399,10 +485,11 @@ func (s *Server) sandbox(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, s.opts.MaxArgsBytes, &req); err != nil {
 		return err
 	}
-	sc, err := s.rt.CreateSafeContext(req.Code, hotmod.SafeOptions{
-		MemoryLimit: req.Limits.MemoryBytes, TimeLimit: time.Duration(req.Limits.TimeMS) * time.Millisecond,
-		StackLimit: req.Limits.StackBytes, ConsoleLimit: req.Limits.ConsoleBytes,
-	})
+	limits, err := s.sandboxLimits(req)
+	if err != nil {
+		return err
+	}
+	sc, err := s.rt.CreateSafeContext(req.Code, limits)
 	if err != nil {
 		return err
 	}
@@ -459,6 +546,9 @@ func (s *Server) readFile(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) writeFile(w http.ResponseWriter, r *http.Request) error {
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.opts.MaxSourceBytes))
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return errSlowBody
+	}
 	if err != nil {
 		return err
 	}

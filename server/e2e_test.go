@@ -42,7 +42,7 @@ func startStack(t *testing.T, dir, addr string) (*stack, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := (&server.Loader{Runtime: rt, Store: store, Logger: logger}).LoadAll(ctx); err != nil {
+	if _, _, err := (&server.Loader{Runtime: rt, Store: store, Logger: logger}).LoadAll(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := rt.CreateModule(ctx, xssID, "/counter.js"); err != nil {
@@ -59,8 +59,7 @@ func startStack(t *testing.T, dir, addr string) (*stack, string) {
 		t.Fatal(err)
 	}
 	s := &stack{store: store, rt: rt, srv: server.New(server.Options{Runtime: rt, Store: store, Logger: logger}), done: make(chan error, 1)}
-	s.http = &http.Server{Handler: s.srv.Handler()}
-	s.http.RegisterOnShutdown(s.srv.Close)
+	s.http = s.srv.HTTPServer()
 	go func() { s.done <- s.http.Serve(ln) }()
 	return s, ln.Addr().String()
 }

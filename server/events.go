@@ -23,6 +23,7 @@ type broker struct {
 	boot   string
 	mu     sync.Mutex
 	ring   []sseEvent
+	last   uint64 // the newest event's seq: no id of this boot is above it
 	max    int
 	wake   chan struct{} // closed and replaced on every event
 	done   chan struct{}
@@ -55,6 +56,7 @@ func (b *broker) add(ev hotmod.Event) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.ring = append(b.ring, sseEvent{seq: ev.Seq, typ: string(ev.Type), data: data})
+	b.last = max(b.last, ev.Seq)
 	if len(b.ring) > b.max {
 		b.ring = b.ring[len(b.ring)-b.max:]
 	}
@@ -84,15 +86,23 @@ func (b *broker) close() {
 	})
 }
 
-// parseLastID reads a Last-Event-ID of this boot; one of another boot, or
-// none, starts from the beginning of the buffer.
-func (b *broker) parseLastID(id string) (seq uint64, known bool) {
+// parseLastID reads a Last-Event-ID. An id of another boot starts over from
+// the beginning of the buffer, and so does an id of this boot beyond the
+// newest event: this server never sent it, and taking it at its word would
+// wait for events that may never come (with 2^64-1, none ever would). The
+// reason says why an id was not taken; it is empty for a good one.
+func (b *broker) parseLastID(id string) (seq uint64, reason string) {
 	boot, n, ok := strings.Cut(id, "-")
 	if !ok || boot != b.boot {
-		return 0, false
+		return 0, "server restarted"
 	}
 	seq, err := strconv.ParseUint(n, 10, 64)
-	return seq, err == nil
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if err != nil || seq > b.last {
+		return 0, "unknown event id"
+	}
+	return seq, ""
 }
 
 const heartbeat = 15 * time.Second
@@ -107,6 +117,12 @@ func (s *Server) streamEvents(w http.ResponseWriter, r *http.Request) {
 		writeError(w, apiError{http.StatusInternalServerError, "internal", "streaming is not supported"})
 		return
 	}
+	// The stream lasts as long as the client stays, so the server's
+	// deadlines for ordinary requests must not end it: a write deadline
+	// would cut it, and a read deadline would cancel its context.
+	rc := http.NewResponseController(w)
+	_ = rc.SetWriteDeadline(time.Time{})
+	_ = rc.SetReadDeadline(time.Time{})
 	b := s.events
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
@@ -114,10 +130,15 @@ func (s *Server) streamEvents(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
 	last := r.Header.Get("Last-Event-ID")
-	seq, known := b.parseLastID(last)
+	var seq uint64
+	known := false
 	fmt.Fprintf(w, "retry: 2000\n\n")
-	if last != "" && !known {
-		fmt.Fprintf(w, "event: reset\ndata: {\"reason\":\"server restarted\"}\n\n")
+	if last != "" {
+		var reason string
+		seq, reason = b.parseLastID(last)
+		if known = reason == ""; !known {
+			fmt.Fprintf(w, "event: reset\ndata: {\"reason\":%q}\n\n", reason)
+		}
 	}
 	tick := time.NewTicker(heartbeat)
 	defer tick.Stop()

@@ -42,22 +42,31 @@ type Loader struct {
 	Logger  *slog.Logger
 }
 
-// LoadAll loads every module source in the store; a failed one is logged
-// and reported in the runtime's events.
-func (l *Loader) LoadAll(ctx context.Context) error {
+// LoadAll loads every module source in the store and says how many loaded
+// (or were loaded already, by an import or by Start) and how many failed;
+// a failed one is logged and reported in the runtime's events.
+func (l *Loader) LoadAll(ctx context.Context) (loaded, failed int, err error) {
 	paths, err := l.Store.List(ctx, "/")
 	if err != nil {
-		return err
+		return 0, 0, err
 	}
 	for _, p := range paths {
-		l.load(ctx, p)
+		if !IsModuleSource(p) {
+			continue
+		}
+		if l.load(ctx, p) {
+			loaded++
+		} else {
+			failed++
+		}
 	}
-	return nil
+	return loaded, failed, nil
 }
 
-func (l *Loader) load(ctx context.Context, p string) {
+// load loads the module at p and reports whether it is there now.
+func (l *Loader) load(ctx context.Context, p string) bool {
 	if !IsModuleSource(p) {
-		return
+		return false
 	}
 	_, err := l.Runtime.CreateModule(ctx, ModuleID(p), p)
 	switch {
@@ -65,9 +74,15 @@ func (l *Loader) load(ctx context.Context, p string) {
 		l.log().Info("module loaded", "module", ModuleID(p), "path", p)
 	case errors.Is(err, hotmod.ErrExists):
 		// loaded already, by an import or by an earlier event
+	case ctx.Err() != nil:
+		// Stopped, not broken: telling the user to fix it would mislead.
+		l.log().Info("module load interrupted", "path", p, "err", err)
+		return false
 	default:
 		l.log().Warn("module failed to load; it loads when its source is fixed", "path", p, "err", err)
+		return false
 	}
+	return true
 }
 
 // Start watches the store and loads new sources until ctx ends. It returns

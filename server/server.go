@@ -2,16 +2,19 @@
 // store, Server-Sent Events of every runtime event, Prometheus metrics, and
 // the embedded dashboard built on the <hot-reload-widget> element.
 //
-// Security: without a token the handler answers loopback clients only; with
-// one, every API, event and metrics request must carry
+// Security: without a token the handler answers loopback clients only, and
+// only when they name a loopback host (see Options.AllowedHosts); with one,
+// every API, event and metrics request must carry
 // "Authorization: Bearer <token>" (compared in constant time). There is no
 // CORS, and state-changing requests must be JSON from the same origin, so a
-// cross-site form cannot trigger one.
+// cross-site form cannot trigger one. A refused request's body is never read.
 package server
 
 import (
+	"cmp"
 	"crypto/subtle"
 	"embed"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"net"
@@ -21,6 +24,7 @@ import (
 	"time"
 
 	"github.com/hotmod/hotmod"
+	"github.com/hotmod/hotmod/internal/sandbox"
 	"github.com/hotmod/hotmod/vfs"
 )
 
@@ -45,11 +49,32 @@ type Options struct {
 	// EventBuffer is how many events a reconnecting client can catch up
 	// on (default 1024).
 	EventBuffer int
+	// AllowedHosts are host names, besides the loopback ones, that a
+	// server without a token answers to (any port). Without a token a
+	// request must name the server by localhost, *.localhost, 127.0.0.1,
+	// [::1] or one of these in its Host header: a page that rebinds its
+	// own DNS name to 127.0.0.1 sends that name, and is refused. With a
+	// token the Host is not checked.
+	AllowedHosts []string
+	// SandboxMax caps the limits a sandbox request may ask for; a request
+	// over any of them is refused, and a request that leaves a limit at 0
+	// gets the library default or this cap, whichever is lower. Zero
+	// fields take DefaultSandboxMax's.
+	SandboxMax hotmod.SafeOptions
+}
+
+// DefaultSandboxMax is the ceiling a Server puts on sandbox requests unless
+// told otherwise: the library's own default limits, so that a client cannot
+// ask for more than an embedder's ExecuteSafe would grant.
+func DefaultSandboxMax() hotmod.SafeOptions {
+	d := sandbox.Limits{}.Defaults()
+	return hotmod.SafeOptions{MemoryLimit: d.Memory, TimeLimit: d.Time, StackLimit: d.Stack, ConsoleLimit: d.Console}
 }
 
 // Server serves the API, events, metrics and dashboard.
 type Server struct {
 	opts   Options
+	hosts  map[string]bool
 	rt     *hotmod.Runtime
 	store  vfs.Store
 	log    *slog.Logger
@@ -74,7 +99,17 @@ func New(opts Options) *Server {
 	if opts.EventBuffer <= 0 {
 		opts.EventBuffer = 1024
 	}
-	s := &Server{opts: opts, rt: opts.Runtime, store: opts.Store, log: opts.Logger, mux: http.NewServeMux()}
+	def := DefaultSandboxMax()
+	opts.SandboxMax.MemoryLimit = cmp.Or(max(opts.SandboxMax.MemoryLimit, 0), def.MemoryLimit)
+	opts.SandboxMax.TimeLimit = cmp.Or(max(opts.SandboxMax.TimeLimit, 0), def.TimeLimit)
+	opts.SandboxMax.StackLimit = cmp.Or(max(opts.SandboxMax.StackLimit, 0), def.StackLimit)
+	opts.SandboxMax.ConsoleLimit = cmp.Or(max(opts.SandboxMax.ConsoleLimit, 0), def.ConsoleLimit)
+	s := &Server{opts: opts, rt: opts.Runtime, store: opts.Store, log: opts.Logger, mux: http.NewServeMux(), hosts: map[string]bool{}}
+	for _, h := range opts.AllowedHosts {
+		if h = hostName(h); h != "" {
+			s.hosts[h] = true
+		}
+	}
 	s.events = newBroker(opts.Runtime, opts.EventBuffer)
 	s.routes()
 	return s
@@ -86,6 +121,26 @@ func (s *Server) Close() { s.events.close() }
 
 // Handler is the server's http.Handler.
 func (s *Server) Handler() http.Handler { return s.guard(s.mux) }
+
+// HTTPServer returns an http.Server for Handler with timeouts that keep a
+// slow or idle client from holding a connection: the headers must arrive
+// within 10 s, the whole request within RequestTimeout, and the answer must
+// be written within RequestTimeout and 10 s more (a request that times out
+// still has time to say so). /events lifts the read and write deadlines for
+// its own stream. Shutting it down ends the event streams. Set Addr (or
+// call Serve with a listener); adjust the fields before serving if needed.
+func (s *Server) HTTPServer() *http.Server {
+	hs := &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       s.opts.RequestTimeout,
+		WriteTimeout:      s.opts.RequestTimeout + 10*time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	hs.RegisterOnShutdown(s.Close)
+	return hs
+}
 
 func (s *Server) routes() {
 	api := func(pattern string, h func(w http.ResponseWriter, r *http.Request) error) {
@@ -124,7 +179,7 @@ func (s *Server) routes() {
 	s.mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			w.Header().Set("Allow", "GET, HEAD")
-			writeError(w, apiError{http.StatusMethodNotAllowed, "method_not_allowed", r.Method + " is not allowed here"})
+			refuse(w, r, apiError{http.StatusMethodNotAllowed, "method_not_allowed", r.Method + " is not allowed here"})
 			return
 		}
 		files.ServeHTTP(w, r)
@@ -142,16 +197,57 @@ func (s *Server) guard(next http.Handler) http.Handler {
 		open := r.URL.Path == "/healthz" || !(strings.HasPrefix(r.URL.Path, "/api/") || r.URL.Path == "/events" || r.URL.Path == "/metrics")
 		switch {
 		case s.opts.Token == "" && !isLoopback(r.RemoteAddr):
-			writeError(w, apiError{http.StatusForbidden, "forbidden", "this server has no token, so it answers loopback clients only"})
+			refuse(w, r, apiError{http.StatusForbidden, "forbidden", "this server has no token, so it answers loopback clients only"})
+		case s.opts.Token == "" && !s.hostAllowed(r.Host):
+			refuse(w, r, apiError{http.StatusForbidden, "host_not_allowed", fmt.Sprintf(
+				"this server has no token, so it answers only to loopback host names (localhost, 127.0.0.1, [::1]), not to Host %q; allow more names with Options.AllowedHosts (hotmod serve --allow-host)", r.Host)})
 		case crossSite(r):
-			writeError(w, apiError{http.StatusForbidden, "cross_site", "cross-site requests are refused"})
+			refuse(w, r, apiError{http.StatusForbidden, "cross_site", "cross-site requests are refused"})
 		case !open && s.opts.Token != "" && !s.authorized(r):
 			w.Header().Set("WWW-Authenticate", `Bearer realm="hotmod"`)
-			writeError(w, apiError{http.StatusUnauthorized, "unauthorized", "send Authorization: Bearer <token>"})
+			refuse(w, r, apiError{http.StatusUnauthorized, "unauthorized", "send Authorization: Bearer <token>"})
 		default:
 			next.ServeHTTP(w, r)
 		}
 	})
+}
+
+// refuse answers a request without reading its body. Left alone, net/http
+// would read up to 256 KiB of an unread body before answering, so a client
+// trickling one in would hold the connection; closing the connection after
+// the answer and expiring the read deadline make it give up on the body.
+func refuse(w http.ResponseWriter, r *http.Request, err error) {
+	if r.ContentLength != 0 {
+		w.Header().Set("Connection", "close")
+		_ = http.NewResponseController(w).SetReadDeadline(time.Now())
+	}
+	writeError(w, err)
+}
+
+// hostAllowed reports whether a Host header names this server in a way a
+// DNS rebinding page cannot: a loopback IP literal, localhost or a name
+// under .localhost (reserved by RFC 6761, so no public DNS answers for it,
+// and browsers resolve it to loopback themselves), or an allowed name.
+func (s *Server) hostAllowed(hostport string) bool {
+	h := hostName(hostport)
+	if h == "localhost" || strings.HasSuffix(h, ".localhost") || s.hosts[h] {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
+}
+
+// hostName is the host of a Host header or an allowed-host entry, without
+// port or IPv6 brackets, in lower case and without a trailing dot (which
+// names the same host).
+func hostName(hostport string) string {
+	h := hostport
+	if host, _, err := net.SplitHostPort(hostport); err == nil {
+		h = host
+	} else if strings.HasPrefix(h, "[") && strings.HasSuffix(h, "]") {
+		h = h[1 : len(h)-1]
+	}
+	return strings.TrimSuffix(strings.ToLower(h), ".")
 }
 
 func (s *Server) authorized(r *http.Request) bool {

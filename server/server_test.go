@@ -51,7 +51,7 @@ func newFixture(t *testing.T, opts ...func(*server.Options)) *fixture {
 	}
 	f.rt = rt
 	metrics.Attach(rt)
-	if err := (&server.Loader{Runtime: rt, Store: f.store, Logger: logger}).LoadAll(ctx); err != nil {
+	if _, _, err := (&server.Loader{Runtime: rt, Store: f.store, Logger: logger}).LoadAll(ctx); err != nil {
 		t.Fatal(err)
 	}
 	o := server.Options{Runtime: rt, Store: f.store, Logger: logger, Metrics: metrics}
@@ -119,6 +119,10 @@ func (f *fixture) do(method, path string, body any, headers ...string) response 
 		req.Header.Set("Authorization", "Bearer "+f.token)
 	}
 	for i := 0; i+1 < len(headers); i += 2 {
+		if headers[i] == "Host" { // net/http sends req.Host, not the header
+			req.Host = headers[i+1]
+			continue
+		}
 		if headers[i+1] == "" {
 			req.Header.Del(headers[i])
 		} else {
@@ -397,8 +401,14 @@ type sseEvent struct{ id, typ, data string }
 
 func (f *fixture) events(lastID string) *sse {
 	f.t.Helper()
+	return f.eventsAt(f.http.URL, lastID)
+}
+
+// eventsAt follows /events of the server at base.
+func (f *fixture) eventsAt(base, lastID string) *sse {
+	f.t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	req, _ := http.NewRequestWithContext(ctx, "GET", f.http.URL+"/events", nil)
+	req, _ := http.NewRequestWithContext(ctx, "GET", base+"/events", nil)
 	if lastID != "" {
 		req.Header.Set("Last-Event-ID", lastID)
 	}

@@ -337,7 +337,7 @@ func (c *cli) exec() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringArrayVar(&vars, "var", nil, "NAME=JSON variable for context (repeatable)")
-	cmd.Flags().DurationVar(&timeout, "timeout", 0, "time limit (default 1s)")
+	cmd.Flags().DurationVar(&timeout, "timeout", 0, "time limit (default 1s, or the server's --sandbox-max-time if lower; more is refused)")
 	return cmd
 }
 

@@ -13,8 +13,8 @@ import (
 )
 
 // startServer runs `hotmod serve` on a random loopback port over a copy of
-// examples/modules and returns its URL.
-func startServer(t *testing.T, extra ...string) (url string, dir string) {
+// examples/modules and returns its URL once the modules have loaded.
+func startServer(t *testing.T, opts ...func(*serveOptions)) (url string, dir string) {
 	t.Helper()
 	dir = t.TempDir()
 	for _, name := range []string{"counter.js", "pricing.ts", "checkout.js"} {
@@ -28,19 +28,27 @@ func startServer(t *testing.T, extra ...string) (url string, dir string) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
+	loaded := make(chan struct{})
 	done := make(chan error, 1)
 	var out syncBuf
 	go func() {
-		o := serveOptions{dir: dir, addr: "127.0.0.1:0", ready: func(a string) { ready <- a }}
-		for i := 0; i+1 < len(extra); i += 2 {
-			if extra[i] == "token" {
-				o.token = extra[i+1]
-			}
+		o := serveOptions{dir: dir, addr: "127.0.0.1:0", ready: func(a string) { ready <- a }, loaded: func() { close(loaded) }}
+		for _, fn := range opts {
+			fn(&o)
 		}
 		done <- serve(ctx, o, &out, &out)
 	}()
 	select {
 	case addr := <-ready:
+		select {
+		case <-loaded:
+		case <-time.After(30 * time.Second):
+			cancel()
+			t.Fatalf("the modules did not load:\n%s", out.String())
+		}
+		if !strings.Contains(out.String(), "3 modules loaded") {
+			t.Errorf("no count of loaded modules:\n%s", out.String())
+		}
 		t.Cleanup(func() {
 			cancel()
 			if err := <-done; err != nil {
@@ -199,7 +207,7 @@ func TestServeRules(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "without --token") {
 		t.Errorf("non-loopback without a token: %v", err)
 	}
-	url, _ := startServer(t, "token", "s3cret")
+	url, _ := startServer(t, func(o *serveOptions) { o.token = "s3cret" })
 	_, errOut, code := runCLI(t, url, "", "ls")
 	if code != 1 || !strings.Contains(errOut, "unauthorized") {
 		t.Errorf("without the token: %d %q", code, errOut)

@@ -5,9 +5,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
-	"net/http"
 	"os"
+	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/hotmod/hotmod"
@@ -18,24 +21,46 @@ import (
 
 type serveOptions struct {
 	dir, db, addr, token string
-	// ready, if set, is told the address once the server listens (tests).
-	ready func(addr string)
+	// allowHosts are host names served without a token besides loopback.
+	allowHosts []string
+	// sandboxMax caps the limits of sandbox requests (zero: the defaults).
+	sandboxMax hotmod.SafeOptions
+	// ready, if set, is told the address once the server listens; loaded,
+	// once the modules in the store have loaded (tests).
+	ready  func(addr string)
+	loaded func()
 }
 
 func newServe(c *cli) *cobra.Command {
 	o := serveOptions{}
+	def := server.DefaultSandboxMax()
+	maxMem, maxStack, maxConsole := byteSize(def.MemoryLimit), byteSize(def.StackLimit), byteSize(def.ConsoleLimit)
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve a folder (or bbolt file) of modules with the API, events, metrics and dashboard",
-		Long: "serve loads every module under the store (id = path without extension), reloads each one when its\n" +
-			"file changes, and serves the HTTP API, /events, /metrics and the dashboard at /.\n" +
-			"It listens on loopback unless given --token; SIGINT or SIGTERM shuts it down gracefully.",
+		Long: "serve listens, then loads every module under the store (id = path without extension) in the\n" +
+			"background, reloads each one when its file changes, and serves the HTTP API, /events, /metrics and\n" +
+			"the dashboard at /. It listens on loopback unless given --token; without a token it answers only\n" +
+			"requests that name it localhost, *.localhost, 127.0.0.1 or [::1] (and --allow-host names), which\n" +
+			"stops DNS rebinding pages. Sandbox requests may not ask for more than the --sandbox-max-* limits.\n" +
+			"SIGINT or SIGTERM shuts it down gracefully.",
 		Example: "  hotmod serve                                  # ./modules on 127.0.0.1:7070\n" +
 			"  hotmod serve --dir examples/modules\n" +
 			"  hotmod serve --db modules.db --addr 127.0.0.1:8080\n" +
+			"  hotmod serve --allow-host devbox.internal     # reached through an SSH tunnel by that name\n" +
+			"  hotmod serve --sandbox-max-time 5s --sandbox-max-memory 256MiB\n" +
 			"  HOTMOD_TOKEN=s3cret hotmod serve --addr 0.0.0.0:7070",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if o.sandboxMax.TimeLimit <= 0 {
+				return fmt.Errorf("--sandbox-max-time must be positive, not %s", o.sandboxMax.TimeLimit)
+			}
+			for _, h := range o.allowHosts {
+				if strings.TrimSpace(h) == "" || strings.ContainsAny(h, "/ ") {
+					return fmt.Errorf("--allow-host takes a host name, not %q", h)
+				}
+			}
+			o.sandboxMax.MemoryLimit, o.sandboxMax.StackLimit, o.sandboxMax.ConsoleLimit = int64(maxMem), int64(maxStack), int(maxConsole)
 			o.token = c.token
 			return serve(cmd.Context(), o, c.stdout, c.stderr)
 		},
@@ -44,7 +69,59 @@ func newServe(c *cli) *cobra.Command {
 	f.StringVar(&o.dir, "dir", "./modules", "folder of modules (created if missing)")
 	f.StringVar(&o.db, "db", "", "bbolt file of modules, instead of --dir")
 	f.StringVar(&o.addr, "addr", "127.0.0.1:7070", "listen address")
+	f.StringArrayVar(&o.allowHosts, "allow-host", nil, "a host name (any port) to answer without a token, besides loopback (repeatable)")
+	f.Var(&maxMem, "sandbox-max-memory", "the most memory a sandbox request may ask for")
+	f.DurationVar(&o.sandboxMax.TimeLimit, "sandbox-max-time", def.TimeLimit, "the most time a sandbox request may ask for")
+	f.Var(&maxStack, "sandbox-max-stack", "the most stack a sandbox request may ask for")
+	f.Var(&maxConsole, "sandbox-max-console", "the most console output a sandbox request may ask for")
 	return cmd
+}
+
+// byteSize is a flag of bytes, written as a number with an optional KiB,
+// MiB or GiB.
+type byteSize int64
+
+var units = []struct {
+	suffix string
+	shift  uint
+}{{"GiB", 30}, {"MiB", 20}, {"KiB", 10}, {"B", 0}, {"", 0}}
+
+func (b *byteSize) String() string {
+	for _, u := range units[:3] {
+		if n := int64(*b); n != 0 && n%(1<<u.shift) == 0 {
+			return strconv.FormatInt(n>>u.shift, 10) + u.suffix
+		}
+	}
+	return strconv.FormatInt(int64(*b), 10)
+}
+
+func (b *byteSize) Set(s string) error {
+	for _, u := range units {
+		num, ok := strings.CutSuffix(s, u.suffix)
+		if !ok {
+			continue
+		}
+		n, err := strconv.ParseInt(strings.TrimSpace(num), 10, 64)
+		if err != nil || n <= 0 || n > math.MaxInt64>>u.shift {
+			break
+		}
+		*b = byteSize(n << u.shift)
+		return nil
+	}
+	return fmt.Errorf("want a positive size such as 65536, 64KiB or 256MiB, not %q", s)
+}
+
+func (b *byteSize) Type() string { return "size" }
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 func openStore(o serveOptions) (vfs.Store, string, error) {
@@ -66,6 +143,10 @@ func serve(ctx context.Context, o serveOptions, stdout, stderr io.Writer) error 
 	if !server.IsLoopbackAddr(o.addr) && o.token == "" {
 		return fmt.Errorf("refusing to listen on %s without --token: anyone who can reach it could run code", o.addr)
 	}
+	// Loading reports from its own goroutine, and the logger from many:
+	// one lock for both writers, which may be one and the same.
+	var mu sync.Mutex
+	stdout, stderr = &lockedWriter{mu: &mu, w: stdout}, &lockedWriter{mu: &mu, w: stderr}
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
 	store, where, err := openStore(o)
 	if err != nil {
@@ -86,42 +167,74 @@ func serve(ctx context.Context, o serveOptions, stdout, stderr io.Writer) error 
 		}
 	}()
 	metrics.Attach(rt)
-	loader := &server.Loader{Runtime: rt, Store: store, Logger: logger}
-	if err := loader.LoadAll(ctx); err != nil {
-		return err
-	}
-	loadCtx, stopLoading := context.WithCancel(ctx)
-	defer stopLoading()
-	if err := loader.Start(loadCtx); err != nil {
-		return err
-	}
 
-	srv := server.New(server.Options{Runtime: rt, Store: store, Token: o.token, Logger: logger, Metrics: metrics})
+	// Listen before loading anything: a module that takes long to load, or
+	// never finishes, must not keep the dashboard and the API from
+	// answering, since they are how one finds and removes it.
+	srv := server.New(server.Options{Runtime: rt, Store: store, Token: o.token, Logger: logger, Metrics: metrics,
+		AllowedHosts: o.allowHosts, SandboxMax: o.sandboxMax})
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		return err
 	}
-	httpSrv := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	httpSrv.RegisterOnShutdown(srv.Close)
+	loadCtx, stopLoading := context.WithCancel(ctx)
+	defer stopLoading()
+	// The watch goes in place before the store is listed, so that a file
+	// written meanwhile is loaded by one or the other (both is harmless).
+	loader := &server.Loader{Runtime: rt, Store: store, Logger: logger}
+	if err := loader.Start(loadCtx); err != nil {
+		ln.Close()
+		return err
+	}
+	httpSrv := srv.HTTPServer()
 	served := make(chan error, 1)
 	go func() { served <- httpSrv.Serve(ln) }()
-	fmt.Fprintf(stdout, "hotmod: %d modules from %s\nhotmod: dashboard at http://%s/\n", rt.Stats().TotalModules, where, ln.Addr())
+	fmt.Fprintf(stdout, "hotmod: dashboard at http://%s/\nhotmod: loading modules from %s\n", ln.Addr(), where)
 	if o.ready != nil {
 		o.ready(ln.Addr().String())
 	}
+	loadingDone := make(chan struct{})
+	go func() {
+		defer close(loadingDone)
+		loaded, failed, err := loader.LoadAll(loadCtx)
+		switch {
+		case loadCtx.Err() != nil:
+			return // shutting down: the figures would count the interrupted loads as failures
+		case err != nil:
+			logger.Error("listing the modules to load failed", "store", where, "err", err)
+			fmt.Fprintf(stdout, "hotmod: could not list the modules in %s: %v\n", where, err)
+		case failed > 0:
+			fmt.Fprintf(stdout, "hotmod: %d modules loaded from %s, %d failed (see the log; each loads when its file is fixed)\n", loaded, where, failed)
+		default:
+			fmt.Fprintf(stdout, "hotmod: %d modules loaded from %s\n", loaded, where)
+		}
+		if o.loaded != nil {
+			o.loaded()
+		}
+	}()
 
+	// Loading is interrupted before the runtime closes (the deferred
+	// calls), but a load that ignores that cannot hold up the exit.
+	stopAndWait := func() {
+		stopLoading()
+		select {
+		case <-loadingDone:
+		case <-time.After(15 * time.Second):
+			logger.Warn("module loading did not stop in time; closing the runtime anyway")
+		}
+	}
 	select {
 	case err := <-served:
+		stopAndWait()
 		return err
 	case <-ctx.Done():
 	}
-	// Stop accepting, let the calls in flight finish, then dispose modules
-	// (the deferred Close calls).
+	// Stop accepting, let the calls in flight finish, then stop loading
+	// and dispose modules.
 	fmt.Fprintln(stdout, "hotmod: shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
 	defer cancel()
-	if err := httpSrv.Shutdown(shutdownCtx); err != nil {
-		return err
-	}
-	return nil
+	err = httpSrv.Shutdown(shutdownCtx)
+	stopAndWait()
+	return err
 }

@@ -1,0 +1,155 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// A module whose top level never ends must not keep `hotmod serve` from
+// listening: the API is how one finds and removes it.
+func TestServeListensBeforeLoading(t *testing.T) {
+	dir := t.TempDir()
+	for name, src := range map[string]string{
+		"aaa-spin.js": "while (true) {}",
+		"counter.js":  "export let n = 0\nexport function inc() { return ++n }",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	var out syncBuf
+	go func() {
+		done <- serve(ctx, serveOptions{dir: dir, addr: "127.0.0.1:0", ready: func(a string) { ready <- a }}, &out, &out)
+	}()
+	var url string
+	select {
+	case addr := <-ready:
+		url = "http://" + addr
+	case err := <-done:
+		t.Fatalf("serve ended: %v\n%s", err, out.String())
+	case <-time.After(10 * time.Second):
+		t.Fatalf("serve did not listen within 10s with a module that never finishes loading:\n%s", out.String())
+	}
+	if !strings.Contains(out.String(), "loading modules from") {
+		t.Errorf("the output does not say loading is under way:\n%s", out.String())
+	}
+	hc := &http.Client{Timeout: 10 * time.Second}
+	for _, p := range []string{"/api/stats", "/healthz", "/"} {
+		res, err := hc.Get(url + p)
+		if err != nil {
+			t.Fatalf("%s while a module loads: %v", p, err)
+		}
+		res.Body.Close()
+		if res.StatusCode != 200 {
+			t.Errorf("%s while a module loads: %d", p, res.StatusCode)
+		}
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	case <-time.After(40 * time.Second):
+		t.Fatalf("serve did not stop while a module was loading:\n%s", out.String())
+	}
+}
+
+// The serve flags reach the server: --allow-host names are answered
+// without a token, and sandbox requests over --sandbox-max-* are refused.
+func TestServeFlagsReachTheServer(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	lines, w := ioPipe()
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--dir", t.TempDir(), "--addr", "127.0.0.1:0", "--allow-host", "devbox.test",
+			"--sandbox-max-time", "200ms", "--sandbox-max-memory", "32MiB", "--sandbox-max-console", "1KiB", "--sandbox-max-stack", "128KiB"},
+			strings.NewReader(""), w, w)
+	}()
+	defer func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			t.Error("serve did not stop")
+		}
+	}()
+	line := lines.waitFor(t, "dashboard at http://")
+	url := strings.TrimSuffix(line[strings.Index(line, "http://"):], "/")
+	lines.waitFor(t, "0 modules loaded")
+
+	get := func(host string) int {
+		t.Helper()
+		req, _ := http.NewRequest("GET", url+"/api/stats", nil)
+		req.Host = host
+		res, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	if code := get("devbox.test:7070"); code != 200 {
+		t.Errorf("--allow-host name: %d", code)
+	}
+	if code := get("attacker.example:7070"); code != 403 {
+		t.Errorf("another name: %d, want 403", code)
+	}
+	_, errOut, code := runCLI(t, url, "return 1", "exec", "-", "--timeout", "300ms")
+	if code != 1 || !strings.Contains(errOut, "timeMs") || !strings.Contains(errOut, "200") {
+		t.Errorf("a sandbox request over --sandbox-max-time: exit %d, %q", code, errOut)
+	}
+	if out := ok(t, url, "return 1", "exec", "-", "--timeout", "200ms"); strings.TrimSpace(out) != "1" {
+		t.Errorf("at the maximum: %q", out)
+	}
+	_, errOut, code = runCLI(t, url, "console.log('x'.repeat(2000))", "exec", "-")
+	if code != 1 || !strings.Contains(errOut, "console") {
+		t.Errorf("the default console limit is capped by --sandbox-max-console: exit %d, %q", code, errOut)
+	}
+}
+
+func TestServeFlagErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{"--sandbox-max-memory", "lots"},
+		{"--sandbox-max-memory", "0"},
+		{"--sandbox-max-console", "-1KiB"},
+		{"--sandbox-max-stack", "1TiB"},
+		{"--sandbox-max-time", "0s"},
+		{"--allow-host", ""},
+		{"--allow-host", "http://x.example/"},
+	} {
+		var errOut bytes.Buffer
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		code := run(ctx, append([]string{"serve", "--dir", t.TempDir(), "--addr", "127.0.0.1:0"}, args...), strings.NewReader(""), &bytes.Buffer{}, &errOut)
+		cancel()
+		if code != 1 || !strings.Contains(errOut.String(), strings.TrimPrefix(args[0], "--")) {
+			t.Errorf("%v: exit %d, %q", args, code, errOut.String())
+		}
+	}
+}
+
+func TestByteSize(t *testing.T) {
+	for in, want := range map[string]int64{"65536": 65536, "64KiB": 64 << 10, "256MiB": 256 << 20, "2GiB": 2 << 30, "100B": 100} {
+		var b byteSize
+		if err := b.Set(in); err != nil || int64(b) != want {
+			t.Errorf("Set(%q) = %d, %v; want %d", in, b, err, want)
+		}
+	}
+	for in, want := range map[int64]string{64 << 20: "64MiB", 256 << 10: "256KiB", 1 << 30: "1GiB", 1000: "1000"} {
+		b := byteSize(in)
+		if got := b.String(); got != want {
+			t.Errorf("String(%d) = %q, want %q", in, got, want)
+		}
+	}
+}
