@@ -42,9 +42,16 @@ func classify(err error) (int, string) {
 	var re *hotmod.ReloadError
 	var se *hotmod.SourceError
 	var je *hotmod.JSError
+	var te *hotmod.TimeoutError
 	switch {
 	case errors.As(err, &ae):
 		return ae.status, ae.code
+	case errors.Is(err, hotmod.ErrNotLoaded):
+		return http.StatusConflict, "not_loaded"
+	case errors.As(err, &te) && te.Limit > 0:
+		// The module ran past LoadTimeout or CallTimeout: its own doing,
+		// not the request's deadline.
+		return http.StatusUnprocessableEntity, "ran_too_long"
 	case errors.As(err, &mbe):
 		return http.StatusRequestEntityTooLarge, "too_large"
 	case errors.Is(err, hotmod.ErrLimit):

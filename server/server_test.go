@@ -570,3 +570,46 @@ func TestLoaderFollowsNewFiles(t *testing.T) {
 }
 
 func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
+
+// A module whose top level never ends, pushed through the API, fails at
+// LoadTimeout and stays listed as failed; every other module serves
+// meanwhile and after, the failed one can be removed, and a call reaches
+// only the module's own exports.
+func TestEndlessModuleThroughTheAPIIsBounded(t *testing.T) {
+	f := newFixture(t)
+	if r := f.do("PUT", "/api/files/spin.js", "while (true) {}"); r.status != http.StatusOK && r.status != http.StatusCreated && r.status != http.StatusNoContent {
+		t.Fatalf("PUT: %d %s", r.status, r.body)
+	}
+	done := make(chan response, 1)
+	go func() { done <- f.do("POST", "/api/modules", map[string]string{"id": "spin", "path": "/spin.js"}) }()
+	var r response
+	select {
+	case r = <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("creating an endless module did not end")
+	}
+	if r.status != http.StatusUnprocessableEntity || r.errCode(t) != "ran_too_long" {
+		t.Errorf("create: %d %s", r.status, r.body)
+	}
+	if r := f.do("POST", "/api/modules/counter/call", map[string]any{"function": "increment", "args": []any{1}}); r.status != http.StatusOK {
+		t.Errorf("another module after the runaway: %d %s", r.status, r.body)
+	}
+	d := f.do("GET", "/api/modules/spin", nil).json(t)
+	if d["state"] != "failed" || !strings.Contains(d["lastError"].(string), "limit") {
+		t.Errorf("detail of the failed module: %v", d)
+	}
+	if r := f.do("POST", "/api/modules/spin/call", map[string]any{"function": "x"}); r.status != http.StatusConflict || r.errCode(t) != "not_loaded" {
+		t.Errorf("call of a failed module: %d %s", r.status, r.body)
+	}
+	for _, fn := range []string{"constructor", "hasOwnProperty", "__proto__", "toString"} {
+		if r := f.do("POST", "/api/modules/counter/call", map[string]any{"function": fn}); r.status != http.StatusBadRequest {
+			t.Errorf("call of %q: %d %s", fn, r.status, r.body)
+		}
+	}
+	if r := f.do("DELETE", "/api/modules/spin", nil); r.status >= 300 {
+		t.Errorf("removing the failed module: %d %s", r.status, r.body)
+	}
+	if r := f.do("GET", "/api/modules/spin", nil); r.status != http.StatusNotFound {
+		t.Errorf("after removal: %d", r.status)
+	}
+}

@@ -25,6 +25,8 @@ type serveOptions struct {
 	allowHosts []string
 	// sandboxMax caps the limits of sandbox requests (zero: the defaults).
 	sandboxMax hotmod.SafeOptions
+	// loadTimeout and callTimeout bound module loads and calls.
+	loadTimeout, callTimeout time.Duration
 	// ready, if set, is told the address once the server listens; loaded,
 	// once the modules in the store have loaded (tests).
 	ready  func(addr string)
@@ -52,6 +54,9 @@ func newServe(c *cli) *cobra.Command {
 			"  HOTMOD_TOKEN=s3cret hotmod serve --addr 0.0.0.0:7070",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if o.loadTimeout <= 0 || o.callTimeout <= 0 {
+				return fmt.Errorf("--load-timeout and --call-timeout must be positive (%s, %s)", o.loadTimeout, o.callTimeout)
+			}
 			if o.sandboxMax.TimeLimit <= 0 {
 				return fmt.Errorf("--sandbox-max-time must be positive, not %s", o.sandboxMax.TimeLimit)
 			}
@@ -69,6 +74,8 @@ func newServe(c *cli) *cobra.Command {
 	f.StringVar(&o.dir, "dir", "./modules", "folder of modules (created if missing)")
 	f.StringVar(&o.db, "db", "", "bbolt file of modules, instead of --dir")
 	f.StringVar(&o.addr, "addr", "127.0.0.1:7070", "listen address")
+	f.DurationVar(&o.loadTimeout, "load-timeout", 5*time.Second, "how long evaluating one version of a module may run (a module that never finishes loading is listed as failed)")
+	f.DurationVar(&o.callTimeout, "call-timeout", 10*time.Second, "how long a call may run when its request sets no earlier deadline")
 	f.StringArrayVar(&o.allowHosts, "allow-host", nil, "a host name (any port) to answer without a token, besides loopback (repeatable)")
 	f.Var(&maxMem, "sandbox-max-memory", "the most memory a sandbox request may ask for")
 	f.DurationVar(&o.sandboxMax.TimeLimit, "sandbox-max-time", def.TimeLimit, "the most time a sandbox request may ask for")
@@ -154,7 +161,8 @@ func serve(ctx context.Context, o serveOptions, stdout, stderr io.Writer) error 
 	}
 	defer store.Close()
 	metrics := server.NewMetrics()
-	rt, err := hotmod.New(ctx, hotmod.Options{Store: store, Logger: logger, ModuleID: server.ModuleID, OnCall: metrics.ObserveCall})
+	rt, err := hotmod.New(ctx, hotmod.Options{Store: store, Logger: logger, ModuleID: server.ModuleID, OnCall: metrics.ObserveCall,
+		LoadTimeout: o.loadTimeout, CallTimeout: o.callTimeout})
 	if err != nil {
 		return err
 	}

@@ -3,12 +3,16 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hotmod/hotmod"
 )
 
 // A module whose top level never ends must not keep `hotmod serve` from
@@ -29,7 +33,7 @@ func TestServeListensBeforeLoading(t *testing.T) {
 	done := make(chan error, 1)
 	var out syncBuf
 	go func() {
-		done <- serve(ctx, serveOptions{dir: dir, addr: "127.0.0.1:0", ready: func(a string) { ready <- a }}, &out, &out)
+		done <- serve(ctx, serveOptions{dir: dir, addr: "127.0.0.1:0", ready: func(a string) { ready <- a }, loadTimeout: time.Second}, &out, &out)
 	}()
 	var url string
 	select {
@@ -53,6 +57,40 @@ func TestServeListensBeforeLoading(t *testing.T) {
 		if res.StatusCode != 200 {
 			t.Errorf("%s while a module loads: %d", p, res.StatusCode)
 		}
+	}
+	// Within 10 s of the start the endless module is listed as failed,
+	// with its error, and the other module serves.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var st hotmod.Stats
+		res, err := hc.Get(url + "/api/stats")
+		if err == nil {
+			err = json.NewDecoder(res.Body).Decode(&st)
+			res.Body.Close()
+		}
+		states := map[string]hotmod.State{}
+		for _, m := range st.Modules {
+			states[m.ID] = m.State
+			if m.ID == "aaa-spin" && m.State == hotmod.StateFailed && !strings.Contains(m.LastError, "limit") {
+				t.Errorf("the endless module's error does not say it ran past its limit: %s", m.LastError)
+			}
+		}
+		if err == nil && states["aaa-spin"] == hotmod.StateFailed && states["counter"] == hotmod.StateServing {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("within 10s /api/stats did not list aaa-spin as failed and counter as serving: %v %+v\n%s", err, states, out.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	res, err := hc.Get(url + "/api/modules")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.Contains(string(body), `"state":"failed"`) {
+		t.Errorf("/api/modules does not list the failed module: %d %s", res.StatusCode, body)
 	}
 	cancel()
 	select {
