@@ -548,3 +548,33 @@ func TestImportsAreReadOnceBeforeTheRealmIsTaken(t *testing.T) {
 		}
 	}
 }
+
+// A change that arrives while a module's first load spins is seen once the
+// load fails; when the source is the same one, it is not evaluated again
+// (each attempt would hold the realm for all of LoadTimeout).
+func TestFailedSourceIsNotEvaluatedAgainForTheSameContent(t *testing.T) {
+	e := newEnv(t, map[string]string{"/m/spin.js": "while (true) {}"}, short, autoReload)
+	events := e.events()
+	go func() {
+		time.Sleep(50 * time.Millisecond) // during the load's 200 ms
+		e.write("/m/spin.js", "while (true) {}")
+	}()
+	if _, err := e.rt.CreateModule(e.ctx, "spin", "/m/spin.js"); err == nil {
+		t.Fatal("the endless module loaded")
+	}
+	failures := 0
+	quiet := time.After(800 * time.Millisecond) // four LoadTimeouts: room for a second attempt
+	for done := false; !done; {
+		select {
+		case ev := <-events:
+			if ev.Type == hotmod.EventReloadFailed && ev.Module == "spin" {
+				failures++
+			}
+		case <-quiet:
+			done = true
+		}
+	}
+	if failures != 1 {
+		t.Errorf("%d failed loads of one endless source, want 1", failures)
+	}
+}

@@ -59,7 +59,7 @@ func (rt *Runtime) CreateModule(ctx context.Context, id, sourcePath string) (*Mo
 		rt.unregister(m)
 		return nil, err
 	}
-	err := m.firstLoadLocked(ctx)
+	err := m.firstLoadLocked(ctx, false)
 	m.unlockReload()
 	if err != nil {
 		return nil, err
@@ -73,14 +73,23 @@ func (rt *Runtime) CreateModule(ctx context.Context, id, sourcePath string) (*Mo
 // firstLoadLocked loads version 1 of a module that has none: a new one, or
 // a failed one. If an importer loaded it meanwhile, the source it read may
 // be older than the one read here: it is then reloaded like any change.
+// An auto load skips a source whose evaluation already failed: it would
+// fail again, and it may be one that holds the realm for all of LoadTimeout.
 // Call with the reload lock held.
-func (m *Module) firstLoadLocked(ctx context.Context) error {
+func (m *Module) firstLoadLocked(ctx context.Context, auto bool) error {
 	rt := m.rt
 	if m.cur.Load() != nil {
 		return nil
 	}
+	wasFailed := m.State() == StateFailed
 	m.setState(StateLoading)
 	res, st, step, err := rt.readAndCompile(ctx, m.path)
+	if err == nil && auto && wasFailed && res.Hash == m.failedHash {
+		m.setState(StateFailed)
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		return m.lastErr
+	}
 	loaded := false
 	if err == nil {
 		step = "evaluate"
@@ -93,6 +102,9 @@ func (m *Module) firstLoadLocked(ctx context.Context) error {
 		})
 	}
 	if err != nil {
+		if res != nil {
+			m.failedHash = res.Hash
+		}
 		return m.loadFailed(step, err)
 	}
 	if loaded {

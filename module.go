@@ -36,6 +36,7 @@ type Module struct {
 	lastResult  error
 	lastCallers bool     // lastResult is its caller's context ending, not the module's outcome
 	pending     []func() // user callbacks to run once the reload lock is released
+	failedHash  [32]byte // the source whose first load failed at evaluation
 	autoQueued  atomic.Bool
 
 	mu            sync.Mutex
@@ -410,7 +411,7 @@ func (m *Module) reloadLocked(ctx context.Context, auto bool) error {
 		if m.State() == StateRemoved {
 			return fmt.Errorf("%w: %q", ErrRemoved, m.id)
 		}
-		return m.firstLoadLocked(ctx)
+		return m.firstLoadLocked(ctx, auto)
 	}
 	m.beginReload()
 	defer m.endReload()
