@@ -49,6 +49,9 @@ func TestEndlessTopLevelFailsAtLoadTimeoutAndLoadsWhenFixed(t *testing.T) {
 	if !errors.Is(err, context.DeadlineExceeded) || !errors.As(err, &te) || te.Limit != 200*time.Millisecond {
 		t.Fatalf("CreateModule = %v, want a TimeoutError of the 200ms LoadTimeout", err)
 	}
+	if pos, ok := hotmod.PositionOf(err); !ok || pos.File != "/m/spin.js" || pos.Line != 1 {
+		t.Errorf("the runaway's position: %+v %v", pos, ok)
+	}
 	if got := e.call(ok, "ok"); got != "ok" {
 		t.Errorf("another module after the runaway: %v", got)
 	}

@@ -88,5 +88,9 @@ func PositionOf(err error) (Position, bool) {
 	if errors.As(err, &je) && je.File != "" {
 		return Position{je.File, je.Line, je.Column}, true
 	}
+	var te *TimeoutError
+	if errors.As(err, &te) && te.File != "" {
+		return Position{te.File, te.Line, te.Column}, true
+	}
 	return Position{}, false
 }

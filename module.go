@@ -420,8 +420,11 @@ func (m *Module) reloadLocked(ctx context.Context, auto bool) error {
 		return m.fail(old, step, err)
 	}
 	if auto && res.Hash == old.res.Hash {
+		// The file is what serves again (a broken save undone): an error
+		// from a reload in between no longer describes it.
 		m.mu.Lock()
 		m.sourceDeleted = false
+		m.lastErr = nil
 		m.mu.Unlock()
 		return nil
 	}

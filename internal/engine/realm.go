@@ -240,7 +240,12 @@ func (r *Realm) RunLocked(ctx context.Context, limit time.Duration, fn func(vm *
 	var ie *goja.InterruptedError
 	if errors.As(err, &ie) {
 		if cause, ok := ie.Value().(*interrupted); ok {
-			return &TimeoutError{Err: cause.err, Limit: cause.limit, Stack: stackString(ie)}
+			te := &TimeoutError{Err: cause.err, Limit: cause.limit}
+			te.File, te.Line, te.Column = firstPosition(ie)
+			if te.File != "" {
+				te.Stack = fmt.Sprintf("%s:%d:%d", te.File, te.Line, te.Column)
+			}
+			return te
 		}
 	}
 	return err
@@ -383,6 +388,10 @@ type TimeoutError struct {
 	Err   error
 	Limit time.Duration
 	Stack string // where it was stopped: file:line:col
+	// File, Line and Column are where it was stopped, in the original
+	// source (source maps applied).
+	File         string
+	Line, Column int
 }
 
 func (e *TimeoutError) Error() string {
@@ -398,13 +407,13 @@ func (e *TimeoutError) Error() string {
 
 func (e *TimeoutError) Unwrap() error { return e.Err }
 
-func stackString(ie *goja.InterruptedError) string {
+func firstPosition(ie *goja.InterruptedError) (string, int, int) {
 	for _, f := range ie.Stack() {
 		if p := f.Position(); p.Filename != "" {
-			return fmt.Sprintf("%s:%d:%d", p.Filename, p.Line, p.Column+1)
+			return p.Filename, p.Line, p.Column + 1
 		}
 	}
-	return ""
+	return "", 0, 0
 }
 
 // Close ends the realm: Lock callers, waiting or to come, get ErrClosed,
