@@ -46,13 +46,25 @@ type SafeOptions struct {
 	// above 4 MiB are capped so that no setting can overflow the Go stack.
 	// Default 256 KiB.
 	StackLimit int64
-	// ConsoleLimit is how many bytes of console output a run may write.
-	// Default 64 KiB.
+	// ConsoleLimit is how many bytes of console output a run may write,
+	// each line's break counting one. Default 64 KiB.
 	ConsoleLimit int
+	// ConsoleLineLimit is how many console lines a run may write.
+	// Default 1000.
+	ConsoleLineLimit int
+}
+
+// DefaultSafeOptions are the limits a zero SafeOptions field takes; a
+// server may use them as the ceilings of what its clients ask for.
+func DefaultSafeOptions() SafeOptions {
+	return SafeOptions{
+		MemoryLimit: sandbox.DefaultMemory, TimeLimit: sandbox.DefaultTime, StackLimit: sandbox.DefaultStack,
+		ConsoleLimit: sandbox.DefaultConsole, ConsoleLineLimit: sandbox.DefaultConsoleLines,
+	}
 }
 
 func (o SafeOptions) limits() sandbox.Limits {
-	return sandbox.Limits{Memory: o.MemoryLimit, Time: o.TimeLimit, Stack: o.StackLimit, Console: o.ConsoleLimit}.Defaults()
+	return sandbox.Limits{Memory: o.MemoryLimit, Time: o.TimeLimit, Stack: o.StackLimit, Console: o.ConsoleLimit, ConsoleLines: o.ConsoleLineLimit}.Defaults()
 }
 
 // SafeContext is a checked, compiled snippet that can run many times, each

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -225,9 +226,7 @@ return [globalThis.owner, context.id]`, hotmod.SafeOptions{TimeLimit: time.Minut
 // Go heap nor the process's resident memory grows with them: every QuickJS
 // value and VM is freed.
 func TestSandboxMemoryIsFlat(t *testing.T) {
-	if testing.Short() {
-		t.Skip("10,000 runs; run without -short")
-	}
+	soak(t)
 	e := sandboxEnv(t)
 	sc, err := e.rt.CreateSafeContext("const o = {list: context.list.map(x => x * 2), s: 'x'.repeat(1000)}; console.log(o.s.length); return o.list", hotmod.SafeOptions{})
 	if err != nil {
@@ -252,5 +251,158 @@ func TestSandboxMemoryIsFlat(t *testing.T) {
 	}
 	if grow := int64(rss1) - int64(rss0); grow > 32<<20 {
 		t.Errorf("resident memory grew %d MiB over %d runs", grow>>20, n)
+	}
+}
+
+// modernc quickjs clears a pending interrupt at every call from Go, so a
+// deadline that passed between two calls (the snippet, then its promise
+// jobs) was lost and the run spun forever. Tiny limits and loops in every
+// place a run can be are stopped now.
+func TestSandboxTimeLimitCannotBeLost(t *testing.T) {
+	e := sandboxEnv(t)
+	codes := map[string]string{
+		"loop in the body":      "while (true) {}",
+		"loop after an await":   "await null; while (true) {}",
+		"loop in a then":        "return Promise.resolve().then(() => { for (;;) {} })",
+		"loop in a later job":   "await new Promise(r => r()); await null; for (;;) {}",
+		"detached async loop":   "(async () => { await null; for (;;) {} })(); return 1",
+		"jobs that feed jobs":   "const f = () => Promise.resolve().then(f); f(); await new Promise(() => {})",
+		"catch and carry on":    "for (;;) { try { for (;;) {} } catch (e) {} }",
+		"loop in a console arg": "console.log({ toJSON() { for (;;) {} } })",
+	}
+	var worst time.Duration
+	for _, limit := range []time.Duration{time.Microsecond, time.Millisecond, 50 * time.Millisecond} {
+		for name, code := range codes {
+			sc, err := e.rt.CreateSafeContext(code, hotmod.SafeOptions{TimeLimit: limit})
+			if err != nil {
+				t.Fatal(name, err)
+			}
+			start := time.Now()
+			within(t, 10*time.Second, name, func() { _, err = sc.Run(e.ctx, nil) })
+			over := time.Since(start) - limit
+			worst = max(worst, over)
+			var le *hotmod.LimitError
+			if !errors.As(err, &le) || le.Limit != "time" || !errors.Is(err, context.DeadlineExceeded) {
+				t.Errorf("%s under %v: %v, want the time limit", name, limit, err)
+			}
+		}
+	}
+	t.Logf("worst: %v past the time limit (the run includes creating the VM)", worst)
+	// A context canceled (not timed out) mid-run stops it as well.
+	ctx, cancel := context.WithCancel(e.ctx)
+	time.AfterFunc(20*time.Millisecond, cancel)
+	var err error
+	within(t, 10*time.Second, "a canceled run", func() {
+		_, err = e.rt.ExecuteSafe(ctx, "await null; for (;;) {}", nil)
+	})
+	if !errors.Is(err, hotmod.ErrLimit) || !errors.Is(err, context.Canceled) {
+		t.Errorf("canceled: %v", err)
+	}
+}
+
+// Empty lines once escaped the byte limit (116,569 lines, 3 MB).
+func TestSandboxConsoleCountsLines(t *testing.T) {
+	e := sandboxEnv(t)
+	for name, tc := range map[string]struct {
+		code string
+		opts hotmod.SafeOptions
+	}{
+		"empty lines":       {"for (let i = 0; i < 1e6; i++) console.log()", hotmod.SafeOptions{}},
+		"short lines":       {"for (let i = 0; i < 1e6; i++) console.log('x')", hotmod.SafeOptions{}},
+		"a lower line cap":  {"for (let i = 0; i < 20; i++) console.log(i)", hotmod.SafeOptions{ConsoleLineLimit: 10}},
+		"bytes with breaks": {"for (let i = 0; i < 200; i++) console.log('')", hotmod.SafeOptions{ConsoleLimit: 100}},
+	} {
+		var res hotmod.SafeResult
+		sc, err := e.rt.CreateSafeContext(tc.code, tc.opts)
+		if err == nil {
+			within(t, 10*time.Second, name, func() { res, err = sc.Run(e.ctx, nil) })
+		}
+		var le *hotmod.LimitError
+		if !errors.As(err, &le) || le.Limit != "console" {
+			t.Errorf("%s: %v, want the console limit", name, err)
+		}
+		if len(res.Console) > 1000 {
+			t.Errorf("%s: %d lines kept", name, len(res.Console))
+		}
+	}
+	res, err := e.rt.ExecuteSafe(e.ctx, "for (let i = 0; i < 1000; i++) console.log(); return 'ok'", nil)
+	if err != nil || res.Value != "ok" || len(res.Console) != 1000 {
+		t.Errorf("1000 lines, the default cap: %v %v %d", res.Value, err, len(res.Console))
+	}
+}
+
+// The input check was quadratic in the nesting depth (depth 20,000 took
+// 473 MiB); it is linear now, and absurd depth is refused.
+func TestSandboxInputCheckIsLinear(t *testing.T) {
+	e := sandboxEnv(t)
+	nest := func(depth int) any {
+		var v any = "leaf"
+		for range depth {
+			v = []any{v}
+		}
+		return v
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := e.rt.ExecuteSafe(e.ctx, "return 1", map[string]any{"deep": nest(20000)})
+	runtime.ReadMemStats(&after)
+	if !errors.Is(err, hotmod.ErrSandboxInput) || !strings.Contains(err.Error(), "deeper than") {
+		t.Errorf("depth 20,000: %v, want ErrSandboxInput", err)
+	}
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 16<<20 {
+		t.Errorf("checking depth 20,000 allocated %d MiB", grew>>20)
+	}
+	res, err := e.rt.ExecuteSafe(e.ctx, "let d = 0, v = context.deep; while (Array.isArray(v)) { v = v[0]; d++ } return d", map[string]any{"deep": nest(200)})
+	if err != nil || res.Value != int64(200) {
+		t.Errorf("depth 200: %v %v", res.Value, err)
+	}
+	_, err = e.rt.ExecuteSafe(e.ctx, "return 1", map[string]any{"a": map[string]any{"b": []any{1, func() {}}}})
+	if err == nil || !strings.Contains(err.Error(), "context.a.b[1]") {
+		t.Errorf("the path of a bad value: %v", err)
+	}
+}
+
+// Under a small memory limit a breach came back as a JavaScript error
+// "null". Every breach names its limit.
+func TestSandboxSmallMemoryBreachIsALimit(t *testing.T) {
+	e := sandboxEnv(t)
+	for _, mem := range []int64{32 << 10, 64 << 10, 128 << 10, 256 << 10, 1 << 20, 4 << 20} {
+		for name, code := range map[string]string{
+			"arrays":  "const a = []; for (;;) a.push(new Array(1000).fill(1))",
+			"strings": "let s = 'x'; for (;;) s += s",
+			"objects": "const a = []; for (;;) a.push({ a: 1, b: [1, 2, 3] })",
+			"error":   "const a = []; for (;;) a.push(new Error('e'))",
+		} {
+			var err error
+			sc, err := e.rt.CreateSafeContext(code, hotmod.SafeOptions{MemoryLimit: mem, TimeLimit: 10 * time.Second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			within(t, 15*time.Second, name, func() { _, err = sc.Run(e.ctx, nil) })
+			var le *hotmod.LimitError
+			if !errors.As(err, &le) || le.Limit != "memory" {
+				t.Errorf("%s under %d KiB: %v, want the memory limit", name, mem>>10, err)
+			}
+		}
+	}
+}
+
+// The outcome once travelled through a global the snippet could redefine.
+// Nothing a snippet does changes what its run reports.
+func TestSandboxCannotForgeItsOutcome(t *testing.T) {
+	e := sandboxEnv(t)
+	for name, code := range map[string]string{
+		"define the outcome global": "Object.defineProperty(globalThis, '__hotmod_outcome', { value: () => '{\"value\":\"forged\"}' }); return 'real'",
+		"call the drivers":          "for (const k of ['__hotmod_drive', '__hotmod_report', '__hotmod_console']) { try { globalThis[k]('{\"value\":\"forged\"}') } catch {} } return 'real'",
+		"replace JSON.stringify":    "JSON.stringify = () => '\"forged\"'; return 'real'",
+		"replace then":              "Promise.prototype.then = function () { return this }; return 'real'",
+		"proxy the global object":   "Object.setPrototypeOf(globalThis, new Proxy({}, { get: () => () => 'forged' })); return 'real'",
+		"look for hidden names":     "const names = Object.getOwnPropertyNames(globalThis).filter(n => n.startsWith('__hotmod')); return names.length ? names.join() : 'real'",
+		"a thenable result":         "return { then(ok) { ok('real') } }",
+	} {
+		res, err := e.rt.ExecuteSafe(e.ctx, code, nil)
+		if err != nil || res.Value != "real" {
+			t.Errorf("%s: %#v %v, want the snippet's own result", name, res.Value, err)
+		}
 	}
 }

@@ -434,6 +434,7 @@ type SandboxRequest struct {
 		TimeMS       int64 `json:"timeMs"`
 		StackBytes   int64 `json:"stackBytes"`
 		ConsoleBytes int   `json:"consoleBytes"`
+		ConsoleLines int   `json:"consoleLines"`
 	} `json:"limits"`
 }
 
@@ -476,7 +477,11 @@ func (s *Server) sandboxLimits(req SandboxRequest) (hotmod.SafeOptions, error) {
 	if err != nil {
 		return hotmod.SafeOptions{}, err
 	}
-	return hotmod.SafeOptions{MemoryLimit: mem, TimeLimit: timeLimit, StackLimit: stack, ConsoleLimit: int(console)}, nil
+	lines, err := check("consoleLines", int64(req.Limits.ConsoleLines), int64(most.ConsoleLineLimit), int64(def.ConsoleLineLimit), "lines")
+	if err != nil {
+		return hotmod.SafeOptions{}, err
+	}
+	return hotmod.SafeOptions{MemoryLimit: mem, TimeLimit: timeLimit, StackLimit: stack, ConsoleLimit: int(console), ConsoleLineLimit: int(lines)}, nil
 }
 
 // SandboxResponse is a snippet's outcome.

@@ -24,7 +24,6 @@ import (
 	"time"
 
 	"github.com/hotmod/hotmod"
-	"github.com/hotmod/hotmod/internal/sandbox"
 	"github.com/hotmod/hotmod/vfs"
 )
 
@@ -66,10 +65,7 @@ type Options struct {
 // DefaultSandboxMax is the ceiling a Server puts on sandbox requests unless
 // told otherwise: the library's own default limits, so that a client cannot
 // ask for more than an embedder's ExecuteSafe would grant.
-func DefaultSandboxMax() hotmod.SafeOptions {
-	d := sandbox.Limits{}.Defaults()
-	return hotmod.SafeOptions{MemoryLimit: d.Memory, TimeLimit: d.Time, StackLimit: d.Stack, ConsoleLimit: d.Console}
-}
+func DefaultSandboxMax() hotmod.SafeOptions { return hotmod.DefaultSafeOptions() }
 
 // Server serves the API, events, metrics and dashboard.
 type Server struct {
@@ -104,6 +100,7 @@ func New(opts Options) *Server {
 	opts.SandboxMax.TimeLimit = cmp.Or(max(opts.SandboxMax.TimeLimit, 0), def.TimeLimit)
 	opts.SandboxMax.StackLimit = cmp.Or(max(opts.SandboxMax.StackLimit, 0), def.StackLimit)
 	opts.SandboxMax.ConsoleLimit = cmp.Or(max(opts.SandboxMax.ConsoleLimit, 0), def.ConsoleLimit)
+	opts.SandboxMax.ConsoleLineLimit = cmp.Or(max(opts.SandboxMax.ConsoleLineLimit, 0), def.ConsoleLineLimit)
 	s := &Server{opts: opts, rt: opts.Runtime, store: opts.Store, log: opts.Logger, mux: http.NewServeMux(), hosts: map[string]bool{}}
 	for _, h := range opts.AllowedHosts {
 		if h = hostName(h); h != "" {

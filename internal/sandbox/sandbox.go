@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -62,25 +63,38 @@ func (e *LimitError) Unwrap() error { return e.cause }
 
 // Limits bound one run. Zero fields take the defaults.
 type Limits struct {
-	Memory  int64         // bytes the VM may allocate; default 64 MiB
-	Time    time.Duration // wall time; default 1 s (the context's deadline also applies)
-	Stack   int64         // bytes of native QuickJS stack; default 256 KiB
-	Console int           // bytes of console output kept; default 64 KiB
+	Memory       int64         // bytes the VM may allocate; default 64 MiB
+	Time         time.Duration // wall time; default 1 s (the context's deadline also applies)
+	Stack        int64         // bytes of native QuickJS stack; default 256 KiB
+	Console      int           // bytes of console output kept, a line break counting one; default 64 KiB
+	ConsoleLines int           // console lines kept; default 1000
 }
+
+// The defaults of Limits: also the ceilings a server applies to clients.
+const (
+	DefaultMemory       = 64 << 20
+	DefaultTime         = time.Second
+	DefaultStack        = 256 << 10
+	DefaultConsole      = 64 << 10
+	DefaultConsoleLines = 1000
+)
 
 // Defaults fills zero fields.
 func (l Limits) Defaults() Limits {
 	if l.Memory <= 0 {
-		l.Memory = 64 << 20
+		l.Memory = DefaultMemory
 	}
 	if l.Time <= 0 {
-		l.Time = time.Second
+		l.Time = DefaultTime
 	}
 	if l.Stack <= 0 {
-		l.Stack = 256 << 10
+		l.Stack = DefaultStack
 	}
 	if l.Console <= 0 {
-		l.Console = 64 << 10
+		l.Console = DefaultConsole
+	}
+	if l.ConsoleLines <= 0 {
+		l.ConsoleLines = DefaultConsoleLines
 	}
 	return l
 }
@@ -205,13 +219,19 @@ func leadingUnmapped(smap []byte) int {
 	return len(m.Mappings) - len(strings.TrimLeft(m.Mappings, ";"))
 }
 
-// prelude runs before the snippet. It builds console on the host's bounded
-// sink, hides the sink, and defines the driver Go calls: it copies the input
-// in with JSON.parse, awaits the snippet, and keeps the outcome as JSON for
-// the host to collect. The globals it leaves cannot be overwritten.
+// prelude runs before the snippet. It takes the host's console sink and
+// outcome channel off the global object (so the snippet can never reach
+// them), builds console on the sink, and evaluates to the driver, which Go
+// holds and calls: it copies the input in with JSON.parse, awaits the
+// snippet, and reports the outcome as JSON. Everything the driver uses is
+// captured before the snippet runs, and it wires its promise chain before
+// the snippet's first line, so nothing the snippet redefines changes how
+// its outcome is reported.
 const prelude = `(() => {
 	const sink = globalThis.__hotmod_console;
+	const report = globalThis.__hotmod_report;
 	delete globalThis.__hotmod_console;
+	delete globalThis.__hotmod_report;
 	const { parse, stringify } = JSON;
 	const str = (v) => {
 		if (typeof v === 'string') return v;
@@ -220,19 +240,32 @@ const prelude = `(() => {
 	};
 	const out = (level) => (...args) => { sink(level, args.map(str).join(' ')); };
 	globalThis.console = { log: out('log'), info: out('info'), warn: out('warn'), error: out('error'), debug: out('debug'), trace: out('debug') };
-	let outcome;
-	const fixed = (name, value) => Object.defineProperty(globalThis, name, { value, writable: false, configurable: false, enumerable: false });
-	fixed('__hotmod_drive', (fn, input) => {
-		Promise.resolve().then(() => fn(parse(input))).then((v) => {
-			if (v === undefined) { outcome = '{"undefined":true}'; return; }
-			const j = stringify(v);
-			outcome = j === undefined ? stringify({ bad: typeof v }) : '{"value":' + j + '}';
-		}).catch((e) => {
-			const o = e instanceof Error ? { name: String(e.name), message: String(e.message), stack: String(e.stack) } : { name: '', message: str(e), stack: '' };
-			outcome = stringify({ error: o });
+	const String_ = String;
+	const ok = (v) => {
+		if (v === undefined) { report('{"undefined":true}'); return; }
+		let j;
+		try { j = stringify(v); } catch (e) { fail(e); return; }
+		report(j === undefined ? stringify({ bad: typeof v }) : '{"value":' + j + '}');
+	};
+	const fail = (e) => {
+		let o;
+		try {
+			o = e instanceof Error ? { name: String_(e.name), message: String_(e.message), stack: String_(e.stack) } : { name: '', message: str(e), stack: '', nullish: e == null };
+		} catch { o = { name: '', message: 'an error that cannot be described', stack: '' }; }
+		report(stringify({ error: o }));
+	};
+	// The snippet is an async function, so it returns a native promise:
+	// the captured then settles it, whatever the snippet does to
+	// Promise.prototype.then meanwhile.
+	const then = Promise.prototype.then;
+	const call = Function.prototype.call.bind(then);
+	return (fn, input) => {
+		call(Promise.resolve(), () => {
+			let p;
+			try { p = fn(parse(input)); } catch (e) { fail(e); return; }
+			call(p, ok, fail);
 		});
-	});
-	fixed('__hotmod_outcome', () => outcome);
+	};
 })()`
 
 // preludeBytecode compiles the prelude once per process.
@@ -251,6 +284,7 @@ type outcome struct {
 	Bad       string          `json:"bad"`
 	Error     *struct {
 		Name, Message, Stack string
+		Nullish              bool
 	} `json:"error"`
 }
 
@@ -272,62 +306,102 @@ func (p *Program) Run(ctx context.Context, vars map[string]any, lim Limits) (res
 		return res, err
 	}
 	defer vm.Close()
-	vm.SetMemoryLimit(uintptr(lim.Memory))
 	vm.SetMaxStackSize(stackSlots(lim.Stack))
 
-	sink := &console{max: lim.Console, vm: vm}
+	sink := &console{max: lim.Console, maxLines: lim.ConsoleLines, vm: vm}
 	if err := vm.RegisterHostFunc("__hotmod_console", sink.write); err != nil {
 		return res, err
 	}
+	var raw string
+	reported := false
+	if err := vm.RegisterHostFunc("__hotmod_report", func(args []any) (any, error) {
+		if len(args) == 1 && !reported {
+			raw, _ = args[0].(string)
+			reported = true
+		}
+		return nil, nil
+	}); err != nil {
+		return res, err
+	}
+
+	// modernc quickjs clears a pending Interrupt and re-arms its eval
+	// timeout at every call from Go into JavaScript, so an Interrupt sent
+	// between two such calls is lost. The time limit is therefore the eval
+	// timeout, set to what is left before every call; an ended context is
+	// checked before every call and, while the run lasts, interrupted again
+	// every millisecond.
+	runCtx, cancel := context.WithTimeout(ctx, lim.Time)
+	defer cancel()
+	deadline, _ := runCtx.Deadline()
+	classify := func(err error) error {
+		return p.classify(err, ctx, runCtx, sink, lim)
+	}
+	arm := func() error {
+		left := time.Until(deadline)
+		if left <= 0 || runCtx.Err() != nil {
+			return classify(errors.New("interrupted"))
+		}
+		return vm.SetEvalTimeout(left)
+	}
+	ran := make(chan struct{})
+	defer close(ran)
+	context.AfterFunc(runCtx, func() {
+		t := time.NewTicker(time.Millisecond)
+		defer t.Stop()
+		for {
+			vm.Interrupt()
+			select {
+			case <-ran:
+				return
+			case <-t.C:
+			}
+		}
+	})
+
 	pre, err := preludeBytecode()
 	if err != nil {
 		return res, err
 	}
-	if _, err := vm.EvalBytecode(pre); err != nil {
-		return res, fmt.Errorf("sandbox: prelude: %w", err)
+	if err := arm(); err != nil {
+		return res, err
 	}
-
-	// The time limit and the context's end both interrupt the VM.
-	runCtx, cancel := context.WithTimeout(ctx, lim.Time)
-	defer cancel()
-	fired := make(chan struct{})
-	stop := context.AfterFunc(runCtx, func() { defer close(fired); vm.Interrupt() })
-	defer func() {
-		if !stop() {
-			<-fired
-		}
-	}()
-	classify := func(err error) error {
-		return p.classify(err, ctx, runCtx, sink, lim)
+	drive, err := vm.EvalBytecodeValue(pre)
+	if err != nil {
+		return res, classify(fmt.Errorf("sandbox: prelude: %w", err))
 	}
-
+	defer drive.Free()
+	// The host's own setup is not the snippet's to pay for: the limit
+	// starts now, so that a tiny one is a memory breach of the snippet's,
+	// not a failure to set up.
+	vm.SetMemoryLimit(uintptr(lim.Memory))
+	if err := arm(); err != nil {
+		return res, err
+	}
 	fn, err := vm.EvalBytecodeValue(p.bytecode)
 	if err != nil {
 		return res, classify(err)
 	}
-	_, err = vm.Call("__hotmod_drive", fn, input)
+	if err := arm(); err != nil {
+		fn.Free()
+		return res, err
+	}
+	_, err = drive.Call(quickjs.UndefinedValue, fn, input)
 	fn.Free()
 	if err != nil {
 		return res, classify(err)
 	}
-	var raw string
-	for {
-		o, err := vm.Call("__hotmod_outcome")
-		if err != nil {
-			return res, classify(err)
-		}
-		if s, ok := o.(string); ok {
-			raw = s
-			break
+	for !reported {
+		if err := arm(); err != nil {
+			return res, err
 		}
 		n, err := vm.ExecutePendingJobs()
 		if err != nil {
 			return res, classify(err)
 		}
-		if runCtx.Err() != nil {
-			return res, classify(errors.New("interrupted"))
+		if sink.over {
+			break
 		}
-		if n == 0 {
+		if n == 0 && !reported {
 			return res, fmt.Errorf("%w: the code awaits a promise that can never settle (a sandbox has no timers or I/O)", ErrResult)
 		}
 	}
@@ -340,6 +414,12 @@ func (p *Program) Run(ctx context.Context, vars map[string]any, lim Limits) (res
 		return res, fmt.Errorf("%w: %v", ErrResult, err)
 	}
 	switch {
+	case out.Error != nil && out.Error.Nullish:
+		// QuickJS raises null when it runs out of memory while building the
+		// error for running out of memory; nothing tells that apart from
+		// code that throws null itself (measured: same value, same type, no
+		// stack either way), so both count as the memory limit.
+		return res, &LimitError{Limit: "memory", Detail: fmt.Sprintf("allocated more than %d bytes (the engine raised an empty exception, which it does when it cannot even build an error; code that throws null or undefined itself is reported the same way)", lim.Memory)}
 	case out.Error != nil:
 		e := &engine.JSError{Name: out.Error.Name, Message: out.Error.Message}
 		e.Stack, e.File, e.Line, e.Column = p.mapStack(out.Error.Stack)
@@ -373,15 +453,21 @@ func (p *Program) classify(err error, ctx, runCtx context.Context, sink *console
 	}
 	switch {
 	case sink.over:
-		return &LimitError{Limit: "console", Detail: fmt.Sprintf("more than %d bytes of console output", lim.Console)}
+		return &LimitError{Limit: "console", Detail: fmt.Sprintf("more than %d bytes or %d lines of console output", lim.Console, lim.ConsoleLines)}
 	case msg == "interrupted" || strings.HasSuffix(msg, ": interrupted"):
-		if ctx.Err() != nil {
-			return &LimitError{Limit: "time", Detail: "the context ended: " + ctx.Err().Error(), cause: ctx.Err()}
+		// The eval timeout can stop a run a moment before the context's
+		// own timer marks it done: its deadline decides.
+		cause := ctx.Err()
+		if d, ok := ctx.Deadline(); cause == nil && ok && !time.Now().Before(d) {
+			cause = context.DeadlineExceeded
 		}
-		return &LimitError{Limit: "time", Detail: fmt.Sprintf("ran longer than %v", lim.Time), cause: runCtx.Err()}
+		if cause != nil {
+			return &LimitError{Limit: "time", Detail: "the context ended: " + cause.Error(), cause: cause}
+		}
+		return &LimitError{Limit: "time", Detail: fmt.Sprintf("ran longer than %v", lim.Time), cause: context.DeadlineExceeded}
 	case name == "InternalError" && msg == "out of memory":
 		return &LimitError{Limit: "memory", Detail: fmt.Sprintf("allocated more than %d bytes", lim.Memory)}
-	case name == "RangeError" && msg == "invalid string length":
+	case name == "RangeError" && msg == "invalid string length", name == "InternalError" && msg == "string too long":
 		return &LimitError{Limit: "memory", Detail: "a string longer than the engine's maximum (2^30-1 characters)"}
 	case name == "InternalError" && msg == "stack overflow":
 		return &LimitError{Limit: "stack", Detail: fmt.Sprintf("recursion deeper than a %d-byte stack allows", lim.Stack)}
@@ -428,11 +514,12 @@ func (p *Program) mapStack(stack string) (string, string, int, int) {
 }
 
 type console struct {
-	vm    *quickjs.VM
-	max   int
-	size  int
-	over  bool
-	lines []Line
+	vm       *quickjs.VM
+	max      int
+	maxLines int
+	size     int
+	over     bool
+	lines    []Line
 }
 
 func (c *console) write(args []any) (any, error) {
@@ -441,24 +528,31 @@ func (c *console) write(args []any) (any, error) {
 	}
 	level, _ := args[0].(string)
 	text, _ := args[1].(string)
-	if c.size+len(text) > c.max {
+	// A line costs its break too: empty lines are not free.
+	if c.size+len(text)+1 > c.max || len(c.lines) >= c.maxLines {
 		c.over = true
 		c.vm.Interrupt() // stop the run now, not at its end
 		return nil, nil
 	}
-	c.size += len(text)
+	c.size += len(text) + 1
 	c.lines = append(c.lines, Line{Level: level, Text: text})
 	return nil, nil
 }
 
+// maxInputDepth bounds how deeply variables may nest: deeper data has no
+// business in a snippet, and QuickJS's JSON.parse recurses.
+const maxInputDepth = 256
+
 // encodeInput checks vars and copies them to JSON. Functions, channels,
-// complex numbers, NaN and infinities, and cycles are rejected with the path
-// of the offending value.
+// complex numbers, NaN and infinities, cycles and nesting deeper than
+// maxInputDepth are rejected with the path of the offending value. The
+// check is linear in the size of vars: the path is only spelled out for an
+// error.
 func encodeInput(vars map[string]any) (string, error) {
 	if vars == nil {
 		vars = map[string]any{}
 	}
-	if err := check(reflect.ValueOf(vars), "context", map[uintptr]bool{}); err != nil {
+	if err := check(reflect.ValueOf(vars), &inputPath{name: "context"}, 0, map[uintptr]bool{}); err != nil {
 		return "", err
 	}
 	b, err := json.Marshal(vars)
@@ -468,9 +562,36 @@ func encodeInput(vars map[string]any) (string, error) {
 	return string(b), nil
 }
 
-func check(v reflect.Value, path string, onPath map[uintptr]bool) error {
+// inputPath is where check is, kept as links to the parent so that a
+// level costs the same however deep it is.
+type inputPath struct {
+	parent *inputPath
+	name   string // a key, or "" for an index
+	index  int
+}
+
+func (p *inputPath) String() string {
+	var parts []string
+	for ; p != nil; p = p.parent {
+		switch {
+		case p.parent == nil:
+			parts = append(parts, p.name)
+		case p.name == "":
+			parts = append(parts, "["+strconv.Itoa(p.index)+"]")
+		default:
+			parts = append(parts, "."+p.name)
+		}
+	}
+	slices.Reverse(parts)
+	return strings.Join(parts, "")
+}
+
+func check(v reflect.Value, path *inputPath, depth int, onPath map[uintptr]bool) error {
 	if !v.IsValid() {
 		return nil
+	}
+	if depth > maxInputDepth {
+		return fmt.Errorf("%w: %s nests deeper than %d levels", ErrInput, path, maxInputDepth)
 	}
 	if _, ok := v.Interface().(json.Marshaler); ok && v.Kind() != reflect.Interface {
 		return nil
@@ -483,7 +604,7 @@ func check(v reflect.Value, path string, onPath map[uintptr]bool) error {
 			return fmt.Errorf("%w: %s is %v, which JSON cannot carry", ErrInput, path, f)
 		}
 	case reflect.Interface:
-		return check(v.Elem(), path, onPath)
+		return check(v.Elem(), path, depth, onPath)
 	case reflect.Pointer, reflect.Map, reflect.Slice:
 		if v.IsNil() {
 			return nil
@@ -498,10 +619,10 @@ func check(v reflect.Value, path string, onPath map[uintptr]bool) error {
 		}
 		switch v.Kind() {
 		case reflect.Pointer:
-			return check(v.Elem(), path, onPath)
+			return check(v.Elem(), path, depth, onPath)
 		case reflect.Map:
 			for it := v.MapRange(); it.Next(); {
-				if err := check(it.Value(), fmt.Sprintf("%s.%v", path, it.Key()), onPath); err != nil {
+				if err := check(it.Value(), &inputPath{parent: path, name: fmt.Sprint(it.Key())}, depth+1, onPath); err != nil {
 					return err
 				}
 			}
@@ -513,7 +634,7 @@ func check(v reflect.Value, path string, onPath map[uintptr]bool) error {
 			return nil // []byte travels as base64, as encoding/json does
 		}
 		for i := range v.Len() {
-			if err := check(v.Index(i), fmt.Sprintf("%s[%d]", path, i), onPath); err != nil {
+			if err := check(v.Index(i), &inputPath{parent: path, index: i}, depth+1, onPath); err != nil {
 				return err
 			}
 		}
@@ -521,7 +642,7 @@ func check(v reflect.Value, path string, onPath map[uintptr]bool) error {
 		t := v.Type()
 		for i := range t.NumField() {
 			if f := t.Field(i); f.IsExported() && f.Tag.Get("json") != "-" {
-				if err := check(v.Field(i), path+"."+f.Name, onPath); err != nil {
+				if err := check(v.Field(i), &inputPath{parent: path, name: f.Name}, depth+1, onPath); err != nil {
 					return err
 				}
 			}
