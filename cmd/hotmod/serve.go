@@ -57,6 +57,9 @@ func newServe(c *cli) *cobra.Command {
 			if o.loadTimeout <= 0 || o.callTimeout <= 0 {
 				return fmt.Errorf("--load-timeout and --call-timeout must be positive (%s, %s)", o.loadTimeout, o.callTimeout)
 			}
+			if o.sandboxMax.ConsoleLineLimit <= 0 {
+				return fmt.Errorf("--sandbox-max-console-lines must be positive, not %d", o.sandboxMax.ConsoleLineLimit)
+			}
 			if o.sandboxMax.TimeLimit <= 0 {
 				return fmt.Errorf("--sandbox-max-time must be positive, not %s", o.sandboxMax.TimeLimit)
 			}
@@ -81,6 +84,7 @@ func newServe(c *cli) *cobra.Command {
 	f.DurationVar(&o.sandboxMax.TimeLimit, "sandbox-max-time", def.TimeLimit, "the most time a sandbox request may ask for")
 	f.Var(&maxStack, "sandbox-max-stack", "the most stack a sandbox request may ask for")
 	f.Var(&maxConsole, "sandbox-max-console", "the most console output a sandbox request may ask for")
+	f.IntVar(&o.sandboxMax.ConsoleLineLimit, "sandbox-max-console-lines", def.ConsoleLineLimit, "the most console lines a sandbox request may ask for")
 	return cmd
 }
 
