@@ -289,12 +289,13 @@ func TestSandboxTimeLimitCannotBeLost(t *testing.T) {
 	}
 	t.Logf("worst: %v past the time limit (the run includes creating the VM)", worst)
 	// A context canceled (not timed out) mid-run stops it as well.
+	sc, err := e.rt.CreateSafeContext("await null; for (;;) {}", hotmod.SafeOptions{TimeLimit: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(e.ctx)
 	time.AfterFunc(20*time.Millisecond, cancel)
-	var err error
-	within(t, 10*time.Second, "a canceled run", func() {
-		_, err = e.rt.ExecuteSafe(ctx, "await null; for (;;) {}", nil)
-	})
+	within(t, 10*time.Second, "a canceled run", func() { _, err = sc.Run(ctx, nil) })
 	if !errors.Is(err, hotmod.ErrLimit) || !errors.Is(err, context.Canceled) {
 		t.Errorf("canceled: %v", err)
 	}

@@ -296,7 +296,7 @@ func (p *Program) Run(ctx context.Context, vars map[string]any, lim Limits) (res
 		return res, err
 	}
 	if err := ctx.Err(); err != nil {
-		return res, err
+		return res, &LimitError{Limit: "time", Detail: "the context had ended before the run: " + err.Error(), cause: err}
 	}
 	start := time.Now()
 	defer func() { res.Duration = time.Since(start) }()
