@@ -86,9 +86,7 @@ func (m *Module) firstLoadLocked(ctx context.Context, auto bool) error {
 	res, st, step, err := rt.readAndCompile(ctx, m.path)
 	if err == nil && auto && wasFailed && res.Hash == m.failedHash {
 		m.setState(StateFailed)
-		m.mu.Lock()
-		defer m.mu.Unlock()
-		return m.lastErr
+		return nil // nothing new: the failure of this very source was reported
 	}
 	loaded := false
 	if err == nil {
