@@ -316,6 +316,30 @@ func (rt *Runtime) requireFunc(m *Module) goja.Value {
 // resolveExtensions are tried, in order, for a specifier without one.
 var resolveExtensions = []string{"", ".js", ".ts", ".mjs", ".cjs", ".mts", ".cts", ".tsx", ".jsx", ".json", "/index.js", "/index.ts"}
 
+// tsCounterparts are the TypeScript files a TypeScript importer may mean by
+// a JavaScript name: Node's ESM, tsc, esbuild and Vite all let
+// `import './util.js'` reach util.ts, the file that becomes util.js.
+var tsCounterparts = map[string][]string{".js": {".ts", ".tsx"}, ".jsx": {".tsx"}, ".mjs": {".mts"}, ".cjs": {".cts"}}
+
+// candidates are the store paths p may name, in the order they are tried:
+// p itself, p with each extension, and for a TypeScript importer the
+// TypeScript counterpart of a JavaScript name.
+func candidates(importer, p string) []string {
+	out := make([]string, 0, len(resolveExtensions)+2)
+	out = append(out, p)
+	switch path.Ext(importer) {
+	case ".ts", ".tsx", ".mts", ".cts":
+		ext := path.Ext(p)
+		for _, alt := range tsCounterparts[ext] {
+			out = append(out, strings.TrimSuffix(p, ext)+alt)
+		}
+	}
+	for _, ext := range resolveExtensions[1:] {
+		out = append(out, p+ext)
+	}
+	return out
+}
+
 // resolve finds what spec, imported from importer, names: a loaded module,
 // or else the store file and its source.
 func (rt *Runtime) resolve(ctx context.Context, st reads, importer, spec string) (*Module, string, []byte, error) {
@@ -328,8 +352,8 @@ func (rt *Runtime) resolve(ctx context.Context, st reads, importer, spec string)
 	default:
 		return nil, "", nil, fmt.Errorf("%w: bare specifier %q: modules are files in the store, name them by a relative or absolute path", ErrNotFound, spec)
 	}
-	for _, ext := range resolveExtensions {
-		cand := p + ext
+	cands := candidates(importer, p)
+	for _, cand := range cands {
 		if vfs.ValidatePath(cand) != nil {
 			continue
 		}
@@ -344,7 +368,7 @@ func (rt *Runtime) resolve(ctx context.Context, st reads, importer, spec string)
 			return nil, "", nil, err
 		}
 	}
-	return nil, "", nil, fmt.Errorf("%w: no file for %s in the store (tried %s)", ErrNotFound, p, strings.Join(resolveExtensions[1:], ", "))
+	return nil, "", nil, fmt.Errorf("%w: no file for %s in the store (tried %s)", ErrNotFound, spec, strings.Join(cands, ", "))
 }
 
 // prefetch compiles, outside the realm, the files a source imports that are

@@ -22,6 +22,13 @@ func (r *Realm) LiveProxy(resolve func() *goja.Object, get func(t *goja.Object, 
 		tv, _ := r.newTarget(goja.Undefined())
 		target = tv.ToObject(vm)
 	}
+	hasInstance := vm.ToValue(func(call goja.FunctionCall) goja.Value {
+		v, err := r.instanceOf(goja.Undefined(), call.Argument(0), valueOf(resolve()))
+		if err != nil {
+			panic(err)
+		}
+		return v
+	})
 	desc := func(t *goja.Object, prop goja.Value) goja.PropertyDescriptor {
 		d := r.ownDescriptor(t, prop)
 		if d == nil {
@@ -51,10 +58,17 @@ func (r *Realm) LiveProxy(resolve func() *goja.Object, get func(t *goja.Object, 
 			return t.Get(prop)
 		},
 		GetSym: func(_ *goja.Object, prop *goja.Symbol, _ goja.Value) goja.Value {
-			if t := resolve(); t != nil {
-				return t.GetSymbol(prop)
+			t := resolve()
+			switch {
+			case t == nil:
+				return goja.Undefined()
+			case prop == goja.SymHasInstance && callable:
+				// goja's Function.prototype[Symbol.hasInstance] accepts
+				// only real functions as this: `x instanceof Handle` asks
+				// the class the handle stands for now.
+				return hasInstance
 			}
-			return goja.Undefined()
+			return t.GetSymbol(prop)
 		},
 		Set: func(_ *goja.Object, prop string, value goja.Value, _ goja.Value) bool {
 			t := resolve()

@@ -66,6 +66,7 @@ type Realm struct {
 	then                          goja.Callable
 	mapCtor, setCtor              *goja.Object
 	newTarget, construct          goja.Callable
+	instanceOf                    goja.Callable
 	objectProto, functionProto    *goja.Object
 	protoNames                    map[string]bool // own names of the two prototypes
 
@@ -132,6 +133,11 @@ func New(opts Options) *Realm {
 		panic(err)
 	}
 	r.newTarget, _ = goja.AssertFunction(nt)
+	io, err := vm.RunString(`(function (v, c) { return v instanceof c })`)
+	if err != nil {
+		panic(err)
+	}
+	r.instanceOf, _ = goja.AssertFunction(io)
 	promiseProto := vm.Get("Promise").ToObject(vm).Get("prototype").ToObject(vm)
 	r.then, _ = goja.AssertFunction(promiseProto.Get("then"))
 	reflect := vm.Get("Reflect").ToObject(vm)

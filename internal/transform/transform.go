@@ -194,7 +194,7 @@ func compile(file string, src []byte) (*Result, error) {
 		r.Exports = names
 		tail = accessors(names)
 	}
-	prg, err := wrap(file, string(code), tail, smap)
+	prg, err := wrap(file, string(code), tail, smap, kind == ESModule)
 	if err != nil {
 		return nil, err
 	}
@@ -266,12 +266,18 @@ func sourceErrors(file string, msgs []api.Message) error {
 
 // wrap puts the module body in the calling convention of Params and compiles
 // it. The wrapper takes the first line, so the source map gets one more
-// unmapped line in front.
-func wrap(file, code, tail string, smap []byte) (*goja.Program, error) {
+// unmapped line in front. An ES module is strict, as in every engine;
+// esbuild's CommonJS output drops the implied "use strict", so the wrapper
+// puts it back (on its own first line, so no position moves).
+func wrap(file, code, tail string, smap []byte, strict bool) (*goja.Program, error) {
 	var b strings.Builder
 	b.WriteString("(function (")
 	b.WriteString(strings.Join(Params, ", "))
-	b.WriteString(") { return (function () {\n")
+	b.WriteString(") { return (function () {")
+	if strict {
+		b.WriteString(` "use strict";`)
+	}
+	b.WriteString("\n")
 	b.WriteString(code)
 	b.WriteString("\n")
 	b.WriteString(tail)
@@ -322,7 +328,7 @@ func compileJSON(file string, src []byte) (*Result, error) {
 		}
 		return nil, e
 	}
-	prg, err := wrap(file, "module.exports = "+string(src)+";", "", nil)
+	prg, err := wrap(file, "module.exports = "+string(src)+";", "", nil, false)
 	if err != nil {
 		return nil, err
 	}

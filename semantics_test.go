@@ -1,0 +1,95 @@
+package hotmod_test
+
+import (
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/hotmod/hotmod"
+)
+
+// ES modules are strict, as in every engine (esbuild's CommonJS output had
+// dropped the implied "use strict"); CommonJS and scripts stay sloppy.
+func TestESModulesAreStrict(t *testing.T) {
+	e := newEnv(t, map[string]string{
+		"/m/esm.js": `
+export function frozenWrite() { const o = Object.freeze({ a: 1 }); o.a = 2; return o.a }
+export function thisInPlainCall() { return (function () { return this })() === undefined }
+export function implicitGlobal() { undeclaredName = 1; return 'created a global' }
+`,
+		"/m/cjs.js": `
+exports.frozenWrite = function () { const o = Object.freeze({ a: 1 }); o.a = 2; return o.a }
+exports.thisInPlainCall = function () { return (function () { return this })() === undefined }
+`,
+	})
+	esm := e.create("esm", "/m/esm.js")
+	if _, err := esm.Call(e.ctx, "frozenWrite"); err == nil || !strings.Contains(err.Error(), "TypeError") {
+		t.Errorf("writing a frozen object in an ES module: %v, want a TypeError", err)
+	}
+	if got := e.call(esm, "thisInPlainCall"); got != true {
+		t.Errorf("this in a plain call of an ES module: %v, want undefined", got)
+	}
+	var je *hotmod.JSError
+	if _, err := esm.Call(e.ctx, "implicitGlobal"); !errors.As(err, &je) || je.Name != "ReferenceError" || je.Line != 4 {
+		t.Errorf("assigning an undeclared name in an ES module: %v, want a ReferenceError at line 4", err)
+	}
+	cjs := e.create("cjs", "/m/cjs.js")
+	if got := e.call(cjs, "frozenWrite"); got != int64(1) {
+		t.Errorf("CommonJS stays sloppy: frozen write gave %v", got)
+	}
+	if got := e.call(cjs, "thisInPlainCall"); got != false {
+		t.Errorf("CommonJS stays sloppy: this = %v", got)
+	}
+}
+
+// A TypeScript importer may name util.ts as ./util.js (Node ESM, tsc,
+// esbuild, Vite and tsx all allow it; zod's own sources do it).
+func TestTypeScriptImportsNameTheirJavaScriptOutput(t *testing.T) {
+	e := newEnv(t, map[string]string{
+		"/m/util.ts":   "export const twice = (n: number): number => n * 2",
+		"/m/esm.mts":   "export const three: number = 3",
+		"/m/main.ts":   "import { twice } from './util.js'\nimport { three } from './esm.mjs'\nexport const run = (): number => twice(three)",
+		"/m/plain.js":  "import { twice } from './util.js'\nexport const run = () => twice(1)",
+		"/m/both.js":   "export const which = 'js'",
+		"/m/both.ts":   "export const which: string = 'ts'",
+		"/m/prefer.ts": "export { which } from './both.js'",
+	})
+	if got := e.call(e.create("main", "/m/main.ts"), "run"); got != int64(6) {
+		t.Errorf("main.run() = %v", got)
+	}
+	if _, err := e.rt.CreateModule(e.ctx, "plain", "/m/plain.js"); err == nil || !strings.Contains(err.Error(), "no file for ./util.js") {
+		t.Errorf("a JavaScript importer does not get the TypeScript counterpart: %v", err)
+	}
+	if got, _ := e.create("prefer", "/m/prefer.ts").Get(e.ctx, "which"); got != "js" {
+		t.Errorf("an existing .js file comes first: %v", got)
+	}
+}
+
+// A class reached through an import is a live handle: new and instanceof
+// work on it as on the class itself (semver was unusable without this).
+func TestClassesThroughAHandle(t *testing.T) {
+	e := newEnv(t, map[string]string{
+		"/m/shapes.js":   "export class Point { constructor(x) { this.x = x } get double() { return this.x * 2 } }\nexport default class Base {}",
+		"/m/cjsclass.js": "class Range { constructor(r) { this.r = r } }\nmodule.exports = Range",
+		"/m/use.js": `
+import { Point } from './shapes.js'
+import * as shapes from './shapes.js'
+import Range from './cjsclass.js'
+export function check() {
+	const p = new Point(2)
+	const r = new Range('1.x')
+	return [p instanceof Point, p instanceof shapes.Point, p.double, r instanceof Range, r.r, Object.getPrototypeOf(p) === Point.prototype]
+}`,
+	})
+	e.create("shapes", "/m/shapes.js")
+	use := e.create("use", "/m/use.js")
+	got, err := use.Call(e.ctx, "check")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []any{true, true, int64(4), true, "1.x", true}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("check() = %v, want %v", got, want)
+	}
+}
