@@ -156,7 +156,7 @@ func (rt *Runtime) readAndCompile(ctx context.Context, p string) (*transform.Res
 		return nil, nil, "compile", err
 	}
 	st := reads{}
-	rt.prefetch(ctx, st, p, res.Imports, map[string]bool{p: true})
+	rt.prefetch(ctx, st, p, res.Kind == transform.ESModule, res.Imports, map[string]bool{p: true})
 	return res, st, "", nil
 }
 
@@ -305,7 +305,12 @@ func (rt *Runtime) requireFunc(m *Module) goja.Value {
 	vm := rt.realm.VM()
 	return vm.ToValue(func(call goja.FunctionCall) goja.Value {
 		spec := call.Argument(0).String()
-		dep, err := rt.requireLocked(m.path, spec)
+		v := m.loading
+		if v == nil {
+			v = m.cur.Load()
+		}
+		esm := v != nil && v.res.Kind == transform.ESModule
+		dep, err := rt.requireLocked(m.path, spec, esm)
 		if err != nil {
 			panic(vm.NewGoError(fmt.Errorf("require(%q) from %s: %w", spec, m.path, err)))
 		}
@@ -342,15 +347,22 @@ func candidates(importer, p string) []string {
 
 // resolve finds what spec, imported from importer, names: a loaded module,
 // or else the store file and its source.
-func (rt *Runtime) resolve(ctx context.Context, st reads, importer, spec string) (*Module, string, []byte, error) {
+// A bare specifier is resolved as Node does (resolve.go); esm tells whether
+// the importer is an ES module, for package.json's conditions.
+func (rt *Runtime) resolve(ctx context.Context, st reads, importer, spec string, esm bool) (*Module, string, []byte, error) {
 	var p string
 	switch {
-	case strings.HasPrefix(spec, "./"), strings.HasPrefix(spec, "../"):
+	case strings.HasPrefix(spec, "./"), strings.HasPrefix(spec, "../"), spec == ".", spec == "..":
 		p = path.Join(path.Dir(importer), spec)
 	case strings.HasPrefix(spec, "/"):
 		p = path.Clean(spec)
+	case strings.HasPrefix(spec, "node:"):
+		return nil, "", nil, fmt.Errorf("%w: %q is a Node built-in, which hotmod's realm does not have", ErrNotFound, spec)
 	default:
-		return nil, "", nil, fmt.Errorf("%w: bare specifier %q: modules are files in the store, name them by a relative or absolute path", ErrNotFound, spec)
+		var err error
+		if p, err = rt.resolveBare(ctx, st, importer, spec, esm); err != nil {
+			return nil, "", nil, err
+		}
 	}
 	cands := candidates(importer, p)
 	for _, cand := range cands {
@@ -375,31 +387,32 @@ func (rt *Runtime) resolve(ctx context.Context, st reads, importer, spec string)
 // not loaded yet, and theirs in turn, so that require finds them in the
 // compiler's cache and a reload that adds an import does not compile while
 // holding the realm. Failures are left for require to report.
-func (rt *Runtime) prefetch(ctx context.Context, st reads, importer string, imports []string, seen map[string]bool) {
+func (rt *Runtime) prefetch(ctx context.Context, st reads, importer string, esm bool, imports []string, seen map[string]bool) {
 	for _, spec := range imports {
 		if len(seen) >= maxPrefetch {
 			return
 		}
-		m, file, src, err := rt.resolve(ctx, st, importer, spec)
+		m, file, src, err := rt.resolve(ctx, st, importer, spec, esm)
 		if err != nil || m != nil || seen[file] {
 			continue
 		}
 		seen[file] = true
 		if res, err := rt.compiler.Compile(file, src); err == nil {
-			rt.prefetch(ctx, st, file, res.Imports, seen)
+			rt.prefetch(ctx, st, file, res.Kind == transform.ESModule, res.Imports, seen)
 		}
 	}
 }
 
-// maxPrefetch bounds the files one load compiles ahead.
-const maxPrefetch = 256
+// maxPrefetch bounds the files one load compiles ahead (a package such as
+// lodash-es has some 650).
+const maxPrefetch = 4096
 
-func (rt *Runtime) requireLocked(importer, spec string) (*Module, error) {
+func (rt *Runtime) requireLocked(importer, spec string, esm bool) (*Module, error) {
 	// What the load read ahead is used first; a store read here holds the
 	// realm, so it is bounded like the evaluation it is part of.
 	ctx, cancel := context.WithTimeout(rt.bg, cmp.Or(rt.opts.LoadTimeout, rt.opts.ReloadTimeout))
 	defer cancel()
-	existing, file, src, err := rt.resolve(ctx, rt.staged, importer, spec)
+	existing, file, src, err := rt.resolve(ctx, rt.staged, importer, spec, esm)
 	if err != nil {
 		return nil, err
 	}

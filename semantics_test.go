@@ -93,3 +93,48 @@ export function check() {
 		t.Errorf("check() = %v, want %v", got, want)
 	}
 }
+
+// Bare specifiers resolve as Node resolves them: node_modules up the
+// importer's folders, package.json "exports" with conditions, subpath
+// patterns and exclusions, else "module" for ES importers or "main".
+func TestBareSpecifiersFollowNode(t *testing.T) {
+	e := newEnv(t, map[string]string{
+		"/node_modules/@scope/pkg/package.json": `{"name": "@scope/pkg", "exports": {
+			".": {"import": {"node": "./esm/index.mjs", "default": "./nope.js"}, "require": "./cjs/index.js"},
+			"./feature/*": "./features/*.js",
+			"./feature/secret": null,
+			"./package.json": "./package.json"}}`,
+		"/node_modules/@scope/pkg/esm/index.mjs":      "export const flavor = 'esm'",
+		"/node_modules/@scope/pkg/cjs/index.js":       "exports.flavor = 'cjs'",
+		"/node_modules/@scope/pkg/features/a.js":      "export const feature = 'a'",
+		"/node_modules/@scope/pkg/features/secret.js": "export const feature = 'secret'",
+		"/m/node_modules/dual/package.json":           `{"main": "cjs.js", "module": "esm"}`,
+		"/m/node_modules/dual/cjs.js":                 "exports.flavor = 'main'",
+		"/m/node_modules/dual/esm/index.js":           "export const flavor = 'module'",
+		"/m/node_modules/bare/package.json":           `{}`,
+		"/m/node_modules/bare/index.js":               "module.exports = function bare() { return 'index' }",
+		"/m/app/esm.js": `
+import { flavor } from '@scope/pkg'
+import { feature } from '@scope/pkg/feature/a'
+import pkg from '@scope/pkg/package.json'
+import { flavor as dual } from 'dual'
+import bare from 'bare'
+export const all = () => [flavor, feature, pkg.name, dual, bare()]`,
+		"/m/app/cjs.js":     "const { flavor } = require('@scope/pkg'); const dual = require('dual'); exports.all = () => [flavor, dual.flavor]",
+		"/m/app/secret.js":  "import { feature } from '@scope/pkg/feature/secret'\nexport const f = feature",
+		"/m/app/missing.js": "import 'left-pad'",
+	})
+	if got := e.call(e.create("esm", "/m/app/esm.js"), "all"); !reflect.DeepEqual(got, []any{"esm", "a", "@scope/pkg", "module", "index"}) {
+		t.Errorf("from an ES module: %v", got)
+	}
+	if got := e.call(e.create("cjs", "/m/app/cjs.js"), "all"); !reflect.DeepEqual(got, []any{"cjs", "main"}) {
+		t.Errorf("from CommonJS: %v", got)
+	}
+	if _, err := e.rt.CreateModule(e.ctx, "secret", "/m/app/secret.js"); err == nil || !strings.Contains(err.Error(), `does not export "./feature/secret"`) {
+		t.Errorf("an excluded subpath: %v", err)
+	}
+	_, err := e.rt.CreateModule(e.ctx, "missing", "/m/app/missing.js")
+	if err == nil || !strings.Contains(err.Error(), `"left-pad" is not installed`) || !strings.Contains(err.Error(), "/m/app/node_modules/left-pad") || !strings.Contains(err.Error(), "/m/app/missing.js:1") {
+		t.Errorf("a package that is not there: %v", err)
+	}
+}
