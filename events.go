@@ -24,6 +24,8 @@ const (
 	EventPatchDropped   EventType = "patch-dropped"
 	EventProfileStarted EventType = "profile-started"
 	EventProfileStopped EventType = "profile-stopped"
+	// EventCustom: a module called import.meta.hot.send(name, data).
+	EventCustom EventType = "custom"
 )
 
 // Event is one thing that happened in a Runtime.
@@ -40,6 +42,8 @@ type Event struct {
 	Patch      string    `json:"patch,omitempty"`    // patch id, for patch events
 	Function   string    `json:"function,omitempty"` // patched function
 	Profile    string    `json:"profile,omitempty"`  // profile id, for profile events
+	Name       string    `json:"name,omitempty"`     // a custom event's name
+	Data       any       `json:"data,omitempty"`     // a custom event's data
 	// Dropped counts events this subscriber missed just before this one
 	// because it read too slowly.
 	Dropped int `json:"dropped,omitempty"`

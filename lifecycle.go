@@ -141,6 +141,7 @@ func (rt *Runtime) runDisposers(m *Module, v *version, data *goja.Object) {
 func (rt *Runtime) retireLocked(m *Module, to State) {
 	m.dropPatchesLocked()
 	if v := m.cur.Swap(nil); v != nil {
+		rt.runPruners(m, v)
 		rt.disposeLocked(m, v, rt.realm.VM().NewObject())
 	}
 	m.mu.Lock()

@@ -281,21 +281,11 @@ func (rt *Runtime) hotObject(m *Module, v *version) *goja.Object {
 		v.hot.disposers = append(v.hot.disposers, fnArg(call, "dispose"))
 		return goja.Undefined()
 	})
-	_ = hot.Set("accept", func(call goja.FunctionCall) goja.Value {
-		if len(call.Arguments) > 0 && !goja.IsUndefined(call.Argument(0)) {
-			v.hot.acceptors = append(v.hot.acceptors, fnArg(call, "accept"))
-		}
-		return goja.Undefined()
-	})
 	_ = hot.Set("decline", func(goja.FunctionCall) goja.Value {
 		v.hot.declined = true
 		return goja.Undefined()
 	})
-	_ = hot.Set("invalidate", func(call goja.FunctionCall) goja.Value {
-		rt.log.Info("module invalidated itself; reloading", "module", m.id, "reason", call.Argument(0).String())
-		m.scheduleReload()
-		return goja.Undefined()
-	})
+	rt.installHotExtras(hot, m, v)
 	return hot
 }
 

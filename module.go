@@ -2,6 +2,7 @@ package hotmod
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -38,6 +39,7 @@ type Module struct {
 	pending     []func() // user callbacks to run once the reload lock is released
 	failedHash  [32]byte // the source whose first load failed at evaluation
 	autoQueued  atomic.Bool
+	forceNext   atomic.Bool // hot.invalidate(): the next scheduled reload runs though the source is unchanged
 
 	mu            sync.Mutex
 	state         State
@@ -63,10 +65,13 @@ type version struct {
 }
 
 type hotState struct {
-	data      *goja.Object
-	disposers []goja.Callable
-	acceptors []goja.Callable
-	declined  bool
+	data         *goja.Object
+	disposers    []goja.Callable
+	acceptors    []goja.Callable
+	depAcceptors []depAcceptor
+	pruners      []goja.Callable
+	listeners    map[string][]listener
+	declined     bool
 }
 
 func newModule(rt *Runtime, id, p string) *Module {
@@ -366,7 +371,7 @@ func (m *Module) scheduleReload() {
 		ctx, cancel := context.WithTimeout(rt.bg, rt.opts.ReloadTimeout)
 		defer cancel()
 		m.autoQueued.Store(false)
-		if err := m.reload(ctx, true); err != nil && rt.bg.Err() == nil {
+		if err := m.reload(ctx, !m.forceNext.Swap(false)); err != nil && rt.bg.Err() == nil {
 			rt.log.Warn("auto reload failed; the running version keeps serving", "module", m.id, "err", err)
 		}
 	}()
@@ -485,6 +490,7 @@ func (m *Module) transition(ctx context.Context, old *version, res *transform.Re
 			step = "declined"
 			return fmt.Errorf("%w: version %d called hot.decline()", ErrDeclined, old.n)
 		}
+		rt.dispatchLocked(m, old, HotBeforeUpdate, rt.payload(m, map[string]any{"version": old.n, "next": n}))
 		data := vm.NewObject()
 		if err := r.DefineAll(data, old.hot.data); err != nil {
 			return engine.Err(err)
@@ -608,6 +614,8 @@ func (m *Module) swapLocked(old, nv *version) {
 		leave()
 	}
 	rt.disposeLocked(m, old, nv.hot.data)
+	rt.acceptDepLocked(m)
+	rt.dispatchLocked(m, nv, HotAfterUpdate, rt.payload(m, map[string]any{"version": nv.n, "previous": old.n}))
 }
 
 func (m *Module) fail(old *version, step string, err error) error {
@@ -617,5 +625,13 @@ func (m *Module) fail(old *version, step string, err error) error {
 	m.lastErr = err
 	m.mu.Unlock()
 	m.rt.events.emit(Event{Type: EventReloadFailed, Module: m.id, Path: m.path, Version: old.n, Error: err.Error(), Position: position(err)})
+	if len(old.hot.listeners[HotError]) > 0 && !errors.Is(err, ErrClosed) {
+		rt := m.rt
+		msg := err.Error()
+		_ = rt.realm.Run(context.Background(), rt.opts.LoadTimeout, func(*goja.Runtime) error {
+			rt.dispatchLocked(m, old, HotError, rt.payload(m, map[string]any{"version": old.n, "error": msg}))
+			return nil
+		})
+	}
 	return err
 }

@@ -138,3 +138,93 @@ export const all = () => [flavor, feature, pkg.name, dual, bare()]`,
 		t.Errorf("a package that is not there: %v", err)
 	}
 }
+
+// Vite's import.meta.hot, beyond data and dispose: accept(dep, cb) and
+// accept([deps], cb) (the importer is not evaluated again), prune,
+// invalidate (evaluates again though the source is unchanged), on/off for
+// the lifecycle events and for events from Go, and send.
+func TestViteHotAPI(t *testing.T) {
+	e := newEnv(t, map[string]string{
+		"/m/dep.js":   "export const n = 1",
+		"/m/other.js": "export const o = 1",
+		"/m/app.js": `
+import { n } from './dep.js'
+export const seen = []
+export let evaluated = (globalThis.appEvaluations = (globalThis.appEvaluations || 0) + 1)
+import.meta.hot.accept('./dep.js', (dep) => { seen.push('single ' + dep.n) })
+import.meta.hot.accept(['./other.js', './dep.js'], ([other, dep]) => { seen.push('list ' + (other === undefined) + ' ' + dep.n) })
+const onGo = (d) => seen.push('go ' + d.x)
+import.meta.hot.on('from-go', onGo)
+import.meta.hot.on('other', (d) => seen.push('other ' + d))
+import.meta.hot.on('hotmod:beforeUpdate', (d) => seen.push('before ' + d.version))
+import.meta.hot.on('hotmod:error', (d) => seen.push('error ' + d.version))
+export function stopListening() { import.meta.hot.off('from-go', onGo) }
+export function shout() { import.meta.hot.send('shout', { loud: true }) }
+export function invalidate() { import.meta.hot.invalidate('because') }
+import.meta.hot.prune(() => { globalThis.pruned = true })
+`,
+		"/m/ctl.js": "export const pruned = () => globalThis.pruned === true\nexport const evaluations = () => globalThis.appEvaluations",
+	}, autoReload)
+	events := e.events()
+	e.create("dep", "/m/dep.js")
+	app := e.create("app", "/m/app.js")
+	ctl := e.create("ctl", "/m/ctl.js")
+
+	e.write("/m/dep.js", "export const n = 2")
+	waitFor(t, events, typ(hotmod.EventReloaded, "dep"))
+	if err := e.rt.Send(e.ctx, "from-go", map[string]any{"x": 7}); err != nil {
+		t.Fatal(err)
+	}
+	e.call(app, "stopListening")
+	if err := e.rt.Send(e.ctx, "from-go", map[string]any{"x": 8}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.rt.Send(e.ctx, "hotmod:afterUpdate", nil); err == nil {
+		t.Error("Send of a hotmod: event must be refused")
+	}
+	got, _ := app.Get(e.ctx, "seen")
+	want := []any{"single 2", "list true 2", "go 7"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("seen = %v, want %v", got, want)
+	}
+	if app.Version() != 1 || e.call(ctl, "evaluations") != int64(1) {
+		t.Errorf("an accepted dependency update must not evaluate the importer again (version %d)", app.Version())
+	}
+
+	e.call(app, "shout")
+	ev := waitFor(t, events, typ(hotmod.EventCustom, "app"))
+	if ev.Name != "shout" || !reflect.DeepEqual(ev.Data, map[string]any{"loud": true}) {
+		t.Errorf("hot.send: %+v", ev)
+	}
+
+	e.call(app, "invalidate")
+	waitFor(t, events, typ(hotmod.EventReloaded, "app"))
+	if app.Version() != 2 || e.call(ctl, "evaluations") != int64(2) {
+		t.Errorf("invalidate() must evaluate the module again: version %d", app.Version())
+	}
+	if err := e.rt.RemoveModule(e.ctx, "app"); err != nil {
+		t.Fatal(err)
+	}
+	if e.call(ctl, "pruned") != true {
+		t.Error("hot.prune callback did not run at removal")
+	}
+}
+
+// The lifecycle events reach hot.on listeners: beforeUpdate on the serving
+// version, error when its reload fails.
+func TestHotLifecycleEvents(t *testing.T) {
+	e := newEnv(t, map[string]string{"/m/a.js": `
+export const log = globalThis.log = globalThis.log || []
+import.meta.hot.on('hotmod:beforeUpdate', (d) => log.push('before ' + d.id + ' ' + d.version + '->' + d.next))
+import.meta.hot.on('hotmod:error', (d) => log.push('error ' + d.version))
+`})
+	m := e.create("a", "/m/a.js")
+	e.write("/m/a.js", "throw new Error('broken')")
+	if err := e.rt.ReloadModule(e.ctx, "a"); err == nil {
+		t.Fatal("the broken version loaded")
+	}
+	got, _ := m.Get(e.ctx, "log")
+	if !reflect.DeepEqual(got, []any{"before a 1->2", "error 1"}) {
+		t.Errorf("log = %v", got)
+	}
+}

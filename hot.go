@@ -1,0 +1,237 @@
+package hotmod
+
+import (
+	"context"
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/dop251/goja"
+	"github.com/hotmod/hotmod/internal/engine"
+)
+
+// Vite's import.meta.hot (module.hot in CommonJS and scripts), beyond data,
+// dispose and decline: accept in all its forms, prune, invalidate, on/off for
+// hotmod's lifecycle events and for events a Go program sends, and send.
+//
+// The order differs from Vite's in one way, on purpose: the new version is
+// evaluated before the old one is disposed, so a failed version leaves the
+// old one untouched. State is carried by writing hot.data while running, or
+// by __acceptHotReload(old).
+
+// Lifecycle events a module can listen to with hot.on.
+const (
+	HotBeforeUpdate = "hotmod:beforeUpdate" // on the serving version, before the new one is evaluated
+	HotAfterUpdate  = "hotmod:afterUpdate"  // on the new version, once it serves
+	HotError        = "hotmod:error"        // on the serving version, when a reload of it failed
+)
+
+// depAcceptor is a hot.accept(deps, cb) of one version.
+type depAcceptor struct {
+	deps  [][]string // per dependency, the store paths it may be
+	array bool       // the callback gets an array, one entry per dependency
+	cb    goja.Callable
+}
+
+type listener struct {
+	fn  goja.Callable
+	key goja.Value // for off: the function as given
+}
+
+// hotAccept is hot.accept: no argument or a callback accepts the module's
+// own updates; a dependency or a list of them, with a callback, accepts
+// theirs (the callback gets the dependency's handle, or an array of them).
+func (rt *Runtime) hotAccept(m *Module, v *version, call goja.FunctionCall) {
+	vm := rt.realm.VM()
+	first := call.Argument(0)
+	if goja.IsUndefined(first) || goja.IsNull(first) {
+		return
+	}
+	if fn, ok := goja.AssertFunction(first); ok {
+		v.hot.acceptors = append(v.hot.acceptors, fn)
+		return
+	}
+	var specs []string
+	array := false
+	if obj, ok := first.(*goja.Object); ok && obj.ClassName() == "Array" {
+		array = true
+		for _, k := range obj.Keys() {
+			specs = append(specs, obj.Get(k).String())
+		}
+	} else {
+		specs = []string{first.String()}
+	}
+	var cb goja.Callable
+	if second := call.Argument(1); !goja.IsUndefined(second) {
+		fn, ok := goja.AssertFunction(second)
+		if !ok {
+			panic(vm.NewTypeError("hot.accept(deps, callback): the callback must be a function"))
+		}
+		cb = fn
+	}
+	da := depAcceptor{array: array, cb: cb}
+	for _, spec := range specs {
+		p := spec
+		if strings.HasPrefix(spec, "./") || strings.HasPrefix(spec, "../") {
+			p = path.Join(path.Dir(m.path), spec)
+		}
+		da.deps = append(da.deps, candidates(m.path, p))
+	}
+	v.hot.depAcceptors = append(v.hot.depAcceptors, da)
+}
+
+// acceptDepLocked runs the hot.accept(deps, cb) callbacks that name dep,
+// which now serves a new version. Call with the realm lock held.
+func (rt *Runtime) acceptDepLocked(dep *Module) {
+	rt.mu.Lock()
+	mods := make([]*Module, 0, len(rt.modules))
+	for _, m := range rt.modules {
+		mods = append(mods, m)
+	}
+	rt.mu.Unlock()
+	vm := rt.realm.VM()
+	for _, m := range mods {
+		v := m.cur.Load()
+		if v == nil || m == dep {
+			continue
+		}
+		for _, da := range v.hot.depAcceptors {
+			hit := -1
+			for i, cands := range da.deps {
+				if slices.Contains(cands, dep.path) {
+					hit = i
+				}
+			}
+			if hit < 0 || da.cb == nil {
+				continue
+			}
+			arg := goja.Value(dep.proxy)
+			if da.array {
+				list := make([]any, len(da.deps))
+				for i := range list {
+					list[i] = goja.Undefined()
+				}
+				list[hit] = dep.proxy
+				arg = vm.NewArray(list...)
+			}
+			rt.realm.Rebudget(rt.opts.LoadTimeout)
+			leave := rt.enter(v)
+			if _, err := da.cb(goja.Undefined(), arg); err != nil {
+				rt.log.Error("hot.accept callback for a dependency failed", "module", m.id, "dependency", dep.id, "err", engine.Err(err))
+			}
+			leave()
+		}
+	}
+}
+
+// dispatchLocked calls v's hot.on listeners of event with data. Call with
+// the realm lock held.
+func (rt *Runtime) dispatchLocked(m *Module, v *version, event string, data goja.Value) {
+	if v == nil || len(v.hot.listeners[event]) == 0 {
+		return
+	}
+	leave := rt.enter(v)
+	defer leave()
+	for _, l := range slices.Clone(v.hot.listeners[event]) {
+		rt.realm.Rebudget(rt.opts.LoadTimeout)
+		if _, err := l.fn(goja.Undefined(), data); err != nil {
+			rt.log.Error("hot.on listener failed", "module", m.id, "event", event, "err", engine.Err(err))
+		}
+	}
+}
+
+// payload is a lifecycle event's data for hot.on listeners.
+func (rt *Runtime) payload(m *Module, fields map[string]any) goja.Value {
+	vm := rt.realm.VM()
+	o := vm.NewObject()
+	_ = o.Set("id", m.id)
+	for k, val := range fields {
+		_ = o.Set(k, val)
+	}
+	return o
+}
+
+// Send delivers a custom event to every module listening with
+// import.meta.hot.on(event, cb): each callback gets data, converted as a
+// call argument is. A callback that throws is logged; the others still run.
+func (rt *Runtime) Send(ctx context.Context, event string, data any) error {
+	if event == "" || strings.HasPrefix(event, "hotmod:") {
+		return fmt.Errorf("hotmod: Send: event %q: names starting with hotmod: are the Runtime's own", event)
+	}
+	mods := rt.Modules()
+	return rt.realm.Run(ctx, rt.opts.CallTimeout, func(*goja.Runtime) error {
+		jv, err := rt.realm.ToJS(data)
+		if err != nil {
+			return fmt.Errorf("hotmod: Send %s: %w", event, err)
+		}
+		for _, m := range mods {
+			rt.dispatchLocked(m, m.cur.Load(), event, jv)
+		}
+		return nil
+	})
+}
+
+// installHotExtras adds accept, prune, invalidate, on, off and send to a
+// version's hot object.
+func (rt *Runtime) installHotExtras(hot *goja.Object, m *Module, v *version) {
+	vm := rt.realm.VM()
+	fnArg := func(call goja.FunctionCall, i int, what string) goja.Callable {
+		fn, ok := goja.AssertFunction(call.Argument(i))
+		if !ok {
+			panic(vm.NewTypeError("hot." + what + " takes a function"))
+		}
+		return fn
+	}
+	_ = hot.Set("accept", func(call goja.FunctionCall) goja.Value {
+		rt.hotAccept(m, v, call)
+		return goja.Undefined()
+	})
+	_ = hot.Set("prune", func(call goja.FunctionCall) goja.Value {
+		v.hot.pruners = append(v.hot.pruners, fnArg(call, 0, "prune"))
+		return goja.Undefined()
+	})
+	_ = hot.Set("invalidate", func(call goja.FunctionCall) goja.Value {
+		rt.log.Info("module invalidated itself; reloading", "module", m.id, "reason", call.Argument(0).String())
+		m.forceNext.Store(true) // its source is unchanged: it must be evaluated again all the same
+		m.scheduleReload()
+		return goja.Undefined()
+	})
+	_ = hot.Set("on", func(call goja.FunctionCall) goja.Value {
+		event := call.Argument(0).String()
+		fn := fnArg(call, 1, "on(event, callback)")
+		if v.hot.listeners == nil {
+			v.hot.listeners = make(map[string][]listener)
+		}
+		v.hot.listeners[event] = append(v.hot.listeners[event], listener{fn: fn, key: call.Argument(1)})
+		return goja.Undefined()
+	})
+	_ = hot.Set("off", func(call goja.FunctionCall) goja.Value {
+		event, key := call.Argument(0).String(), call.Argument(1)
+		v.hot.listeners[event] = slices.DeleteFunc(v.hot.listeners[event], func(l listener) bool { return l.key.SameAs(key) })
+		return goja.Undefined()
+	})
+	_ = hot.Set("send", func(call goja.FunctionCall) goja.Value {
+		event := call.Argument(0).String()
+		data, err := rt.realm.FromJS(call.Argument(1))
+		if err != nil {
+			panic(vm.NewTypeError("hot.send(" + event + "): " + err.Error()))
+		}
+		rt.events.emit(Event{Type: EventCustom, Module: m.id, Version: v.n, Name: event, Data: data})
+		return goja.Undefined()
+	})
+}
+
+// runPruners calls a removed version's hot.prune callbacks. Call with the
+// realm lock held.
+func (rt *Runtime) runPruners(m *Module, v *version) {
+	leave := rt.enter(v)
+	defer leave()
+	for _, fn := range v.hot.pruners {
+		rt.realm.Rebudget(rt.opts.LoadTimeout)
+		if _, err := fn(goja.Undefined(), v.hot.data); err != nil {
+			rt.log.Error("hot.prune callback failed", "module", m.id, "err", engine.Err(err))
+		}
+	}
+	v.hot.pruners = nil
+}
