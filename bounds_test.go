@@ -234,9 +234,12 @@ func TestRunawayReentryStopsNearItsDeadline(t *testing.T) {
 			if err == nil {
 				t.Errorf("%s: no error", name)
 			}
-			// Generous for a loaded race-detector build; the figures
+			// Generous for a race-detector build on a machine shared with
+			// other test runs (once 1.6 s there, for a promise job, when
+			// both cores were busy elsewhere); it still fails the runaways
+			// of before, which ran for seconds to minutes. The figures
 			// logged above (and RATIONALE.md) are the real measurement.
-			if over > time.Second {
+			if over > 2500*time.Millisecond {
 				t.Errorf("%s: stopped %v past its deadline", name, over)
 			}
 			if got := e.call(ok, "ok"); got != "ok" {

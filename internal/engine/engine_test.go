@@ -170,3 +170,36 @@ func TestErrorPositionsFromStacks(t *testing.T) {
 		t.Errorf("cleaned stack %q", s)
 	}
 }
+
+// goja's Object.Get from Go runs a getter outside any call and panics when
+// it is interrupted or throws: Run turns that into its error, and the
+// process and the realm carry on.
+func TestRunRecoversPanicsOfPropertyReads(t *testing.T) {
+	r := realm(t)
+	var obj *goja.Object
+	if err := r.Run(context.Background(), 0, func(vm *goja.Runtime) error {
+		v, err := vm.RunString(`({ get spin() { for (;;) {} }, get boom() { throw new Error('boom') }, get deep() { return this.deep } })`)
+		obj = v.ToObject(vm)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	err := r.Run(ctx, 0, func(*goja.Runtime) error { obj.Get("spin"); return nil })
+	var te *TimeoutError
+	if !errors.As(err, &te) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("an interrupted getter read from Go: %v", err)
+	}
+	err = r.Run(context.Background(), 0, func(*goja.Runtime) error { obj.Get("boom"); return nil })
+	if je, ok := Err(err).(*JSError); !ok || je.Message != "boom" {
+		t.Errorf("a throwing getter read from Go: %v", err)
+	}
+	err = r.Run(context.Background(), 0, func(*goja.Runtime) error { obj.Get("deep"); return nil })
+	if !errors.Is(Err(err), ErrStackOverflow) {
+		t.Errorf("a recursing getter read from Go: %v", err)
+	}
+	if err := r.Run(context.Background(), 0, func(vm *goja.Runtime) error { _, err := vm.RunString("1 + 1"); return err }); err != nil {
+		t.Errorf("the realm after: %v", err)
+	}
+}

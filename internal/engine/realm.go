@@ -229,7 +229,8 @@ func (r *Realm) RunLocked(ctx context.Context, limit time.Duration, fn func(vm *
 	if ctx.Done() != nil {
 		stop = context.AfterFunc(ctx, func() { r.watch.interrupt(gen, ctx) })
 	}
-	err := fn(r.vm)
+	err := r.call(fn)
+	r.owner = nil // whatever a recovered panic skipped, the next run starts with no owner
 	if stop != nil {
 		stop()
 	}
@@ -255,6 +256,28 @@ func (r *Realm) RunLocked(ctx context.Context, limit time.Duration, fn func(vm *
 		}
 	}
 	return err
+}
+
+// call runs fn, turning into errors the panics goja raises where Go code
+// reads a JavaScript property outside a call (goja.Object.Get running a
+// getter, a proxy trap): an interrupt, a stack overflow or a thrown
+// exception there must end this run, not the process.
+func (r *Realm) call(fn func(*goja.Runtime) error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			switch e := p.(type) {
+			case *goja.InterruptedError:
+				err = e
+			case *goja.StackOverflowError:
+				err = e
+			case *goja.Exception:
+				err = e
+			default:
+				panic(p)
+			}
+		}
+	}()
+	return fn(r.vm)
 }
 
 // watchdog interrupts the holder of the realm when its time is up. It
