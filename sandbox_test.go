@@ -409,3 +409,13 @@ func TestSandboxCannotForgeItsOutcome(t *testing.T) {
 		}
 	}
 }
+
+// A snippet's own Error('interrupted') is its error, not a time breach.
+func TestSandboxThrownInterruptedIsNotATimeBreach(t *testing.T) {
+	e := sandboxEnv(t)
+	_, err := e.rt.ExecuteSafe(e.ctx, "throw new Error('interrupted')", nil)
+	var je *hotmod.JSError
+	if errors.Is(err, hotmod.ErrLimit) || !errors.As(err, &je) || je.Message != "interrupted" {
+		t.Errorf("%v, want the snippet's JSError", err)
+	}
+}

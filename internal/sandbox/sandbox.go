@@ -454,7 +454,9 @@ func (p *Program) classify(err error, ctx, runCtx context.Context, sink *console
 	switch {
 	case sink.over:
 		return &LimitError{Limit: "console", Detail: fmt.Sprintf("more than %d bytes or %d lines of console output", lim.Console, lim.ConsoleLines)}
-	case msg == "interrupted" || strings.HasSuffix(msg, ": interrupted"):
+	// Only the engine's interruption (an InternalError, or the host's own
+	// check before a call): a snippet's Error('interrupted') is its own.
+	case msg == "interrupted" && (name == "InternalError" || name == ""), strings.HasSuffix(msg, ": interrupted") && name == "":
 		// The eval timeout can stop a run a moment before the context's
 		// own timer marks it done: its deadline decides.
 		cause := ctx.Err()
