@@ -141,15 +141,19 @@ func (rt *Runtime) dispatchLocked(m *Module, v *version, event string, data goja
 	}
 }
 
-// payload is a lifecycle event's data for hot.on listeners.
-func (rt *Runtime) payload(m *Module, fields map[string]any) goja.Value {
-	vm := rt.realm.VM()
-	o := vm.NewObject()
-	_ = o.Set("id", m.id)
-	for k, val := range fields {
-		_ = o.Set(k, val)
+// lifecycleLocked tells v's hot.on listeners of a lifecycle event, with
+// the module's id and fields as its data; a reload with nobody listening
+// builds nothing. Call with the realm lock held.
+func (rt *Runtime) lifecycleLocked(m *Module, v *version, event string, fields ...any) {
+	if len(v.hot.listeners[event]) == 0 {
+		return
 	}
-	return o
+	o := rt.realm.VM().NewObject()
+	_ = o.Set("id", m.id)
+	for i := 0; i+1 < len(fields); i += 2 {
+		_ = o.Set(fields[i].(string), fields[i+1])
+	}
+	rt.dispatchLocked(m, v, event, o)
 }
 
 // Send delivers a custom event to every module listening with
@@ -172,10 +176,10 @@ func (rt *Runtime) Send(ctx context.Context, event string, data any) error {
 	})
 }
 
-// installHotExtras adds accept, prune, invalidate, on, off and send to a
-// version's hot object.
-func (rt *Runtime) installHotExtras(hot *goja.Object, m *Module, v *version) {
+// hotObject is the version's module.hot (import.meta.hot in ES modules).
+func (rt *Runtime) hotObject(m *Module, v *version) *goja.Object {
 	vm := rt.realm.VM()
+	hot := vm.NewObject()
 	fnArg := func(call goja.FunctionCall, i int, what string) goja.Callable {
 		fn, ok := goja.AssertFunction(call.Argument(i))
 		if !ok {
@@ -183,6 +187,16 @@ func (rt *Runtime) installHotExtras(hot *goja.Object, m *Module, v *version) {
 		}
 		return fn
 	}
+	_ = hot.Set("data", v.hot.data)
+	_ = hot.Set("id", m.id)
+	_ = hot.Set("dispose", func(call goja.FunctionCall) goja.Value {
+		v.hot.disposers = append(v.hot.disposers, fnArg(call, 0, "dispose"))
+		return goja.Undefined()
+	})
+	_ = hot.Set("decline", func(goja.FunctionCall) goja.Value {
+		v.hot.declined = true
+		return goja.Undefined()
+	})
 	_ = hot.Set("accept", func(call goja.FunctionCall) goja.Value {
 		rt.hotAccept(m, v, call)
 		return goja.Undefined()
@@ -220,6 +234,7 @@ func (rt *Runtime) installHotExtras(hot *goja.Object, m *Module, v *version) {
 		rt.events.emit(Event{Type: EventCustom, Module: m.id, Version: v.n, Name: event, Data: data})
 		return goja.Undefined()
 	})
+	return hot
 }
 
 // runPruners calls a removed version's hot.prune callbacks. Call with the

@@ -5,8 +5,8 @@ import (
 	"github.com/hotmod/hotmod/internal/engine"
 )
 
-// State is where a module is in its life. Every change of state happens in
-// this file:
+// State is where a module is in its life. It changes only through the
+// methods in this file:
 //
 //	loading ──ok──▶ serving ⇄ reloading
 //	   │                 │

@@ -263,32 +263,6 @@ func (rt *Runtime) evalLocked(m *Module, res *transform.Result, n int, data *goj
 	return v, nil
 }
 
-// hotObject is the version's module.hot (import.meta.hot in ES modules),
-// compatible with Vite's API.
-func (rt *Runtime) hotObject(m *Module, v *version) *goja.Object {
-	vm := rt.realm.VM()
-	hot := vm.NewObject()
-	fnArg := func(call goja.FunctionCall, what string) goja.Callable {
-		fn, ok := goja.AssertFunction(call.Argument(0))
-		if !ok {
-			panic(vm.NewTypeError("hot." + what + " takes a function"))
-		}
-		return fn
-	}
-	_ = hot.Set("data", v.hot.data)
-	_ = hot.Set("id", m.id)
-	_ = hot.Set("dispose", func(call goja.FunctionCall) goja.Value {
-		v.hot.disposers = append(v.hot.disposers, fnArg(call, "dispose"))
-		return goja.Undefined()
-	})
-	_ = hot.Set("decline", func(goja.FunctionCall) goja.Value {
-		v.hot.declined = true
-		return goja.Undefined()
-	})
-	rt.installHotExtras(hot, m, v)
-	return hot
-}
-
 // requireFunc is the require of every version of m: it resolves specifiers
 // relative to m's source and returns the live handle of the module there.
 func (rt *Runtime) requireFunc(m *Module) goja.Value {

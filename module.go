@@ -2,7 +2,6 @@ package hotmod
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -30,16 +29,16 @@ type Module struct {
 	hooks   atomic.Pointer[hooks] // patches and profiles; nil when none
 	hooksMu sync.Mutex            // serializes edits of hooks
 
-	reloadSem chan struct{}
+	reloadSem  chan struct{}
+	reqSeq     atomic.Uint64
+	autoQueued atomic.Bool
+	forceNext  atomic.Bool // hot.invalidate(): the next scheduled reload runs though the source is unchanged
 	// Guarded by reloadSem:
-	reqSeq      atomic.Uint64
 	doneSeq     uint64
 	lastResult  error
 	lastCallers bool     // lastResult is its caller's context ending, not the module's outcome
 	pending     []func() // user callbacks to run once the reload lock is released
 	failedHash  [32]byte // the source whose first load failed at evaluation
-	autoQueued  atomic.Bool
-	forceNext   atomic.Bool // hot.invalidate(): the next scheduled reload runs though the source is unchanged
 
 	mu            sync.Mutex
 	state         State
@@ -422,7 +421,7 @@ func (m *Module) reloadLocked(ctx context.Context, auto bool) error {
 	defer m.endReload()
 	res, st, step, err := m.rt.readAndCompile(ctx, m.path)
 	if err != nil {
-		return m.fail(old, step, err)
+		return m.fail(ctx, old, step, err)
 	}
 	if auto && res.Hash == old.res.Hash {
 		// The file is what serves again (a broken save undone): an error
@@ -490,7 +489,7 @@ func (m *Module) transition(ctx context.Context, old *version, res *transform.Re
 			step = "declined"
 			return fmt.Errorf("%w: version %d called hot.decline()", ErrDeclined, old.n)
 		}
-		rt.dispatchLocked(m, old, HotBeforeUpdate, rt.payload(m, map[string]any{"version": old.n, "next": n}))
+		rt.lifecycleLocked(m, old, HotBeforeUpdate, "version", old.n, "next", n)
 		data := vm.NewObject()
 		if err := r.DefineAll(data, old.hot.data); err != nil {
 			return engine.Err(err)
@@ -557,7 +556,7 @@ func (m *Module) transition(ctx context.Context, old *version, res *transform.Re
 		})
 	}
 	if err != nil {
-		return m.fail(old, step, err)
+		return m.fail(ctx, old, step, err)
 	}
 	m.mu.Lock()
 	m.maxVersion = max(m.maxVersion, n)
@@ -615,21 +614,23 @@ func (m *Module) swapLocked(old, nv *version) {
 	}
 	rt.disposeLocked(m, old, nv.hot.data)
 	rt.acceptDepLocked(m)
-	rt.dispatchLocked(m, nv, HotAfterUpdate, rt.payload(m, map[string]any{"version": nv.n, "previous": old.n}))
+	rt.lifecycleLocked(m, nv, HotAfterUpdate, "version", nv.n, "previous", old.n)
 }
 
-func (m *Module) fail(old *version, step string, err error) error {
+func (m *Module) fail(ctx context.Context, old *version, step string, err error) error {
 	err = &ReloadError{Module: m.id, Version: old.n, Step: step, Err: err}
 	m.mu.Lock()
 	m.failures++
 	m.lastErr = err
 	m.mu.Unlock()
 	m.rt.events.emit(Event{Type: EventReloadFailed, Module: m.id, Path: m.path, Version: old.n, Error: err.Error(), Position: position(err)})
-	if len(old.hot.listeners[HotError]) > 0 && !errors.Is(err, ErrClosed) {
+	if len(old.hot.listeners[HotError]) > 0 && ctx.Err() == nil {
+		// Under the reload's context: a reload its caller gave up on tells
+		// no listener.
 		rt := m.rt
 		msg := err.Error()
-		_ = rt.realm.Run(context.Background(), rt.opts.LoadTimeout, func(*goja.Runtime) error {
-			rt.dispatchLocked(m, old, HotError, rt.payload(m, map[string]any{"version": old.n, "error": msg}))
+		_ = rt.realm.Run(ctx, rt.opts.LoadTimeout, func(*goja.Runtime) error {
+			rt.lifecycleLocked(m, old, HotError, "version", old.n, "error", msg)
 			return nil
 		})
 	}

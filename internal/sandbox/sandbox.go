@@ -345,7 +345,8 @@ func (p *Program) Run(ctx context.Context, vars map[string]any, lim Limits) (res
 	}
 	ran := make(chan struct{})
 	defer close(ran)
-	context.AfterFunc(runCtx, func() {
+	// Stopped on return, so that a run that ends in time starts no goroutine.
+	stop := context.AfterFunc(runCtx, func() {
 		t := time.NewTicker(time.Millisecond)
 		defer t.Stop()
 		for {
@@ -357,6 +358,7 @@ func (p *Program) Run(ctx context.Context, vars map[string]any, lim Limits) (res
 			}
 		}
 	})
+	defer stop()
 
 	pre, err := preludeBytecode()
 	if err != nil {
