@@ -170,6 +170,15 @@ type reads map[string]staged
 type staged struct {
 	src     []byte
 	missing bool
+	res     *transform.Result // compiled by prefetch, so require does not hash the source again
+}
+
+// compile compiles file, or returns what prefetch compiled of it.
+func (rt *Runtime) compile(st reads, file string, src []byte) (*transform.Result, error) {
+	if f, ok := st[file]; ok && f.res != nil {
+		return f.res, nil
+	}
+	return rt.compiler.Compile(file, src)
 }
 
 // read reads p from st, else from the store, and records the answer.
@@ -362,6 +371,7 @@ func (rt *Runtime) prefetch(ctx context.Context, st reads, importer string, esm 
 		}
 		seen[file] = true
 		if res, err := rt.compiler.Compile(file, src); err == nil {
+			st[file] = staged{src: src, res: res}
 			rt.prefetch(ctx, st, file, res.Kind == transform.ESModule, res.Imports, seen)
 		}
 	}
@@ -407,7 +417,7 @@ func (rt *Runtime) requireLocked(importer, spec string, esm bool) (*Module, erro
 		rt.modules[id] = m
 		rt.mu.Unlock()
 	}
-	res, err := rt.compiler.Compile(file, src)
+	res, err := rt.compile(rt.staged, file, src)
 	if err == nil {
 		err = rt.loadLocked(m, res)
 	}
