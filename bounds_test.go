@@ -115,9 +115,9 @@ export const one = () => 1
 	for _, fn := range []string{"never", "soon"} {
 		go func() { _, err := m.Call(context.Background(), fn); errs <- err }()
 	}
-	// Both are waiting on their promises once another call had the realm
-	// (the realm is taken in order of arrival).
-	time.Sleep(20 * time.Millisecond)
+	// soon waits on its promise once its timer is pending; never has then
+	// run too, or runs before spin (the realm is taken in order of arrival).
+	eventually(t, "soon to wait on its timer", func() bool { return m.Stats().PendingTimers == 1 })
 	e.call(m, "one")
 	go func() { _, err := m.Call(context.Background(), "spin"); errs <- err }()
 	time.Sleep(50 * time.Millisecond) // let spin take the realm; Close must work either way
