@@ -89,6 +89,7 @@ type Runtime struct {
 
 	mu         sync.Mutex
 	modules    map[string]*Module
+	byPath     map[string][]*Module // the same modules by source path
 	callbacks  map[string]map[uint64]func(Update)
 	cbSeq      uint64
 	patches    map[string]*Patch // active patches by id
@@ -99,7 +100,7 @@ type Runtime struct {
 	watchStop  context.CancelFunc
 	watchDone  chan struct{}
 
-	staged reads // the reads of the load evaluating now; realm lock
+	staged *reads // the reads of the load evaluating now; realm lock
 }
 
 // Update tells an OnModuleUpdate callback that a module changed version.
@@ -144,6 +145,7 @@ func New(ctx context.Context, opts Options) (*Runtime, error) {
 		bg:        bg,
 		stopBg:    stop,
 		modules:   make(map[string]*Module),
+		byPath:    make(map[string][]*Module),
 		callbacks: make(map[string]map[uint64]func(Update)),
 		patches:   make(map[string]*Patch),
 		profiles:  make(map[string]*Profile),

@@ -6,7 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"runtime"
+	"slices"
 	"strings"
+	"sync"
 
 	"github.com/dop251/goja"
 	"github.com/hotmod/hotmod/internal/engine"
@@ -48,11 +51,12 @@ func (rt *Runtime) CreateModule(ctx context.Context, id, sourcePath string) (*Mo
 			m = old // try its first load again
 		} else {
 			old.setState(StateRemoved)
+			rt.unregisterLocked(old)
 		}
 	}
 	// Registered while loading, so that an importer reaching sourcePath
 	// meanwhile loads this module rather than a second copy of the file.
-	rt.modules[id] = m
+	rt.registerLocked(m)
 	rt.mu.Unlock()
 
 	if err := m.lockReload(ctx); err != nil {
@@ -135,15 +139,37 @@ func (m *Module) loadFailed(step string, err error) error {
 func (rt *Runtime) unregister(m *Module) {
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
+	rt.unregisterLocked(m)
+}
+
+// registerLocked adds m to the registry (by id and by source path). Call
+// with rt.mu held.
+func (rt *Runtime) registerLocked(m *Module) {
 	if rt.modules[m.id] == m {
-		delete(rt.modules, m.id)
+		return
+	}
+	rt.modules[m.id] = m
+	rt.byPath[m.path] = append(rt.byPath[m.path], m)
+}
+
+// unregisterLocked is the inverse of registerLocked. Call with rt.mu held.
+func (rt *Runtime) unregisterLocked(m *Module) {
+	if rt.modules[m.id] != m {
+		return
+	}
+	delete(rt.modules, m.id)
+	same := slices.DeleteFunc(rt.byPath[m.path], func(o *Module) bool { return o == m })
+	if len(same) == 0 {
+		delete(rt.byPath, m.path)
+	} else {
+		rt.byPath[m.path] = same
 	}
 }
 
 // readAndCompile reads and compiles a module's source, and reads and
 // compiles ahead what it imports: all of it before the realm is taken. The
 // reads it made are returned for require to use under the realm.
-func (rt *Runtime) readAndCompile(ctx context.Context, p string) (*transform.Result, reads, string, error) {
+func (rt *Runtime) readAndCompile(ctx context.Context, p string) (*transform.Result, *reads, string, error) {
 	src, err := rt.store.Read(ctx, p)
 	if err != nil {
 		if errors.Is(err, vfs.ErrNotFound) {
@@ -155,8 +181,8 @@ func (rt *Runtime) readAndCompile(ctx context.Context, p string) (*transform.Res
 	if err != nil {
 		return nil, nil, "compile", err
 	}
-	st := reads{}
-	rt.prefetch(ctx, st, p, res.Kind == transform.ESModule, res.Imports, map[string]bool{p: true})
+	st := newReads()
+	rt.prefetch(ctx, st, p, res)
 	return res, st, "", nil
 }
 
@@ -164,8 +190,32 @@ func (rt *Runtime) readAndCompile(ctx context.Context, p string) (*transform.Res
 // path it tried, with its source or as missing. A store may be a network
 // hop away, so require reads from these while the realm is held, and reads
 // the store only for what they lack (an import whose name is computed at
-// run time).
-type reads map[string]staged
+// run time). Safe for concurrent use (prefetch fills it in parallel).
+type reads struct {
+	mu    sync.Mutex
+	files map[string]staged
+}
+
+func newReads() *reads { return &reads{files: make(map[string]staged)} }
+
+func (st *reads) get(p string) (staged, bool) {
+	if st == nil {
+		return staged{}, false
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	f, ok := st.files[p]
+	return f, ok
+}
+
+func (st *reads) put(p string, f staged) {
+	if st == nil {
+		return
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.files[p] = f
+}
 
 type staged struct {
 	src     []byte
@@ -174,35 +224,33 @@ type staged struct {
 }
 
 // compile compiles file, or returns what prefetch compiled of it.
-func (rt *Runtime) compile(st reads, file string, src []byte) (*transform.Result, error) {
-	if f, ok := st[file]; ok && f.res != nil {
+func (rt *Runtime) compile(st *reads, file string, src []byte) (*transform.Result, error) {
+	if f, ok := st.get(file); ok && f.res != nil {
 		return f.res, nil
 	}
 	return rt.compiler.Compile(file, src)
 }
 
 // read reads p from st, else from the store, and records the answer.
-func (rt *Runtime) read(ctx context.Context, st reads, p string) ([]byte, error) {
-	if f, ok := st[p]; ok {
+func (rt *Runtime) read(ctx context.Context, st *reads, p string) ([]byte, error) {
+	if f, ok := st.get(p); ok {
 		if f.missing {
 			return nil, fmt.Errorf("%w: %s", vfs.ErrNotFound, p)
 		}
 		return f.src, nil
 	}
 	b, err := rt.store.Read(ctx, p)
-	if st != nil {
-		switch {
-		case err == nil:
-			st[p] = staged{src: b}
-		case errors.Is(err, vfs.ErrNotFound):
-			st[p] = staged{missing: true}
-		}
+	switch {
+	case err == nil:
+		st.put(p, staged{src: b})
+	case errors.Is(err, vfs.ErrNotFound):
+		st.put(p, staged{missing: true})
 	}
 	return b, err
 }
 
 // runStaged is realm.Run for evaluating code whose imports st has read.
-func (rt *Runtime) runStaged(ctx context.Context, st reads, fn func() error) error {
+func (rt *Runtime) runStaged(ctx context.Context, st *reads, fn func() error) error {
 	return rt.realm.Run(ctx, rt.opts.LoadTimeout, func(*goja.Runtime) error {
 		prev := rt.staged
 		rt.staged = st
@@ -322,7 +370,7 @@ func candidates(importer, p string) []string {
 // or else the store file and its source.
 // A bare specifier is resolved as Node does (resolve.go); esm tells whether
 // the importer is an ES module, for package.json's conditions.
-func (rt *Runtime) resolve(ctx context.Context, st reads, importer, spec string, esm bool) (*Module, string, []byte, error) {
+func (rt *Runtime) resolve(ctx context.Context, st *reads, importer, spec string, esm bool) (*Module, string, []byte, error) {
 	var p string
 	switch {
 	case strings.HasPrefix(spec, "./"), strings.HasPrefix(spec, "../"), spec == ".", spec == "..":
@@ -356,29 +404,103 @@ func (rt *Runtime) resolve(ctx context.Context, st reads, importer, spec string,
 	return nil, "", nil, fmt.Errorf("%w: no file for %s in the store (tried %s)", ErrNotFound, spec, strings.Join(cands, ", "))
 }
 
-// prefetch compiles, outside the realm, the files a source imports that are
-// not loaded yet, and theirs in turn, so that require finds them in the
-// compiler's cache and a reload that adds an import does not compile while
-// holding the realm. Failures are left for require to report.
-func (rt *Runtime) prefetch(ctx context.Context, st reads, importer string, esm bool, imports []string, seen map[string]bool) {
-	for _, spec := range imports {
-		if len(seen) >= maxPrefetch {
+// prefetch compiles, outside the realm and on every core, the files a
+// compiled source imports that are not loaded yet, and theirs in turn, so
+// that require finds them compiled in st and a load or reload does not
+// compile while holding the realm. Failures are left for require to report.
+//
+// A fixed set of workers takes the imports from a queue: a goroutine per
+// import would grow a fresh stack for every esbuild run.
+func (rt *Runtime) prefetch(ctx context.Context, st *reads, file string, res *transform.Result) {
+	p := &prefetcher{rt: rt, ctx: ctx, st: st, seen: map[string]bool{file: true}}
+	p.more = sync.NewCond(&p.mu)
+	p.addLocked(file, res)
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(p.work)
+	}
+	wg.Wait()
+}
+
+type prefetcher struct {
+	rt  *Runtime
+	ctx context.Context
+	st  *reads
+
+	mu     sync.Mutex
+	more   *sync.Cond // queue grew, or the last busy worker finished
+	queue  []importRef
+	busy   int
+	seen   map[string]bool
+	queued int
+}
+
+type importRef struct {
+	importer, spec string
+	esm            bool
+}
+
+// addLocked queues what the compiled importer imports. Call with p.mu held.
+func (p *prefetcher) addLocked(importer string, res *transform.Result) {
+	for _, spec := range res.Imports {
+		if p.queued >= maxPrefetch {
 			return
 		}
-		m, file, src, err := rt.resolve(ctx, st, importer, spec, esm)
-		if err != nil || m != nil || seen[file] {
-			continue
+		p.queued++
+		p.queue = append(p.queue, importRef{importer, spec, res.Kind == transform.ESModule})
+	}
+	p.more.Broadcast()
+}
+
+// work compiles queued imports until the queue is empty and no worker can
+// add to it.
+func (p *prefetcher) work() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for {
+		for len(p.queue) == 0 && p.busy > 0 {
+			p.more.Wait()
 		}
-		seen[file] = true
-		if res, err := rt.compiler.Compile(file, src); err == nil {
-			st[file] = staged{src: src, res: res}
-			rt.prefetch(ctx, st, file, res.Kind == transform.ESModule, res.Imports, seen)
+		if len(p.queue) == 0 || p.ctx.Err() != nil {
+			p.more.Broadcast()
+			return
 		}
+		ref := p.queue[len(p.queue)-1]
+		p.queue = p.queue[:len(p.queue)-1]
+		p.busy++
+		p.mu.Unlock()
+		file, res := p.compile(ref)
+		p.mu.Lock()
+		p.busy--
+		if res != nil {
+			p.addLocked(file, res)
+		}
+		p.more.Broadcast()
 	}
 }
 
-// maxPrefetch bounds the files one load compiles ahead (a package such as
-// lodash-es has some 650).
+func (p *prefetcher) compile(ref importRef) (string, *transform.Result) {
+	m, file, src, err := p.rt.resolve(p.ctx, p.st, ref.importer, ref.spec, ref.esm)
+	if err != nil || m != nil {
+		return "", nil
+	}
+	p.mu.Lock()
+	seen := p.seen[file]
+	p.seen[file] = true
+	p.mu.Unlock()
+	if seen {
+		return "", nil
+	}
+	res, err := p.rt.compiler.Compile(file, src)
+	if err != nil {
+		return "", nil
+	}
+	p.st.put(file, staged{src: src, res: res})
+	return file, res
+}
+
+// maxPrefetch bounds the imports one load follows ahead (lodash-es has
+// some 650 files and 2,000 imports).
 const maxPrefetch = 4096
 
 func (rt *Runtime) requireLocked(importer, spec string, esm bool) (*Module, error) {
@@ -414,7 +536,7 @@ func (rt *Runtime) requireLocked(importer, spec string, esm bool) (*Module, erro
 			rt.mu.Unlock()
 			return nil, fmt.Errorf("%w: %s would be module %q, which already runs %s", ErrExists, file, id, other.path)
 		}
-		rt.modules[id] = m
+		rt.registerLocked(m)
 		rt.mu.Unlock()
 	}
 	res, err := rt.compile(rt.staged, file, src)
@@ -439,10 +561,8 @@ func (rt *Runtime) moduleAt(p string) *Module {
 	if m, ok := rt.modules[p]; ok && m.path == p {
 		return m
 	}
-	for _, m := range rt.modules {
-		if m.path == p {
-			return m
-		}
+	if same := rt.byPath[p]; len(same) > 0 {
+		return same[0]
 	}
 	return nil
 }

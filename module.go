@@ -475,7 +475,7 @@ func (rt *Runtime) RollbackModule(ctx context.Context, id string, to int) error 
 
 // transition is the reload transaction from old to a new version n built
 // from res. Call with the reload lock held.
-func (m *Module) transition(ctx context.Context, old *version, res *transform.Result, st reads, n int, rollback bool) error {
+func (m *Module) transition(ctx context.Context, old *version, res *transform.Result, st *reads, n int, rollback bool) error {
 	rt := m.rt
 	r := rt.realm
 	var (

@@ -46,7 +46,7 @@ func splitPackage(spec string) (name, subpath string, ok bool) {
 
 // resolveBare returns the store path a bare specifier names from importer,
 // before extensions are tried.
-func (rt *Runtime) resolveBare(ctx context.Context, st reads, importer, spec string, esm bool) (string, error) {
+func (rt *Runtime) resolveBare(ctx context.Context, st *reads, importer, spec string, esm bool) (string, error) {
 	name, subpath, ok := splitPackage(spec)
 	if !ok {
 		return "", fmt.Errorf("%w: %q is not a package name", ErrNotFound, spec)
