@@ -99,6 +99,7 @@ import { z } from "zod"
 import { format } from "date-fns"
 import semver from "semver"
 import { groupBy } from "lodash-es"
+import _ from "lodash-es"
 export function run() {
 	const User = z.object({ name: z.string(), age: z.number().int().min(0) })
 	const bad = User.safeParse({ name: "x", age: -1 })
@@ -106,12 +107,12 @@ export function run() {
 		User.parse({ name: "ada", age: 36 }).name, bad.success, bad.error.issues[0].path.join("."),
 		format(new Date(2020, 0, 2, 3, 4, 5), "yyyy-MM-dd HH:mm:ss"),
 		semver.gt("1.2.3", "1.2.0"), semver.satisfies("1.4.0", "^1.2.0"), new semver.SemVer("2.0.0-rc.1").prerelease[0],
-		JSON.stringify(groupBy([1.2, 1.8, 2.1], Math.floor)),
+		JSON.stringify(groupBy([1.2, 1.8, 2.1], Math.floor)), JSON.stringify(_.chunk([1, 2, 3], 2)),
 	]
 }`)
 	m := e.create("app", "/app.mjs")
 	got := e.call(m, "run")
-	want := []any{"ada", false, "age", "2020-01-02 03:04:05", true, true, "rc", `{"1":[1.2,1.8],"2":[2.1]}`}
+	want := []any{"ada", false, "age", "2020-01-02 03:04:05", true, true, "rc", `{"1":[1.2,1.8],"2":[2.1]}`, "[[1,2],[3]]"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("run() = %#v\nNode gives %#v", got, want)
 	}

@@ -228,3 +228,39 @@ import.meta.hot.on('hotmod:error', (d) => log.push('error ' + d.version))
 		t.Errorf("log = %v", got)
 	}
 }
+
+// A default import respects __esModule whatever the importer's extension:
+// esbuild's Node mode, which .mjs and .mts file names turned on, gave an
+// .mjs importer the whole module object (lodash-es's _() failed from one).
+func TestDefaultImportInteropForEveryExtension(t *testing.T) {
+	files := map[string]string{
+		"/m/esm.js":     "export default function f() { return 'esm default' }\nexport const named = 1",
+		"/m/cjs.js":     "module.exports = function () { return 'cjs whole' }\nmodule.exports.named = 2",
+		"/m/flagged.js": "exports.__esModule = true\nexports.default = () => 'flagged default'",
+	}
+	body := "import a from './esm.js'\nimport b from './cjs.js'\nimport c from './flagged.js'\nexport const r = [a(), b(), c()]\n"
+	exts := []string{".js", ".mjs", ".ts", ".mts", ".jsx", ".tsx"}
+	for _, ext := range exts {
+		files["/m/app"+ext] = body
+	}
+	files["/m/plain.mjs"] = "globalThis.plainRan = (function () { return this })() === undefined"
+	e := newEnv(t, files)
+	for _, ext := range exts {
+		m := e.create("app"+ext, "/m/app"+ext)
+		got, err := m.Get(e.ctx, "r")
+		want := []any{"esm default", "cjs whole", "flagged default"}
+		if err != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("default imports from an %s importer = %v (%v), want %v", ext, got, err, want)
+		}
+	}
+	// An .mjs file without import or export is still an ES module: strict,
+	// and its top-level names are not exports.
+	plain := e.create("plain", "/m/plain.mjs")
+	if names, _ := plain.Exports(e.ctx); len(names) != 0 {
+		t.Errorf("an .mjs without exports exports %v", names)
+	}
+	e.write("/m/probe.js", "exports.ran = () => globalThis.plainRan")
+	if got := e.call(e.create("probe", "/m/probe.js"), "ran"); got != true {
+		t.Errorf("an .mjs without import or export ran sloppy: this in a plain call was not undefined (%v)", got)
+	}
+}

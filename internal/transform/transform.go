@@ -164,16 +164,23 @@ func compile(file string, src []byte) (*Result, error) {
 	// script takes a second pass that keeps its format, because the CommonJS
 	// output renames a script's own top-level `require`, `module` or
 	// `exports`, and those names are its exports.
-	out := build(file, src, api.FormatCommonJS)
+	name := esbuildName(file)
+	out := build(name, src, api.FormatCommonJS)
 	if len(out.Errors) > 0 {
 		return nil, sourceErrors(file, out.Errors)
 	}
-	kind, imports, err := classify(file, out.Metafile)
+	kind, imports, err := classify(name, out.Metafile)
 	if err != nil {
 		return nil, err
 	}
+	if kind == Script && name != file {
+		// An .mjs or .mts file is an ES module even without import or
+		// export, as in Node; without them its CommonJS output is the
+		// code as it is.
+		kind = ESModule
+	}
 	if kind == Script {
-		if out = build(file, src, api.FormatDefault); len(out.Errors) > 0 {
+		if out = build(name, src, api.FormatDefault); len(out.Errors) > 0 {
 			return nil, sourceErrors(file, out.Errors)
 		}
 	}
@@ -201,6 +208,21 @@ func compile(file string, src []byte) (*Result, error) {
 	}
 	r.Program = prg
 	return r, nil
+}
+
+// esbuildName is the name esbuild gets for file. esbuild takes .mjs and
+// .mts for Node's mode, where a default import is always the whole
+// CommonJS module, even one compiled from an ES module (__esModule); hotmod
+// gives every importer the interop of .js, which respects __esModule. The
+// source map still names file.
+func esbuildName(file string) string {
+	switch path.Ext(file) {
+	case ".mjs":
+		return strings.TrimSuffix(file, ".mjs") + ".js"
+	case ".mts":
+		return strings.TrimSuffix(file, ".mts") + ".ts"
+	}
+	return file
 }
 
 func build(file string, src []byte, format api.Format) api.BuildResult {
@@ -298,6 +320,7 @@ func wrap(file, code, tail string, smap []byte, strict bool) (*goja.Program, err
 		var m map[string]any
 		if err := json.Unmarshal(smap, &m); err == nil {
 			m["mappings"] = ";" + shiftColumns(fmt.Sprint(m["mappings"]))
+			m["sources"] = []string{file}
 			if shifted, err := json.Marshal(m); err == nil {
 				b.WriteString("\n//# sourceMappingURL=data:application/json;base64,")
 				b.WriteString(base64.StdEncoding.EncodeToString(shifted))
