@@ -58,7 +58,7 @@ type Function = engine.Function
 type ReloadError struct {
 	Module  string
 	Version int    // the version that was serving and still serves (0 for a first load)
-	Step    string // "read", "compile", "evaluate", "accept" or "declined"
+	Step    string // "read", "compile", "evaluate", "accept", "declined", "imports" or "transaction" (another module of the transaction failed)
 	Err     error
 }
 
@@ -87,6 +87,10 @@ func PositionOf(err error) (Position, bool) {
 	var je *JSError
 	if errors.As(err, &je) && je.File != "" {
 		return Position{je.File, je.Line, je.Column}, true
+	}
+	var ie *ImportError
+	if errors.As(err, &ie) {
+		return Position{ie.File, ie.Line, ie.Column}, true
 	}
 	var te *TimeoutError
 	if errors.As(err, &te) && te.File != "" {

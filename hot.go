@@ -46,9 +46,11 @@ func (rt *Runtime) hotAccept(m *Module, v *version, call goja.FunctionCall) {
 	vm := rt.realm.VM()
 	first := call.Argument(0)
 	if goja.IsUndefined(first) || goja.IsNull(first) {
+		v.hot.selfAccepting = true
 		return
 	}
 	if fn, ok := goja.AssertFunction(first); ok {
+		v.hot.selfAccepting = true
 		v.hot.acceptors = append(v.hot.acceptors, fn)
 		return
 	}
@@ -207,8 +209,7 @@ func (rt *Runtime) hotObject(m *Module, v *version) *goja.Object {
 	})
 	_ = hot.Set("invalidate", func(call goja.FunctionCall) goja.Value {
 		rt.log.Info("module invalidated itself; reloading", "module", m.id, "reason", call.Argument(0).String())
-		m.forceNext.Store(true) // its source is unchanged: it must be evaluated again all the same
-		m.scheduleReload()
+		rt.invalidateLocked(m)
 		return goja.Undefined()
 	})
 	_ = hot.Set("on", func(call goja.FunctionCall) goja.Value {
@@ -235,6 +236,114 @@ func (rt *Runtime) hotObject(m *Module, v *version) *goja.Object {
 		return goja.Undefined()
 	})
 	return hot
+}
+
+// nextData makes the hot.data of the version that follows old: a copy of
+// old's, behind a proxy that notes the keys the new version reads. hotmod
+// evaluates the new version before it disposes the old, so a dispose
+// callback that writes a key the new version already read (Vite's
+// `let n = hot.data.n ?? 0; hot.dispose(d => { d.n = n })`) writes too late:
+// the proxy then logs a warning naming the key. Call with the realm lock held.
+func (rt *Runtime) nextData(m *Module, old *version) (*hotState, error) {
+	vm := rt.realm.VM()
+	target := vm.NewObject()
+	if err := rt.realm.DefineAll(target, old.hot.data); err != nil {
+		return nil, engine.Err(err)
+	}
+	hs := &hotState{}
+	data := vm.NewProxy(target, &goja.ProxyTrapConfig{
+		Get: func(t *goja.Object, key string, _ goja.Value) goja.Value {
+			if !hs.disposing {
+				if hs.read == nil {
+					hs.read = make(map[string]bool)
+				}
+				hs.read[key] = true
+			}
+			return t.Get(key)
+		},
+		Set: func(t *goja.Object, key string, val goja.Value, _ goja.Value) bool {
+			if hs.disposing && hs.read[key] {
+				delete(hs.read, key) // once per key
+				rt.log.Warn("a hot.dispose callback wrote hot.data."+key+" after the new version had read it: "+
+					"the new version runs without that value (hotmod evaluates the new version before disposing the old; "+
+					"write hot.data while running, or carry state with __acceptHotReload(old))",
+					"module", m.id, "key", key, "version", old.n)
+			}
+			return t.Set(key, val) == nil
+		},
+	})
+	hs.data = vm.ToValue(data).(*goja.Object)
+	return hs, nil
+}
+
+// invalidateLocked evaluates m again though its source is unchanged, in
+// the background, and with it every importer the update propagates to, in
+// one transaction. Call with the realm lock held.
+func (rt *Runtime) invalidateLocked(m *Module) {
+	set := rt.propagationLocked(m)
+	if len(set) == 1 {
+		m.forceNext.Store(true) // coalesces with other requests
+		m.scheduleReload()
+		return
+	}
+	rt.work.Add(1)
+	go func() {
+		defer rt.work.Done()
+		ctx, cancel := context.WithTimeout(rt.bg, rt.opts.ReloadTimeout)
+		defer cancel()
+		if err := rt.reloadTogether(ctx, set, false); err != nil && rt.bg.Err() == nil {
+			rt.log.Warn("reload after hot.invalidate() failed; the running versions keep serving", "module", m.id, "err", err)
+		}
+	}()
+}
+
+// propagationLocked is m and the importers an update of m propagates to,
+// as in Vite: up through every importer that does not accept m with
+// hot.accept(dep, cb) (that one gets its callback instead), stopping after
+// an importer that accepts its own updates. Call with the realm lock held.
+func (rt *Runtime) propagationLocked(m *Module) []*Module {
+	rt.mu.Lock()
+	mods := make([]*Module, 0, len(rt.modules))
+	for _, o := range rt.modules {
+		mods = append(mods, o)
+	}
+	rt.mu.Unlock()
+	sortModules(mods)
+	set := []*Module{m}
+	for i := 0; i < len(set); i++ {
+		dep := set[i]
+		if i > 0 && dep.cur.Load().hot.selfAccepting {
+			continue // accepts itself: the update stops here
+		}
+		for _, imp := range mods {
+			v := imp.cur.Load()
+			if v == nil || slices.Contains(set, imp) || !imports(v, dep) || acceptsDep(v, dep) {
+				continue
+			}
+			set = append(set, imp)
+		}
+	}
+	return set
+}
+
+func imports(v *version, dep *Module) bool {
+	for _, d := range v.deps {
+		if d == dep {
+			return true
+		}
+	}
+	return false
+}
+
+func acceptsDep(v *version, dep *Module) bool {
+	for _, da := range v.hot.depAcceptors {
+		for _, cands := range da.deps {
+			if slices.Contains(cands, dep.path) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // runPruners calls a removed version's hot.prune callbacks. Call with the

@@ -20,6 +20,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -326,8 +328,8 @@ func (rt *Runtime) ensureWatching() error {
 	rt.watchStop, rt.watchDone = cancel, done
 	go func() {
 		defer close(done)
-		for ev := range ch {
-			rt.onStoreEvent(ev)
+		for burst := range bursts(ch) {
+			rt.onStoreEvents(burst)
 		}
 	}()
 	return nil
@@ -344,34 +346,99 @@ func (rt *Runtime) stopWatching() {
 	}
 }
 
-// onStoreEvent reloads every module whose source is the changed file. A
-// module's imports are modules of their own, so a change to an imported
-// file reloads that module and its importers see it through its handle.
-// A module without a version (failed, or on its first load, which may have
-// read the source before this change) gets the same reload: it waits for the
-// load under way, then loads or reloads from the source as it is now.
-func (rt *Runtime) onStoreEvent(ev vfs.Event) {
-	rt.mu.Lock()
-	var mods []*Module
-	for _, m := range rt.modules {
-		if m.path == ev.Path {
-			mods = append(mods, m)
+// Changes that arrive within burstQuiet of each other (one editor save
+// touching several files, one put of a folder) are one burst, up to
+// burstMax from its first change.
+const (
+	burstQuiet = 5 * time.Millisecond
+	burstMax   = 100 * time.Millisecond
+)
+
+// bursts groups the store's events into bursts; the channel closes when ch
+// does.
+func bursts(ch <-chan vfs.Event) <-chan []vfs.Event {
+	out := make(chan []vfs.Event)
+	go func() {
+		defer close(out)
+		for ev := range ch {
+			burst := []vfs.Event{ev}
+			quiet := time.NewTimer(burstQuiet)
+			limit := time.NewTimer(burstMax)
+		collect:
+			for {
+				select {
+				case ev, ok := <-ch:
+					if !ok {
+						break collect
+					}
+					burst = append(burst, ev)
+					quiet.Reset(burstQuiet)
+				case <-quiet.C:
+					break collect
+				case <-limit.C:
+					break collect
+				}
+			}
+			quiet.Stop()
+			limit.Stop()
+			out <- burst
 		}
+	}()
+	return out
+}
+
+// onStoreEvents reloads every module whose source changed in a burst, as
+// one transaction, so that an edit of several files (an export renamed
+// with its uses) never serves half of itself. A module's imports are
+// modules of their own, so a change to an imported file reloads that
+// module and its importers see it through its handle. A module without a
+// version (failed, or on its first load, which may have read the source
+// before this change) gets a reload of its own: it waits for the load under
+// way, then loads or reloads from the source as it is now.
+func (rt *Runtime) onStoreEvents(burst []vfs.Event) {
+	last := map[string]vfs.Event{}
+	for _, ev := range burst {
+		last[ev.Path] = ev
 	}
-	rt.mu.Unlock()
-	for _, m := range mods {
-		if ev.Op == vfs.Deleted {
-			if m.cur.Load() == nil {
+	var together []*Module
+	for _, p := range slices.Sorted(maps.Keys(last)) {
+		ev := last[p]
+		rt.mu.Lock()
+		mods := slices.Clone(rt.byPath[p])
+		rt.mu.Unlock()
+		for _, m := range mods {
+			if ev.Op == vfs.Deleted {
+				if m.cur.Load() == nil {
+					continue
+				}
+				m.mu.Lock()
+				m.sourceDeleted = true
+				m.mu.Unlock()
+				rt.events.emit(Event{Type: EventSourceDeleted, Module: m.id, Path: ev.Path, Version: m.Version()})
+				rt.log.Warn("module source deleted; the last version keeps serving", "module", m.id, "path", ev.Path)
 				continue
 			}
-			m.mu.Lock()
-			m.sourceDeleted = true
-			m.mu.Unlock()
-			rt.events.emit(Event{Type: EventSourceDeleted, Module: m.id, Path: ev.Path, Version: m.Version()})
-			rt.log.Warn("module source deleted; the last version keeps serving", "module", m.id, "path", ev.Path)
-			continue
+			rt.events.emit(Event{Type: EventSourceChanged, Module: m.id, Path: ev.Path, Version: m.Version()})
+			if m.cur.Load() == nil {
+				m.scheduleReload()
+			} else {
+				together = append(together, m)
+			}
 		}
-		rt.events.emit(Event{Type: EventSourceChanged, Module: m.id, Path: ev.Path, Version: m.Version()})
-		m.scheduleReload()
+	}
+	switch len(together) {
+	case 0:
+	case 1:
+		together[0].scheduleReload()
+	default:
+		rt.work.Add(1)
+		go func() {
+			defer rt.work.Done()
+			ctx, cancel := context.WithTimeout(rt.bg, rt.opts.ReloadTimeout)
+			defer cancel()
+			if err := rt.reloadTogether(ctx, together, true); err != nil && rt.bg.Err() == nil {
+				rt.log.Warn("auto reload of several modules failed; none of them changed", "err", err)
+			}
+		}()
 	}
 }

@@ -261,8 +261,7 @@ func (rt *Runtime) runStaged(ctx context.Context, st *reads, fn func() error) er
 
 // loadLocked evaluates version 1 of m. Call with the realm lock held.
 func (rt *Runtime) loadLocked(m *Module, res *transform.Result) error {
-	vm := rt.realm.VM()
-	v, err := rt.evalLocked(m, res, 1, vm.NewObject())
+	v, err := rt.evalLocked(m, res, 1, nil)
 	if err != nil {
 		return err
 	}
@@ -281,9 +280,12 @@ func (rt *Runtime) loadLocked(m *Module, res *transform.Result) error {
 // evalLocked runs a compiled source as a new version of m, next to the
 // current one. On failure everything the version started is undone: its
 // timers are cancelled and its dispose callbacks run. Call with the lock held.
-func (rt *Runtime) evalLocked(m *Module, res *transform.Result, n int, data *goja.Object) (*version, error) {
+func (rt *Runtime) evalLocked(m *Module, res *transform.Result, n int, hs *hotState) (*version, error) {
 	vm := rt.realm.VM()
-	v := &version{n: n, res: res, scope: scope{rt.realm.NewTimers(m.id)}, hot: &hotState{data: data}}
+	if hs == nil {
+		hs = &hotState{data: vm.NewObject()}
+	}
+	v := &version{n: n, res: res, scope: scope{rt.realm.NewTimers(m.id)}, hot: hs}
 	module := vm.NewObject()
 	exports := vm.NewObject()
 	for k, val := range map[string]any{"exports": exports, "id": m.id, "filename": m.path, "loaded": false, "hot": rt.hotObject(m, v)} {
@@ -334,6 +336,12 @@ func (rt *Runtime) requireFunc(m *Module) goja.Value {
 		dep, err := rt.requireLocked(m.path, spec, esm)
 		if err != nil {
 			panic(vm.NewGoError(fmt.Errorf("require(%q) from %s: %w", spec, m.path, err)))
+		}
+		if v != nil {
+			if v.deps == nil {
+				v.deps = make(map[string]*Module)
+			}
+			v.deps[spec] = dep // for the import contract and invalidate's importers
 		}
 		return dep.proxy
 	})

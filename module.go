@@ -59,18 +59,22 @@ type version struct {
 	module   *goja.Object // realm lock
 	hot      *hotState    // realm lock
 	scope    scope
-	inflight atomic.Int64 // Go calls still waiting on this version's promises
+	deps     map[string]*Module // what each specifier it required reached; realm lock
+	inflight atomic.Int64       // Go calls still waiting on this version's promises
 	disposed atomic.Bool
 }
 
 type hotState struct {
-	data         *goja.Object
-	disposers    []goja.Callable
-	acceptors    []goja.Callable
-	depAcceptors []depAcceptor
-	pruners      []goja.Callable
-	listeners    map[string][]listener
-	declined     bool
+	data          *goja.Object
+	disposers     []goja.Callable
+	acceptors     []goja.Callable
+	depAcceptors  []depAcceptor
+	pruners       []goja.Callable
+	listeners     map[string][]listener
+	declined      bool
+	selfAccepting bool            // hot.accept() or hot.accept(cb): invalidate's propagation stops here
+	read          map[string]bool // hot.data keys this version read (see nextData)
+	disposing     bool            // the previous version's dispose callbacks are running
 }
 
 func newModule(rt *Runtime, id, p string) *Module {
@@ -435,7 +439,7 @@ func (m *Module) reloadLocked(ctx context.Context, auto bool) error {
 	m.mu.Lock()
 	n := m.maxVersion + 1
 	m.mu.Unlock()
-	return m.transition(ctx, old, res, st, n, false)
+	return m.rt.apply(ctx, []*change{{m: m, old: old, res: res, st: st, n: n}})
 }
 
 // RollbackModule makes a kept version current again, without reading or
@@ -470,112 +474,7 @@ func (rt *Runtime) RollbackModule(ctx context.Context, id string, to int) error 
 	if to == old.n {
 		return nil
 	}
-	return m.transition(ctx, old, target.res, nil, to, true)
-}
-
-// transition is the reload transaction from old to a new version n built
-// from res. Call with the reload lock held.
-func (m *Module) transition(ctx context.Context, old *version, res *transform.Result, st *reads, n int, rollback bool) error {
-	rt := m.rt
-	r := rt.realm
-	var (
-		nv   *version
-		wait <-chan engine.Outcome
-		step = "evaluate"
-	)
-	vm := r.VM()
-	err := rt.runStaged(ctx, st, func() error {
-		if old.hot.declined {
-			step = "declined"
-			return fmt.Errorf("%w: version %d called hot.decline()", ErrDeclined, old.n)
-		}
-		rt.lifecycleLocked(m, old, HotBeforeUpdate, "version", old.n, "next", n)
-		data := vm.NewObject()
-		if err := r.DefineAll(data, old.hot.data); err != nil {
-			return engine.Err(err)
-		}
-		var err error
-		if nv, err = rt.evalLocked(m, res, n, data); err != nil {
-			return err
-		}
-		step = "accept"
-		hook := m.acceptHook(nv)
-		if hook == nil {
-			m.swapLocked(old, nv)
-			return nil
-		}
-		r.Rebudget(rt.opts.LoadTimeout)
-		leave := rt.enter(nv)
-		ret, err := hook(m.exportsOf(nv), m.exportsOf(old))
-		leave()
-		if err != nil {
-			rt.discardLocked(m, nv)
-			return engine.Err(err)
-		}
-		out, ch, done := r.Settle(ret, func(goja.Value) (any, error) { return nil, nil })
-		if !done {
-			wait = ch
-			return nil
-		}
-		if out.Err != nil {
-			rt.discardLocked(m, nv)
-			return out.Err
-		}
-		m.swapLocked(old, nv)
-		return nil
-	})
-	if err == nil && wait != nil {
-		// The hook returned a pending promise: the old version serves while
-		// it runs. Finish under a context that cannot stop the clean-up.
-		var (
-			out     engine.Outcome
-			expired <-chan time.Time
-		)
-		if d := rt.opts.LoadTimeout; d > 0 {
-			t := time.NewTimer(d)
-			defer t.Stop()
-			expired = t.C
-		}
-		select {
-		case out = <-wait:
-		case <-ctx.Done():
-			out.Err = fmt.Errorf("waiting for __acceptHotReload: %w", context.Cause(ctx))
-		case <-expired:
-			out.Err = fmt.Errorf("__acceptHotReload did not settle within LoadTimeout: %w",
-				&TimeoutError{Err: context.DeadlineExceeded, Limit: rt.opts.LoadTimeout})
-		case <-r.Done():
-			out.Err = fmt.Errorf("waiting for __acceptHotReload: %w", ErrClosed)
-		}
-		err = r.Run(context.WithoutCancel(ctx), rt.opts.LoadTimeout, func(*goja.Runtime) error {
-			if out.Err != nil {
-				rt.discardLocked(m, nv)
-				return out.Err
-			}
-			m.swapLocked(old, nv)
-			return nil
-		})
-	}
-	if err != nil {
-		return m.fail(ctx, old, step, err)
-	}
-	m.mu.Lock()
-	m.maxVersion = max(m.maxVersion, n)
-	m.keep(nv)
-	m.lastReload = time.Now()
-	m.lastErr = nil
-	m.sourceDeleted = false
-	typ := EventReloaded
-	if rollback {
-		m.rollbacks++
-		typ = EventRolledBack
-	} else {
-		m.reloads++
-	}
-	m.mu.Unlock()
-	rt.events.emit(Event{Type: typ, Module: m.id, Path: m.path, Version: n, OldVersion: old.n})
-	u := Update{Module: m, ID: m.id, Old: old.n, New: n, Rollback: rollback}
-	m.afterUnlock(func() { rt.notify(u) })
-	return nil
+	return rt.apply(ctx, []*change{{m: m, old: old, res: target.res, n: to, rollback: true}})
 }
 
 // acceptHook finds __acceptHotReload wherever the version exports it: on
@@ -612,7 +511,9 @@ func (m *Module) swapLocked(old, nv *version) {
 		}
 		leave()
 	}
+	nv.hot.disposing = true
 	rt.disposeLocked(m, old, nv.hot.data)
+	nv.hot.disposing = false
 	rt.acceptDepLocked(m)
 	rt.lifecycleLocked(m, nv, HotAfterUpdate, "version", nv.n, "previous", old.n)
 }

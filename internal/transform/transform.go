@@ -61,6 +61,7 @@ type Result struct {
 	Program *goja.Program
 	Exports []string
 	Imports []string // specifiers the source requires or imports, as written
+	Uses    []Use    // an ES module's imports by name, for the import contract
 	Hash    [32]byte
 }
 
@@ -202,11 +203,14 @@ func compile(file string, src []byte) (*Result, error) {
 		r.Exports = names
 		tail = accessors(names)
 	}
-	prg, err := wrap(file, string(code), tail, smap, kind == ESModule)
+	prg, parsed, err := wrap(file, string(code), tail, smap, kind == ESModule)
 	if err != nil {
 		return nil, err
 	}
 	r.Program = prg
+	if kind == ESModule && len(imports) > 0 {
+		r.Uses = importUses(parsed)
+	}
 	return r, nil
 }
 
@@ -303,7 +307,7 @@ func sourceErrors(file string, msgs []api.Message) error {
 // unmapped line in front. An ES module is strict, as in every engine;
 // esbuild's CommonJS output drops the implied "use strict", so the wrapper
 // puts it back (on its own first line, so no position moves).
-func wrap(file, code, tail string, smap []byte, strict bool) (*goja.Program, error) {
+func wrap(file, code, tail string, smap []byte, strict bool) (*goja.Program, *ast.Program, error) {
 	var b strings.Builder
 	b.WriteString("(function (")
 	b.WriteString(strings.Join(Params, ", "))
@@ -329,13 +333,13 @@ func wrap(file, code, tail string, smap []byte, strict bool) (*goja.Program, err
 	}
 	parsed, err := goja.Parse(file, b.String())
 	if err != nil {
-		return nil, gojaSyntaxError(file, err)
+		return nil, nil, gojaSyntaxError(file, err)
 	}
 	prg, err := goja.CompileAST(parsed, false)
 	if err != nil {
-		return nil, gojaSyntaxError(file, err)
+		return nil, nil, gojaSyntaxError(file, err)
 	}
-	return prg, nil
+	return prg, parsed, nil
 }
 
 // gojaSyntaxError reports what goja could not compile after esbuild accepted
@@ -363,7 +367,7 @@ func compileJSON(file string, src []byte) (*Result, error) {
 		}
 		return nil, e
 	}
-	prg, err := wrap(file, "module.exports = "+string(src)+";", "", nil, false)
+	prg, _, err := wrap(file, "module.exports = "+string(src)+";", "", nil, false)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,396 @@
+package hotmod
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/dop251/goja"
+	"github.com/hotmod/hotmod/internal/engine"
+	"github.com/hotmod/hotmod/internal/transform"
+)
+
+// A reload is a transaction over one or more modules: every new version is
+// evaluated and its accept hook run beside the serving ones, then the
+// import contracts are checked (every name a loaded module imports must
+// still be exported), then all swap or none does. Until the swap nothing a
+// caller can see has changed.
+
+// change is one module's part of a reload transaction.
+type change struct {
+	m        *Module
+	old      *version
+	res      *transform.Result
+	st       *reads
+	n        int
+	rollback bool
+
+	nv   *version
+	wait <-chan engine.Outcome // a pending __acceptHotReload promise
+	step string
+}
+
+// ReloadModules reloads several modules as one transaction: each new
+// version is read, compiled and evaluated, each accept hook runs, the
+// import contracts between them and every other loaded module are checked,
+// and then all of them swap, or none does and every module keeps its
+// serving version. The error is the *ReloadError of the module that failed.
+// A module that has no version yet (its first load failed) is loaded first,
+// on its own.
+func (rt *Runtime) ReloadModules(ctx context.Context, ids ...string) error {
+	var mods []*Module
+	for _, id := range ids {
+		m, err := rt.Module(id)
+		if err != nil {
+			return err
+		}
+		if !slices.Contains(mods, m) {
+			mods = append(mods, m)
+		}
+	}
+	return rt.reloadTogether(ctx, mods, false)
+}
+
+// reloadTogether reloads mods as one transaction. An auto reload leaves out
+// the modules whose source the serving version already runs.
+func (rt *Runtime) reloadTogether(ctx context.Context, mods []*Module, auto bool) error {
+	if len(mods) == 1 {
+		return mods[0].reload(ctx, auto)
+	}
+	// Locks are taken in id order, so that two transactions never wait on
+	// each other.
+	mods = slices.Clone(mods)
+	slices.SortFunc(mods, func(a, b *Module) int { return strings.Compare(a.id, b.id) })
+	var locked []*Module
+	defer func() {
+		for _, m := range slices.Backward(locked) {
+			m.unlockReload()
+		}
+	}()
+	for _, m := range mods {
+		if err := m.lockReload(ctx); err != nil {
+			return err
+		}
+		locked = append(locked, m)
+	}
+	var cs []*change
+	for _, m := range mods {
+		old := m.cur.Load()
+		if old == nil {
+			if m.State() == StateRemoved {
+				return fmt.Errorf("%w: %q", ErrRemoved, m.id)
+			}
+			if err := m.firstLoadLocked(ctx, auto); err != nil {
+				return err
+			}
+			continue
+		}
+		m.beginReload()
+		defer m.endReload()
+		res, st, step, err := rt.readAndCompile(ctx, m.path)
+		if err != nil {
+			return m.fail(ctx, old, step, err)
+		}
+		if auto && res.Hash == old.res.Hash {
+			m.sourceServes()
+			continue
+		}
+		m.mu.Lock()
+		n := m.maxVersion + 1
+		m.mu.Unlock()
+		cs = append(cs, &change{m: m, old: old, res: res, st: st, n: n})
+	}
+	if len(cs) == 0 {
+		return nil
+	}
+	return rt.apply(ctx, cs)
+}
+
+// sourceServes records that the source is what serves again (a broken save
+// undone): an error from a reload in between no longer describes it.
+func (m *Module) sourceServes() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.sourceDeleted = false
+	m.lastErr = nil
+}
+
+// apply runs the transaction of cs. Call with every module's reload lock
+// held.
+func (rt *Runtime) apply(ctx context.Context, cs []*change) error {
+	r := rt.realm
+	var failed *change
+	pending := false
+	err := r.Run(ctx, rt.opts.LoadTimeout, func(*goja.Runtime) error {
+		for _, c := range cs {
+			r.Rebudget(rt.opts.LoadTimeout)
+			if err := rt.prepareLocked(c); err != nil {
+				failed = c
+				rt.discardAllLocked(cs)
+				return err
+			}
+			pending = pending || c.wait != nil
+		}
+		if pending {
+			return nil
+		}
+		return rt.commitLocked(cs, &failed)
+	})
+	if err == nil && pending {
+		// A hook returned a pending promise: the old versions serve while
+		// it runs. Finish under a context that cannot stop the clean-up.
+		err = rt.awaitHooks(ctx, cs, &failed)
+		err = r.Run(context.WithoutCancel(ctx), rt.opts.LoadTimeout, func(*goja.Runtime) error {
+			if err != nil {
+				rt.discardAllLocked(cs)
+				return err
+			}
+			return rt.commitLocked(cs, &failed)
+		})
+	}
+	if err != nil {
+		if failed == nil {
+			failed = cs[0] // the realm was not reached (ctx, Close)
+		}
+		for _, c := range cs {
+			if c != failed {
+				c.m.fail(ctx, c.old, "transaction", fmt.Errorf("not applied: %s failed", failed.m.id))
+			}
+		}
+		return failed.m.fail(ctx, failed.old, failed.step, err)
+	}
+	for _, c := range cs {
+		c.m.applied(c)
+	}
+	return nil
+}
+
+// prepareLocked evaluates c's new version beside the serving one and runs
+// its accept hook. On failure the new version is discarded. Call with the
+// realm lock held.
+func (rt *Runtime) prepareLocked(c *change) error {
+	r := rt.realm
+	m, old := c.m, c.old
+	prev := rt.staged
+	rt.staged = c.st
+	defer func() { rt.staged = prev }()
+	c.step = "evaluate"
+	if old.hot.declined {
+		c.step = "declined"
+		return fmt.Errorf("%w: version %d called hot.decline()", ErrDeclined, old.n)
+	}
+	rt.lifecycleLocked(m, old, HotBeforeUpdate, "version", old.n, "next", c.n)
+	hs, err := rt.nextData(m, old)
+	if err != nil {
+		return err
+	}
+	if c.nv, err = rt.evalLocked(m, c.res, c.n, hs); err != nil {
+		return err
+	}
+	c.step = "accept"
+	hook := m.acceptHook(c.nv)
+	if hook == nil {
+		return nil
+	}
+	r.Rebudget(rt.opts.LoadTimeout)
+	leave := rt.enter(c.nv)
+	ret, err := hook(m.exportsOf(c.nv), m.exportsOf(old))
+	leave()
+	if err != nil {
+		rt.discardLocked(m, c.nv)
+		c.nv = nil
+		return engine.Err(err)
+	}
+	out, ch, done := r.Settle(ret, func(goja.Value) (any, error) { return nil, nil })
+	if !done {
+		c.wait = ch
+		return nil
+	}
+	if out.Err != nil {
+		rt.discardLocked(m, c.nv)
+		c.nv = nil
+		return out.Err
+	}
+	return nil
+}
+
+// awaitHooks waits for the pending accept hooks of cs, each within
+// LoadTimeout.
+func (rt *Runtime) awaitHooks(ctx context.Context, cs []*change, failed **change) error {
+	var expired <-chan time.Time
+	if d := rt.opts.LoadTimeout; d > 0 {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		expired = t.C
+	}
+	for _, c := range cs {
+		if c.wait == nil {
+			continue
+		}
+		var out engine.Outcome
+		select {
+		case out = <-c.wait:
+		case <-ctx.Done():
+			out.Err = fmt.Errorf("waiting for __acceptHotReload: %w", context.Cause(ctx))
+		case <-expired:
+			out.Err = fmt.Errorf("__acceptHotReload did not settle within LoadTimeout: %w",
+				&TimeoutError{Err: context.DeadlineExceeded, Limit: rt.opts.LoadTimeout})
+		case <-rt.realm.Done():
+			out.Err = fmt.Errorf("waiting for __acceptHotReload: %w", ErrClosed)
+		}
+		if out.Err != nil {
+			*failed = c
+			return out.Err
+		}
+	}
+	return nil
+}
+
+// discardAllLocked undoes every new version of cs. Call with the realm
+// lock held.
+func (rt *Runtime) discardAllLocked(cs []*change) {
+	for _, c := range cs {
+		if c.nv != nil {
+			rt.discardLocked(c.m, c.nv)
+			c.nv = nil
+		}
+	}
+}
+
+// commitLocked checks the import contracts and swaps every module of cs,
+// or discards every new version. Call with the realm lock held.
+func (rt *Runtime) commitLocked(cs []*change, failed **change) error {
+	if c, err := rt.checkImportsLocked(cs); err != nil {
+		*failed = c
+		c.step = "imports"
+		rt.discardAllLocked(cs)
+		return err
+	}
+	for _, c := range cs {
+		c.m.swapLocked(c.old, c.nv)
+	}
+	return nil
+}
+
+// applied records a change that swapped in.
+func (m *Module) applied(c *change) {
+	rt := m.rt
+	m.mu.Lock()
+	m.maxVersion = max(m.maxVersion, c.n)
+	m.keep(c.nv)
+	m.lastReload = time.Now()
+	m.lastErr = nil
+	m.sourceDeleted = false
+	typ := EventReloaded
+	if c.rollback {
+		m.rollbacks++
+		typ = EventRolledBack
+	} else {
+		m.reloads++
+	}
+	m.mu.Unlock()
+	rt.events.emit(Event{Type: typ, Module: m.id, Path: m.path, Version: c.n, OldVersion: c.old.n})
+	u := Update{Module: m, ID: m.id, Old: c.old.n, New: c.n, Rollback: c.rollback}
+	m.afterUnlock(func() { rt.notify(u) })
+}
+
+// checkImportsLocked checks that every name a loaded module imports by name
+// from a module of cs (or that a new version of cs imports) is exported by
+// the version that will serve. CommonJS exports are dynamic and are not
+// checked. It returns the change to blame: the module that lost the
+// export, or the importer whose new version asks for a missing one. Call
+// with the realm lock held.
+func (rt *Runtime) checkImportsLocked(cs []*change) (*change, error) {
+	next := make(map[*Module]*change, len(cs))
+	for _, c := range cs {
+		next[c.m] = c
+	}
+	after := func(m *Module) *version {
+		if c, ok := next[m]; ok {
+			return c.nv
+		}
+		return m.cur.Load()
+	}
+	rt.mu.Lock()
+	mods := make([]*Module, 0, len(rt.modules))
+	for _, m := range rt.modules {
+		mods = append(mods, m)
+	}
+	rt.mu.Unlock()
+	sortModules(mods)
+	exported := map[*version]map[string]bool{}
+	for _, imp := range mods {
+		iv := after(imp)
+		if iv == nil {
+			continue
+		}
+		_, importerChanges := next[imp]
+		var missing []string
+		var first transform.Use
+		var dep *Module
+		for _, u := range iv.res.Uses {
+			d := iv.deps[u.Spec]
+			if d == nil {
+				continue
+			}
+			if _, depChanges := next[d]; !depChanges && !importerChanges {
+				continue
+			}
+			dv := after(d)
+			if dv == nil || dv.res.Kind == transform.CommonJS || dv.res.Kind == transform.JSON ||
+				(dv.res.Kind == transform.Script && u.Name == "default") {
+				continue
+			}
+			names, ok := exported[dv]
+			if !ok {
+				names = map[string]bool{}
+				if exp := d.exportsOf(dv); exp != nil {
+					for _, k := range exp.GetOwnPropertyNames() {
+						names[k] = true
+					}
+				}
+				exported[dv] = names
+			}
+			if names[u.Name] || (dep != nil && dep != d) {
+				continue
+			}
+			if dep == nil {
+				dep, first = d, u
+			}
+			missing = append(missing, u.Name)
+		}
+		if dep == nil {
+			continue
+		}
+		err := &ImportError{Importer: imp.id, File: imp.path, Line: first.Line, Column: first.Column,
+			Module: dep.id, Specifier: first.Spec, Missing: missing}
+		if c, ok := next[dep]; ok {
+			return c, err
+		}
+		return next[imp], err
+	}
+	return nil, nil
+}
+
+// ImportError refuses a reload that would leave a loaded module importing,
+// by name, something its dependency no longer exports (an export renamed
+// or removed without its importers). It comes wrapped in the *ReloadError
+// of the module to blame, at step "imports".
+type ImportError struct {
+	Importer  string   // the importing module's id
+	File      string   // the importer's source, where the import is
+	Line      int      // 1-based
+	Column    int      // 1-based
+	Module    string   // the id of the module that lacks the names
+	Specifier string   // as the importer wrote it
+	Missing   []string // the names it imports that are not exported
+}
+
+func (e *ImportError) Error() string {
+	return fmt.Sprintf("%s:%d:%d: %s imports %s from %q (module %s), which would no longer export %s",
+		e.File, e.Line, e.Column, e.Importer, strings.Join(e.Missing, ", "), e.Specifier, e.Module,
+		map[bool]string{true: "it", false: "them"}[len(e.Missing) == 1])
+}
+
