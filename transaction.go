@@ -393,4 +393,3 @@ func (e *ImportError) Error() string {
 		e.File, e.Line, e.Column, e.Importer, strings.Join(e.Missing, ", "), e.Specifier, e.Module,
 		map[bool]string{true: "it", false: "them"}[len(e.Missing) == 1])
 }
-
