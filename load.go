@@ -288,9 +288,18 @@ func (rt *Runtime) evalLocked(m *Module, res *transform.Result, n int, hs *hotSt
 	v := &version{n: n, res: res, scope: scope{rt.realm.NewTimers(m.id)}, hot: hs}
 	module := vm.NewObject()
 	exports := vm.NewObject()
-	for k, val := range map[string]any{"exports": exports, "id": m.id, "filename": m.path, "loaded": false, "hot": rt.hotObject(m, v)} {
+	for k, val := range map[string]any{"exports": exports, "id": m.id, "filename": m.path, "loaded": false} {
 		_ = module.Set(k, val)
 	}
+	// module.hot is made when first read: most modules (a package's files)
+	// never read it, and it is a dozen functions.
+	var hot *goja.Object
+	_ = module.DefineAccessorProperty("hot", vm.ToValue(func(goja.FunctionCall) goja.Value {
+		if hot == nil {
+			hot = rt.hotObject(m, v)
+		}
+		return hot
+	}), nil, goja.FLAG_FALSE, goja.FLAG_TRUE)
 	v.module = module
 	fnv, err := vm.RunProgram(res.Program)
 	if err != nil {

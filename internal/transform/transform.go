@@ -12,7 +12,6 @@ package transform
 import (
 	"bytes"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -307,6 +306,10 @@ func sourceErrors(file string, msgs []api.Message) error {
 // unmapped line in front. An ES module is strict, as in every engine;
 // esbuild's CommonJS output drops the implied "use strict", so the wrapper
 // puts it back (on its own first line, so no position moves).
+// sourceMapName is the URL of every program's source map; wrap's loader
+// answers it.
+const sourceMapName = "hotmod-source.map"
+
 func wrap(file, code, tail string, smap []byte, strict bool) (*goja.Program, *ast.Program, error) {
 	var b strings.Builder
 	b.WriteString("(function (")
@@ -320,18 +323,23 @@ func wrap(file, code, tail string, smap []byte, strict bool) (*goja.Program, *as
 	b.WriteString("\n")
 	b.WriteString(tail)
 	b.WriteString("\n}).call(exports); })")
+	var shifted []byte
 	if smap != nil {
 		var m map[string]any
 		if err := json.Unmarshal(smap, &m); err == nil {
 			m["mappings"] = ";" + shiftColumns(fmt.Sprint(m["mappings"]))
 			m["sources"] = []string{file}
-			if shifted, err := json.Marshal(m); err == nil {
-				b.WriteString("\n//# sourceMappingURL=data:application/json;base64,")
-				b.WriteString(base64.StdEncoding.EncodeToString(shifted))
+			if shifted, err = json.Marshal(m); err == nil {
+				// A URL, not the map inline: goja keeps the program's
+				// text for its lifetime, and a data URL would keep the
+				// map a second time, in base64.
+				b.WriteString("\n//# sourceMappingURL=" + sourceMapName)
 			}
 		}
 	}
-	parsed, err := goja.Parse(file, b.String())
+	parsed, err := goja.Parse(file, b.String(), parser.WithSourceMapLoader(func(string) ([]byte, error) {
+		return shifted, nil
+	}))
 	if err != nil {
 		return nil, nil, gojaSyntaxError(file, err)
 	}
