@@ -89,11 +89,22 @@ type Compiler struct {
 	cache map[[32]byte]*Result
 	order [][32]byte
 	max   int
+	disk  *diskCache
 }
 
-// NewCompiler returns a compiler whose cache holds up to max results.
-func NewCompiler(max int) *Compiler {
-	return &Compiler{cache: make(map[[32]byte]*Result), max: max}
+// NewCompiler returns a compiler whose cache holds up to max results. With
+// a dir, esbuild's output is also kept there by content, for every
+// Compiler and process that uses the same dir (see diskCache).
+func NewCompiler(max int, dir string) (*Compiler, error) {
+	c := &Compiler{cache: make(map[[32]byte]*Result), max: max}
+	if dir != "" {
+		d, err := openDiskCache(dir)
+		if err != nil {
+			return nil, err
+		}
+		c.disk = d
+	}
+	return c, nil
 }
 
 // Cached reports whether the result for file and src is in the cache.
@@ -125,7 +136,7 @@ func (c *Compiler) Compile(file string, src []byte) (*Result, error) {
 	if ok {
 		return r, nil
 	}
-	r, err := compile(file, src)
+	r, err := compile(file, src, c.disk, key)
 	if err != nil {
 		return nil, err
 	}
@@ -155,15 +166,54 @@ func loaderFor(file string) api.Loader {
 	return api.LoaderJS
 }
 
-func compile(file string, src []byte) (*Result, error) {
+func compile(file string, src []byte, disk *diskCache, key [32]byte) (*Result, error) {
 	if path.Ext(file) == ".json" {
 		return compileJSON(file, src)
 	}
-	// The CommonJS pass tells what the source is (esbuild's metafile says
-	// "esm", "cjs" or, for a script, nothing) and converts ES modules. A
-	// script takes a second pass that keeps its format, because the CommonJS
-	// output renames a script's own top-level `require`, `module` or
-	// `exports`, and those names are its exports.
+	out, ok := disk.get(key)
+	if !ok {
+		var err error
+		if out, err = transpile(file, src); err != nil {
+			return nil, err
+		}
+		disk.put(key, out)
+	}
+	r := &Result{Kind: out.kind, Imports: out.imports}
+	var tail string
+	if r.Kind == Script {
+		names, err := topLevelNames(file, out.code, leadingUnmapped(out.smap))
+		if err != nil {
+			return nil, err
+		}
+		r.Exports = names
+		tail = accessors(names)
+	}
+	prg, parsed, err := wrap(file, out.code, tail, out.smap, r.Kind == ESModule)
+	if err != nil {
+		return nil, err
+	}
+	r.Program = prg
+	if r.Kind == ESModule && len(r.Imports) > 0 {
+		r.Uses = importUses(parsed)
+	}
+	return r, nil
+}
+
+// transpiled is esbuild's part of a compile: what the source is, what it
+// imports, and the code goja compiles, with its source map.
+type transpiled struct {
+	kind    Kind
+	imports []string
+	code    string
+	smap    []byte
+}
+
+// transpile runs esbuild on src. The CommonJS pass tells what the source
+// is (esbuild's metafile says "esm", "cjs" or, for a script, nothing) and
+// converts ES modules. A script takes a second pass that keeps its format,
+// because the CommonJS output renames a script's own top-level `require`,
+// `module` or `exports`, and those names are its exports.
+func transpile(file string, src []byte) (*transpiled, error) {
 	name := esbuildName(file)
 	out := build(name, src, api.FormatCommonJS)
 	if len(out.Errors) > 0 {
@@ -184,33 +234,15 @@ func compile(file string, src []byte) (*Result, error) {
 			return nil, sourceErrors(file, out.Errors)
 		}
 	}
-	var code, smap []byte
+	t := &transpiled{kind: kind, imports: imports}
 	for _, f := range out.OutputFiles {
 		if strings.HasSuffix(f.Path, ".map") {
-			smap = f.Contents
+			t.smap = f.Contents
 		} else {
-			code = f.Contents
+			t.code = string(f.Contents)
 		}
 	}
-	r := &Result{Kind: kind, Imports: imports}
-	var tail string
-	if r.Kind == Script {
-		names, err := topLevelNames(file, string(code), leadingUnmapped(smap))
-		if err != nil {
-			return nil, err
-		}
-		r.Exports = names
-		tail = accessors(names)
-	}
-	prg, parsed, err := wrap(file, string(code), tail, smap, kind == ESModule)
-	if err != nil {
-		return nil, err
-	}
-	r.Program = prg
-	if kind == ESModule && len(imports) > 0 {
-		r.Uses = importUses(parsed)
-	}
-	return r, nil
+	return t, nil
 }
 
 // esbuildName is the name esbuild gets for file. esbuild takes .mjs and

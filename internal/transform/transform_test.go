@@ -8,7 +8,7 @@ import (
 )
 
 func TestKindsAndScriptExports(t *testing.T) {
-	c := NewCompiler(16)
+	c := newCompiler(t, 16, "")
 	for _, tc := range []struct {
 		name, file, src string
 		kind            Kind
@@ -67,7 +67,7 @@ if (true) { function inIf() {} }
 }
 
 func TestSyntaxErrorsNameThePlace(t *testing.T) {
-	c := NewCompiler(4)
+	c := newCompiler(t, 4, "")
 	for _, tc := range []struct {
 		file, src  string
 		line, col  int
@@ -89,7 +89,7 @@ func TestSyntaxErrorsNameThePlace(t *testing.T) {
 }
 
 func TestCacheByContent(t *testing.T) {
-	c := NewCompiler(2)
+	c := newCompiler(t, 2, "")
 	a, _ := c.Compile("/a.js", []byte("var a"))
 	b, _ := c.Compile("/a.js", []byte("var a"))
 	if a != b {
