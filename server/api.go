@@ -572,6 +572,92 @@ func (s *Server) writeFile(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// FileBatch is the body of POST /api/files: files written as one change, so
+// that the modules they touch reload in one transaction.
+type FileBatch struct {
+	Files []BatchFile `json:"files"`
+}
+
+// BatchFile is one file of a FileBatch; Content is base64 in JSON.
+type BatchFile struct {
+	Path    string `json:"path"`
+	Content []byte `json:"content"`
+}
+
+// writeFiles writes a batch of files back to back, so that the store's
+// watchers see one burst. Every path is checked before anything is
+// written, and a write that fails puts back what the batch had already
+// changed: the store ends as it was, or with the whole batch.
+func (s *Server) writeFiles(w http.ResponseWriter, r *http.Request) error {
+	var batch FileBatch
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, s.opts.MaxBatchBytes))
+	if err := dec.Decode(&batch); err != nil {
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			return errSlowBody
+		}
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return err
+		}
+		return apiError{http.StatusBadRequest, "bad_request", "body: " + err.Error()}
+	}
+	if len(batch.Files) == 0 {
+		return apiError{http.StatusBadRequest, "bad_request", "files: at least one file is needed"}
+	}
+	seen := map[string]bool{}
+	for i, f := range batch.Files {
+		if err := vfs.ValidatePath(f.Path); err != nil {
+			return apiError{http.StatusBadRequest, "bad_request", fmt.Sprintf("files[%d]: %v", i, err)}
+		}
+		if seen[f.Path] {
+			return apiError{http.StatusBadRequest, "bad_request", fmt.Sprintf("files[%d]: %s is in the batch twice", i, f.Path)}
+		}
+		seen[f.Path] = true
+		if int64(len(f.Content)) > s.opts.MaxSourceBytes {
+			return apiError{http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("files[%d]: %s is over %d bytes", i, f.Path, s.opts.MaxSourceBytes)}
+		}
+	}
+	// Undo needs what each path held; a store that cannot say refuses the
+	// batch before it changes anything.
+	ctx := r.Context()
+	type before struct {
+		data   []byte
+		absent bool
+	}
+	prev := make([]before, len(batch.Files))
+	for i, f := range batch.Files {
+		data, err := s.store.Read(ctx, f.Path)
+		switch {
+		case errors.Is(err, vfs.ErrNotFound):
+			prev[i].absent = true
+		case err != nil:
+			return err
+		default:
+			prev[i].data = data
+		}
+	}
+	for i, f := range batch.Files {
+		if err := s.store.Write(ctx, f.Path, f.Content); err != nil {
+			undo := context.WithoutCancel(ctx)
+			for j := i - 1; j >= 0; j-- {
+				p := batch.Files[j].Path
+				if prev[j].absent {
+					_ = s.store.Delete(undo, p)
+				} else {
+					_ = s.store.Write(undo, p, prev[j].data)
+				}
+			}
+			return fmt.Errorf("files[%d] %s (nothing of the batch was kept): %w", i, f.Path, err)
+		}
+	}
+	total := 0
+	for _, f := range batch.Files {
+		total += len(f.Content)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"files": len(batch.Files), "size": total})
+	return nil
+}
+
 func (s *Server) deleteFile(w http.ResponseWriter, r *http.Request) error {
 	if err := s.store.Delete(r.Context(), filePath(r)); err != nil {
 		return err

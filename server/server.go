@@ -43,6 +43,10 @@ type Options struct {
 	// MaxArgsBytes caps call arguments and sandbox requests (default 1 MiB).
 	MaxSourceBytes int64
 	MaxArgsBytes   int64
+	// MaxBatchBytes caps a request that writes several files at once (a
+	// folder such as a node_modules), JSON encoding included (default 64
+	// MiB).
+	MaxBatchBytes int64
 	// RequestTimeout bounds every API request (default 30 s).
 	RequestTimeout time.Duration
 	// EventBuffer is how many events a reconnecting client can catch up
@@ -82,6 +86,9 @@ type Server struct {
 func New(opts Options) *Server {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
+	}
+	if opts.MaxBatchBytes <= 0 {
+		opts.MaxBatchBytes = 64 << 20
 	}
 	if opts.MaxSourceBytes <= 0 {
 		opts.MaxSourceBytes = 10 << 20
@@ -159,6 +166,7 @@ func (s *Server) routes() {
 	api("GET /api/files", s.listFiles)
 	api("GET /api/files/{path...}", s.readFile)
 	api("PUT /api/files/{path...}", s.writeFile)
+	api("POST /api/files", s.writeFiles)
 	api("DELETE /api/files/{path...}", s.deleteFile)
 	api("GET /api/history/{path...}", s.history)
 	api("GET /api/stats", s.stats)

@@ -2,12 +2,16 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
+	"path"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -343,11 +347,18 @@ func (c *cli) exec() *cobra.Command {
 
 func (c *cli) put() *cobra.Command {
 	return &cobra.Command{
-		Use:     "put PATH FILE|-",
-		Short:   "Write a file to the server's store (a module there reloads)",
-		Example: "  hotmod put /counter.js counter.js\n  cat rules.ts | hotmod put /rules.ts -",
-		Args:    cobra.ExactArgs(2),
+		Use:   "put PATH FILE|DIR|-",
+		Short: "Write a file, or a folder's files, to the server's store (modules there reload, a folder's as one)",
+		Long: "Write a file to the server's store at PATH. Given a folder, every file under it is written under\n" +
+			"PATH in one request, as one change: the modules it touches reload in one transaction\n" +
+			"(all or none), and if a write fails the store is left as it was.",
+		Example: "  hotmod put /counter.js counter.js\n  cat rules.ts | hotmod put /rules.ts -\n" +
+			"  hotmod put /node_modules ./node_modules",
+		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if info, err := os.Stat(args[1]); err == nil && info.IsDir() {
+				return c.putDir(cmd.Context(), args[0], args[1])
+			}
 			data, err := c.readInput(args[1])
 			if err != nil {
 				return err
@@ -365,6 +376,53 @@ func (c *cli) put() *cobra.Command {
 			return nil
 		},
 	}
+}
+
+// putDir writes every regular file under dir to the store under prefix, in
+// one batch request.
+func (c *cli) putDir(ctx context.Context, prefix, dir string) error {
+	var batch server.FileBatch
+	total := 0
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.Type().IsRegular() {
+			return nil // folders are walked; links and devices are not files of the folder
+		}
+		rel, err := filepath.Rel(dir, p)
+		if err != nil {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		total += len(data)
+		batch.Files = append(batch.Files, server.BatchFile{Path: path.Join("/", prefix, filepath.ToSlash(rel)), Content: data})
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if len(batch.Files) == 0 {
+		return fmt.Errorf("%s has no files", dir)
+	}
+	body, err := json.Marshal(batch)
+	if err != nil {
+		return err
+	}
+	res, err := c.client().request(ctx, http.MethodPost, "/api/files", bytes.NewReader(body), "application/json")
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	if c.asJSON {
+		_, err = io.Copy(c.stdout, res.Body)
+		return err
+	}
+	fmt.Fprintf(c.stdout, "wrote %d files (%d bytes) under %s\n", len(batch.Files), total, path.Join("/", prefix))
+	return nil
 }
 
 func (c *cli) cat() *cobra.Command {

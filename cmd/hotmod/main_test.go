@@ -3,7 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -316,5 +319,97 @@ func TestServeFromBolt(t *testing.T) {
 	}
 	if out := ok(t, url, "", "history", "/greet.js"); strings.Count(out, "created")+strings.Count(out, "modified") != 2 {
 		t.Errorf("history:\n%s", out)
+	}
+}
+
+// `hotmod put PATH DIR` writes a folder as one change: an export renamed in
+// pricing.ts together with its use in checkout.js reloads both in one
+// transaction, with no failed reload on the way; a batch with a write that
+// fails leaves the store as it was.
+func TestPutFolderIsOneTransaction(t *testing.T) {
+	url, dir := startServer(t)
+	pricing, err := os.ReadFile(filepath.Join(dir, "pricing.ts"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkout, err := os.ReadFile(filepath.Join(dir, "checkout.js"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	edit := t.TempDir()
+	write := func(name, src string) {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(edit, name), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("pricing.ts", strings.Replace(string(pricing), "export function quote(", "export function price(", 1))
+	write("checkout.js", strings.ReplaceAll(string(checkout), "quote", "price"))
+	if out := ok(t, url, "", "put", "/", edit); !strings.Contains(out, "wrote 2 files") {
+		t.Errorf("put of a folder:\n%s", out)
+	}
+	type mod struct {
+		ID            string `json:"id"`
+		Version       int    `json:"version"`
+		FailedReloads int    `json:"failedReloads"`
+		LastError     string `json:"lastError"`
+	}
+	versions := func() map[string]mod {
+		var list struct{ Modules []mod }
+		if err := json.Unmarshal([]byte(ok(t, url, "", "ls", "--json")), &list); err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]mod{}
+		for _, m := range list.Modules {
+			out[m.ID] = m
+		}
+		return out
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for v := versions(); v["pricing"].Version != 2 || v["checkout"].Version != 2; v = versions() {
+		if v["pricing"].FailedReloads+v["checkout"].FailedReloads > 0 {
+			t.Fatalf("a reload failed on the way: %+v", v)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the folder's modules did not both reload: %+v", v)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if out := ok(t, url, "", "call", "checkout", "checkout", "bob", `[{"sku":"a","price":10,"quantity":2}]`); !strings.Contains(out, `"total": 24`) {
+		t.Errorf("checkout after the edit:\n%s", out)
+	}
+
+	// A path that cannot be written refuses the batch before anything is
+	// written.
+	bad := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(bad, "counter.js"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, src := range map[string]string{"a-new.js": "export const x = 1", "counter.js/inner.js": "export const y = 2"} {
+		if err := os.WriteFile(filepath.Join(bad, name), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, errOut, code := runCLI(t, url, "", "put", "/", bad); code == 0 || !strings.Contains(errOut, "conflict") {
+		t.Errorf("a batch with a path under a file: exit %d: %s", code, errOut)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "a-new.js")); !os.IsNotExist(err) {
+		t.Errorf("the refused batch left a-new.js in the store: %v", err)
+	}
+
+	// A write that fails midway (the batch makes /zz a folder, then writes
+	// a file at /zz) puts back what the batch had written.
+	body := `{"files":[{"path":"/zz/a.js","content":"` + base64.StdEncoding.EncodeToString([]byte("export const a = 1")) + `"},{"path":"/zz","content":""}]}`
+	res, err := http.Post(url+"/api/files", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode < 400 || !strings.Contains(string(msg), "nothing of the batch was kept") {
+		t.Errorf("a batch whose second write fails: %d %s", res.StatusCode, msg)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "zz", "a.js")); !os.IsNotExist(err) {
+		t.Errorf("the failed batch left /zz/a.js in the store: %v", err)
 	}
 }

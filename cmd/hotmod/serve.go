@@ -8,6 +8,7 @@ import (
 	"math"
 	"net"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,6 +28,8 @@ type serveOptions struct {
 	sandboxMax hotmod.SafeOptions
 	// loadTimeout and callTimeout bound module loads and calls.
 	loadTimeout, callTimeout time.Duration
+	// compileCache keeps esbuild's output across starts ("" for none).
+	compileCache string
 	// ready, if set, is told the address once the server listens; loaded,
 	// once the modules in the store have loaded (tests).
 	ready  func(addr string)
@@ -77,6 +80,8 @@ func newServe(c *cli) *cobra.Command {
 	f.StringVar(&o.dir, "dir", "./modules", "folder of modules (created if missing)")
 	f.StringVar(&o.db, "db", "", "bbolt file of modules, instead of --dir")
 	f.StringVar(&o.addr, "addr", "127.0.0.1:7070", "listen address")
+	f.StringVar(&o.compileCache, "compile-cache", defaultCompileCache(),
+		`folder that keeps the JavaScript esbuild makes of each source, so a restart does not transpile a package again ("" for none)`)
 	f.DurationVar(&o.loadTimeout, "load-timeout", 5*time.Second, "how long evaluating one version of a module may run (a module that never finishes loading is listed as failed)")
 	f.DurationVar(&o.callTimeout, "call-timeout", 10*time.Second, "how long a call may run when its request sets no earlier deadline")
 	f.StringArrayVar(&o.allowHosts, "allow-host", nil, "a host name (any port) to answer without a token, besides loopback (repeatable)")
@@ -166,7 +171,7 @@ func serve(ctx context.Context, o serveOptions, stdout, stderr io.Writer) error 
 	defer store.Close()
 	metrics := server.NewMetrics()
 	rt, err := hotmod.New(ctx, hotmod.Options{Store: store, Logger: logger, ModuleID: server.ModuleID, OnCall: metrics.ObserveCall,
-		LoadTimeout: o.loadTimeout, CallTimeout: o.callTimeout})
+		LoadTimeout: o.loadTimeout, CallTimeout: o.callTimeout, CompileCacheDir: o.compileCache})
 	if err != nil {
 		return err
 	}
@@ -249,4 +254,14 @@ func serve(ctx context.Context, o serveOptions, stdout, stderr io.Writer) error 
 	err = httpSrv.Shutdown(shutdownCtx)
 	stopAndWait()
 	return err
+}
+
+// defaultCompileCache is hotmod's folder in the user's cache folder, or
+// none where there is no such folder.
+func defaultCompileCache() string {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(dir, "hotmod", "compile")
 }
