@@ -57,4 +57,3 @@ func Install(t testing.TB, pkgs ...string) string {
 	}
 	return root
 }
-
