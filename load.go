@@ -312,7 +312,7 @@ func (rt *Runtime) evalLocked(m *Module, res *transform.Result, n int, hs *hotSt
 	for _, name := range transform.Params[5 : len(transform.Params)-1] {
 		args = append(args, timers[name])
 	}
-	args = append(args, rt.realm.Console("module", m.id))
+	args = append(args, rt.realm.Console(m.id))
 
 	prev := m.loading
 	m.loading = v

@@ -306,10 +306,11 @@ func TestErrorsNameOriginalPositions(t *testing.T) {
 }
 
 func TestConsoleGoesToLogger(t *testing.T) {
-	e := newEnv(t, map[string]string{"/m/c.js": "export function hello(who) { console.log('hello', who, {n: 1}); console.error('bad thing') }"})
+	e := newEnv(t, map[string]string{"/m/c.js": "export function hello(who) { console.log('hello', who, {n: 1}); console.error('bad thing'); const warn = console.warn; warn('detached') }"})
 	e.call(e.create("greeter", "/m/c.js"), "hello", "world")
 	logs := e.logs.String()
-	for _, want := range []string{`level=INFO msg="hello world {\"n\":1}" module=greeter`, `level=ERROR msg="bad thing" module=greeter`} {
+	for _, want := range []string{`level=INFO msg="hello world {\"n\":1}" module=greeter`, `level=ERROR msg="bad thing" module=greeter`,
+		`level=WARN msg=detached module=greeter`} {
 		if !strings.Contains(logs, want) {
 			t.Errorf("logs lack %q:\n%s", want, logs)
 		}

@@ -75,6 +75,10 @@ type Realm struct {
 	released   chan struct{} // closed once Close has taken the lock for good
 	depth      int           // nested RunLocked calls; lock
 	owner      *Timers       // whose code runs now: global timers go to it; lock
+	// The methods every console shares, and the key of a console's module
+	// id (see Console); lock.
+	consoleProto *goja.Object
+	consoleKey   *goja.Symbol
 
 	tmu    sync.Mutex // guards every timer of the realm
 	tseq   int64
@@ -156,7 +160,7 @@ func New(opts Options) *Realm {
 	r.global = r.NewTimers("realm")
 	global := vm.GlobalObject()
 	r.installGlobalTimers(global)
-	_ = global.Set("console", r.Console(slog.String("module", "(global)")))
+	_ = global.Set("console", r.Console("(global)"))
 	return r
 }
 
