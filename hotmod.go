@@ -109,7 +109,8 @@ type Runtime struct {
 	watchStop  context.CancelFunc
 	watchDone  chan struct{}
 
-	staged *reads // the reads of the load evaluating now; realm lock
+	staged  *reads       // the reads of the load evaluating now; realm lock
+	helpers []goja.Value // esbuild's runtime helpers, shared by every module; realm lock
 }
 
 // Update tells an OnModuleUpdate callback that a module changed version.

@@ -8,6 +8,7 @@ import (
 	"path"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -313,6 +314,12 @@ func (rt *Runtime) evalLocked(m *Module, res *transform.Result, n int, hs *hotSt
 		args = append(args, timers[name])
 	}
 	args = append(args, rt.realm.Console(m.id))
+	helpers, err := rt.helpersLocked()
+	if err != nil {
+		v.scope.end()
+		return nil, err
+	}
+	args = append(args, helpers...)
 
 	prev := m.loading
 	m.loading = v
@@ -329,6 +336,30 @@ func (rt *Runtime) evalLocked(m *Module, res *transform.Result, n int, hs *hotSt
 	}
 	_ = module.Set("loaded", true)
 	return v, nil
+}
+
+// helpersLocked returns esbuild's runtime helpers, made once in the realm
+// and shared by every module (see transform.Helpers). Call with the lock
+// held.
+func (rt *Runtime) helpersLocked() ([]goja.Value, error) {
+	if rt.helpers != nil {
+		return rt.helpers, nil
+	}
+	v, err := rt.realm.VM().RunProgram(transform.HelpersProgram())
+	if err != nil {
+		return nil, fmt.Errorf("esbuild's helpers: %w", engine.Err(err))
+	}
+	arr, _ := v.(*goja.Object)
+	names := transform.Helpers()
+	if arr == nil || arr.Get("length").ToInteger() != int64(len(names)) {
+		return nil, fmt.Errorf("esbuild's helpers: %v for %d names", v, len(names))
+	}
+	list := make([]goja.Value, len(names))
+	for i := range list {
+		list[i] = arr.Get(strconv.Itoa(i))
+	}
+	rt.helpers = list
+	return list, nil
 }
 
 // requireFunc is the require of every version of m: it resolves specifiers

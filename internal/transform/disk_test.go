@@ -4,9 +4,12 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/dop251/goja"
+	"github.com/dop251/goja/ast"
 )
 
 func newCompiler(t *testing.T, max int, dir string) *Compiler {
@@ -30,6 +33,16 @@ func run(t *testing.T, r *Result) any {
 	exports := vm.NewObject()
 	_ = module.Set("exports", exports)
 	args := []goja.Value{exports, goja.Undefined(), module}
+	for len(args) < len(Params) {
+		args = append(args, goja.Undefined())
+	}
+	helpers, err := vm.RunProgram(HelpersProgram())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range Helpers() {
+		args = append(args, helpers.ToObject(vm).Get(strconv.Itoa(i)))
+	}
 	if _, err := call(goja.Undefined(), args...); err != nil {
 		t.Fatal(err)
 	}
@@ -86,5 +99,44 @@ func TestDiskCache(t *testing.T) {
 		if got, _ := os.ReadFile(entries[0]); len(got) == 0 || got[len(got)/2] == b[len(b)/2] && len(got) == len(b) {
 			t.Errorf("the bad entry was not written again")
 		}
+	}
+}
+
+// esbuild's helpers are dropped from a converted module, whose references
+// then reach the shared ones; one whose text differs keeps its own.
+func TestSharedHelpers(t *testing.T) {
+	if len(Helpers()) < 8 {
+		t.Fatalf("shared helpers: %v", Helpers())
+	}
+	out, err := transpile("/a.js", []byte("import d from './y'\nexport * from './w'\nexport const answer = 42\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, parsed, err := wrap("/a.js", out.code, "", out.smap, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range innerFunction(parsed).Body.List {
+		if vs, ok := st.(*ast.VariableStatement); ok {
+			if id, ok := vs.List[0].Target.(*ast.Identifier); ok && strings.HasPrefix(string(id.Name), "__") {
+				t.Errorf("helper %s was not dropped", id.Name)
+			}
+		}
+	}
+	own := strings.Replace(out.code, "var __export = (target, all) => {", "var __export = (target, all, extra) => {", 1)
+	_, parsed, err = wrap("/a.js", own, "", nil, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept := false
+	for _, d := range innerFunction(parsed).DeclarationList {
+		for _, b := range d.List {
+			if id, ok := b.Target.(*ast.Identifier); ok && id.Name == "__export" {
+				kept = true
+			}
+		}
+	}
+	if !kept {
+		t.Error("a helper whose text differs lost its own definition")
 	}
 }

@@ -42,8 +42,9 @@ func (k Kind) String() string {
 }
 
 // Params are the names the compiled program's outer function binds, in
-// order. The module body sits in an inner function, so a module may declare
-// any of these names itself without a clash; the loader declares nothing else.
+// order; Helpers follow them. The module body sits in an inner function,
+// so a module may declare any of these names itself without a clash; the
+// loader declares nothing else.
 var Params = []string{
 	"exports", "require", "module", "__filename", "__dirname",
 	"setTimeout", "clearTimeout", "setInterval", "clearInterval",
@@ -346,6 +347,9 @@ func wrap(file, code, tail string, smap []byte, strict bool) (*goja.Program, *as
 	var b strings.Builder
 	b.WriteString("(function (")
 	b.WriteString(strings.Join(Params, ", "))
+	for _, h := range Helpers() {
+		b.WriteString(", " + h)
+	}
 	b.WriteString(") { return (function () {")
 	if strict {
 		b.WriteString(` "use strict";`)
@@ -369,12 +373,14 @@ func wrap(file, code, tail string, smap []byte, strict bool) (*goja.Program, *as
 			}
 		}
 	}
-	parsed, err := goja.Parse(file, b.String(), parser.WithSourceMapLoader(func(string) ([]byte, error) {
+	text := b.String()
+	parsed, err := goja.Parse(file, text, parser.WithSourceMapLoader(func(string) ([]byte, error) {
 		return shifted, nil
 	}))
 	if err != nil {
 		return nil, nil, gojaSyntaxError(file, err)
 	}
+	dropSharedHelpers(parsed, text)
 	prg, err := goja.CompileAST(parsed, false)
 	if err != nil {
 		return nil, nil, gojaSyntaxError(file, err)
