@@ -150,17 +150,6 @@ func copyPackage(b *testing.B, root, pkg string) vfs.Store {
 // heap it retains and the number of modules.
 func loadOnce(b *testing.B, store vfs.Store, pkg, cacheDir string) (time.Duration, uint64, int) {
 	ctx := context.Background()
-	heap := func() uint64 {
-		// A closed Runtime's last goroutines end shortly after Close: the
-		// collections are spaced so that their memory is not counted.
-		var ms runtime.MemStats
-		for range 3 {
-			runtime.GC()
-			time.Sleep(10 * time.Millisecond)
-		}
-		runtime.ReadMemStats(&ms)
-		return ms.HeapAlloc
-	}
 	h0 := heap()
 	rt, err := hotmod.New(ctx, hotmod.Options{Store: store, DisableAutoReload: true, LoadTimeout: time.Minute, CompileCacheDir: cacheDir})
 	if err != nil {
@@ -182,4 +171,17 @@ func loadOnce(b *testing.B, store vfs.Store, pkg, cacheDir string) (time.Duratio
 		retained = h1 - h0
 	}
 	return d, retained, len(rt.Stats().Modules)
+}
+
+// heap is the live heap after garbage collection. A closed Runtime's last
+// goroutines end shortly after Close: the collections are spaced so that its
+// memory is not counted.
+func heap() uint64 {
+	var ms runtime.MemStats
+	for range 3 {
+		runtime.GC()
+		time.Sleep(10 * time.Millisecond)
+	}
+	runtime.ReadMemStats(&ms)
+	return ms.HeapAlloc
 }
