@@ -154,6 +154,9 @@ func (rt *Runtime) apply(ctx context.Context, cs []*change) error {
 		if failed == nil {
 			failed = cs[0] // the realm was not reached (ctx, Close)
 		}
+		if failed.step == "" {
+			failed.step = "evaluate"
+		}
 		for _, c := range cs {
 			if c != failed {
 				c.m.fail(ctx, c.old, "transaction", fmt.Errorf("not applied: %s failed", failed.m.id))
