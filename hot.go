@@ -251,6 +251,7 @@ func (rt *Runtime) nextData(m *Module, old *version) (*hotState, error) {
 		return nil, engine.Err(err)
 	}
 	hs := &hotState{}
+	oldN := old.n // not old itself: each version would keep every one before it
 	data := vm.NewProxy(target, &goja.ProxyTrapConfig{
 		Get: func(t *goja.Object, key string, _ goja.Value) goja.Value {
 			if !hs.disposing {
@@ -267,7 +268,7 @@ func (rt *Runtime) nextData(m *Module, old *version) (*hotState, error) {
 				rt.log.Warn("a hot.dispose callback wrote hot.data."+key+" after the new version had read it: "+
 					"the new version runs without that value (hotmod evaluates the new version before disposing the old; "+
 					"write hot.data while running, or carry state with __acceptHotReload(old))",
-					"module", m.id, "key", key, "version", old.n)
+					"module", m.id, "key", key, "version", oldN)
 			}
 			return t.Set(key, val) == nil
 		},
