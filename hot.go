@@ -208,6 +208,13 @@ func (rt *Runtime) hotObject(m *Module, v *version) *goja.Object {
 		return goja.Undefined()
 	})
 	_ = hot.Set("invalidate", func(call goja.FunctionCall) goja.Value {
+		if m.cur.Load() != v {
+			// A version still evaluating, or one that no longer serves: a
+			// version that invalidates itself at its top level would
+			// otherwise be evaluated again without end.
+			rt.log.Warn("hot.invalidate() of a version that is not serving is ignored", "module", m.id, "version", v.n)
+			return goja.Undefined()
+		}
 		rt.log.Info("module invalidated itself; reloading", "module", m.id, "reason", call.Argument(0).String())
 		rt.invalidateLocked(m)
 		return goja.Undefined()
@@ -287,11 +294,15 @@ func (rt *Runtime) invalidateLocked(m *Module) {
 		m.scheduleReload()
 		return
 	}
+	if !m.invalidQueued.CompareAndSwap(false, true) {
+		return // one transaction, not yet started, serves every request
+	}
 	rt.work.Add(1)
 	go func() {
 		defer rt.work.Done()
 		ctx, cancel := context.WithTimeout(rt.bg, rt.opts.ReloadTimeout)
 		defer cancel()
+		m.invalidQueued.Store(false)
 		if err := rt.reloadTogether(ctx, set, false); err != nil && rt.bg.Err() == nil {
 			rt.log.Warn("reload after hot.invalidate() failed; the running versions keep serving", "module", m.id, "err", err)
 		}

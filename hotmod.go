@@ -109,6 +109,10 @@ type Runtime struct {
 	watchStop  context.CancelFunc
 	watchDone  chan struct{}
 
+	holdMu   sync.Mutex
+	holdN    int           // HoldReloads in force
+	holdFree chan struct{} // closed when holdN falls to 0, then replaced
+
 	staged  *reads       // the reads of the load evaluating now; realm lock
 	helpers []goja.Value // esbuild's runtime helpers, shared by every module; realm lock
 }
@@ -160,6 +164,7 @@ func New(ctx context.Context, opts Options) (*Runtime, error) {
 		stopBg:    stop,
 		modules:   make(map[string]*Module),
 		byPath:    make(map[string][]*Module),
+		holdFree:  make(chan struct{}),
 		callbacks: make(map[string]map[uint64]func(Update)),
 		patches:   make(map[string]*Patch),
 		profiles:  make(map[string]*Profile),
@@ -340,7 +345,7 @@ func (rt *Runtime) ensureWatching() error {
 	rt.watchStop, rt.watchDone = cancel, done
 	go func() {
 		defer close(done)
-		for burst := range bursts(ch) {
+		for burst := range rt.bursts(ch) {
 			rt.onStoreEvents(burst)
 		}
 	}()
@@ -359,16 +364,55 @@ func (rt *Runtime) stopWatching() {
 }
 
 // Changes that arrive within burstQuiet of each other (one editor save
-// touching several files, one put of a folder) are one burst, up to
-// burstMax from its first change.
+// touching several files) are one burst, up to burstMax from its first
+// change; changes made under HoldReloads are one burst however long they
+// take, and burstSettle after the release lets the store's last events
+// arrive (the Dir store coalesces for 25 ms).
 const (
-	burstQuiet = 5 * time.Millisecond
-	burstMax   = 100 * time.Millisecond
+	burstQuiet  = 5 * time.Millisecond
+	burstMax    = 100 * time.Millisecond
+	burstSettle = 50 * time.Millisecond
 )
+
+// HoldReloads makes the store watcher gather every change from now until
+// release (or until ctx ends) into one burst, reloaded as one transaction.
+// A program that writes several files as one change calls it around the
+// writes: hotmod's server does so for POST /api/files (`hotmod put DIR`),
+// however many files and however slow the store. release may be called
+// more than once.
+func (rt *Runtime) HoldReloads(ctx context.Context) (release func()) {
+	rt.holdMu.Lock()
+	rt.holdN++
+	rt.holdMu.Unlock()
+	var once sync.Once
+	end := func() {
+		once.Do(func() {
+			rt.holdMu.Lock()
+			defer rt.holdMu.Unlock()
+			if rt.holdN--; rt.holdN == 0 {
+				close(rt.holdFree)
+				rt.holdFree = make(chan struct{})
+			}
+		})
+	}
+	stop := context.AfterFunc(ctx, end)
+	return func() {
+		stop()
+		end()
+	}
+}
+
+// holding reports whether a HoldReloads is in force, and a channel closed
+// when the last one ends.
+func (rt *Runtime) holding() (bool, <-chan struct{}) {
+	rt.holdMu.Lock()
+	defer rt.holdMu.Unlock()
+	return rt.holdN > 0, rt.holdFree
+}
 
 // bursts groups the store's events into bursts; the channel closes when ch
 // does.
-func bursts(ch <-chan vfs.Event) <-chan []vfs.Event {
+func (rt *Runtime) bursts(ch <-chan vfs.Event) <-chan []vfs.Event {
 	out := make(chan []vfs.Event)
 	go func() {
 		defer close(out)
@@ -376,19 +420,25 @@ func bursts(ch <-chan vfs.Event) <-chan []vfs.Event {
 			burst := []vfs.Event{ev}
 			quiet := time.NewTimer(burstQuiet)
 			limit := time.NewTimer(burstMax)
-		collect:
-			for {
+			for open := true; open; {
+				held, free := rt.holding()
+				if !held {
+					free = nil
+				}
 				select {
 				case ev, ok := <-ch:
 					if !ok {
-						break collect
+						open = false
+						break
 					}
 					burst = append(burst, ev)
 					quiet.Reset(burstQuiet)
 				case <-quiet.C:
-					break collect
+					open = held
 				case <-limit.C:
-					break collect
+					open = held
+				case <-free:
+					quiet.Reset(burstSettle)
 				}
 			}
 			quiet.Stop()
@@ -437,6 +487,16 @@ func (rt *Runtime) onStoreEvents(burst []vfs.Event) {
 				together = append(together, m)
 			}
 		}
+	}
+	if len(together) > 0 {
+		// Modules whose change was refused for another's sake go along.
+		rt.mu.Lock()
+		for _, m := range rt.modules {
+			if m.stale.Load() && m.cur.Load() != nil && !slices.Contains(together, m) {
+				together = append(together, m)
+			}
+		}
+		rt.mu.Unlock()
 	}
 	switch len(together) {
 	case 0:

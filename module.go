@@ -29,10 +29,16 @@ type Module struct {
 	hooks   atomic.Pointer[hooks] // patches and profiles; nil when none
 	hooksMu sync.Mutex            // serializes edits of hooks
 
-	reloadSem  chan struct{}
-	reqSeq     atomic.Uint64
-	autoQueued atomic.Bool
-	forceNext  atomic.Bool // hot.invalidate(): the next scheduled reload runs though the source is unchanged
+	reloadSem     chan struct{}
+	reqSeq        atomic.Uint64
+	autoQueued    atomic.Bool
+	forceNext     atomic.Bool // hot.invalidate(): the next scheduled reload runs though the source is unchanged
+	invalidQueued atomic.Bool // a hot.invalidate() transaction over its importers is scheduled, not started
+	// stale: the module's source changed and is fine, but its reload was
+	// refused for another module's sake (a transaction another module
+	// failed, or importers that still use an export it removed); the next
+	// burst of store changes takes it along.
+	stale atomic.Bool
 	// Guarded by reloadSem:
 	doneSeq     uint64
 	lastResult  error
@@ -340,12 +346,17 @@ func (m *Module) lockReload(ctx context.Context) error {
 // unlockReload releases the reload lock, then runs the user callbacks the
 // work under it queued: a callback may reload or roll back the module.
 func (m *Module) unlockReload() {
+	for _, fn := range m.release() {
+		fn()
+	}
+}
+
+// release releases the reload lock and returns the callbacks to run now.
+func (m *Module) release() []func() {
 	later := m.pending
 	m.pending = nil
 	<-m.reloadSem
-	for _, fn := range later {
-		fn()
-	}
+	return later
 }
 
 // afterUnlock queues fn to run once the reload lock is released. Call with
@@ -430,10 +441,7 @@ func (m *Module) reloadLocked(ctx context.Context, auto bool) error {
 	if auto && res.Hash == old.res.Hash {
 		// The file is what serves again (a broken save undone): an error
 		// from a reload in between no longer describes it.
-		m.mu.Lock()
-		m.sourceDeleted = false
-		m.lastErr = nil
-		m.mu.Unlock()
+		m.sourceServes()
 		return nil
 	}
 	m.mu.Lock()
@@ -478,21 +486,35 @@ func (rt *Runtime) RollbackModule(ctx context.Context, id string, to int) error 
 }
 
 // acceptHook finds __acceptHotReload wherever the version exports it: on
-// its exports, or on its default export. Call with the lock held.
-func (m *Module) acceptHook(v *version) goja.Callable {
+// its exports, or on its default export. A getter that throws there (a
+// strict Proxy as default export) is the version's error. Call with the
+// lock held.
+func (m *Module) acceptHook(v *version) (goja.Callable, error) {
 	exp := m.exportsOf(v)
 	if exp == nil {
-		return nil
+		return nil, nil
 	}
-	if fn, ok := goja.AssertFunction(exp.Get("__acceptHotReload")); ok {
-		return fn
+	hook, err := m.rt.realm.Get(exp, "__acceptHotReload")
+	if err != nil {
+		return nil, err
 	}
-	if def, ok := exp.Get("default").(*goja.Object); ok {
-		if fn, ok := goja.AssertFunction(def.Get("__acceptHotReload")); ok {
-			return fn
+	if fn, ok := goja.AssertFunction(hook); ok {
+		return fn, nil
+	}
+	def, err := m.rt.realm.Get(exp, "default")
+	if err != nil {
+		return nil, err
+	}
+	if def, ok := def.(*goja.Object); ok {
+		hook, err := m.rt.realm.Get(def, "__acceptHotReload")
+		if err != nil {
+			return nil, err
+		}
+		if fn, ok := goja.AssertFunction(hook); ok {
+			return fn, nil
 		}
 	}
-	return nil
+	return nil, nil
 }
 
 // swapLocked makes nv current and retires old. Call with the lock held.

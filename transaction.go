@@ -65,8 +65,14 @@ func (rt *Runtime) reloadTogether(ctx context.Context, mods []*Module, auto bool
 	slices.SortFunc(mods, func(a, b *Module) int { return strings.Compare(a.id, b.id) })
 	var locked []*Module
 	defer func() {
+		// Every lock is released before any callback runs: a callback may
+		// reload a module of this transaction.
+		var later []func()
 		for _, m := range slices.Backward(locked) {
-			m.unlockReload()
+			later = append(later, m.release()...)
+		}
+		for _, fn := range later {
+			fn()
 		}
 	}()
 	for _, m := range mods {
@@ -111,6 +117,7 @@ func (rt *Runtime) reloadTogether(ctx context.Context, mods []*Module, auto bool
 // sourceServes records that the source is what serves again (a broken save
 // undone): an error from a reload in between no longer describes it.
 func (m *Module) sourceServes() {
+	m.stale.Store(false)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.sourceDeleted = false
@@ -124,19 +131,30 @@ func (rt *Runtime) apply(ctx context.Context, cs []*change) error {
 	var failed *change
 	pending := false
 	err := r.Run(ctx, rt.opts.LoadTimeout, func(*goja.Runtime) error {
+		done := false
+		defer func() {
+			// Also when a run is cut short (interrupted, or a Go-side read
+			// of a throwing getter): no new version may stay behind.
+			if !done {
+				rt.discardAllLocked(cs)
+			}
+		}()
 		for _, c := range cs {
 			r.Rebudget(rt.opts.LoadTimeout)
+			failed = c
 			if err := rt.prepareLocked(c); err != nil {
-				failed = c
-				rt.discardAllLocked(cs)
 				return err
 			}
 			pending = pending || c.wait != nil
 		}
+		failed = nil
 		if pending {
+			done = true
 			return nil
 		}
-		return rt.commitLocked(cs, &failed)
+		err := rt.commitLocked(cs, &failed)
+		done = err == nil
+		return err
 	})
 	if err == nil && pending {
 		// A hook returned a pending promise: the old versions serve while
@@ -159,9 +177,13 @@ func (rt *Runtime) apply(ctx context.Context, cs []*change) error {
 		}
 		for _, c := range cs {
 			if c != failed {
+				c.m.stale.Store(!c.rollback)
 				c.m.fail(ctx, c.old, "transaction", fmt.Errorf("not applied: %s failed", failed.m.id))
 			}
 		}
+		// A module refused because importers still use what it removed
+		// has a good source: it goes again with the importers' fix.
+		failed.m.stale.Store(failed.step == "imports" && !failed.rollback)
 		return failed.m.fail(ctx, failed.old, failed.step, err)
 	}
 	for _, c := range cs {
@@ -193,7 +215,12 @@ func (rt *Runtime) prepareLocked(c *change) error {
 		return err
 	}
 	c.step = "accept"
-	hook := m.acceptHook(c.nv)
+	hook, err := m.acceptHook(c.nv)
+	if err != nil {
+		rt.discardLocked(m, c.nv)
+		c.nv = nil
+		return err
+	}
 	if hook == nil {
 		return nil
 	}
@@ -280,6 +307,7 @@ func (rt *Runtime) commitLocked(cs []*change, failed **change) error {
 // applied records a change that swapped in.
 func (m *Module) applied(c *change) {
 	rt := m.rt
+	m.stale.Store(false)
 	m.mu.Lock()
 	m.maxVersion = max(m.maxVersion, c.n)
 	m.keep(c.nv)
@@ -300,11 +328,12 @@ func (m *Module) applied(c *change) {
 }
 
 // checkImportsLocked checks that every name a loaded module imports by name
-// from a module of cs (or that a new version of cs imports) is exported by
-// the version that will serve. CommonJS exports are dynamic and are not
-// checked. It returns the change to blame: the module that lost the
-// export, or the importer whose new version asks for a missing one. Call
-// with the realm lock held.
+// is exported by the version that will serve, where the transaction
+// changes either side: the importer, the module it imports from, or a
+// module that one re-exports from (export * from). It returns the change
+// to blame: the module that lost the export, or the importer whose new
+// version asks for a missing one. A violation the transaction does not
+// touch is not its business. Call with the realm lock held.
 func (rt *Runtime) checkImportsLocked(cs []*change) (*change, error) {
 	next := make(map[*Module]*change, len(cs))
 	for _, c := range cs {
@@ -323,7 +352,7 @@ func (rt *Runtime) checkImportsLocked(cs []*change) (*change, error) {
 	}
 	rt.mu.Unlock()
 	sortModules(mods)
-	exported := map[*version]map[string]bool{}
+	shapes := map[*version]exportSet{}
 	for _, imp := range mods {
 		iv := after(imp)
 		if iv == nil {
@@ -332,35 +361,18 @@ func (rt *Runtime) checkImportsLocked(cs []*change) (*change, error) {
 		_, importerChanges := next[imp]
 		var missing []string
 		var first transform.Use
-		var dep *Module
+		var dep, blame *Module
 		for _, u := range iv.res.Uses {
 			d := iv.deps[u.Spec]
-			if d == nil {
+			if d == nil || (dep != nil && d != dep) {
 				continue
 			}
-			if _, depChanges := next[d]; !depChanges && !importerChanges {
-				continue
-			}
-			dv := after(d)
-			if dv == nil || dv.res.Kind == transform.CommonJS || dv.res.Kind == transform.JSON ||
-				(dv.res.Kind == transform.Script && u.Name == "default") {
-				continue
-			}
-			names, ok := exported[dv]
-			if !ok {
-				names = map[string]bool{}
-				if exp := d.exportsOf(dv); exp != nil {
-					for _, k := range exp.GetOwnPropertyNames() {
-						names[k] = true
-					}
-				}
-				exported[dv] = names
-			}
-			if names[u.Name] || (dep != nil && dep != d) {
+			es := rt.exportSetLocked(d, after, next, shapes, nil)
+			if es.open || es.names[u.Name] || (!importerChanges && es.changed == nil) {
 				continue
 			}
 			if dep == nil {
-				dep, first = d, u
+				dep, first, blame = d, u, es.changed
 			}
 			missing = append(missing, u.Name)
 		}
@@ -369,12 +381,76 @@ func (rt *Runtime) checkImportsLocked(cs []*change) (*change, error) {
 		}
 		err := &ImportError{Importer: imp.id, File: imp.path, Line: first.Line, Column: first.Column,
 			Module: dep.id, Specifier: first.Spec, Missing: missing}
-		if c, ok := next[dep]; ok {
+		if c, ok := next[blame]; ok && blame != nil {
 			return c, err
 		}
 		return next[imp], err
 	}
 	return nil, nil
+}
+
+// exportSet is what a module version exports by name, for the import
+// contract.
+type exportSet struct {
+	names   map[string]bool
+	open    bool    // some of it cannot be known (CommonJS): nothing is missing
+	changed *Module // the first module of the transaction it depends on, if any
+}
+
+// exportSetLocked is the export set of m as it will serve after the
+// transaction: an ES module's own names and those of the modules it
+// re-exports everything from; a script's names. CommonJS and JSON are
+// open. Call with the realm lock held.
+func (rt *Runtime) exportSetLocked(m *Module, after func(*Module) *version, next map[*Module]*change,
+	cache map[*version]exportSet, visiting map[*Module]bool) exportSet {
+	v := after(m)
+	if v == nil {
+		return exportSet{open: true}
+	}
+	if es, ok := cache[v]; ok {
+		return es
+	}
+	es := exportSet{names: map[string]bool{}}
+	if _, ok := next[m]; ok {
+		es.changed = m
+	}
+	switch v.res.Kind {
+	case transform.ESModule:
+		for _, n := range v.res.ExportNames {
+			es.names[n] = true
+		}
+		if visiting == nil {
+			visiting = map[*Module]bool{}
+		}
+		visiting[m] = true
+		for _, spec := range v.res.ReExports {
+			d := v.deps[spec]
+			if d == nil || visiting[d] {
+				es.open = es.open || d == nil
+				continue
+			}
+			sub := rt.exportSetLocked(d, after, next, cache, visiting)
+			es.open = es.open || sub.open
+			if es.changed == nil {
+				es.changed = sub.changed
+			}
+			for n := range sub.names {
+				if n != "default" {
+					es.names[n] = true
+				}
+			}
+		}
+		delete(visiting, m)
+	case transform.Script:
+		for _, n := range v.res.Exports {
+			es.names[n] = true
+		}
+		es.names["default"] = true // a script's default import is its whole exports object
+	default:
+		es.open = true
+	}
+	cache[v] = es
+	return es
 }
 
 // ImportError refuses a reload that would leave a loaded module importing,

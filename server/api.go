@@ -591,6 +591,7 @@ type BatchFile struct {
 func (s *Server) writeFiles(w http.ResponseWriter, r *http.Request) error {
 	var batch FileBatch
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, s.opts.MaxBatchBytes))
+	dec.DisallowUnknownFields()
 	if err := dec.Decode(&batch); err != nil {
 		if errors.Is(err, os.ErrDeadlineExceeded) {
 			return errSlowBody
@@ -600,6 +601,9 @@ func (s *Server) writeFiles(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		return apiError{http.StatusBadRequest, "bad_request", "body: " + err.Error()}
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return apiError{http.StatusBadRequest, "bad_request", "body: data after the batch"}
 	}
 	if len(batch.Files) == 0 {
 		return apiError{http.StatusBadRequest, "bad_request", "files: at least one file is needed"}
@@ -636,6 +640,9 @@ func (s *Server) writeFiles(w http.ResponseWriter, r *http.Request) error {
 			prev[i].data = data
 		}
 	}
+	// However long the writes take, the runtime sees them as one change.
+	release := s.rt.HoldReloads(ctx)
+	defer release()
 	for i, f := range batch.Files {
 		if err := s.store.Write(ctx, f.Path, f.Content); err != nil {
 			undo := context.WithoutCancel(ctx)

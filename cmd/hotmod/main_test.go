@@ -409,7 +409,30 @@ func TestPutFolderIsOneTransaction(t *testing.T) {
 	if res.StatusCode < 400 || !strings.Contains(string(msg), "nothing of the batch was kept") {
 		t.Errorf("a batch whose second write fails: %d %s", res.StatusCode, msg)
 	}
+	// Data after the batch (a second batch, garbage) is refused whole.
+	two := `{"files":[{"path":"/y.js","content":""}]}{"files":[{"path":"/z.js","content":""}]}`
+	if res, err := http.Post(url+"/api/files", "application/json", strings.NewReader(two)); err != nil {
+		t.Fatal(err)
+	} else if res.Body.Close(); res.StatusCode != http.StatusBadRequest {
+		t.Errorf("two batches in one body: %d", res.StatusCode)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "y.js")); !os.IsNotExist(err) {
+		t.Errorf("a refused body wrote y.js: %v", err)
+	}
 	if _, err := os.Stat(filepath.Join(dir, "zz", "a.js")); !os.IsNotExist(err) {
 		t.Errorf("the failed batch left /zz/a.js in the store: %v", err)
+	}
+}
+
+// A compile cache folder that cannot be made (no home, a file in the way)
+// costs a warning, not the server.
+func TestServeRunsWithoutAnUnusableCompileCache(t *testing.T) {
+	blocker := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(blocker, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	url, _ := startServer(t, func(o *serveOptions) { o.compileCache = filepath.Join(blocker, "cache") })
+	if out := ok(t, url, "", "call", "counter", "increment", "alice", "1"); !strings.Contains(out, `"count": 1`) {
+		t.Errorf("call:\n%s", out)
 	}
 }

@@ -170,6 +170,14 @@ func serve(ctx context.Context, o serveOptions, stdout, stderr io.Writer) error 
 	}
 	defer store.Close()
 	metrics := server.NewMetrics()
+	if o.compileCache != "" {
+		// The cache only saves time: a folder that cannot be made (no
+		// home, a read-only one) costs a warning, not the server.
+		if err := os.MkdirAll(o.compileCache, 0o700); err != nil {
+			logger.Warn("running without a compile cache", "dir", o.compileCache, "err", err)
+			o.compileCache = ""
+		}
+	}
 	rt, err := hotmod.New(ctx, hotmod.Options{Store: store, Logger: logger, ModuleID: server.ModuleID, OnCall: metrics.ObserveCall,
 		LoadTimeout: o.loadTimeout, CallTimeout: o.callTimeout, CompileCacheDir: o.compileCache})
 	if err != nil {

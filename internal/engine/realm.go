@@ -281,6 +281,22 @@ func (r *Realm) call(fn func(*goja.Runtime) error) (err error) {
 	return fn(r.vm)
 }
 
+// Get reads obj[name] and returns what a getter or proxy trap throws there
+// as an error instead of a panic. An interrupt or a stack overflow still
+// ends the run (see call). Call with the lock held.
+func (r *Realm) Get(obj *goja.Object, name string) (v goja.Value, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			e, ok := p.(*goja.Exception)
+			if !ok {
+				panic(p)
+			}
+			err = Err(e)
+		}
+	}()
+	return obj.Get(name), nil
+}
+
 // watchdog interrupts the holder of the realm when its time is up. It
 // samples instead of timing each run: while runs happen, one timer ticks
 // every tickFor(limit) and notes which run it sees; a run it keeps seeing

@@ -62,7 +62,11 @@ type Result struct {
 	Exports []string
 	Imports []string // specifiers the source requires or imports, as written
 	Uses    []Use    // an ES module's imports by name, for the import contract
-	Hash    [32]byte
+	// An ES module's own export names, and the specifiers it re-exports
+	// everything from (export * from), for the import contract.
+	ExportNames []string
+	ReExports   []string
+	Hash        [32]byte
 }
 
 // SourceError is a syntax or transform error at a place in the original
@@ -194,8 +198,11 @@ func compile(file string, src []byte, disk *diskCache, key [32]byte) (*Result, e
 		return nil, err
 	}
 	r.Program = prg
-	if r.Kind == ESModule && len(r.Imports) > 0 {
-		r.Uses = importUses(parsed)
+	if r.Kind == ESModule {
+		if len(r.Imports) > 0 {
+			r.Uses = importUses(parsed)
+		}
+		r.ExportNames, r.ReExports = exportShape(parsed)
 	}
 	return r, nil
 }

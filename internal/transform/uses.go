@@ -116,3 +116,51 @@ func walk(v reflect.Value, fn func(any)) {
 		}
 	}
 }
+
+// exportShape reads an ES module's exports from esbuild's CommonJS output
+// of it: the names of its `__export(x_exports, { name: () => ..., ... })`
+// and the specifiers of its `__reExport(x_exports, require("spec"), ...)`
+// (export * from "spec"). esbuild puts both at the top of the module body.
+func exportShape(prog *ast.Program) (names, reexports []string) {
+	inner := innerFunction(prog)
+	if inner == nil {
+		return nil, nil
+	}
+	names = []string{}
+	for _, st := range inner.Body.List {
+		es, ok := st.(*ast.ExpressionStatement)
+		if !ok {
+			continue
+		}
+		call, ok := es.Expression.(*ast.CallExpression)
+		if !ok {
+			continue
+		}
+		callee, ok := call.Callee.(*ast.Identifier)
+		if !ok || len(call.ArgumentList) < 2 {
+			continue
+		}
+		switch callee.Name {
+		case "__export":
+			obj, ok := call.ArgumentList[1].(*ast.ObjectLiteral)
+			if !ok {
+				continue
+			}
+			for _, p := range obj.Value {
+				if kv, ok := p.(*ast.PropertyKeyed); ok {
+					switch k := kv.Key.(type) {
+					case *ast.StringLiteral:
+						names = append(names, string(k.Value))
+					case *ast.Identifier:
+						names = append(names, string(k.Name))
+					}
+				}
+			}
+		case "__reExport":
+			if lit, ok := requireOf(call.ArgumentList[1]); ok {
+				reexports = append(reexports, string(lit.Value))
+			}
+		}
+	}
+	return names, reexports
+}
