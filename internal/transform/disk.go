@@ -45,7 +45,12 @@ func openDiskCache(dir string) (*diskCache, error) {
 		return nil, fmt.Errorf("transform: compile cache: %w", err)
 	}
 	d := &diskCache{dir: dir, salt: []byte(diskFormat + ";" + esbuildVersion() + ";")}
-	d.pruneOld()
+	// Listing 50,000 entries is no reason to hold up a start.
+	d.prune.Store(true)
+	go func() {
+		defer d.prune.Store(false)
+		d.pruneOld()
+	}()
 	return d, nil
 }
 
