@@ -38,7 +38,7 @@ type change struct {
 // and then all of them swap, or none does and every module keeps its
 // serving version. The error is the *ReloadError of the module that failed.
 // A module that has no version yet (its first load failed) is loaded first,
-// on its own.
+// on its own; if that fails, nothing else is reloaded.
 func (rt *Runtime) ReloadModules(ctx context.Context, ids ...string) error {
 	var mods []*Module
 	for _, id := range ids {
@@ -97,6 +97,12 @@ func (rt *Runtime) reloadTogether(ctx context.Context, mods []*Module, auto bool
 		defer m.endReload()
 		res, st, step, err := rt.readAndCompile(ctx, m.path)
 		if err != nil {
+			// The others' changes wait for this one's fix (see stale).
+			for _, o := range mods {
+				if o != m && o.cur.Load() != nil {
+					o.stale.Store(true)
+				}
+			}
 			return m.fail(ctx, old, step, err)
 		}
 		if auto && res.Hash == old.res.Hash {

@@ -174,3 +174,28 @@ func TestImportContractThroughExportStar(t *testing.T) {
 		t.Errorf("run() = %v", got)
 	}
 }
+
+// A burst refused because one file does not compile leaves the others'
+// changes pending too: fixing that file applies the whole edit.
+func TestBurstWithACompileErrorIsAppliedWithTheFix(t *testing.T) {
+	e := newEnv(t, map[string]string{"/m/dep.js": depTotal, "/m/app.js": appTotal}, autoReload)
+	events := e.events()
+	dep := e.create("dep", "/m/dep.js")
+	app := e.create("app", "/m/app.js")
+	e.write("/m/dep.js", depSum)
+	e.write("/m/app.js", appSum+"const = \n")
+	waitFor(t, events, func(ev hotmod.Event) bool { return ev.Type == hotmod.EventReloadFailed && ev.Module == "app" })
+	e.write("/m/app.js", appSum)
+	for seen := map[string]bool{}; len(seen) < 2; {
+		ev := waitFor(t, events, func(ev hotmod.Event) bool {
+			return ev.Type == hotmod.EventReloaded || ev.Type == hotmod.EventReloadFailed && ev.Module == "app"
+		})
+		if ev.Type == hotmod.EventReloadFailed {
+			t.Fatalf("the fix was refused: %s", ev.Error)
+		}
+		seen[ev.Module] = true
+	}
+	if dep.Version() != 2 || app.Version() != 2 {
+		t.Errorf("dep v%d, app v%d", dep.Version(), app.Version())
+	}
+}
