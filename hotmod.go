@@ -420,9 +420,19 @@ func (rt *Runtime) bursts(ch <-chan vfs.Event) <-chan []vfs.Event {
 			burst := []vfs.Event{ev}
 			quiet := time.NewTimer(burstQuiet)
 			limit := time.NewTimer(burstMax)
+			sawHold, settled := false, false
 			for open := true; open; {
 				held, free := rt.holding()
-				if !held {
+				switch {
+				case held:
+					sawHold = true
+				case sawHold && !settled:
+					// The hold ended during this burst: its last writes'
+					// events may still be on their way.
+					quiet.Reset(burstSettle)
+					settled = true
+					free = nil
+				default:
 					free = nil
 				}
 				select {
@@ -437,8 +447,7 @@ func (rt *Runtime) bursts(ch <-chan vfs.Event) <-chan []vfs.Event {
 					open = held
 				case <-limit.C:
 					open = held
-				case <-free:
-					quiet.Reset(burstSettle)
+				case <-free: // the loop's top settles
 				}
 			}
 			quiet.Stop()
