@@ -99,6 +99,7 @@ type Runtime struct {
 	mu         sync.Mutex
 	modules    map[string]*Module
 	byPath     map[string][]*Module // the same modules by source path
+	hosts      map[string]*hostModule
 	callbacks  map[string]map[uint64]func(Update)
 	cbSeq      uint64
 	patches    map[string]*Patch // active patches by id
@@ -164,6 +165,7 @@ func New(ctx context.Context, opts Options) (*Runtime, error) {
 		stopBg:    stop,
 		modules:   make(map[string]*Module),
 		byPath:    make(map[string][]*Module),
+		hosts:     make(map[string]*hostModule),
 		holdFree:  make(chan struct{}),
 		callbacks: make(map[string]map[uint64]func(Update)),
 		patches:   make(map[string]*Patch),

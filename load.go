@@ -368,6 +368,13 @@ func (rt *Runtime) requireFunc(m *Module) goja.Value {
 	vm := rt.realm.VM()
 	return vm.ToValue(func(call goja.FunctionCall) goja.Value {
 		spec := call.Argument(0).String()
+		if strings.HasPrefix(spec, "host:") {
+			h, err := rt.hostLocked(spec)
+			if err != nil {
+				panic(vm.NewGoError(fmt.Errorf("require(%q) from %s: %w", spec, m.path, err)))
+			}
+			return h
+		}
 		v := m.loading
 		if v == nil {
 			v = m.cur.Load()
@@ -425,6 +432,8 @@ func (rt *Runtime) resolve(ctx context.Context, st *reads, importer, spec string
 		p = path.Join(path.Dir(importer), spec)
 	case strings.HasPrefix(spec, "/"):
 		p = path.Clean(spec)
+	case strings.HasPrefix(spec, "host:"):
+		return nil, "", nil, fmt.Errorf("%w: %q is a host module, not a file", ErrNotFound, spec)
 	case strings.HasPrefix(spec, "node:"):
 		return nil, "", nil, fmt.Errorf("%w: %q is a Node built-in, which hotmod's realm does not have", ErrNotFound, spec)
 	default:

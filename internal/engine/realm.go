@@ -72,9 +72,10 @@ type Realm struct {
 
 	rejections map[*goja.Promise]struct{}
 	watch      *watchdog
-	released   chan struct{} // closed once Close has taken the lock for good
-	depth      int           // nested RunLocked calls; lock
-	owner      *Timers       // whose code runs now: global timers go to it; lock
+	released   chan struct{}   // closed once Close has taken the lock for good
+	depth      int             // nested RunLocked calls; lock
+	owner      *Timers         // whose code runs now: global timers go to it; lock
+	ctx        context.Context // of the run in progress; lock
 	// The methods every console shares, and the key of a console's module
 	// id (see Console); lock.
 	consoleProto *goja.Object
@@ -227,7 +228,8 @@ func (r *Realm) RunLocked(ctx context.Context, limit time.Duration, fn func(vm *
 		return fn(r.vm)
 	}
 	r.depth++
-	defer func() { r.depth-- }()
+	r.ctx = ctx
+	defer func() { r.depth--; r.ctx = nil }()
 	gen := r.watch.arm(limit)
 	var stop func() bool
 	if ctx.Done() != nil {
@@ -279,6 +281,15 @@ func (r *Realm) call(fn func(*goja.Runtime) error) (err error) {
 		}
 	}()
 	return fn(r.vm)
+}
+
+// Context is the context of the run in progress: what Go code that
+// JavaScript calls (a host function) should honour. Call with the lock held.
+func (r *Realm) Context() context.Context {
+	if r.ctx == nil {
+		return context.Background()
+	}
+	return r.ctx
 }
 
 // Get reads obj[name] and returns what a getter or proxy trap throws there

@@ -1,0 +1,130 @@
+package hotmod_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/hotmod/hotmod"
+	"github.com/hotmod/hotmod/vfs"
+)
+
+type row struct {
+	Name  string `json:"name"`
+	Total int    `json:"total"`
+}
+
+// Modules reach the Go program through host modules: functions (with the
+// caller's context, Go errors thrown as Errors, arguments by JSON's rules
+// into structs) and values; registering again replaces what importers see,
+// without a reload.
+func TestHostModules(t *testing.T) {
+	e := newEnv(t, map[string]string{"/m/app.ts": `
+import { add, query, fail, region, sum, ctxValue } from "host:db"
+import * as db from "host:db"
+export const run = () => [add(2, 3), region, query("x").map((r) => r.name + ":" + r.total), sum({ name: "a", total: 4 })]
+export const failing = () => fail()
+export const ctx = () => ctxValue()
+export const badArg = () => add("two", 3)
+export const live = () => db.add(2, 3)
+`})
+	type key struct{}
+	register := func(offset int) {
+		t.Helper()
+		err := e.rt.NewHostModuleBuilder("db").
+			Func("add", func(a, b int) int { return a + b + offset }).
+			Func("query", func(ctx context.Context, q string) ([]row, error) { return []row{{q, 1}, {q + q, 2}}, nil }).
+			Func("fail", func() error { return errors.New("the database is down") }).
+			Func("sum", func(r row) int { return r.Total * 10 }).
+			Func("ctxValue", func(ctx context.Context) any { return ctx.Value(key{}) }).
+			Value("region", "eu-west-1").
+			Register(e.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	register(0)
+	m := e.create("app", "/m/app.ts")
+	want := []any{int64(5), "eu-west-1", []any{"x:1", "xx:2"}, int64(40)}
+	if got := e.call(m, "run"); !reflect.DeepEqual(got, want) {
+		t.Errorf("run() = %#v, want %#v", got, want)
+	}
+	var je *hotmod.JSError
+	if _, err := m.Call(e.ctx, "failing"); !errors.As(err, &je) || !strings.Contains(je.Message, "the database is down") {
+		t.Errorf("a Go error: %v, want a JSError with its text", err)
+	}
+	if _, err := m.Call(e.ctx, "badArg"); err == nil || !strings.Contains(err.Error(), "db.add: argument 1") {
+		t.Errorf("a string for an int: %v", err)
+	}
+	ctx := context.WithValue(e.ctx, key{}, "from the caller")
+	if got, err := m.Call(ctx, "ctx"); err != nil || got != "from the caller" {
+		t.Errorf("the host function's context: %v, %v", got, err)
+	}
+	register(100)
+	if got := e.call(m, "live"); got != int64(105) || m.Version() != 1 {
+		t.Errorf("after registering again: add(2, 3) = %v (module v%d)", got, m.Version())
+	}
+}
+
+func TestHostModuleErrors(t *testing.T) {
+	e := newEnv(t, map[string]string{"/m/missing.js": "import { x } from 'host:nope'\nexport const y = x"})
+	for name, b := range map[string]*hotmod.HostModuleBuilder{
+		"not a function": e.rt.NewHostModuleBuilder("a").Func("f", 42),
+		"variadic":       e.rt.NewHostModuleBuilder("a").Func("f", func(xs ...int) {}),
+		"two values":     e.rt.NewHostModuleBuilder("a").Func("f", func() (int, int) { return 1, 2 }),
+		"twice":          e.rt.NewHostModuleBuilder("a").Value("v", 1).Value("v", 2),
+		"no name":        e.rt.NewHostModuleBuilder(""),
+	} {
+		if err := b.Register(e.ctx); !errors.Is(err, hotmod.ErrHostModule) {
+			t.Errorf("%s: %v, want ErrHostModule", name, err)
+		}
+	}
+	_, err := e.rt.CreateModule(e.ctx, "missing", "/m/missing.js")
+	if err == nil || !strings.Contains(err.Error(), `host module "nope" is not registered`) {
+		t.Errorf("importing an unregistered host module: %v", err)
+	}
+}
+
+func ExampleRuntime_NewHostModuleBuilder() {
+	ctx := context.Background()
+	store := vfs.NewMem()
+	defer store.Close()
+	rt, err := hotmod.New(ctx, hotmod.Options{Store: store, DisableAutoReload: true})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer rt.Close(ctx)
+	if err := store.Write(ctx, "/greet.js", []byte(`
+import { user } from "host:app"
+export const greet = (id) => "hello, " + user(id).name
+`)); err != nil {
+		fmt.Println(err)
+		return
+	}
+	type User struct {
+		Name string `json:"name"`
+	}
+	err = rt.NewHostModuleBuilder("app").
+		Func("user", func(ctx context.Context, id int) (User, error) { return User{Name: fmt.Sprint("user ", id)}, nil }).
+		Register(ctx)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	m, err := rt.CreateModule(ctx, "greet", "/greet.js")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	out, err := m.Call(ctx, "greet", 7)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(out)
+	// Output: hello, user 7
+}
