@@ -22,6 +22,8 @@ var (
 	// ErrNotLoaded: the module has no version yet: its first load failed
 	// (the error also carries that failure) or is still under way.
 	ErrNotLoaded = errors.New("hotmod: module is not loaded")
+	// ErrNoExport: Get of a name the module does not export.
+	ErrNoExport = errors.New("hotmod: no such export")
 	// ErrNotFunction: Call of an export that is not a function.
 	ErrNotFunction = errors.New("hotmod: export is not a function")
 	// ErrReadOnly: Set of an export the module does not let others change.

@@ -2,7 +2,6 @@ package hotmod
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
@@ -224,29 +223,7 @@ func hostArg(fromJS func(goja.Value) (any, error), v goja.Value, t reflect.Type)
 	if err != nil {
 		return reflect.Value{}, err
 	}
-	if g == nil {
-		return reflect.Zero(t), nil
-	}
-	if gv := reflect.ValueOf(g); gv.Type().AssignableTo(t) {
-		return gv, nil
-	}
-	b, err := json.Marshal(g)
-	if err != nil {
-		return reflect.Value{}, err
-	}
-	p := reflect.New(t)
-	if err := json.Unmarshal(b, p.Interface()); err != nil {
-		var ute *json.UnmarshalTypeError
-		if errors.As(err, &ute) {
-			where := ute.Field
-			if where == "" {
-				where = "the value"
-			}
-			return reflect.Value{}, fmt.Errorf("%s: a JavaScript %s where %s is wanted", where, ute.Value, ute.Type)
-		}
-		return reflect.Value{}, err
-	}
-	return p.Elem(), nil
+	return convertInto(g, t)
 }
 
 // hostLocked returns the handle of the host module a "host:NAME" specifier

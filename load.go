@@ -35,6 +35,9 @@ func (rt *Runtime) CreateModule(ctx context.Context, id, sourcePath string) (*Mo
 		return nil, fmt.Errorf("%w: %q (1 to %d bytes, no NUL or line breaks)", ErrInvalidID, id, maxIDLen)
 	}
 	if err := vfs.ValidatePath(sourcePath); err != nil {
+		if !strings.HasPrefix(sourcePath, "/") && vfs.ValidatePath("/"+sourcePath) == nil {
+			return nil, fmt.Errorf("%w: store paths start with /, as in %q", err, "/"+sourcePath)
+		}
 		return nil, err
 	}
 	m := newModule(rt, id, sourcePath)

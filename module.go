@@ -279,14 +279,23 @@ func (m *Module) withExports(ctx context.Context, fn func(exp *goja.Object) erro
 	})
 }
 
-// Get returns the current value of an export, converted to Go (nil if the
-// module does not export name).
+// Get returns the current value of an export, converted to Go as Call's
+// results are. An export the module does not have is ErrNoExport (one
+// that is undefined is nil).
 func (m *Module) Get(ctx context.Context, name string) (any, error) {
 	var out any
 	err := m.withExports(ctx, func(exp *goja.Object) (err error) {
-		if exp != nil {
-			out, err = m.rt.realm.FromJS(exp.Get(name))
+		if exp == nil || m.rt.realm.Inherited(exp, name) {
+			return fmt.Errorf("%w: %s has no export %q", ErrNoExport, m.id, name)
 		}
+		v, err := m.rt.realm.Get(exp, name)
+		if err != nil {
+			return err
+		}
+		if v == nil {
+			return fmt.Errorf("%w: %s has no export %q", ErrNoExport, m.id, name)
+		}
+		out, err = m.rt.realm.FromJS(v)
 		return err
 	})
 	if err != nil {
@@ -403,6 +412,23 @@ func (rt *Runtime) ReloadModule(ctx context.Context, id string) error {
 	return m.reload(ctx, false)
 }
 
+// Reload is ReloadModule of this module.
+func (m *Module) Reload(ctx context.Context) error { return m.reload(ctx, false) }
+
+// Remove is RemoveModule of this module.
+func (m *Module) Remove(ctx context.Context) error { return m.rt.remove(ctx, m) }
+
+// OnUpdate is OnModuleUpdate for this module's id.
+func (m *Module) OnUpdate(fn func(Update)) (unsubscribe func()) { return m.rt.OnModuleUpdate(m.id, fn) }
+
+// Patch is PatchFunction of this module.
+func (m *Module) Patch(ctx context.Context, function, source string) (*Patch, error) {
+	return m.rt.PatchFunction(ctx, m.id, function, source)
+}
+
+// Profile is ProfileModule of this module.
+func (m *Module) Profile() (*Profile, error) { return m.rt.ProfileModule(m.id) }
+
 // reload reloads m; auto reloads skip a source whose content the current
 // version already runs (a store event for a write that changed nothing, or
 // one a manual reload already picked up).
@@ -458,6 +484,12 @@ func (rt *Runtime) RollbackModule(ctx context.Context, id string, to int) error 
 	if err != nil {
 		return err
 	}
+	return m.Rollback(ctx, to)
+}
+
+// Rollback is RollbackModule of this module.
+func (m *Module) Rollback(ctx context.Context, to int) error {
+	rt, id := m.rt, m.id
 	if err := m.lockReload(ctx); err != nil {
 		return err
 	}

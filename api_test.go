@@ -1,0 +1,115 @@
+package hotmod_test
+
+import (
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/hotmod/hotmod"
+	"github.com/hotmod/hotmod/vfs"
+)
+
+type quote struct {
+	SKU   string  `json:"sku"`
+	Total float64 `json:"total"`
+	Lines []struct {
+		Qty int `json:"qty"`
+	} `json:"lines"`
+}
+
+// hotmod.Call[T] converts a result by JSON's rules, and names the field
+// that does not fit.
+func TestTypedCall(t *testing.T) {
+	e := newEnv(t, map[string]string{"/m/q.js": `
+export const quote = (sku) => ({ sku, total: 12.5, lines: [{ qty: 2 }, { qty: 3 }] })
+export const bad = () => ({ sku: 7 })
+export const n = () => 42
+export const later = async () => 'done'
+`})
+	m := e.create("q", "/m/q.js")
+	q, err := hotmod.Call[quote](e.ctx, m, "quote", "apple")
+	if err != nil || q.SKU != "apple" || q.Total != 12.5 || len(q.Lines) != 2 || q.Lines[1].Qty != 3 {
+		t.Errorf("Call[quote] = %+v, %v", q, err)
+	}
+	if n, err := hotmod.Call[int](e.ctx, m, "n"); err != nil || n != 42 {
+		t.Errorf("Call[int] = %v, %v", n, err)
+	}
+	if s, err := hotmod.Call[string](e.ctx, m, "later"); err != nil || s != "done" {
+		t.Errorf("Call[string] of a promise = %q, %v", s, err)
+	}
+	if _, err := hotmod.Call[quote](e.ctx, m, "bad"); err == nil || !strings.Contains(err.Error(), "field sku: a JavaScript number where string is wanted") {
+		t.Errorf("a result that does not fit: %v", err)
+	}
+	if _, err := hotmod.Call[int](e.ctx, m, "nope"); !errors.Is(err, hotmod.ErrNotFunction) {
+		t.Errorf("a missing function: %v", err)
+	}
+}
+
+// The verbs a handle has of its own: Reload, Rollback, Patch, Profile,
+// OnUpdate, Remove; and Get of a missing export is ErrNoExport.
+func TestVerbsOnTheHandle(t *testing.T) {
+	e := newEnv(t, map[string]string{"/m/v.js": "export const f = () => 1\nexport const nothing = undefined\n"})
+	m := e.create("v", "/m/v.js")
+	var updates []int
+	stop := m.OnUpdate(func(u hotmod.Update) { updates = append(updates, u.New) })
+	defer stop()
+	e.write("/m/v.js", "export const f = () => 2\n")
+	if err := m.Reload(e.ctx); err != nil || e.call(m, "f") != int64(2) {
+		t.Fatalf("Reload: %v", err)
+	}
+	if err := m.Rollback(e.ctx, 1); err != nil || e.call(m, "f") != int64(1) {
+		t.Fatalf("Rollback: %v", err)
+	}
+	p, err := m.Patch(e.ctx, "f", "(orig) => () => orig() + 10")
+	if err != nil || e.call(m, "f") != int64(11) {
+		t.Fatalf("Patch: %v", err)
+	}
+	if err := p.RollbackContext(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	prof, err := m.Profile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.call(m, "f")
+	if r := prof.Stop(); len(r.Functions) != 1 || r.Functions[0].Calls != 1 {
+		t.Errorf("Profile: %+v", r)
+	}
+	if !reflect.DeepEqual(updates, []int{2, 1}) {
+		t.Errorf("OnUpdate saw %v", updates)
+	}
+	if v, err := m.Get(e.ctx, "nothing"); err != nil || v != nil {
+		t.Errorf("Get of an undefined export: %v, %v", v, err)
+	}
+	for _, name := range []string{"missing", "toString", "constructor"} {
+		if _, err := m.Get(e.ctx, name); !errors.Is(err, hotmod.ErrNoExport) {
+			t.Errorf("Get(%q): %v, want ErrNoExport", name, err)
+		}
+	}
+	if err := m.Remove(e.ctx); err != nil || m.State() != hotmod.StateRemoved {
+		t.Errorf("Remove: %v (state %s)", err, m.State())
+	}
+}
+
+// A path without its leading slash gets an error that says so.
+func TestRelativeSourcePathIsExplained(t *testing.T) {
+	e := newEnv(t, map[string]string{"/counter.js": "export const n = 1"})
+	_, err := e.rt.CreateModule(e.ctx, "counter", "counter.js")
+	if !errors.Is(err, vfs.ErrInvalidPath) || !strings.Contains(err.Error(), `start with /, as in "/counter.js"`) {
+		t.Errorf("a relative path: %v", err)
+	}
+}
+
+// A Runtime runs from a read-only fs.FS (an embed.FS shipped in the binary).
+func TestRuntimeFromFS(t *testing.T) {
+	store := vfs.FromFS(fstest.MapFS{
+		"modules/lib.ts": {Data: []byte("export const twice = (n: number): number => n * 2")},
+		"modules/app.js": {Data: []byte("import { twice } from './lib.ts'\nexport const run = () => twice(21)")},
+	})
+	e := newEnv(t, nil, func(o *hotmod.Options) { o.Store = store; o.DisableAutoReload = false })
+	if got := e.call(e.create("app", "/modules/app.js"), "run"); got != int64(42) {
+		t.Errorf("run() = %v", got)
+	}
+}
