@@ -2,6 +2,11 @@ package hotmod_test
 
 import (
 	"errors"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"path"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -111,5 +116,41 @@ func TestRuntimeFromFS(t *testing.T) {
 	e := newEnv(t, nil, func(o *hotmod.Options) { o.Store = store; o.DisableAutoReload = false })
 	if got := e.call(e.create("app", "/modules/app.js"), "run"); got != int64(42) {
 		t.Errorf("run() = %v", got)
+	}
+}
+
+// The exported types users name in errors.As are defined in public
+// packages: an alias of an internal type shows no fields in go doc.
+func TestExportedTypesAreNotInternalAliases(t *testing.T) {
+	fset := token.NewFileSet()
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		imports := map[string]string{}
+		for _, imp := range f.Imports {
+			p := strings.Trim(imp.Path.Value, `"`)
+			imports[path.Base(p)] = p
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			ts, ok := n.(*ast.TypeSpec)
+			if !ok || !ts.Assign.IsValid() || !ts.Name.IsExported() {
+				return true
+			}
+			if sel, ok := ts.Type.(*ast.SelectorExpr); ok {
+				if id, ok := sel.X.(*ast.Ident); ok && strings.Contains(imports[id.Name], "/internal/") {
+					t.Errorf("%s: hotmod.%s is an alias of %s.%s, an internal type", fset.Position(ts.Pos()), ts.Name, imports[id.Name], sel.Sel)
+				}
+			}
+			return true
+		})
 	}
 }

@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	"github.com/hotmod/hotmod/internal/engine"
-	"github.com/hotmod/hotmod/internal/transform"
+	"github.com/hotmod/hotmod/js"
 )
 
 // Sentinel errors, usable with errors.Is.
@@ -40,20 +40,23 @@ var (
 	ErrInvalidID = errors.New("hotmod: invalid module id")
 )
 
-// SourceError is a syntax or transform error at a place in the original
-// source (file, 1-based line and column).
-type SourceError = transform.SourceError
+// SourceError is a syntax or transform error at a place in a module's
+// original source: File, Line, Column (1-based), Message, LineText, More.
+// Defined in package js, with its fields documented there.
+type SourceError = js.SourceError
 
-// JSError is a JavaScript exception, with the place it was thrown in the
-// original source and its JavaScript stack.
-type JSError = engine.JSError
+// JSError is a JavaScript exception: Name, Message, Stack, and File, Line,
+// Column where it was thrown in the original source. Defined in package js.
+type JSError = js.JSError
 
-// TimeoutError is returned when a call's context ended while its JavaScript
-// ran; it matches context.DeadlineExceeded or context.Canceled.
-type TimeoutError = engine.TimeoutError
+// TimeoutError is JavaScript stopped before it finished: Err (the
+// context's error, context.DeadlineExceeded or ErrClosed), Limit, and
+// File, Line, Column where it was stopped. Defined in package js.
+type TimeoutError = js.TimeoutError
 
 // Function stands for a JavaScript function in a value returned to Go.
-type Function = engine.Function
+// Defined in package js.
+type Function = js.Function
 
 // ReloadError says which module and which step of a load, reload or
 // rollback failed. The running version is untouched when it is returned.

@@ -6,33 +6,35 @@ import (
 	"time"
 
 	"github.com/hotmod/hotmod/internal/sandbox"
+	"github.com/hotmod/hotmod/js"
 )
 
 // Sandbox errors, usable with errors.Is: every limit breach matches
 // ErrLimit (and is a *LimitError saying which limit); bad variables match
 // ErrSandboxInput; results without a JSON form match ErrSandboxResult.
 var (
-	ErrLimit         = sandbox.ErrLimit
+	ErrLimit         = js.ErrLimit
 	ErrSandboxInput  = sandbox.ErrInput
 	ErrSandboxResult = sandbox.ErrResult
 )
 
-// LimitError says which sandbox limit a run broke: "memory", "time",
-// "stack" or "console". When the caller's context ended the run, it also
-// matches the context's error.
-type LimitError = sandbox.LimitError
+// LimitError says which sandbox limit a run broke: Limit ("memory",
+// "time", "stack" or "console"), Detail, and Err, the context's error when
+// the context ended the run. Defined in package js.
+type LimitError = js.LimitError
 
 // Undefined is the Value of a SafeResult whose code returned undefined (or
-// nothing), as opposed to null, which is nil.
-type Undefined = sandbox.Undefined
+// nothing), as opposed to null, which is nil. Defined in package js.
+type Undefined = js.Undefined
 
-// ConsoleLine is one console call a sandboxed snippet made.
-type ConsoleLine = sandbox.Line
+// ConsoleLine is one console call a sandboxed snippet made: Level, Text.
+// Defined in package js.
+type ConsoleLine = js.ConsoleLine
 
-// SafeResult is what a sandboxed run returned: Value is JSON data (nil for
-// null, Undefined{} for undefined; numbers are int64 when integral, else
-// float64), Console the captured console output.
-type SafeResult = sandbox.Result
+// SafeResult is what a sandboxed run returned: Value (JSON data; nil for
+// null, Undefined{} for undefined), Console, Duration. Defined in package
+// js.
+type SafeResult = js.SafeResult
 
 // SafeOptions are a sandbox's limits; zero fields take the defaults.
 type SafeOptions struct {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/hotmod/hotmod/js"
 	"math"
 	"math/big"
 	"reflect"
@@ -15,10 +16,8 @@ import (
 // ErrConvert matches values that cannot cross between Go and JavaScript.
 var ErrConvert = errors.New("hotmod: value cannot be converted")
 
-// Function stands for a JavaScript function in a Go result.
-type Function struct {
-	Name string `json:"function"`
-}
+// Function is js.Function: a JavaScript function in a Go result.
+type Function = js.Function
 
 const maxDepth = 1000
 

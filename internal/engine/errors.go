@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"github.com/hotmod/hotmod/js"
 	"strconv"
 	"strings"
 
@@ -12,29 +13,8 @@ import (
 // ErrStackOverflow matches errors from runaway recursion.
 var ErrStackOverflow = errors.New("hotmod: javascript call stack exceeded")
 
-// JSError is a JavaScript exception seen from Go. File, Line and Column are
-// the place it was thrown, in the original source (source maps applied).
-type JSError struct {
-	Name    string // "TypeError", "Error", ... or "" for a thrown non-Error
-	Message string
-	Stack   string // JavaScript stack, one "at ..." frame a line
-	File    string
-	Line    int
-	Column  int
-}
-
-func (e *JSError) Error() string {
-	var b strings.Builder
-	if e.File != "" {
-		fmt.Fprintf(&b, "%s:%d:%d: ", e.File, e.Line, e.Column)
-	}
-	if e.Name != "" {
-		b.WriteString(e.Name)
-		b.WriteString(": ")
-	}
-	b.WriteString(e.Message)
-	return b.String()
-}
+// JSError is js.JSError: the engine makes them.
+type JSError = js.JSError
 
 // Err turns what goja returns into hotmod's errors: exceptions become
 // *JSError, stack overflows match ErrStackOverflow; other errors pass as is.

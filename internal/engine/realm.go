@@ -13,6 +13,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/hotmod/hotmod/js"
 	"log/slog"
 	"sync"
 	"time"
@@ -437,31 +438,8 @@ type interrupted struct {
 
 func (i *interrupted) String() string { return "interrupted: " + i.err.Error() }
 
-// TimeoutError is returned when JavaScript was stopped before it finished:
-// its context ended (it matches the context's error), it ran past its
-// limit (Limit is set; it matches context.DeadlineExceeded), or the realm
-// closed (it matches ErrClosed).
-type TimeoutError struct {
-	Err   error
-	Limit time.Duration
-	// File, Line and Column are where it was stopped, in the original
-	// source (source maps applied); File is empty when no frame had one.
-	File         string
-	Line, Column int
-}
-
-func (e *TimeoutError) Error() string {
-	msg := "javascript interrupted: " + e.Err.Error()
-	if e.Limit > 0 {
-		msg = fmt.Sprintf("javascript interrupted: ran past its %v limit", e.Limit)
-	}
-	if e.File != "" {
-		msg += fmt.Sprintf(" (at %s:%d:%d)", e.File, e.Line, e.Column)
-	}
-	return msg
-}
-
-func (e *TimeoutError) Unwrap() error { return e.Err }
+// TimeoutError is js.TimeoutError: the engine makes them.
+type TimeoutError = js.TimeoutError
 
 func firstPosition(ie *goja.InterruptedError) (string, int, int) {
 	for _, f := range ie.Stack() {

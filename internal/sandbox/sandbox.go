@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/hotmod/hotmod/js"
 	"math"
 	"reflect"
 	"slices"
@@ -36,7 +37,7 @@ import (
 const File = "sandbox"
 
 // ErrLimit matches every limit breach.
-var ErrLimit = errors.New("hotmod: sandbox limit exceeded")
+var ErrLimit = js.ErrLimit
 
 // ErrInput matches variables that cannot be copied into a sandbox.
 var ErrInput = errors.New("hotmod: sandbox input cannot be copied")
@@ -44,22 +45,8 @@ var ErrInput = errors.New("hotmod: sandbox input cannot be copied")
 // ErrResult matches results that cannot be copied out of a sandbox.
 var ErrResult = errors.New("hotmod: sandbox result cannot be copied")
 
-// LimitError says which limit a run broke.
-type LimitError struct {
-	Limit  string // "memory", "time", "stack" or "console"
-	Detail string
-	cause  error // the context's error when it ended the run
-}
-
-func (e *LimitError) Error() string {
-	return fmt.Sprintf("hotmod: sandbox %s limit exceeded: %s", e.Limit, e.Detail)
-}
-
-// Is makes errors.Is(err, ErrLimit) true.
-func (e *LimitError) Is(target error) bool { return target == ErrLimit }
-
-// Unwrap gives the context's error when the context ended the run.
-func (e *LimitError) Unwrap() error { return e.cause }
+// LimitError is js.LimitError: the sandbox makes them.
+type LimitError = js.LimitError
 
 // Limits bound one run. Zero fields take the defaults.
 type Limits struct {
@@ -109,24 +96,15 @@ func stackSlots(bytes int64) uintptr {
 	return uintptr(min(max(bytes*perMiB>>20, 32), most))
 }
 
-// Undefined is the result of a snippet that returned undefined (or
-// nothing), kept apart from null (nil).
-type Undefined struct{}
+// Undefined, Line and Result are the js package's types: the sandbox makes
+// them.
+type (
+	Undefined = js.Undefined
+	Line      = js.ConsoleLine
+)
 
-func (Undefined) MarshalJSON() ([]byte, error) { return []byte("null"), nil }
-
-// Line is one console call.
-type Line struct {
-	Level string `json:"level"`
-	Text  string `json:"text"`
-}
-
-// Result is what a run produced.
-type Result struct {
-	Value    any           `json:"value"`
-	Console  []Line        `json:"console"`
-	Duration time.Duration `json:"duration"`
-}
+// Result is js.SafeResult.
+type Result = js.SafeResult
 
 // Program is a checked snippet, compiled to QuickJS bytecode.
 type Program struct {
@@ -296,7 +274,7 @@ func (p *Program) Run(ctx context.Context, vars map[string]any, lim Limits) (res
 		return res, err
 	}
 	if err := ctx.Err(); err != nil {
-		return res, &LimitError{Limit: "time", Detail: "the context had ended before the run: " + err.Error(), cause: err}
+		return res, &LimitError{Limit: "time", Detail: "the context had ended before the run: " + err.Error(), Err: err}
 	}
 	start := time.Now()
 	defer func() { res.Duration = time.Since(start) }()
@@ -466,9 +444,9 @@ func (p *Program) classify(err error, ctx, runCtx context.Context, sink *console
 			cause = context.DeadlineExceeded
 		}
 		if cause != nil {
-			return &LimitError{Limit: "time", Detail: "the context ended: " + cause.Error(), cause: cause}
+			return &LimitError{Limit: "time", Detail: "the context ended: " + cause.Error(), Err: cause}
 		}
-		return &LimitError{Limit: "time", Detail: fmt.Sprintf("ran longer than %v", lim.Time), cause: context.DeadlineExceeded}
+		return &LimitError{Limit: "time", Detail: fmt.Sprintf("ran longer than %v", lim.Time), Err: context.DeadlineExceeded}
 	case name == "InternalError" && msg == "out of memory":
 		return &LimitError{Limit: "memory", Detail: fmt.Sprintf("allocated more than %d bytes", lim.Memory)}
 	case name == "RangeError" && msg == "invalid string length", name == "InternalError" && msg == "string too long":

@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/hotmod/hotmod/js"
 	"path"
 	"slices"
 	"strings"
@@ -69,24 +70,8 @@ type Result struct {
 	Hash        [32]byte
 }
 
-// SourceError is a syntax or transform error at a place in the original
-// source. Line and Column are 1-based; Column counts bytes.
-type SourceError struct {
-	File     string
-	Line     int
-	Column   int
-	Message  string
-	LineText string
-	More     []*SourceError // further errors in the same source
-}
-
-func (e *SourceError) Error() string {
-	msg := fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Column, e.Message)
-	if n := len(e.More); n > 0 {
-		msg += fmt.Sprintf(" (and %d more)", n)
-	}
-	return msg
-}
+// SourceError is js.SourceError: the compiler makes them.
+type SourceError = js.SourceError
 
 // Compiler compiles sources, caching results by path and content.
 type Compiler struct {
