@@ -5,6 +5,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"os"
 	"path"
 	"path/filepath"
 	"reflect"
@@ -152,5 +153,62 @@ func TestExportedTypesAreNotInternalAliases(t *testing.T) {
 			}
 			return true
 		})
+	}
+}
+
+// LoadAll loads every module source under a prefix and reports each
+// failure; packages under node_modules, JSON and type declarations load
+// only when imported.
+func TestLoadAll(t *testing.T) {
+	e := newEnv(t, map[string]string{
+		"/app/a.js":                          "import { v } from 'pkg'\nexport const a = v",
+		"/app/b.ts":                          "export const b: number = 2",
+		"/app/broken.js":                     "export const = 1",
+		"/app/types.d.ts":                    "export type T = number",
+		"/app/data.json":                     `{"x": 1}`,
+		"/app/node_modules/pkg/index.js":     "export const v = 1",
+		"/app/node_modules/pkg/package.json": `{"main": "index.js"}`,
+		"/app/node_modules/pkg/unused.js":    "require('fs')",
+		"/other/c.js":                        "export const c = 3",
+	})
+	rep, err := e.rt.LoadAll(e.ctx, "/app")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(rep.Loaded, []string{"/app/a.js", "/app/b.ts"}) || len(rep.Failed) != 1 {
+		t.Errorf("LoadAll = %+v", rep)
+	}
+	var se *hotmod.SourceError
+	if err := rep.Failed["/app/broken.js"]; !errors.As(err, &se) || se.Line != 1 {
+		t.Errorf("the broken module's failure: %v", err)
+	}
+	if _, err := e.rt.Module("/app/node_modules/pkg/unused.js"); !errors.Is(err, hotmod.ErrNotFound) {
+		t.Errorf("an unused package file was loaded: %v", err)
+	}
+	if again, err := e.rt.LoadAll(e.ctx, "/app"); err != nil || len(again.Loaded) != 2 {
+		t.Errorf("LoadAll again: %+v, %v", again, err)
+	}
+}
+
+// The README's embedding snippet is Example_embedding, line for line.
+func TestReadmeSnippetIsAnExample(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	example, err := os.ReadFile("example_test.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, after, ok := strings.Cut(string(readme), "## Embedding\n\n```go\n")
+	snippet, _, ok2 := strings.Cut(after, "```")
+	if !ok || !ok2 {
+		t.Fatal("no Go snippet under the README's Embedding heading")
+	}
+	_, body, _ := strings.Cut(string(example), "func Example_embedding() {")
+	for _, line := range strings.Split(snippet, "\n") {
+		if line = strings.TrimSpace(line); line != "" && !strings.Contains(body, line) {
+			t.Errorf("the README's snippet has a line Example_embedding lacks: %s", line)
+		}
 	}
 }

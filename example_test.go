@@ -4,52 +4,95 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log"
+	"os"
+	"path/filepath"
 
 	"github.com/hotmod/hotmod"
 	"github.com/hotmod/hotmod/vfs"
 )
+
+// check ends an example that hits an error, as a program would.
+func check(err error) {
+	if err != nil {
+		log.Fatal(err)
+	}
+}
 
 // A module's state survives a reload through its __acceptHotReload hook.
 func Example() {
 	ctx := context.Background()
 	store := vfs.NewMem()
 	defer store.Close()
-	_ = store.Write(ctx, "/modules/counter.js", []byte(`
+	check(store.Write(ctx, "/modules/counter.js", []byte(`
 export let count = 0
 export function increment(by = 1) { count += by; return count }
 export function __acceptHotReload(old) { count = old.count }
-`))
-	rt, _ := hotmod.New(ctx, hotmod.Options{Store: store, DisableAutoReload: true})
+`)))
+	rt, err := hotmod.New(ctx, hotmod.Options{Store: store, DisableAutoReload: true})
+	check(err)
 	defer rt.Close(context.Background())
 
-	counter, _ := rt.CreateModule(ctx, "counter", "/modules/counter.js")
-	_, _ = counter.Call(ctx, "increment", 41)
+	counter, err := rt.CreateModule(ctx, "counter", "/modules/counter.js")
+	check(err)
+	_, err = counter.Call(ctx, "increment", 41)
+	check(err)
 
 	// A new version: it counts in tens now, and keeps the count.
-	_ = store.Write(ctx, "/modules/counter.js", []byte(`
+	check(store.Write(ctx, "/modules/counter.js", []byte(`
 export let count = 0
 export function increment(by = 1) { count += by * 10; return count }
 export function __acceptHotReload(old) { count = old.count }
-`))
-	_ = rt.ReloadModule(ctx, "counter")
-	n, _ := counter.Call(ctx, "increment")
+`)))
+	check(rt.ReloadModule(ctx, "counter"))
+	n, err := counter.Call(ctx, "increment")
+	check(err)
 	fmt.Println(n, counter.Version())
 	// Output: 51 2
+}
+
+// The README's embedding snippet, as written there (on a folder made for
+// the example).
+func Example_embedding() {
+	ctx := context.Background()
+	dir, err := os.MkdirTemp("", "hotmod-example")
+	check(err)
+	defer os.RemoveAll(dir)
+	check(os.WriteFile(filepath.Join(dir, "counter.js"), []byte("let n = 0\nexport const increment = (by) => n += by\n"), 0o644))
+
+	store, err := vfs.NewDir(dir) // or vfs.NewMem(), vfs.OpenBolt("modules.db"), vfs.FromFS(embedded)
+	check(err)
+	defer store.Close()
+	rt, err := hotmod.New(ctx, hotmod.Options{Store: store}) // watches the store: edits reload modules
+	check(err)
+	defer rt.Close(ctx) // ends calls in flight with ErrClosed; never hangs
+
+	counter, err := rt.CreateModule(ctx, "counter", "/counter.js") // a stable handle
+	check(err)
+	n, err := counter.Call(ctx, "increment", 5) // always the current version; promises awaited
+	check(err)
+	n2, err := hotmod.Call[int](ctx, counter, "increment", 1) // the result as a Go type
+	check(err)
+	fmt.Println(n, n2)
+	// Output: 5 6
 }
 
 // A broken version never serves: the error says where, the old one stays.
 func ExampleRuntime_ReloadModule() {
 	ctx := context.Background()
 	store := vfs.NewMem()
-	_ = store.Write(ctx, "/price.ts", []byte("export const rate: number = 1.5"))
-	rt, _ := hotmod.New(ctx, hotmod.Options{Store: store, DisableAutoReload: true})
+	check(store.Write(ctx, "/price.ts", []byte("export const rate: number = 1.5")))
+	rt, err := hotmod.New(ctx, hotmod.Options{Store: store, DisableAutoReload: true})
+	check(err)
 	defer rt.Close(context.Background())
-	price, _ := rt.CreateModule(ctx, "price", "/price.ts")
+	price, err := rt.CreateModule(ctx, "price", "/price.ts")
+	check(err)
 
-	_ = store.Write(ctx, "/price.ts", []byte("export const rate: number = \n"))
-	err := rt.ReloadModule(ctx, "price")
+	check(store.Write(ctx, "/price.ts", []byte("export const rate: number = \n")))
+	err = rt.ReloadModule(ctx, "price")
 	pos, _ := hotmod.PositionOf(err)
-	rate, _ := price.Get(ctx, "rate")
+	rate, err := price.Get(ctx, "rate")
+	check(err)
 	fmt.Println(pos.File, pos.Line, pos.Column)
 	fmt.Println(rate, price.Version())
 	// Output:
@@ -60,15 +103,18 @@ func ExampleRuntime_ReloadModule() {
 func ExampleRuntime_RollbackModule() {
 	ctx := context.Background()
 	store := vfs.NewMem()
-	rt, _ := hotmod.New(ctx, hotmod.Options{Store: store, DisableAutoReload: true})
+	rt, err := hotmod.New(ctx, hotmod.Options{Store: store, DisableAutoReload: true})
+	check(err)
 	defer rt.Close(context.Background())
-	_ = store.Write(ctx, "/greet.js", []byte("export const hello = () => 'hello'"))
-	greet, _ := rt.CreateModule(ctx, "greet", "/greet.js")
-	_ = store.Write(ctx, "/greet.js", []byte("export const hello = () => 'HELLO!!'"))
-	_ = rt.ReloadModule(ctx, "greet")
+	check(store.Write(ctx, "/greet.js", []byte("export const hello = () => 'hello'")))
+	greet, err := rt.CreateModule(ctx, "greet", "/greet.js")
+	check(err)
+	check(store.Write(ctx, "/greet.js", []byte("export const hello = () => 'HELLO!!'")))
+	check(rt.ReloadModule(ctx, "greet"))
 
-	_ = rt.RollbackModule(ctx, "greet", 1)
-	s, _ := greet.Call(ctx, "hello")
+	check(rt.RollbackModule(ctx, "greet", 1))
+	s, err := greet.Call(ctx, "hello")
+	check(err)
 	fmt.Println(s, greet.Version(), rt.Stats().Modules[0].KeptVersions)
 	// Output: hello 1 [2 1]
 }
@@ -76,15 +122,17 @@ func ExampleRuntime_RollbackModule() {
 func ExampleRuntime_OnModuleUpdate() {
 	ctx := context.Background()
 	store := vfs.NewMem()
-	rt, _ := hotmod.New(ctx, hotmod.Options{Store: store, DisableAutoReload: true})
+	rt, err := hotmod.New(ctx, hotmod.Options{Store: store, DisableAutoReload: true})
+	check(err)
 	defer rt.Close(context.Background())
-	_ = store.Write(ctx, "/m.js", []byte("export const v = 1"))
+	check(store.Write(ctx, "/m.js", []byte("export const v = 1")))
 	stop := rt.OnModuleUpdate("m", func(u hotmod.Update) {
 		fmt.Printf("%s: version %d -> %d\n", u.ID, u.Old, u.New)
 	})
 	defer stop()
-	_, _ = rt.CreateModule(ctx, "m", "/m.js")
-	_ = rt.ReloadModule(ctx, "m")
+	_, err = rt.CreateModule(ctx, "m", "/m.js")
+	check(err)
+	check(rt.ReloadModule(ctx, "m"))
 	// Output: m: version 1 -> 2
 }
 
@@ -92,24 +140,28 @@ func ExampleRuntime_OnModuleUpdate() {
 func ExampleModule_Call() {
 	ctx := context.Background()
 	store := vfs.NewMem()
-	_ = store.Write(ctx, "/lib/tax.js", []byte("export const rate = 0.2"))
-	_ = store.Write(ctx, "/shop.ts", []byte(`
+	check(store.Write(ctx, "/lib/tax.js", []byte("export const rate = 0.2")))
+	check(store.Write(ctx, "/shop.ts", []byte(`
 import { rate } from './lib/tax.js'
 export async function total(items: { price: number }[]): Promise<number> {
 	return items.reduce((sum, it) => sum + it.price, 0) * (1 + rate)
-}`))
-	rt, _ := hotmod.New(ctx, hotmod.Options{Store: store, DisableAutoReload: true})
+}`)))
+	rt, err := hotmod.New(ctx, hotmod.Options{Store: store, DisableAutoReload: true})
+	check(err)
 	defer rt.Close(context.Background())
-	shop, _ := rt.CreateModule(ctx, "shop", "/shop.ts")
+	shop, err := rt.CreateModule(ctx, "shop", "/shop.ts")
+	check(err)
 
 	items := []map[string]any{{"price": 10}, {"price": 15}}
-	before, _ := shop.Call(ctx, "total", items)
-	_ = store.Write(ctx, "/lib/tax.js", []byte("export const rate = 0"))
-	_ = rt.ReloadModule(ctx, "/lib/tax.js") // the import is a module too, id = its path
-	after, _ := shop.Call(ctx, "total", items)
+	before, err := shop.Call(ctx, "total", items)
+	check(err)
+	check(store.Write(ctx, "/lib/tax.js", []byte("export const rate = 0")))
+	check(rt.ReloadModule(ctx, "/lib/tax.js")) // the import is a module too, id = its path
+	after, err := shop.Call(ctx, "total", items)
+	check(err)
 	fmt.Println(before, after)
 
-	_, err := shop.Call(ctx, "missing")
+	_, err = shop.Call(ctx, "missing")
 	fmt.Println(errors.Is(err, hotmod.ErrNotFunction))
 	// Output:
 	// 30 25
@@ -120,13 +172,15 @@ func ExampleRuntime_Events() {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	store := vfs.NewMem()
-	_ = store.Write(ctx, "/job.js", []byte("export const v = 1"))
-	rt, _ := hotmod.New(ctx, hotmod.Options{Store: store})
+	check(store.Write(ctx, "/job.js", []byte("export const v = 1")))
+	rt, err := hotmod.New(ctx, hotmod.Options{Store: store})
+	check(err)
 	defer rt.Close(context.Background())
 	events := rt.Events(ctx)
-	_, _ = rt.CreateModule(ctx, "job", "/job.js")
+	_, err = rt.CreateModule(ctx, "job", "/job.js")
+	check(err)
 	// The Runtime watches its store: a write is a reload.
-	_ = store.Write(ctx, "/job.js", []byte("export const v = 2"))
+	check(store.Write(ctx, "/job.js", []byte("export const v = 2")))
 	for ev := range events {
 		fmt.Println(ev.Type, ev.Module, ev.Version)
 		if ev.Type == hotmod.EventReloaded {
@@ -143,22 +197,23 @@ func ExampleRuntime_Events() {
 func ExampleRuntime_PatchFunction() {
 	ctx := context.Background()
 	store := vfs.NewMem()
-	_ = store.Write(ctx, "/calc.js", []byte("export function compute(x) { return x * 2 }"))
-	rt, _ := hotmod.New(ctx, hotmod.Options{Store: store, DisableAutoReload: true})
+	check(store.Write(ctx, "/calc.js", []byte("export function compute(x) { return x * 2 }")))
+	rt, err := hotmod.New(ctx, hotmod.Options{Store: store, DisableAutoReload: true})
+	check(err)
 	defer rt.Close(context.Background())
-	calc, _ := rt.CreateModule(ctx, "calc", "/calc.js")
+	calc, err := rt.CreateModule(ctx, "calc", "/calc.js")
+	check(err)
 
 	p, err := rt.PatchFunction(ctx, "calc", "compute", `
 		function (originalCompute) {
 			return function (...args) { return originalCompute.apply(this, args) + 1 }
 		}`)
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	patched, _ := calc.Call(ctx, "compute", 20)
-	_ = p.Rollback()
-	restored, _ := calc.Call(ctx, "compute", 20)
+	check(err)
+	patched, err := calc.Call(ctx, "compute", 20)
+	check(err)
+	check(p.Rollback())
+	restored, err := calc.Call(ctx, "compute", 20)
+	check(err)
 	fmt.Println(patched, restored)
 	// Output: 41 40
 }
@@ -166,14 +221,17 @@ func ExampleRuntime_PatchFunction() {
 func ExampleRuntime_ProfileModule() {
 	ctx := context.Background()
 	store := vfs.NewMem()
-	_ = store.Write(ctx, "/svc.js", []byte("export async function fetchUser(id) { await null; if (id < 0) throw new Error('bad id'); return { id } }"))
-	rt, _ := hotmod.New(ctx, hotmod.Options{Store: store, DisableAutoReload: true})
+	check(store.Write(ctx, "/svc.js", []byte("export async function fetchUser(id) { await null; if (id < 0) throw new Error('bad id'); return { id } }")))
+	rt, err := hotmod.New(ctx, hotmod.Options{Store: store, DisableAutoReload: true})
+	check(err)
 	defer rt.Close(context.Background())
-	svc, _ := rt.CreateModule(ctx, "svc", "/svc.js")
+	svc, err := rt.CreateModule(ctx, "svc", "/svc.js")
+	check(err)
 
-	prof, _ := rt.ProfileModule("svc")
+	prof, err := rt.ProfileModule("svc")
+	check(err)
 	for id := -1; id < 3; id++ {
-		_, _ = svc.Call(ctx, "fetchUser", id)
+		_, _ = svc.Call(ctx, "fetchUser", id) // id -1 throws: the profile counts it as an error
 	}
 	m := prof.Stop()
 	f := m.Functions[0]
@@ -184,16 +242,18 @@ func ExampleRuntime_ProfileModule() {
 // Untrusted code runs in a fresh QuickJS VM with limits and no host access.
 func ExampleRuntime_ExecuteSafe() {
 	ctx := context.Background()
-	rt, _ := hotmod.New(ctx, hotmod.Options{Store: vfs.NewMem(), DisableAutoReload: true})
+	rt, err := hotmod.New(ctx, hotmod.Options{Store: vfs.NewMem(), DisableAutoReload: true})
+	check(err)
 	defer rt.Close(context.Background())
 
-	res, _ := rt.ExecuteSafe(ctx, `
+	res, err := rt.ExecuteSafe(ctx, `
 		console.log('scoring', context.order.items.length, 'items')
 		return context.order.items.reduce((sum, it) => sum + it.price, 0)`,
 		map[string]any{"order": map[string]any{"items": []map[string]any{{"price": 3}, {"price": 4}}}})
+	check(err)
 	fmt.Println(res.Value, res.Console[0].Text)
 
-	_, err := rt.ExecuteSafe(ctx, "while (true) {}", nil)
+	_, err = rt.ExecuteSafe(ctx, "while (true) {}", nil)
 	var le *hotmod.LimitError
 	fmt.Println(errors.As(err, &le), le.Limit)
 	// Output:

@@ -93,38 +93,22 @@ func ExampleRuntime_NewHostModuleBuilder() {
 	store := vfs.NewMem()
 	defer store.Close()
 	rt, err := hotmod.New(ctx, hotmod.Options{Store: store, DisableAutoReload: true})
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
+	check(err)
 	defer rt.Close(ctx)
-	if err := store.Write(ctx, "/greet.js", []byte(`
+	check(store.Write(ctx, "/greet.js", []byte(`
 import { user } from "host:app"
 export const greet = (id) => "hello, " + user(id).name
-`)); err != nil {
-		fmt.Println(err)
-		return
-	}
+`)))
 	type User struct {
 		Name string `json:"name"`
 	}
-	err = rt.NewHostModuleBuilder("app").
+	check(rt.NewHostModuleBuilder("app").
 		Func("user", func(ctx context.Context, id int) (User, error) { return User{Name: fmt.Sprint("user ", id)}, nil }).
-		Register(ctx)
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
+		Register(ctx))
 	m, err := rt.CreateModule(ctx, "greet", "/greet.js")
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
+	check(err)
 	out, err := m.Call(ctx, "greet", 7)
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
+	check(err)
 	fmt.Println(out)
 	// Output: hello, user 7
 }

@@ -18,19 +18,9 @@ func ModuleID(p string) string {
 	return strings.TrimSuffix(strings.TrimPrefix(p, "/"), path.Ext(p))
 }
 
-// IsModuleSource reports whether a store path holds module code that
-// `hotmod serve` loads by itself (JSON and type declarations are only
-// loaded when imported).
-func IsModuleSource(p string) bool {
-	if strings.HasSuffix(p, ".d.ts") {
-		return false
-	}
-	switch path.Ext(p) {
-	case ".js", ".mjs", ".cjs", ".jsx", ".ts", ".mts", ".cts", ".tsx":
-		return true
-	}
-	return false
-}
+// IsModuleSource is hotmod.IsModuleSource: what `hotmod serve` loads by
+// itself.
+func IsModuleSource(p string) bool { return hotmod.IsModuleSource(p) }
 
 // Loader keeps a Runtime's modules in step with a store: it loads every
 // module source there, and loads new ones as they appear. A source that
@@ -42,25 +32,22 @@ type Loader struct {
 	Logger  *slog.Logger
 }
 
-// LoadAll loads every module source in the store and says how many loaded
-// (or were loaded already, by an import or by Start) and how many failed;
-// a failed one is logged and reported in the runtime's events.
+// LoadAll loads every module source in the store (Runtime.LoadAll) and
+// says how many loaded (or were loaded already, by an import or by Start)
+// and how many failed; each outcome is logged, and a failure is also in the
+// runtime's events.
 func (l *Loader) LoadAll(ctx context.Context) (loaded, failed int, err error) {
-	paths, err := l.Store.List(ctx, "/")
-	if err != nil {
-		return 0, 0, err
+	rep, err := l.Runtime.LoadAll(ctx, "/")
+	for _, id := range rep.Loaded {
+		l.log().Info("module loaded", "module", id)
 	}
-	for _, p := range paths {
-		if !IsModuleSource(p) {
-			continue
-		}
-		if l.load(ctx, p) {
-			loaded++
-		} else {
-			failed++
-		}
+	for id, ferr := range rep.Failed {
+		l.log().Warn("module failed to load; it loads when its source is fixed", "module", id, "err", ferr)
 	}
-	return loaded, failed, nil
+	if err != nil && ctx.Err() != nil {
+		l.log().Info("loading interrupted", "err", err)
+	}
+	return len(rep.Loaded), len(rep.Failed), err
 }
 
 // load loads the module at p and reports whether it is there now.

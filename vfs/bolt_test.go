@@ -125,14 +125,18 @@ func TestBoltCorrupt(t *testing.T) {
 
 func ExampleOpenBolt() {
 	ctx := context.Background()
-	dir, _ := os.MkdirTemp("", "hotmod")
+	dir, err := os.MkdirTemp("", "hotmod")
+	check(err)
 	defer os.RemoveAll(dir)
-	store, _ := vfs.OpenBolt(filepath.Join(dir, "modules.db"), vfs.WithHistoryDepth(10))
+	store, err := vfs.OpenBolt(filepath.Join(dir, "modules.db"), vfs.WithHistoryDepth(10))
+	check(err)
 	defer store.Close()
-	_ = store.Write(ctx, "/pricing.js", []byte("export const rate = 1"))
-	_ = store.Write(ctx, "/pricing.js", []byte("export const rate = 2"))
-	revs, _ := store.History(ctx, "/pricing.js")
-	old, _ := store.ReadRevision(ctx, "/pricing.js", revs[1].Rev)
+	check(store.Write(ctx, "/pricing.js", []byte("export const rate = 1")))
+	check(store.Write(ctx, "/pricing.js", []byte("export const rate = 2")))
+	revs, err := store.History(ctx, "/pricing.js")
+	check(err)
+	old, err := store.ReadRevision(ctx, "/pricing.js", revs[1].Rev)
+	check(err)
 	fmt.Println(len(revs), revs[0].Op, string(old))
 	// Output: 2 modified export const rate = 1
 }

@@ -239,14 +239,17 @@ func TestDirSymlinksOutsideNotFollowed(t *testing.T) {
 func ExampleNewDir() {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	root, _ := os.MkdirTemp("", "hotmod")
+	root, err := os.MkdirTemp("", "hotmod")
+	check(err)
 	defer os.RemoveAll(root)
-	store, _ := vfs.NewDir(root)
+	store, err := vfs.NewDir(root)
+	check(err)
 	defer store.Close()
-	events, _ := store.Watch(ctx, "/modules")
+	events, err := store.Watch(ctx, "/modules")
+	check(err)
 	// An editor (or anything else) saves a file in the folder.
-	_ = os.MkdirAll(filepath.Join(root, "modules"), 0o755)
-	_ = os.WriteFile(filepath.Join(root, "modules", "rules.js"), []byte("export const limit = 3"), 0o644)
+	check(os.MkdirAll(filepath.Join(root, "modules"), 0o755))
+	check(os.WriteFile(filepath.Join(root, "modules", "rules.js"), []byte("export const limit = 3"), 0o644))
 	ev := <-events
 	fmt.Println(ev.Path, ev.Op)
 	// Output: /modules/rules.js created

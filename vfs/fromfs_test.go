@@ -3,6 +3,7 @@ package vfs_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 	"testing/fstest"
@@ -71,4 +72,17 @@ func TestFromFS(t *testing.T) {
 	if _, err := s.Read(ctx, "/modules/a.js"); !errors.Is(err, vfs.ErrClosed) {
 		t.Errorf("Read after Close: %v", err)
 	}
+}
+
+// Modules embedded in the binary (here a MapFS standing in for an embed.FS).
+func ExampleFromFS() {
+	ctx := context.Background()
+	store := vfs.FromFS(fstest.MapFS{"modules/rules.js": {Data: []byte("export const limit = 3")}})
+	defer store.Close()
+	paths, err := store.List(ctx, "/")
+	check(err)
+	src, err := store.Read(ctx, paths[0])
+	check(err)
+	fmt.Println(paths, string(src))
+	// Output: [/modules/rules.js] export const limit = 3
 }

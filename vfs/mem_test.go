@@ -3,6 +3,7 @@ package vfs_test
 import (
 	"context"
 	"fmt"
+	"log"
 	"testing"
 
 	"github.com/hotmod/hotmod/vfs"
@@ -48,13 +49,23 @@ func ExampleMem() {
 	ctx := context.Background()
 	store := vfs.NewMem()
 	defer store.Close()
-	_ = store.Write(ctx, "/modules/greet.js", []byte(`export const hello = "world"`))
-	src, _ := store.Read(ctx, "/modules/greet.js")
-	paths, _ := store.List(ctx, "/modules")
-	revs, _ := store.History(ctx, "/modules/greet.js")
+	check(store.Write(ctx, "/modules/greet.js", []byte(`export const hello = "world"`)))
+	src, err := store.Read(ctx, "/modules/greet.js")
+	check(err)
+	paths, err := store.List(ctx, "/modules")
+	check(err)
+	revs, err := store.History(ctx, "/modules/greet.js")
+	check(err)
 	fmt.Println(string(src))
 	fmt.Println(paths, len(revs), revs[0].Op)
 	// Output:
 	// export const hello = "world"
 	// [/modules/greet.js] 1 created
+}
+
+// check ends an example that hits an error, as a program would.
+func check(err error) {
+	if err != nil {
+		log.Fatal(err)
+	}
 }

@@ -1,0 +1,63 @@
+package hotmod
+
+import (
+	"context"
+	"errors"
+	"path"
+	"strings"
+)
+
+// IsModuleSource reports whether a store path holds module code that
+// LoadAll loads by itself: JavaScript and TypeScript, but not type
+// declarations (.d.ts), JSON, or packages under node_modules, which load
+// when something imports them.
+func IsModuleSource(p string) bool {
+	if strings.HasSuffix(p, ".d.ts") || strings.Contains(p, "/node_modules/") {
+		return false
+	}
+	switch path.Ext(p) {
+	case ".js", ".mjs", ".cjs", ".jsx", ".ts", ".mts", ".cts", ".tsx":
+		return true
+	}
+	return false
+}
+
+// LoadReport is what LoadAll did: the ids of the modules that serve (loaded
+// now, or before by an import or an earlier call) and, by id, why each of
+// the others failed its first load. A failed module stays listed as
+// StateFailed and loads when its source is fixed.
+type LoadReport struct {
+	Loaded []string
+	Failed map[string]error
+}
+
+// LoadAll loads every module source under prefix (see IsModuleSource),
+// each as the module Options.ModuleID names (its path by default), and
+// reports each outcome. A module that fails does not stop the others; the
+// error is for the store's listing failing, or ctx ending.
+func (rt *Runtime) LoadAll(ctx context.Context, prefix string) (LoadReport, error) {
+	rep := LoadReport{Loaded: []string{}, Failed: map[string]error{}}
+	paths, err := rt.store.List(ctx, prefix)
+	if err != nil {
+		return rep, err
+	}
+	for _, p := range paths {
+		if !IsModuleSource(p) {
+			continue
+		}
+		id := p
+		if rt.opts.ModuleID != nil {
+			id = rt.opts.ModuleID(p)
+		}
+		_, err := rt.CreateModule(ctx, id, p)
+		switch {
+		case err == nil, errors.Is(err, ErrExists):
+			rep.Loaded = append(rep.Loaded, id)
+		case ctx.Err() != nil:
+			return rep, ctx.Err()
+		default:
+			rep.Failed[id] = err
+		}
+	}
+	return rep, nil
+}
