@@ -665,6 +665,28 @@ func (s *Server) writeFiles(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// RescanResponse is what POST /api/rescan did: the ids that serve, and
+// why each of the others failed its first load.
+type RescanResponse struct {
+	Loaded []string          `json:"loaded"`
+	Failed map[string]string `json:"failed"`
+}
+
+// rescan loads every module source in the store that is not loaded, and
+// tries failed ones again.
+func (s *Server) rescan(w http.ResponseWriter, r *http.Request) error {
+	rep, err := s.rt.LoadAll(r.Context(), "/")
+	if err != nil {
+		return err
+	}
+	out := RescanResponse{Loaded: rep.Loaded, Failed: map[string]string{}}
+	for id, ferr := range rep.Failed {
+		out.Failed[id] = ferr.Error()
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
 func (s *Server) deleteFile(w http.ResponseWriter, r *http.Request) error {
 	if err := s.store.Delete(r.Context(), filePath(r)); err != nil {
 		return err

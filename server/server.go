@@ -171,6 +171,7 @@ func (s *Server) routes() {
 	api("GET /api/history/{path...}", s.history)
 	api("GET /api/stats", s.stats)
 	api("POST /api/cleanup", s.cleanup)
+	api("POST /api/rescan", s.rescan)
 	api("/api/", func(w http.ResponseWriter, r *http.Request) error {
 		return apiError{http.StatusNotFound, "not_found", "no such endpoint: " + r.Method + " " + r.URL.Path}
 	})

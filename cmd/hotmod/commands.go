@@ -8,10 +8,12 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"net/http"
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -56,7 +58,7 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	pf.StringVar(&c.token, "token", os.Getenv("HOTMOD_TOKEN"), "access token ($HOTMOD_TOKEN)")
 	pf.BoolVar(&c.asJSON, "json", false, "print JSON, for scripts")
 	root.AddCommand(newServe(c), c.ls(), c.stats(), c.call(), c.reload(), c.rollback(), c.patch(), c.unpatch(),
-		c.profile(), c.exec(), c.put(), c.cat(), c.history(), c.events())
+		c.profile(), c.exec(), c.put(), c.rm(), c.cat(), c.history(), c.restore(), c.rescan(), c.events())
 	return root
 }
 
@@ -150,9 +152,14 @@ func (c *cli) call() *cobra.Command {
 		Use:   "call MODULE FUNCTION [JSON_ARG...]",
 		Short: "Call a module's function and print its result as JSON",
 		Long:  "Each argument is JSON (5, \"text\", [1,2], {\"a\":1}); a word that is not JSON is passed as a string.",
-		Example: "  hotmod call counter increment 5\n" +
-			"  hotmod call pricing quote '{\"items\": [{\"price\": 10}]}'",
-		Args: cobra.MinimumNArgs(2),
+		Example: "  hotmod call counter increment alice 5\n" +
+			"  hotmod call pricing quote '[{\"sku\": \"a\", \"price\": 10, \"quantity\": 2}]'",
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) < 2 {
+				return fmt.Errorf("call needs a module and a function\nusage: %s", cmd.UseLine())
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			req := server.CallRequest{Function: args[1], Args: []json.RawMessage{}}
 			for _, a := range args[2:] {
@@ -423,6 +430,79 @@ func (c *cli) putDir(ctx context.Context, prefix, dir string) error {
 	}
 	fmt.Fprintf(c.stdout, "wrote %d files (%d bytes) under %s\n", len(batch.Files), total, path.Join("/", prefix))
 	return nil
+}
+
+func (c *cli) rm() *cobra.Command {
+	return &cobra.Command{
+		Use:     "rm PATH",
+		Short:   "Delete a file of the server's store (a module loaded from it keeps serving its last version)",
+		Example: "  hotmod rm /old-rules.js",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			res, err := c.client().request(cmd.Context(), http.MethodDelete, filePath("/api/files", args[0]), nil, "")
+			if err != nil {
+				return err
+			}
+			res.Body.Close()
+			return c.report(map[string]any{"path": args[0], "deleted": true}, "deleted %s\n", args[0])
+		},
+	}
+}
+
+func (c *cli) restore() *cobra.Command {
+	var rev uint64
+	cmd := &cobra.Command{
+		Use:     "restore PATH --revision N",
+		Short:   "Write a file's earlier revision back as its content (stores with history; see history)",
+		Example: "  hotmod history /counter.js\n  hotmod restore /counter.js --revision 12",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if rev == 0 {
+				return fmt.Errorf("restore needs --revision N (hotmod history %s lists them)", args[0])
+			}
+			res, err := c.client().request(cmd.Context(), http.MethodGet, filePath("/api/files", args[0])+"?revision="+strconv.FormatUint(rev, 10), nil, "")
+			if err != nil {
+				return err
+			}
+			data, err := io.ReadAll(res.Body)
+			res.Body.Close()
+			if err != nil {
+				return err
+			}
+			res, err = c.client().request(cmd.Context(), http.MethodPut, filePath("/api/files", args[0]), bytes.NewReader(data), "application/octet-stream")
+			if err != nil {
+				return err
+			}
+			res.Body.Close()
+			return c.report(map[string]any{"path": args[0], "revision": rev, "size": len(data)},
+				"restored %s to revision %d (%d bytes)\n", args[0], rev, len(data))
+		},
+	}
+	cmd.Flags().Uint64Var(&rev, "revision", 0, "the revision to bring back")
+	return cmd
+}
+
+func (c *cli) rescan() *cobra.Command {
+	return &cobra.Command{
+		Use:     "rescan",
+		Short:   "Load every module source in the store that is not loaded (and try failed ones again)",
+		Example: "  hotmod rescan",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var out server.RescanResponse
+			if err := c.client().do(cmd.Context(), http.MethodPost, "/api/rescan", struct{}{}, &out); err != nil {
+				return err
+			}
+			if c.asJSON {
+				return c.printJSON(out)
+			}
+			fmt.Fprintf(c.stdout, "%d modules loaded, %d failed\n", len(out.Loaded), len(out.Failed))
+			for _, id := range slices.Sorted(maps.Keys(out.Failed)) {
+				fmt.Fprintf(c.stdout, "  %s: %s\n", id, out.Failed[id])
+			}
+			return nil
+		},
+	}
 }
 
 func (c *cli) cat() *cobra.Command {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -317,9 +318,93 @@ func TestServeFromBolt(t *testing.T) {
 	if out := ok(t, url, "", "call", "greet", "hi", "bolt"); !strings.Contains(out, "hello bolt") {
 		t.Errorf("the module in the bbolt store serves %q", out)
 	}
-	if out := ok(t, url, "", "history", "/greet.js"); strings.Count(out, "created")+strings.Count(out, "modified") != 2 {
+	out := ok(t, url, "", "history", "/greet.js")
+	if strings.Count(out, "created")+strings.Count(out, "modified") != 2 {
 		t.Errorf("history:\n%s", out)
 	}
+	// restore brings revision 1 back as the content; the module reloads.
+	var hist struct {
+		Revisions []struct{ Rev uint64 } `json:"revisions"`
+	}
+	if err := json.Unmarshal([]byte(ok(t, url, "", "history", "/greet.js", "--json")), &hist); err != nil || len(hist.Revisions) != 2 {
+		t.Fatalf("history --json: %v %+v", err, hist)
+	}
+	first := fmt.Sprint(hist.Revisions[1].Rev)
+	if out := ok(t, url, "", "restore", "/greet.js", "--revision", first); !strings.Contains(out, "restored /greet.js to revision "+first) {
+		t.Errorf("restore:\n%s", out)
+	}
+	lines.waitFor(t, "reloaded greet v2→v3")
+	if out := ok(t, url, "", "call", "greet", "hi", "bolt"); !strings.Contains(out, "hi bolt") {
+		t.Errorf("after restore, greet serves %q", out)
+	}
+	if _, errOut, code := runCLI(t, url, "", "restore", "/greet.js"); code == 0 || !strings.Contains(errOut, "--revision") {
+		t.Errorf("restore without a revision: exit %d, %s", code, errOut)
+	}
+	// rm deletes the file; the module keeps serving its last version.
+	ok(t, url, "", "rm", "/greet.js")
+	if _, _, code := runCLI(t, url, "", "cat", "/greet.js"); code == 0 {
+		t.Error("cat of a removed file succeeded")
+	}
+	if out := ok(t, url, "", "call", "greet", "hi", "bolt"); !strings.Contains(out, "hi bolt") {
+		t.Errorf("after rm, greet serves %q", out)
+	}
+}
+
+// The help's examples of call work on examples/modules as shipped; call
+// without a function says how to use it; rescan loads what the store holds.
+func TestCallExamplesAndRescan(t *testing.T) {
+	url, dir := startServer(t)
+	root := newRoot(strings.NewReader(""), &bytes.Buffer{}, &bytes.Buffer{})
+	callCmd, _, err := root.Find([]string{"call"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(callCmd.Example, "\n") {
+		args := shellWords(strings.TrimSpace(line))
+		if len(args) < 2 || args[0] != "hotmod" {
+			continue
+		}
+		if _, errOut, code := runCLI(t, url, "", args[1:]...); code != 0 {
+			t.Errorf("the help's example %q: exit %d: %s", line, code, errOut)
+		}
+	}
+	if _, errOut, code := runCLI(t, url, "", "call", "counter"); code == 0 || !strings.Contains(errOut, "usage: hotmod call MODULE FUNCTION") {
+		t.Errorf("call without a function: exit %d: %s", code, errOut)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "broken.js"), []byte("export const = 1"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := ok(t, url, "", "rescan")
+	if !strings.Contains(out, "3 modules loaded, 1 failed") || !strings.Contains(out, "broken:") {
+		t.Errorf("rescan:\n%s", out)
+	}
+}
+
+// shellWords splits a command line as a shell would for the quoting the
+// help's examples use: spaces, and single-quoted words.
+func shellWords(s string) []string {
+	var out []string
+	var cur strings.Builder
+	quoted, in := false, false
+	for _, r := range s {
+		switch {
+		case r == '\'':
+			quoted, in = !quoted, true
+		case r == ' ' && !quoted:
+			if in {
+				out = append(out, cur.String())
+				cur.Reset()
+				in = false
+			}
+		default:
+			cur.WriteRune(r)
+			in = true
+		}
+	}
+	if in {
+		out = append(out, cur.String())
+	}
+	return out
 }
 
 // `hotmod put PATH DIR` writes a folder as one change: an export renamed in
