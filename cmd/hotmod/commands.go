@@ -55,7 +55,14 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.SetIn(stdin)
 	pf := root.PersistentFlags()
 	pf.StringVar(&c.server, "server", env("HOTMOD_SERVER", "http://127.0.0.1:7070"), "the server's URL ($HOTMOD_SERVER)")
-	pf.StringVar(&c.token, "token", os.Getenv("HOTMOD_TOKEN"), "access token ($HOTMOD_TOKEN)")
+	// The token's default is read when a command runs, not here: a flag's
+	// default is printed by --help.
+	pf.StringVar(&c.token, "token", "", "access token (default $HOTMOD_TOKEN)")
+	root.PersistentPreRun = func(*cobra.Command, []string) {
+		if c.token == "" {
+			c.token = os.Getenv("HOTMOD_TOKEN")
+		}
+	}
 	pf.BoolVar(&c.asJSON, "json", false, "print JSON, for scripts")
 	root.AddCommand(newServe(c), c.ls(), c.stats(), c.call(), c.reload(), c.rollback(), c.patch(), c.unpatch(),
 		c.profile(), c.exec(), c.put(), c.rm(), c.cat(), c.history(), c.restore(), c.rescan(), c.events())

@@ -521,3 +521,17 @@ func TestServeRunsWithoutAnUnusableCompileCache(t *testing.T) {
 		t.Errorf("call:\n%s", out)
 	}
 }
+
+// --help never shows $HOTMOD_TOKEN's value, which is still used.
+func TestTokenIsNotPrintedByHelp(t *testing.T) {
+	t.Setenv("HOTMOD_TOKEN", "s3cret-value")
+	var out, errOut bytes.Buffer
+	run(context.Background(), []string{"ls", "--help"}, strings.NewReader(""), &out, &errOut)
+	if strings.Contains(out.String()+errOut.String(), "s3cret-value") {
+		t.Errorf("--help prints the token:\n%s", out.String())
+	}
+	url, _ := startServer(t, func(o *serveOptions) { o.token = "s3cret-value"; o.addr = "127.0.0.1:0" })
+	if out := ok(t, url, "", "ls"); !strings.Contains(out, "counter") {
+		t.Errorf("the token from $HOTMOD_TOKEN was not sent:\n%s", out)
+	}
+}
