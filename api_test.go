@@ -212,3 +212,16 @@ func TestReadmeSnippetIsAnExample(t *testing.T) {
 		}
 	}
 }
+
+// Every load and every successful reload is logged once, at INFO.
+func TestLoadsAndReloadsAreLoggedOnce(t *testing.T) {
+	e := newEnv(t, map[string]string{"/m/dep.js": "export const d = 1", "/m/a.js": "import { d } from './dep.js'\nexport const a = d"})
+	e.create("a", "/m/a.js")
+	e.reload("a")
+	logs := e.logs.String()
+	for _, want := range []string{`msg="module loaded" module=a `, `msg="module loaded" module=/m/dep.js `, `msg="module reloaded" module=a version=2`} {
+		if n := strings.Count(logs, want); n != 1 {
+			t.Errorf("%q logged %d times:\n%s", want, n, logs)
+		}
+	}
+}

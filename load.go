@@ -278,6 +278,7 @@ func (rt *Runtime) loadLocked(m *Module, res *transform.Result) error {
 	m.mu.Unlock()
 	m.setState(StateServing)
 	rt.events.emit(Event{Type: EventCreated, Module: m.id, Path: m.path, Version: 1})
+	rt.log.Info("module loaded", "module", m.id, "path", m.path)
 	return nil
 }
 

@@ -118,8 +118,12 @@ func (s *Server) apiHandler(h func(w http.ResponseWriter, r *http.Request) error
 		deadline, _ := ctx.Deadline()
 		_ = http.NewResponseController(w).SetReadDeadline(deadline)
 		if err := h(w, r.WithContext(ctx)); err != nil {
+			// The server's own failures are errors; a client's mistakes
+			// (and its timeouts) are the client's to see, not the log's.
 			if status, _ := classify(err); status >= 500 && status != http.StatusGatewayTimeout {
 				s.log.Error("api request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+			} else {
+				s.log.Debug("api request refused", "method", r.Method, "path", r.URL.Path, "status", status, "err", err)
 			}
 			writeError(w, err)
 		}

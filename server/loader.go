@@ -34,13 +34,10 @@ type Loader struct {
 
 // LoadAll loads every module source in the store (Runtime.LoadAll) and
 // says how many loaded (or were loaded already, by an import or by Start)
-// and how many failed; each outcome is logged, and a failure is also in the
-// runtime's events.
+// and how many failed; each failure is logged (the runtime logs each load)
+// and is also in the runtime's events.
 func (l *Loader) LoadAll(ctx context.Context) (loaded, failed int, err error) {
 	rep, err := l.Runtime.LoadAll(ctx, "/")
-	for _, id := range rep.Loaded {
-		l.log().Info("module loaded", "module", id)
-	}
 	for id, ferr := range rep.Failed {
 		l.log().Warn("module failed to load; it loads when its source is fixed", "module", id, "err", ferr)
 	}
@@ -57,10 +54,9 @@ func (l *Loader) load(ctx context.Context, p string) bool {
 	}
 	_, err := l.Runtime.CreateModule(ctx, ModuleID(p), p)
 	switch {
-	case err == nil:
-		l.log().Info("module loaded", "module", ModuleID(p), "path", p)
-	case errors.Is(err, hotmod.ErrExists):
-		// loaded already, by an import or by an earlier event
+	case err == nil, errors.Is(err, hotmod.ErrExists):
+		// The runtime logs each load; ErrExists: loaded already, by an
+		// import or by an earlier event.
 	case ctx.Err() != nil:
 		// Stopped, not broken: telling the user to fix it would mislead.
 		l.log().Info("module load interrupted", "path", p, "err", err)

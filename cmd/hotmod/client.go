@@ -32,6 +32,9 @@ func (e *apiErr) Error() string {
 	if p := e.body.Error.Position; p != nil && !strings.Contains(msg, fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Column)) {
 		msg += fmt.Sprintf(" at %s:%d:%d", p.File, p.Line, p.Column)
 	}
+	if e.status == http.StatusUnauthorized {
+		msg += ": pass the server's token with --token or $HOTMOD_TOKEN"
+	}
 	return fmt.Sprintf("%s (%s)", msg, e.body.Error.Code)
 }
 

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -533,5 +534,24 @@ func TestTokenIsNotPrintedByHelp(t *testing.T) {
 	url, _ := startServer(t, func(o *serveOptions) { o.token = "s3cret-value"; o.addr = "127.0.0.1:0" })
 	if out := ok(t, url, "", "ls"); !strings.Contains(out, "counter") {
 		t.Errorf("the token from $HOTMOD_TOKEN was not sent:\n%s", out)
+	}
+}
+
+// A missing token says how to give one; a server on every interface prints
+// a URL a browser opens.
+func TestMessagesAUserCanActOn(t *testing.T) {
+	url, _ := startServer(t, func(o *serveOptions) { o.token = "s3cret" })
+	t.Setenv("HOTMOD_TOKEN", "")
+	if _, errOut, code := runCLI(t, url, "", "ls"); code == 0 || !strings.Contains(errOut, "--token or $HOTMOD_TOKEN") {
+		t.Errorf("without the token: exit %d: %s", code, errOut)
+	}
+	for addr, want := range map[string]string{"0.0.0.0:7070": "http://localhost:7070/", "[::]:80": "http://localhost:80/", "127.0.0.1:9": "http://127.0.0.1:9/"} {
+		a, err := net.ResolveTCPAddr("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := browserURL(a); got != want {
+			t.Errorf("browserURL(%s) = %s, want %s", addr, got, want)
+		}
 	}
 }

@@ -214,7 +214,7 @@ func serve(ctx context.Context, o serveOptions, stdout, stderr io.Writer) error 
 	httpSrv := srv.HTTPServer()
 	served := make(chan error, 1)
 	go func() { served <- httpSrv.Serve(ln) }()
-	fmt.Fprintf(stdout, "hotmod: dashboard at http://%s/\nhotmod: loading modules from %s\n", ln.Addr(), where)
+	fmt.Fprintf(stdout, "hotmod: dashboard at %s\nhotmod: loading modules from %s\n", browserURL(ln.Addr()), where)
 	if o.ready != nil {
 		o.ready(ln.Addr().String())
 	}
@@ -272,4 +272,18 @@ func defaultCompileCache() string {
 		return ""
 	}
 	return filepath.Join(dir, "hotmod", "compile")
+}
+
+// browserURL is a URL a browser on this machine can open for addr: a
+// server listening on every interface (0.0.0.0, [::]) is reached at
+// localhost.
+func browserURL(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return "http://" + addr.String() + "/"
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port) + "/"
 }
