@@ -187,6 +187,17 @@ func (rt *Runtime) hostFunction(name string, hf hostFunc) goja.Value {
 		first = 1
 	}
 	return vm.ToValue(func(call goja.FunctionCall) goja.Value {
+		defer func() {
+			// A Go panic in the program's function is the calling
+			// JavaScript's exception, not the end of the process.
+			if p := recover(); p != nil {
+				switch p.(type) {
+				case *goja.Exception, *goja.InterruptedError, *goja.StackOverflowError:
+					panic(p)
+				}
+				panic(vm.NewGoError(fmt.Errorf("%s panicked: %v", name, p)))
+			}
+		}()
 		in := make([]reflect.Value, t.NumIn())
 		if hf.ctx {
 			in[0] = reflect.ValueOf(r.Context())

@@ -23,10 +23,11 @@ type row struct {
 // without a reload.
 func TestHostModules(t *testing.T) {
 	e := newEnv(t, map[string]string{"/m/app.ts": `
-import { add, query, fail, region, sum, ctxValue } from "host:db"
+import { add, query, fail, region, sum, ctxValue, boom } from "host:db"
 import * as db from "host:db"
 export const run = () => [add(2, 3), region, query("x").map((r) => r.name + ":" + r.total), sum({ name: "a", total: 4 })]
 export const failing = () => fail()
+export const panics = () => { try { boom() } catch (e) { return 'caught: ' + e.message } }
 export const ctx = () => ctxValue()
 export const badArg = () => add("two", 3)
 export const live = () => db.add(2, 3)
@@ -40,6 +41,7 @@ export const live = () => db.add(2, 3)
 			Func("fail", func() error { return errors.New("the database is down") }).
 			Func("sum", func(r row) int { return r.Total * 10 }).
 			Func("ctxValue", func(ctx context.Context) any { return ctx.Value(key{}) }).
+			Func("boom", func() int { panic("out of range") }).
 			Value("region", "eu-west-1").
 			Register(e.ctx)
 		if err != nil {
@@ -55,6 +57,9 @@ export const live = () => db.add(2, 3)
 	var je *hotmod.JSError
 	if _, err := m.Call(e.ctx, "failing"); !errors.As(err, &je) || !strings.Contains(je.Message, "the database is down") {
 		t.Errorf("a Go error: %v, want a JSError with its text", err)
+	}
+	if got := e.call(m, "panics"); got != "caught: db.boom panicked: out of range" {
+		t.Errorf("a panicking host function: %v", got)
 	}
 	if _, err := m.Call(e.ctx, "badArg"); err == nil || !strings.Contains(err.Error(), "db.add: argument 1") {
 		t.Errorf("a string for an int: %v", err)
