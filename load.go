@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"path"
 	"runtime"
 	"slices"
@@ -278,7 +279,11 @@ func (rt *Runtime) loadLocked(m *Module, res *transform.Result) error {
 	m.mu.Unlock()
 	m.setState(StateServing)
 	rt.events.emit(Event{Type: EventCreated, Module: m.id, Path: m.path, Version: 1})
-	rt.log.Info("module loaded", "module", m.id, "path", m.path)
+	level := slog.LevelInfo
+	if strings.Contains(m.path, "/node_modules/") {
+		level = slog.LevelDebug // a package's hundreds of files are one import of the user's
+	}
+	rt.log.Log(context.Background(), level, "module loaded", "module", m.id, "path", m.path)
 	return nil
 }
 

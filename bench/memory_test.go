@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -32,7 +33,7 @@ func BenchmarkModuleMemory(b *testing.B) {
 	var per float64
 	for range b.N {
 		h0 := heap()
-		rt, err := hotmod.New(ctx, hotmod.Options{Store: store, DisableAutoReload: true, LoadTimeout: time.Minute})
+		rt, err := hotmod.New(ctx, hotmod.Options{Store: store, DisableAutoReload: true, LoadTimeout: time.Minute, Logger: slog.New(slog.DiscardHandler)})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -7,6 +7,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -151,7 +152,8 @@ func copyPackage(b *testing.B, root, pkg string) vfs.Store {
 func loadOnce(b *testing.B, store vfs.Store, pkg, cacheDir string) (time.Duration, uint64, int) {
 	ctx := context.Background()
 	h0 := heap()
-	rt, err := hotmod.New(ctx, hotmod.Options{Store: store, DisableAutoReload: true, LoadTimeout: time.Minute, CompileCacheDir: cacheDir})
+	rt, err := hotmod.New(ctx, hotmod.Options{Store: store, DisableAutoReload: true, LoadTimeout: time.Minute, CompileCacheDir: cacheDir,
+		Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		b.Fatal(err)
 	}
