@@ -86,12 +86,7 @@ func (rt *Runtime) hotAccept(m *Module, v *version, call goja.FunctionCall) {
 // acceptDepLocked runs the hot.accept(deps, cb) callbacks that name dep,
 // which now serves a new version. Call with the realm lock held.
 func (rt *Runtime) acceptDepLocked(dep *Module) {
-	rt.mu.Lock()
-	mods := make([]*Module, 0, len(rt.modules))
-	for _, m := range rt.modules {
-		mods = append(mods, m)
-	}
-	rt.mu.Unlock()
+	mods := rt.registered()
 	vm := rt.realm.VM()
 	for _, m := range mods {
 		v := m.cur.Load()
@@ -314,13 +309,7 @@ func (rt *Runtime) invalidateLocked(m *Module) {
 // hot.accept(dep, cb) (that one gets its callback instead), stopping after
 // an importer that accepts its own updates. Call with the realm lock held.
 func (rt *Runtime) propagationLocked(m *Module) []*Module {
-	rt.mu.Lock()
-	mods := make([]*Module, 0, len(rt.modules))
-	for _, o := range rt.modules {
-		mods = append(mods, o)
-	}
-	rt.mu.Unlock()
-	sortModules(mods)
+	mods := rt.registered()
 	set := []*Module{m}
 	for i := 0; i < len(set); i++ {
 		dep := set[i]

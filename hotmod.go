@@ -268,16 +268,23 @@ func (rt *Runtime) Modules() []*Module {
 	return out
 }
 
+// registered is every registered module, listed or not (see listed),
+// sorted by id.
+func (rt *Runtime) registered() []*Module {
+	rt.mu.Lock()
+	mods := slices.Collect(maps.Values(rt.modules))
+	rt.mu.Unlock()
+	sortModules(mods)
+	return mods
+}
+
 // Cleanup disposes every module (their dispose callbacks run, their timers
 // stop), stops watching the store and clears every registry and callback.
 // The Runtime stays usable: a later CreateModule starts afresh.
 func (rt *Runtime) Cleanup(ctx context.Context) error {
 	rt.stopWatching()
 	rt.mu.Lock()
-	mods := make([]*Module, 0, len(rt.modules))
-	for _, m := range rt.modules {
-		mods = append(mods, m)
-	}
+	mods := slices.Collect(maps.Values(rt.modules))
 	rt.callbacks = make(map[string]map[uint64]func(Update))
 	rt.mu.Unlock()
 	var first error
@@ -300,10 +307,7 @@ func (rt *Runtime) Close(ctx context.Context) error {
 	rt.mu.Lock()
 	already := rt.closed
 	rt.closed = true
-	mods := make([]*Module, 0, len(rt.modules))
-	for _, m := range rt.modules {
-		mods = append(mods, m)
-	}
+	mods := slices.Collect(maps.Values(rt.modules))
 	rt.mu.Unlock()
 	if !already {
 		rt.stopWatching()
@@ -381,7 +385,8 @@ const (
 // A program that writes several files as one change calls it around the
 // writes: hotmod's server does so for POST /api/files (`hotmod put DIR`),
 // however many files and however slow the store. release may be called
-// more than once.
+// more than once. A burst lasts at most Options.ReloadTimeout, hold or no
+// hold: one never released delays reloads, it does not stop them.
 func (rt *Runtime) HoldReloads(ctx context.Context) (release func()) {
 	rt.holdMu.Lock()
 	rt.holdN++
@@ -422,6 +427,8 @@ func (rt *Runtime) bursts(ch <-chan vfs.Event) <-chan []vfs.Event {
 			burst := []vfs.Event{ev}
 			quiet := time.NewTimer(burstQuiet)
 			limit := time.NewTimer(burstMax)
+			// A hold that is never released must not stop reloads for good.
+			bound := time.NewTimer(rt.opts.ReloadTimeout)
 			sawHold, settled := false, false
 			for open := true; open; {
 				held, free := rt.holding()
@@ -450,10 +457,13 @@ func (rt *Runtime) bursts(ch <-chan vfs.Event) <-chan []vfs.Event {
 				case <-limit.C:
 					open = held
 				case <-free: // the loop's top settles
+				case <-bound.C:
+					open = false
 				}
 			}
 			quiet.Stop()
 			limit.Stop()
+			bound.Stop()
 			out <- burst
 		}
 	}()
@@ -501,13 +511,11 @@ func (rt *Runtime) onStoreEvents(burst []vfs.Event) {
 	}
 	if len(together) > 0 {
 		// Modules whose change was refused for another's sake go along.
-		rt.mu.Lock()
-		for _, m := range rt.modules {
+		for _, m := range rt.registered() {
 			if m.stale.Load() && m.cur.Load() != nil && !slices.Contains(together, m) {
 				together = append(together, m)
 			}
 		}
-		rt.mu.Unlock()
 	}
 	switch len(together) {
 	case 0:

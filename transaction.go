@@ -352,13 +352,7 @@ func (rt *Runtime) checkImportsLocked(cs []*change) (*change, error) {
 		}
 		return m.cur.Load()
 	}
-	rt.mu.Lock()
-	mods := make([]*Module, 0, len(rt.modules))
-	for _, m := range rt.modules {
-		mods = append(mods, m)
-	}
-	rt.mu.Unlock()
-	sortModules(mods)
+	mods := rt.registered()
 	shapes := map[*version]exportSet{}
 	for _, imp := range mods {
 		iv := after(imp)
@@ -373,6 +367,11 @@ func (rt *Runtime) checkImportsLocked(cs []*change) (*change, error) {
 			d := iv.deps[u.Spec]
 			if d == nil || (dep != nil && d != dep) {
 				continue
+			}
+			if _, depChanges := next[d]; !importerChanges && !depChanges {
+				if dv := d.cur.Load(); dv == nil || len(dv.res.ReExports) == 0 {
+					continue // neither side changes: the usual case, and no set to build
+				}
 			}
 			es := rt.exportSetLocked(d, after, next, shapes, nil)
 			if es.open || es.names[u.Name] || (!importerChanges && es.changed == nil) {

@@ -1,6 +1,7 @@
 package hotmod_test
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"sync"
@@ -130,9 +131,11 @@ func TestRefusedBurstIsAppliedWithTheFix(t *testing.T) {
 	dep := e.create("dep", "/m/dep.js")
 	app := e.create("app", "/m/app.js")
 	x := e.create("x", "/m/x.js")
+	release := e.rt.HoldReloads(e.ctx) // one burst, however the writes are scheduled
 	e.write("/m/dep.js", depSum)
 	e.write("/m/x.js", "export const x = 2\n")
 	e.write("/m/app.js", appSum+"throw new Error('broken')\n")
+	release()
 	waitFor(t, events, func(ev hotmod.Event) bool { return ev.Type == hotmod.EventReloadFailed && ev.Module == "app" })
 	if dep.Version() != 1 || x.Version() != 1 {
 		t.Fatalf("a refused burst swapped something: dep v%d, x v%d", dep.Version(), x.Version())
@@ -182,8 +185,10 @@ func TestBurstWithACompileErrorIsAppliedWithTheFix(t *testing.T) {
 	events := e.events()
 	dep := e.create("dep", "/m/dep.js")
 	app := e.create("app", "/m/app.js")
+	release := e.rt.HoldReloads(e.ctx) // one burst, however the writes are scheduled
 	e.write("/m/dep.js", depSum)
 	e.write("/m/app.js", appSum+"const = \n")
+	release()
 	waitFor(t, events, func(ev hotmod.Event) bool { return ev.Type == hotmod.EventReloadFailed && ev.Module == "app" })
 	e.write("/m/app.js", appSum)
 	for seen := map[string]bool{}; len(seen) < 2; {
@@ -197,5 +202,19 @@ func TestBurstWithACompileErrorIsAppliedWithTheFix(t *testing.T) {
 	}
 	if dep.Version() != 2 || app.Version() != 2 {
 		t.Errorf("dep v%d, app v%d", dep.Version(), app.Version())
+	}
+}
+
+// A hold that is never released delays reloads by at most ReloadTimeout.
+func TestForgottenHoldOnlyDelaysReloads(t *testing.T) {
+	e := newEnv(t, map[string]string{"/m/a.js": "export const v = 1\n"}, autoReload,
+		func(o *hotmod.Options) { o.ReloadTimeout = 300 * time.Millisecond })
+	events := e.events()
+	a := e.create("a", "/m/a.js")
+	_ = e.rt.HoldReloads(context.Background()) // never released
+	e.write("/m/a.js", "export const v = 2\n")
+	waitFor(t, events, typ(hotmod.EventReloaded, "a"))
+	if a.Version() != 2 {
+		t.Errorf("a v%d", a.Version())
 	}
 }

@@ -18,10 +18,6 @@ func ModuleID(p string) string {
 	return strings.TrimSuffix(strings.TrimPrefix(p, "/"), path.Ext(p))
 }
 
-// IsModuleSource is hotmod.IsModuleSource: what `hotmod serve` loads by
-// itself.
-func IsModuleSource(p string) bool { return hotmod.IsModuleSource(p) }
-
 // Loader keeps a Runtime's modules in step with a store: it loads every
 // module source there, and loads new ones as they appear. A source that
 // fails its first load is tried again when it changes. Reloads of loaded
@@ -49,7 +45,7 @@ func (l *Loader) LoadAll(ctx context.Context) (loaded, failed int, err error) {
 
 // load loads the module at p and reports whether it is there now.
 func (l *Loader) load(ctx context.Context, p string) bool {
-	if !IsModuleSource(p) {
+	if !hotmod.IsModuleSource(p) {
 		return false
 	}
 	_, err := l.Runtime.CreateModule(ctx, ModuleID(p), p)
