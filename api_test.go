@@ -175,14 +175,19 @@ func TestLoadAll(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(rep.Loaded, []string{"/app/a.js", "/app/b.ts"}) || len(rep.Failed) != 1 {
+	if !reflect.DeepEqual(rep.Loaded, []string{"app/a", "app/b"}) || len(rep.Failed) != 1 {
 		t.Errorf("LoadAll = %+v", rep)
 	}
 	var se *hotmod.SourceError
-	if err := rep.Failed["/app/broken.js"]; !errors.As(err, &se) || se.Line != 1 {
+	if err := rep.Failed["app/broken"]; !errors.As(err, &se) || se.Line != 1 {
 		t.Errorf("the broken module's failure: %v", err)
 	}
-	if _, err := e.rt.Module("/app/node_modules/pkg/unused.js"); !errors.Is(err, hotmod.ErrNotFound) {
+	// A package's files keep their extension: index.js and index.mjs may
+	// both load.
+	if _, err := e.rt.Module("app/node_modules/pkg/index.js"); err != nil {
+		t.Errorf("the imported package file: %v", err)
+	}
+	if _, err := e.rt.Module("app/node_modules/pkg/unused.js"); !errors.Is(err, hotmod.ErrNotFound) {
 		t.Errorf("an unused package file was loaded: %v", err)
 	}
 	if again, err := e.rt.LoadAll(e.ctx, "/app"); err != nil || len(again.Loaded) != 2 {
@@ -219,9 +224,24 @@ func TestLoadsAndReloadsAreLoggedOnce(t *testing.T) {
 	e.create("a", "/m/a.js")
 	e.reload("a")
 	logs := e.logs.String()
-	for _, want := range []string{`msg="module loaded" module=a `, `msg="module loaded" module=/m/dep.js `, `msg="module reloaded" module=a version=2`} {
+	for _, want := range []string{`msg="module loaded" module=a `, `msg="module loaded" module=m/dep `, `msg="module reloaded" module=a version=2`} {
 		if n := strings.Count(logs, want); n != 1 {
 			t.Errorf("%q logged %d times:\n%s", want, n, logs)
+		}
+	}
+}
+
+func TestDefaultModuleID(t *testing.T) {
+	for p, id := range map[string]string{
+		"/a.js":                          "a",
+		"/lib/tax.ts":                    "lib/tax",
+		"/x/y.test.mjs":                  "x/y.test",
+		"/data.json":                     "data",
+		"/node_modules/zod/lib/index.js": "node_modules/zod/lib/index.js",
+		"/app/node_modules/p/index.mjs":  "app/node_modules/p/index.mjs",
+	} {
+		if got := hotmod.DefaultModuleID(p); got != id {
+			t.Errorf("DefaultModuleID(%s) = %s, want %s", p, got, id)
 		}
 	}
 }

@@ -112,7 +112,7 @@ func TestAutoReloadEveryMatchingModuleAndImports(t *testing.T) {
 		}
 	}
 	e.write("/lib/dep.js", "export const d = 2")
-	waitFor(t, events, typ(hotmod.EventReloaded, "/lib/dep.js"))
+	waitFor(t, events, typ(hotmod.EventReloaded, "lib/dep"))
 	if got := e.call(main, "get"); got != int64(2) || main.Version() != 1 {
 		t.Errorf("importer sees %v (version %d) after its import changed", got, main.Version())
 	}

@@ -156,7 +156,7 @@ export async function total(items: { price: number }[]): Promise<number> {
 	before, err := shop.Call(ctx, "total", items)
 	check(err)
 	check(store.Write(ctx, "/lib/tax.js", []byte("export const rate = 0")))
-	check(rt.ReloadModule(ctx, "/lib/tax.js")) // the import is a module too, id = its path
+	check(rt.ReloadModule(ctx, "lib/tax")) // the import is a module too, named as DefaultModuleID says
 	after, err := shop.Call(ctx, "total", items)
 	check(err)
 	fmt.Println(before, after)

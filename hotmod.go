@@ -66,8 +66,9 @@ type Options struct {
 	ReloadTimeout time.Duration
 	// DisableAutoReload stops the Runtime from watching the store.
 	DisableAutoReload bool
-	// ModuleID names the modules an import loads implicitly, from their
-	// source path. Default: the path itself.
+	// ModuleID names the modules an import or LoadAll loads implicitly,
+	// from their source path. Default: DefaultModuleID ("/lib/tax.ts" is
+	// "lib/tax"), the ids `hotmod serve` uses.
 	ModuleID func(sourcePath string) string
 	// CompileCacheDir, if set, keeps the JavaScript that esbuild makes of
 	// each source in this folder, by content, for every Runtime and
@@ -134,6 +135,9 @@ func New(ctx context.Context, opts Options) (*Runtime, error) {
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
+	}
+	if opts.ModuleID == nil {
+		opts.ModuleID = DefaultModuleID
 	}
 	if opts.KeepVersions <= 0 {
 		opts.KeepVersions = 3

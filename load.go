@@ -592,10 +592,7 @@ func (rt *Runtime) requireLocked(importer, spec string, esm bool) (*Module, erro
 		}
 		file = m.path
 	} else {
-		id := file
-		if rt.opts.ModuleID != nil {
-			id = rt.opts.ModuleID(file)
-		}
+		id := rt.opts.ModuleID(file)
 		m = newModule(rt, id, file)
 		rt.mu.Lock()
 		if other, ok := rt.modules[id]; ok {

@@ -157,7 +157,7 @@ export function probe() {
 			t.Errorf("%s = %#v, want %#v", k, got[k], w)
 		}
 	}
-	dep, _ := e.rt.Module("/m/dep.js")
+	dep, _ := e.rt.Module("m/dep")
 	for name, w := range map[string]any{"zero": int64(0), "empty": "", "no": false, "nothing": nil} {
 		if v, err := dep.Get(e.ctx, name); err != nil || v != w {
 			t.Errorf("Get(%s) = %#v, %v", name, v, err)
@@ -207,8 +207,8 @@ func TestRequireResolution(t *testing.T) {
 	if got := e.call(m, "all"); !reflect.DeepEqual(got, []any{"a", "b", int64(3), "pkg"}) {
 		t.Errorf("all() = %#v", got)
 	}
-	// Imported files are modules of their own, with their paths as ids.
-	for _, id := range []string{"/app/lib/a.ts", "/shared/b.js", "/app/data.json", "/app/pkg/index.js"} {
+	// Imported files are modules of their own, named by DefaultModuleID.
+	for _, id := range []string{"app/lib/a", "shared/b", "app/data", "app/pkg/index"} {
 		if _, err := e.rt.Module(id); err != nil {
 			t.Errorf("imported module %s: %v", id, err)
 		}
@@ -223,7 +223,7 @@ func TestRequireResolution(t *testing.T) {
 	if got := e.call(a, "fromB"); got != "b" {
 		t.Errorf("cycle a→b: %v", got)
 	}
-	b, _ := e.rt.Module("/app/cycle/b.js")
+	b, _ := e.rt.Module("app/cycle/b")
 	if got := e.call(b, "fromA"); got != "a" {
 		t.Errorf("cycle b→a: %v", got)
 	}

@@ -22,6 +22,19 @@ func IsModuleSource(p string) bool {
 	return false
 }
 
+// DefaultModuleID is the id a module loaded by an import or by LoadAll gets
+// unless Options.ModuleID says otherwise: its path without the leading slash
+// and the extension ("/lib/tax.ts" is "lib/tax"), as a user would name it.
+// Under node_modules the extension stays, because a package may ship
+// index.js and index.mjs side by side and both may load.
+func DefaultModuleID(p string) string {
+	p = strings.TrimPrefix(p, "/")
+	if strings.HasPrefix(p, "node_modules/") || strings.Contains(p, "/node_modules/") {
+		return p
+	}
+	return strings.TrimSuffix(p, path.Ext(p))
+}
+
 // LoadReport is what LoadAll did: the ids of the modules that serve (loaded
 // now, or before by an import or an earlier call) and, by id, why each of
 // the others failed its first load. A failed module stays listed as
@@ -32,7 +45,7 @@ type LoadReport struct {
 }
 
 // LoadAll loads every module source under prefix (see IsModuleSource),
-// each as the module Options.ModuleID names (its path by default), and
+// each as the module Options.ModuleID names (DefaultModuleID's by default), and
 // reports each outcome. A module that fails does not stop the others; the
 // error is for the store's listing failing, or ctx ending.
 func (rt *Runtime) LoadAll(ctx context.Context, prefix string) (LoadReport, error) {
@@ -45,10 +58,7 @@ func (rt *Runtime) LoadAll(ctx context.Context, prefix string) (LoadReport, erro
 		if !IsModuleSource(p) {
 			continue
 		}
-		id := p
-		if rt.opts.ModuleID != nil {
-			id = rt.opts.ModuleID(p)
-		}
+		id := rt.opts.ModuleID(p)
 		_, err := rt.CreateModule(ctx, id, p)
 		switch {
 		case err == nil, errors.Is(err, ErrExists):

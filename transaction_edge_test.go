@@ -163,7 +163,7 @@ func TestImportContractThroughExportStar(t *testing.T) {
 	e.write("/m/x.js", "export const b = 1\n")
 	err := e.rt.ReloadModule(e.ctx, "x")
 	var ie *hotmod.ImportError
-	if !errors.As(err, &ie) || ie.Importer != "app" || ie.Module != "/m/re.js" || ie.Missing[0] != "a" {
+	if !errors.As(err, &ie) || ie.Importer != "app" || ie.Module != "m/re" || ie.Missing[0] != "a" {
 		t.Fatalf("removing a re-exported name: %v", err)
 	}
 	if x.Version() != 1 || e.call(app, "run") != int64(3) {

@@ -4,19 +4,15 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"path"
-	"strings"
 
 	"github.com/hotmod/hotmod"
 	"github.com/hotmod/hotmod/vfs"
 )
 
-// ModuleID is the id `hotmod serve` gives the module at a store path: the
-// path without its leading slash and extension ("/lib/tax.ts" is "lib/tax").
-// Pass it as hotmod.Options.ModuleID so that imported files get the same ids.
-func ModuleID(p string) string {
-	return strings.TrimSuffix(strings.TrimPrefix(p, "/"), path.Ext(p))
-}
+// ModuleID is the id `hotmod serve` gives the module at a store path:
+// hotmod.DefaultModuleID, the Runtime's default, so a Runtime made with
+// default Options names every module as the server does.
+func ModuleID(p string) string { return hotmod.DefaultModuleID(p) }
 
 // Loader keeps a Runtime's modules in step with a store: it loads every
 // module source there, and loads new ones as they appear. A source that
