@@ -245,3 +245,17 @@ func TestDefaultModuleID(t *testing.T) {
 		}
 	}
 }
+
+// Two files that DefaultModuleID names alike cannot both load; the error
+// names both files.
+func TestDefaultModuleIDCollision(t *testing.T) {
+	e := newEnv(t, map[string]string{
+		"/m/b.js": "export const x = 1",
+		"/m/b.ts": "export const y: number = 2",
+		"/m/a.js": "import { x } from './b.js'\nimport { y } from './b.ts'\nexport const s = x + y",
+	})
+	_, err := e.rt.CreateModule(e.ctx, "a", "/m/a.js")
+	if err == nil || !strings.Contains(err.Error(), `/m/b.ts would be module "m/b", which already runs /m/b.js`) {
+		t.Fatalf("colliding ids: %v", err)
+	}
+}

@@ -597,7 +597,7 @@ func (rt *Runtime) requireLocked(importer, spec string, esm bool) (*Module, erro
 		rt.mu.Lock()
 		if other, ok := rt.modules[id]; ok {
 			rt.mu.Unlock()
-			return nil, fmt.Errorf("%w: %s would be module %q, which already runs %s", ErrExists, file, id, other.path)
+			return nil, fmt.Errorf("%w: %s would be module %q, which already runs %s (rename one, or name modules with Options.ModuleID)", ErrExists, file, id, other.path)
 		}
 		rt.registerLocked(m)
 		rt.mu.Unlock()

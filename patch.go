@@ -37,21 +37,41 @@ const (
 // it is rolled back or the module is reloaded. Every handle sees it: Go
 // calls and other modules' imports.
 type Patch struct {
-	ID       string
-	Module   string
-	Function string
-	Source   string
-	Version  int // the module version it patches
-	Created  time.Time
+	id, module, function, source string
+	version                      int // the module version it patches
+	created                      time.Time
 
 	m     *Module
 	mu    sync.Mutex
 	state PatchState
 }
 
+// ID is the patch's id, unique in its Runtime ("patch1", ...): Runtime.Patch
+// finds it, and its events carry it.
+func (p *Patch) ID() string { return p.id }
+
+// Module is the id of the module whose function it replaces.
+func (p *Patch) Module() string { return p.module }
+
+// Function is the name of the export it replaces.
+func (p *Patch) Function() string { return p.function }
+
+// Source is the factory's source, as given.
+func (p *Patch) Source() string { return p.source }
+
+// Version is the module version it patches; a reload makes it stale.
+func (p *Patch) Version() int { return p.version }
+
+// Created is when it took effect.
+func (p *Patch) Created() time.Time { return p.created }
+
+// Info is a snapshot of the patch, as Stats lists it.
+func (p *Patch) Info() PatchInfo { return p.info() }
+
 // PatchInfo describes a patch in Stats.
 type PatchInfo struct {
 	ID       string     `json:"id"`
+	Module   string     `json:"module"`
 	Function string     `json:"function"`
 	Version  int        `json:"version"`
 	Created  time.Time  `json:"created"`
@@ -67,7 +87,7 @@ func (p *Patch) State() PatchState {
 }
 
 func (p *Patch) info() PatchInfo {
-	return PatchInfo{ID: p.ID, Function: p.Function, Version: p.Version, Created: p.Created, State: p.State(), Source: p.Source}
+	return PatchInfo{ID: p.id, Module: p.module, Function: p.function, Version: p.version, Created: p.created, State: p.State(), Source: p.source}
 }
 
 func (p *Patch) setState(s PatchState) {
@@ -87,18 +107,18 @@ func (p *Patch) RollbackContext(ctx context.Context) error {
 	err := rt.realm.Run(ctx, rt.opts.CallTimeout, func(*goja.Runtime) error {
 		switch p.State() {
 		case PatchStale:
-			return fmt.Errorf("%w: %s on %s.%s (version %d)", ErrStalePatch, p.ID, p.Module, p.Function, p.Version)
+			return fmt.Errorf("%w: %s on %s.%s (version %d)", ErrStalePatch, p.id, p.module, p.function, p.version)
 		case PatchRolledBack:
 			return errNoop
 		}
 		m.editHooks(func(h *hooks) {
-			c := h.patches[p.Function]
+			c := h.patches[p.function]
 			if c == nil {
 				return
 			}
 			c.layers = slices.DeleteFunc(c.layers, func(l *patchLayer) bool { return l.patch == p })
 			if len(c.layers) == 0 {
-				delete(h.patches, p.Function)
+				delete(h.patches, p.function)
 			}
 		})
 		p.setState(PatchRolledBack)
@@ -111,7 +131,7 @@ func (p *Patch) RollbackContext(ctx context.Context) error {
 		return err
 	}
 	rt.forgetPatch(p)
-	rt.events.emit(Event{Type: EventUnpatched, Module: p.Module, Version: p.Version, Patch: p.ID, Function: p.Function})
+	rt.events.emit(Event{Type: EventUnpatched, Module: p.module, Version: p.version, Patch: p.id, Function: p.function})
 	return nil
 }
 
@@ -215,8 +235,8 @@ func (rt *Runtime) PatchFunction(ctx context.Context, id, name, source string) (
 			return fmt.Errorf("%w: the factory returned %s, not a function; write (original) => function (...args) { ... }", ErrInvalidPatch, typeOf(repl))
 		}
 		p = &Patch{
-			ID: rt.nextPatchID(), Module: id, Function: name, Source: source, Version: v.n,
-			Created: time.Now(), m: m, state: PatchActive,
+			id: rt.nextPatchID(), module: id, function: name, source: source, version: v.n,
+			created: time.Now(), m: m, state: PatchActive,
 		}
 		layer.patch, layer.fn, layer.value = p, fn, repl
 		m.editHooks(func(h *hooks) {
@@ -233,9 +253,9 @@ func (rt *Runtime) PatchFunction(ctx context.Context, id, name, source string) (
 		return nil, fmt.Errorf("patch %s.%s: %w", id, name, err)
 	}
 	rt.mu.Lock()
-	rt.patches[p.ID] = p
+	rt.patches[p.id] = p
 	rt.mu.Unlock()
-	rt.events.emit(Event{Type: EventPatched, Module: id, Version: p.Version, Patch: p.ID, Function: name})
+	rt.events.emit(Event{Type: EventPatched, Module: id, Version: p.version, Patch: p.id, Function: name})
 	return p, nil
 }
 
@@ -284,7 +304,7 @@ func (rt *Runtime) nextPatchID() string {
 func (rt *Runtime) forgetPatch(p *Patch) {
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
-	delete(rt.patches, p.ID)
+	delete(rt.patches, p.id)
 }
 
 // Patch returns an active patch by id.
@@ -354,7 +374,7 @@ func (m *Module) dropPatchesLocked() {
 	for _, p := range dropped {
 		p.setState(PatchStale)
 		m.rt.forgetPatch(p)
-		m.rt.events.emit(Event{Type: EventPatchDropped, Module: m.id, Version: p.Version, Patch: p.ID, Function: p.Function})
+		m.rt.events.emit(Event{Type: EventPatchDropped, Module: m.id, Version: p.version, Patch: p.id, Function: p.function})
 	}
 	m.wrappers = nil
 }

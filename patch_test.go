@@ -50,7 +50,14 @@ func TestPatchBlueprintForm(t *testing.T) {
 	if got := e.call(m, "scale", 2); got != int64(7) {
 		t.Errorf("scale(2) through a patch = %v, want 7", got)
 	}
-	if st := e.rt.Stats().Modules[0]; len(st.Patches) != 2 || st.Patches[0].ID != p.ID || st.Patches[0].State != hotmod.PatchActive {
+	// A patch is read through accessors; nothing outside can change it.
+	if p.Module() != "c" || p.Function() != "compute" || p.Version() != 1 || !strings.Contains(p.Source(), "originalCompute") || p.Created().IsZero() {
+		t.Errorf("patch %s: module %q function %q version %d created %v", p.ID(), p.Module(), p.Function(), p.Version(), p.Created())
+	}
+	if info := p.Info(); info.ID != p.ID() || info.Module != "c" || info.State != hotmod.PatchActive {
+		t.Errorf("Info() = %+v", info)
+	}
+	if st := e.rt.Stats().Modules[0]; len(st.Patches) != 2 || st.Patches[0].ID != p.ID() || st.Patches[0].State != hotmod.PatchActive {
 		t.Errorf("stats patches = %+v", st.Patches)
 	}
 	if err := p.Rollback(); err != nil {
@@ -172,12 +179,12 @@ func TestReloadMakesPatchesStale(t *testing.T) {
 	e.reload("c")
 	for _, p := range []*hotmod.Patch{a, b} {
 		if p.State() != hotmod.PatchStale {
-			t.Errorf("%s is %s after a reload", p.ID, p.State())
+			t.Errorf("%s is %s after a reload", p.ID(), p.State())
 		}
 		if err := p.Rollback(); !errors.Is(err, hotmod.ErrStalePatch) {
 			t.Errorf("Rollback of a stale patch: %v, want ErrStalePatch", err)
 		}
-		ev := waitFor(t, events, func(ev hotmod.Event) bool { return ev.Type == hotmod.EventPatchDropped && ev.Patch == p.ID })
+		ev := waitFor(t, events, func(ev hotmod.Event) bool { return ev.Type == hotmod.EventPatchDropped && ev.Patch == p.ID() })
 		if ev.Module != "c" || ev.Function != "compute" {
 			t.Errorf("patch-dropped event %+v", ev)
 		}
@@ -188,7 +195,7 @@ func TestReloadMakesPatchesStale(t *testing.T) {
 	if st := e.rt.Stats().Modules[0]; len(st.Patches) != 0 {
 		t.Errorf("stale patches listed: %+v", st.Patches)
 	}
-	if _, err := e.rt.Patch(a.ID); !errors.Is(err, hotmod.ErrNotFound) {
+	if _, err := e.rt.Patch(a.ID()); !errors.Is(err, hotmod.ErrNotFound) {
 		t.Errorf("Runtime.Patch of a stale patch: %v", err)
 	}
 }

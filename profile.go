@@ -15,9 +15,8 @@ import (
 // and from other modules, until it is stopped. Profiles survive reloads and
 // several may run at once.
 type Profile struct {
-	ID      string
-	Module  string
-	Started time.Time
+	id, module string
+	started    time.Time
 
 	m       *Module
 	mu      sync.Mutex
@@ -25,6 +24,16 @@ type Profile struct {
 	fns     map[string]*fnStats
 	seen    map[int]bool
 }
+
+// ID is the profile's id, unique in its Runtime ("prof1", ...):
+// Runtime.Profile finds it, and its events carry it.
+func (p *Profile) ID() string { return p.id }
+
+// Module is the id of the module it profiles.
+func (p *Profile) Module() string { return p.module }
+
+// Started is when it began counting.
+func (p *Profile) Started() time.Time { return p.started }
 
 // ProfileMetrics is a snapshot of a profile.
 type ProfileMetrics struct {
@@ -72,13 +81,13 @@ func (rt *Runtime) ProfileModule(id string) (*Profile, error) {
 	rt.mu.Lock()
 	rt.profileSeq++
 	p := &Profile{
-		ID: fmt.Sprintf("prof%d", rt.profileSeq), Module: id, Started: time.Now(), m: m,
+		id: fmt.Sprintf("prof%d", rt.profileSeq), module: id, started: time.Now(), m: m,
 		fns: make(map[string]*fnStats), seen: make(map[int]bool),
 	}
-	rt.profiles[p.ID] = p
+	rt.profiles[p.id] = p
 	rt.mu.Unlock()
 	m.editHooks(func(h *hooks) { h.profiles = append(h.profiles, p) })
-	rt.events.emit(Event{Type: EventProfileStarted, Module: id, Profile: p.ID, Version: m.Version()})
+	rt.events.emit(Event{Type: EventProfileStarted, Module: id, Profile: p.id, Version: m.Version()})
 	return p, nil
 }
 
@@ -106,9 +115,9 @@ func (p *Profile) Stop() ProfileMetrics {
 		p.m.editHooks(func(h *hooks) { h.profiles = slices.DeleteFunc(h.profiles, func(q *Profile) bool { return q == p }) })
 		rt := p.m.rt
 		rt.mu.Lock()
-		delete(rt.profiles, p.ID)
+		delete(rt.profiles, p.id)
 		rt.mu.Unlock()
-		rt.events.emit(Event{Type: EventProfileStopped, Module: p.Module, Profile: p.ID, Version: p.m.Version()})
+		rt.events.emit(Event{Type: EventProfileStopped, Module: p.module, Profile: p.id, Version: p.m.Version()})
 	}
 	return p.Metrics()
 }
@@ -121,7 +130,7 @@ func (p *Profile) Metrics() ProfileMetrics {
 	if end.IsZero() {
 		end = time.Now()
 	}
-	pm := ProfileMetrics{ID: p.ID, Module: p.Module, Started: p.Started, Duration: end.Sub(p.Started), Running: p.stopped.IsZero()}
+	pm := ProfileMetrics{ID: p.id, Module: p.module, Started: p.started, Duration: end.Sub(p.started), Running: p.stopped.IsZero()}
 	for v := range p.seen {
 		pm.Versions = append(pm.Versions, v)
 	}

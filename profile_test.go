@@ -36,6 +36,9 @@ func TestProfileCountsGoAndJSCalls(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if prof.Module() != "p" || prof.ID() == "" || prof.Started().IsZero() {
+		t.Errorf("profile %q of %q started %v", prof.ID(), prof.Module(), prof.Started())
+	}
 	for range 1000 {
 		e.call(m, "add", 1, 2)
 	}
@@ -61,7 +64,7 @@ func TestProfileAsyncErrorsAndReloads(t *testing.T) {
 	events := e.events()
 	prof, _ := e.rt.ProfileModule("p")
 	other, _ := e.rt.ProfileModule("p")
-	waitFor(t, events, func(ev hotmod.Event) bool { return ev.Type == hotmod.EventProfileStarted && ev.Profile == other.ID })
+	waitFor(t, events, func(ev hotmod.Event) bool { return ev.Type == hotmod.EventProfileStarted && ev.Profile == other.ID() })
 	e.call(m, "nap", 20)
 	if _, err := m.Call(e.ctx, "rejects"); err == nil {
 		t.Fatal("rejects did not reject")
@@ -76,7 +79,7 @@ func TestProfileAsyncErrorsAndReloads(t *testing.T) {
 		t.Errorf("nap = %+v, want timed to settlement (>= 20ms)", nap)
 	}
 	final := other.Stop()
-	waitFor(t, events, func(ev hotmod.Event) bool { return ev.Type == hotmod.EventProfileStopped && ev.Profile == other.ID })
+	waitFor(t, events, func(ev hotmod.Event) bool { return ev.Type == hotmod.EventProfileStopped && ev.Profile == other.ID() })
 	if final.Running || fnMetrics(final, "rejects").Errors != 1 || fnMetrics(final, "throws").Errors != 1 || final.TotalErrors != 2 {
 		t.Errorf("final metrics %+v: a rejection and a throw are errors", final)
 	}
@@ -91,10 +94,10 @@ func TestProfileAsyncErrorsAndReloads(t *testing.T) {
 	if got := fnMetrics(other.Stop(), "add").Calls; got != 1 {
 		t.Errorf("a stopped profile kept counting: %d", got)
 	}
-	if st := e.rt.Stats().Modules[0]; !reflect.DeepEqual(st.Profiles, []string{prof.ID}) {
+	if st := e.rt.Stats().Modules[0]; !reflect.DeepEqual(st.Profiles, []string{prof.ID()}) {
 		t.Errorf("stats profiles = %v", st.Profiles)
 	}
-	if _, err := e.rt.Profile(other.ID); !errors.Is(err, hotmod.ErrNotFound) {
+	if _, err := e.rt.Profile(other.ID()); !errors.Is(err, hotmod.ErrNotFound) {
 		t.Errorf("a stopped profile is still listed: %v", err)
 	}
 	prof.Stop()

@@ -105,7 +105,7 @@ func (m *Module) stats() ModuleStats {
 			}
 		}
 		for _, p := range h.profiles {
-			ms.Profiles = append(ms.Profiles, p.ID)
+			ms.Profiles = append(ms.Profiles, p.id)
 		}
 	}
 	return ms

@@ -382,7 +382,7 @@ func (s *Server) createPatch(w http.ResponseWriter, r *http.Request) error {
 }
 
 func patchBody(p *hotmod.Patch) map[string]any {
-	return map[string]any{"id": p.ID, "module": p.Module, "function": p.Function, "version": p.Version, "state": p.State(), "created": p.Created}
+	return map[string]any{"id": p.ID(), "module": p.Module(), "function": p.Function(), "version": p.Version(), "state": p.State(), "created": p.Created()}
 }
 
 func (s *Server) deletePatch(w http.ResponseWriter, r *http.Request) error {
