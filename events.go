@@ -44,6 +44,10 @@ type Event struct {
 	Profile    string    `json:"profile,omitempty"`  // profile id, for profile events
 	Name       string    `json:"name,omitempty"`     // a custom event's name
 	Data       any       `json:"data,omitempty"`     // a custom event's data
+	// Duration is how long the load, reload or rollback took, from the
+	// first read of the source to the swap (created, reloaded, rolled-back);
+	// durationMs in JSON.
+	Duration time.Duration `json:"-"`
 	// Dropped counts events this subscriber missed just before this one
 	// because it read too slowly.
 	Dropped int `json:"dropped,omitempty"`

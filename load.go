@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/dop251/goja"
 	"github.com/hotmod/hotmod/internal/engine"
@@ -92,6 +93,7 @@ func (m *Module) firstLoadLocked(ctx context.Context, auto bool) error {
 	}
 	wasFailed := m.State() == StateFailed
 	m.setState(StateLoading)
+	start := time.Now()
 	res, st, step, err := rt.readAndCompile(ctx, m.path)
 	if err == nil && auto && wasFailed && res.Hash == m.failedHash {
 		m.setState(StateFailed)
@@ -105,7 +107,7 @@ func (m *Module) firstLoadLocked(ctx context.Context, auto bool) error {
 				loaded = true
 				return nil
 			}
-			return rt.loadLocked(m, res)
+			return rt.loadLocked(m, res, start)
 		})
 	}
 	if err != nil {
@@ -265,7 +267,7 @@ func (rt *Runtime) runStaged(ctx context.Context, st *reads, fn func() error) er
 }
 
 // loadLocked evaluates version 1 of m. Call with the realm lock held.
-func (rt *Runtime) loadLocked(m *Module, res *transform.Result) error {
+func (rt *Runtime) loadLocked(m *Module, res *transform.Result, start time.Time) error {
 	v, err := rt.evalLocked(m, res, 1, nil)
 	if err != nil {
 		return err
@@ -274,11 +276,13 @@ func (rt *Runtime) loadLocked(m *Module, res *transform.Result) error {
 	m.ensureProxy()
 	m.mu.Lock()
 	m.maxVersion = 1
+	v.served = time.Now()
+	v.took = v.served.Sub(start)
 	m.keep(v)
 	m.lastErr = nil
 	m.mu.Unlock()
 	m.setState(StateServing)
-	rt.events.emit(Event{Type: EventCreated, Module: m.id, Path: m.path, Version: 1})
+	rt.events.emit(Event{Type: EventCreated, Module: m.id, Path: m.path, Version: 1, Duration: v.took})
 	level := slog.LevelInfo
 	if strings.Contains(m.path, "/node_modules/") {
 		level = slog.LevelDebug // a package's hundreds of files are one import of the user's
@@ -574,6 +578,7 @@ func (rt *Runtime) requireLocked(importer, spec string, esm bool) (*Module, erro
 	// realm, so it is bounded like the evaluation it is part of.
 	ctx, cancel := context.WithTimeout(rt.bg, cmp.Or(rt.opts.LoadTimeout, rt.opts.ReloadTimeout))
 	defer cancel()
+	start := time.Now()
 	existing, file, src, err := rt.resolve(ctx, rt.staged, importer, spec, esm)
 	if err != nil {
 		return nil, err
@@ -604,7 +609,7 @@ func (rt *Runtime) requireLocked(importer, spec string, esm bool) (*Module, erro
 	}
 	res, err := rt.compile(rt.staged, file, src)
 	if err == nil {
-		err = rt.loadLocked(m, res)
+		err = rt.loadLocked(m, res, start)
 	}
 	if err != nil {
 		if existing == nil {

@@ -68,6 +68,10 @@ type version struct {
 	deps     map[string]*Module // what each specifier it required reached; realm lock
 	inflight atomic.Int64       // Go calls still waiting on this version's promises
 	disposed atomic.Bool
+	// Set when it starts serving, under m.mu: when, and how long its load
+	// or reload took from the first read of its source to the swap.
+	served time.Time
+	took   time.Duration
 }
 
 type hotState struct {
@@ -460,6 +464,7 @@ func (m *Module) reloadLocked(ctx context.Context, auto bool) error {
 	}
 	m.beginReload()
 	defer m.endReload()
+	start := time.Now()
 	res, st, step, err := m.rt.readAndCompile(ctx, m.path)
 	if err != nil {
 		return m.fail(ctx, old, step, err)
@@ -473,7 +478,7 @@ func (m *Module) reloadLocked(ctx context.Context, auto bool) error {
 	m.mu.Lock()
 	n := m.maxVersion + 1
 	m.mu.Unlock()
-	return m.rt.apply(ctx, []*change{{m: m, old: old, res: res, st: st, n: n}})
+	return m.rt.apply(ctx, []*change{{m: m, old: old, res: res, st: st, n: n, start: start}})
 }
 
 // RollbackModule makes a kept version current again, without reading or
@@ -514,7 +519,7 @@ func (m *Module) Rollback(ctx context.Context, to int) error {
 	if to == old.n {
 		return nil
 	}
-	return rt.apply(ctx, []*change{{m: m, old: old, res: target.res, n: to, rollback: true}})
+	return rt.apply(ctx, []*change{{m: m, old: old, res: target.res, n: to, rollback: true, start: time.Now()}})
 }
 
 // acceptHook finds __acceptHotReload wherever the version exports it: on

@@ -35,33 +35,35 @@ func (p *Profile) Module() string { return p.module }
 // Started is when it began counting.
 func (p *Profile) Started() time.Time { return p.started }
 
-// ProfileMetrics is a snapshot of a profile.
+// ProfileMetrics is a snapshot of a profile: Runtime.Profile(id).Metrics()
+// while it runs, Stop's result after.
 type ProfileMetrics struct {
 	ID          string            `json:"id"`
 	Module      string            `json:"module"`
 	Started     time.Time         `json:"started"`
-	Duration    time.Duration     `json:"duration"`
+	Duration    time.Duration     `json:"-"` // durationMs in JSON
 	Running     bool              `json:"running"`
 	Versions    []int             `json:"versions"` // the versions that served profiled calls
 	TotalCalls  int64             `json:"totalCalls"`
 	TotalErrors int64             `json:"totalErrors"`
-	TotalTime   time.Duration     `json:"totalTime"`
+	TotalTime   time.Duration     `json:"-"`         // totalTimeMs in JSON
 	Functions   []FunctionMetrics `json:"functions"` // by name
 }
 
 // FunctionMetrics are one function's figures. Async functions are timed
 // until their promise settles; a throw or a rejection counts as an error.
-// P50 and P99 come from a uniform sample of up to 4096 calls.
+// P50 and P99 come from a uniform sample of up to 4096 calls. In JSON the
+// durations are milliseconds: totalMs, minMs, maxMs, meanMs, p50Ms, p99Ms.
 type FunctionMetrics struct {
 	Name   string        `json:"name"`
 	Calls  int64         `json:"calls"`
 	Errors int64         `json:"errors"`
-	Total  time.Duration `json:"total"`
-	Min    time.Duration `json:"min"`
-	Max    time.Duration `json:"max"`
-	Mean   time.Duration `json:"mean"`
-	P50    time.Duration `json:"p50"`
-	P99    time.Duration `json:"p99"`
+	Total  time.Duration `json:"-"`
+	Min    time.Duration `json:"-"`
+	Max    time.Duration `json:"-"`
+	Mean   time.Duration `json:"-"`
+	P50    time.Duration `json:"-"`
+	P99    time.Duration `json:"-"`
 }
 
 const sampleSize = 4096
@@ -130,7 +132,10 @@ func (p *Profile) Metrics() ProfileMetrics {
 	if end.IsZero() {
 		end = time.Now()
 	}
-	pm := ProfileMetrics{ID: p.id, Module: p.module, Started: p.started, Duration: end.Sub(p.started), Running: p.stopped.IsZero()}
+	pm := ProfileMetrics{
+		ID: p.id, Module: p.module, Started: p.started, Duration: end.Sub(p.started), Running: p.stopped.IsZero(),
+		Versions: []int{}, Functions: []FunctionMetrics{},
+	}
 	for v := range p.seen {
 		pm.Versions = append(pm.Versions, v)
 	}

@@ -1,6 +1,7 @@
 package hotmod
 
 import (
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -24,24 +25,25 @@ type Stats struct {
 
 // ModuleStats describes one module.
 type ModuleStats struct {
-	ID                string      `json:"id"`
-	SourcePath        string      `json:"sourcePath"`
-	Kind              string      `json:"kind"` // script, commonjs, esm or json
-	State             State       `json:"state"`
-	Version           int         `json:"version"`
-	HasHandle         bool        `json:"hasHandle"`
-	UpdateCallbacks   int         `json:"updateCallbacks"`
-	Reloads           int         `json:"reloads"`
-	FailedReloads     int         `json:"failedReloads"`
-	Rollbacks         int         `json:"rollbacks"`
-	LastReload        time.Time   `json:"lastReload,omitzero"`
-	LastError         string      `json:"lastError,omitempty"`
-	LastErrorPosition *Position   `json:"lastErrorPosition,omitempty"`
-	KeptVersions      []int       `json:"keptVersions"`
-	SourceDeleted     bool        `json:"sourceDeleted,omitempty"`
-	PendingTimers     int         `json:"pendingTimers"`
-	Patches           []PatchInfo `json:"patches"`  // active patches, bottom of the stack first
-	Profiles          []string    `json:"profiles"` // ids of running profiles
+	ID                string        `json:"id"`
+	SourcePath        string        `json:"sourcePath"`
+	Kind              string        `json:"kind"` // script, commonjs, esm or json
+	State             State         `json:"state"`
+	Version           int           `json:"version"`
+	HasHandle         bool          `json:"hasHandle"`
+	UpdateCallbacks   int           `json:"updateCallbacks"`
+	Reloads           int           `json:"reloads"`
+	FailedReloads     int           `json:"failedReloads"`
+	Rollbacks         int           `json:"rollbacks"`
+	LastReload        time.Time     `json:"lastReload,omitzero"`
+	LastError         string        `json:"lastError,omitempty"`
+	LastErrorPosition *Position     `json:"lastErrorPosition,omitempty"`
+	KeptVersions      []int         `json:"keptVersions"`
+	Versions          []VersionInfo `json:"versions"` // the kept versions, as Module.Versions lists them
+	SourceDeleted     bool          `json:"sourceDeleted,omitempty"`
+	PendingTimers     int           `json:"pendingTimers"`
+	Patches           []PatchInfo   `json:"patches"`  // active patches, bottom of the stack first
+	Profiles          []string      `json:"profiles"` // ids of running profiles
 }
 
 // Stats returns a snapshot of every loaded module, sorted by id.
@@ -86,7 +88,7 @@ func (m *Module) stats() ModuleStats {
 		ID: m.id, SourcePath: m.path, HasHandle: v != nil, State: m.state,
 		Reloads: m.reloads, FailedReloads: m.failures, Rollbacks: m.rollbacks,
 		LastReload: m.lastReload, SourceDeleted: m.sourceDeleted,
-		Patches: []PatchInfo{}, Profiles: []string{},
+		Patches: []PatchInfo{}, Profiles: []string{}, KeptVersions: []int{}, Versions: []VersionInfo{},
 	}
 	if v != nil {
 		ms.Version, ms.Kind, ms.PendingTimers = v.n, v.res.Kind.String(), v.scope.timers.Len()
@@ -97,6 +99,7 @@ func (m *Module) stats() ModuleStats {
 	}
 	for _, k := range m.kept {
 		ms.KeptVersions = append(ms.KeptVersions, k.n)
+		ms.Versions = append(ms.Versions, k.infoLocked(v))
 	}
 	if h := m.hooks.Load(); h != nil {
 		for _, name := range slices.Sorted(maps.Keys(h.patches)) {
@@ -113,4 +116,51 @@ func (m *Module) stats() ModuleStats {
 
 func sortModules(ms []*Module) {
 	slices.SortFunc(ms, func(a, b *Module) int { return strings.Compare(a.id, b.id) })
+}
+
+// VersionInfo describes one kept version of a module.
+type VersionInfo struct {
+	Version int `json:"version"`
+	// Served is when it last started serving: its load, its reload, or a
+	// rollback to it.
+	Served time.Time `json:"served"`
+	// Took is how long that load, reload or rollback took, from the first
+	// read of the source to the swap; tookMs in JSON.
+	Took    time.Duration `json:"-"`
+	Serving bool          `json:"serving"` // it is the current version
+	Size    int           `json:"size"`    // its source's length in bytes
+}
+
+// infoLocked describes k; cur is the serving version. Call with m.mu held.
+func (k *version) infoLocked(cur *version) VersionInfo {
+	return VersionInfo{Version: k.n, Served: k.served, Took: k.took, Serving: k == cur, Size: len(k.res.Source)}
+}
+
+// Versions describes the kept versions in the order they last began
+// serving, the serving one last: the versions Rollback can return to.
+func (m *Module) Versions() []VersionInfo {
+	cur := m.cur.Load()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]VersionInfo, 0, len(m.kept))
+	for _, k := range m.kept {
+		out = append(out, k.infoLocked(cur))
+	}
+	return out
+}
+
+// Source returns the source a kept version runs, as it was read from the
+// store (before any transform): what a dashboard shows and diffs.
+// A version no longer kept is ErrVersionNotKept.
+func (m *Module) Source(version int) (string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var have []int
+	for _, k := range m.kept {
+		if k.n == version {
+			return k.res.Source, nil
+		}
+		have = append(have, k.n)
+	}
+	return "", fmt.Errorf("%w: %s version %d (kept: %v)", ErrVersionNotKept, m.id, version, have)
 }

@@ -26,6 +26,7 @@ type change struct {
 	st       *reads
 	n        int
 	rollback bool
+	start    time.Time // the reload began: its duration is counted from here
 
 	nv   *version
 	wait <-chan engine.Outcome // a pending __acceptHotReload promise
@@ -95,6 +96,7 @@ func (rt *Runtime) reloadTogether(ctx context.Context, mods []*Module, auto bool
 		}
 		m.beginReload()
 		defer m.endReload()
+		start := time.Now()
 		res, st, step, err := rt.readAndCompile(ctx, m.path)
 		if err != nil {
 			// The others' changes wait for this one's fix (see stale).
@@ -112,7 +114,7 @@ func (rt *Runtime) reloadTogether(ctx context.Context, mods []*Module, auto bool
 		m.mu.Lock()
 		n := m.maxVersion + 1
 		m.mu.Unlock()
-		cs = append(cs, &change{m: m, old: old, res: res, st: st, n: n})
+		cs = append(cs, &change{m: m, old: old, res: res, st: st, n: n, start: start})
 	}
 	if len(cs) == 0 {
 		return nil
@@ -318,6 +320,7 @@ func (m *Module) applied(c *change) {
 	m.maxVersion = max(m.maxVersion, c.n)
 	m.keep(c.nv)
 	m.lastReload = time.Now()
+	c.nv.served, c.nv.took = m.lastReload, m.lastReload.Sub(c.start)
 	m.lastErr = nil
 	m.sourceDeleted = false
 	typ := EventReloaded
@@ -328,7 +331,7 @@ func (m *Module) applied(c *change) {
 		m.reloads++
 	}
 	m.mu.Unlock()
-	rt.events.emit(Event{Type: typ, Module: m.id, Path: m.path, Version: c.n, OldVersion: c.old.n})
+	rt.events.emit(Event{Type: typ, Module: m.id, Path: m.path, Version: c.n, OldVersion: c.old.n, Duration: c.nv.took})
 	rt.log.Info("module "+string(typ), "module", m.id, "version", c.n, "previous", c.old.n)
 	u := Update{Module: m, ID: m.id, Old: c.old.n, New: c.n, Rollback: c.rollback}
 	m.afterUnlock(func() { rt.notify(u) })

@@ -6,6 +6,7 @@
 package js
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -123,9 +124,22 @@ type ConsoleLine struct {
 
 // SafeResult is what a sandboxed run returned: Value is JSON data (nil for
 // null, Undefined{} for undefined; numbers are int64 when integral, else
-// float64), Console the captured console output, Duration the run's time.
+// float64), Console the captured console output, Duration the run's time
+// (durationMs in JSON).
 type SafeResult struct {
 	Value    any           `json:"value"`
 	Console  []ConsoleLine `json:"console"`
-	Duration time.Duration `json:"duration"`
+	Duration time.Duration `json:"-"`
+}
+
+// MarshalJSON writes Duration as durationMs, and no console output as [].
+func (r SafeResult) MarshalJSON() ([]byte, error) {
+	type plain SafeResult
+	if r.Console == nil {
+		r.Console = []ConsoleLine{}
+	}
+	return json.Marshal(struct {
+		plain
+		DurationMS float64 `json:"durationMs"`
+	}{plain(r), float64(r.Duration) / float64(time.Millisecond)})
 }

@@ -356,6 +356,38 @@ func (s *Server) rollbackModule(w http.ResponseWriter, r *http.Request) error {
 	return s.getModule(w, r)
 }
 
+// VersionSource is a kept version and the source it runs.
+type VersionSource struct {
+	Version int       `json:"version"`
+	Served  time.Time `json:"served"`
+	TookMS  float64   `json:"tookMs"`
+	Serving bool      `json:"serving"`
+	Source  string    `json:"source"`
+}
+
+func (s *Server) getVersion(w http.ResponseWriter, r *http.Request) error {
+	m, err := s.module(r)
+	if err != nil {
+		return err
+	}
+	n, err := strconv.Atoi(r.PathValue("n"))
+	if err != nil || n < 1 {
+		return apiError{http.StatusBadRequest, "invalid", fmt.Sprintf("version %q is not a version number (1, 2, ...)", r.PathValue("n"))}
+	}
+	src, err := m.Source(n)
+	if err != nil {
+		return err
+	}
+	out := VersionSource{Version: n, Source: src}
+	for _, v := range m.Versions() {
+		if v.Version == n {
+			out.Served, out.TookMS, out.Serving = v.Served, ms(v.Took), v.Serving
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
 func previousKept(st hotmod.ModuleStats) int {
 	for i := len(st.KeptVersions) - 1; i >= 0; i-- {
 		if v := st.KeptVersions[i]; v < st.Version {

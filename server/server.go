@@ -157,6 +157,7 @@ func (s *Server) routes() {
 	api("POST /api/modules/{id}/call", s.callModule)
 	api("POST /api/modules/{id}/reload", s.reloadModule)
 	api("POST /api/modules/{id}/rollback", s.rollbackModule)
+	api("GET /api/modules/{id}/versions/{n}", s.getVersion)
 	api("POST /api/modules/{id}/patches", s.createPatch)
 	api("DELETE /api/patches/{pid}", s.deletePatch)
 	api("POST /api/modules/{id}/profiles", s.startProfile)

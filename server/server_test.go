@@ -230,6 +230,19 @@ func TestReloadAndRollbackEndpoints(t *testing.T) {
 		t.Errorf("state across reload and rollback: %s", r.body)
 	}
 	expect(t, f.do("POST", "/api/modules/counter/rollback", map[string]any{"version": 9}), 404, "version_not_kept")
+	// Each kept version's source, for the dashboard's diff.
+	r = f.do("GET", "/api/modules/counter/versions/2", nil)
+	expect(t, r, 200, "")
+	if v := r.json(t); v["version"] != 2.0 || v["serving"] != false || !strings.Contains(v["source"].(string), "count += by * 1") || v["tookMs"].(float64) <= 0 {
+		t.Errorf("version 2 = %s", r.body)
+	}
+	r = f.do("GET", "/api/modules/counter", nil)
+	if vs := r.json(t)["versions"].([]any); len(vs) != 2 || vs[1].(map[string]any)["serving"] != true {
+		t.Errorf("versions = %s", r.body)
+	}
+	expect(t, f.do("GET", "/api/modules/counter/versions/9", nil), 404, "version_not_kept")
+	expect(t, f.do("GET", "/api/modules/counter/versions/x", nil), 400, "invalid")
+	expect(t, f.do("GET", "/api/modules/nope/versions/1", nil), 404, "not_found")
 }
 
 func TestPatchAndProfileEndpoints(t *testing.T) {

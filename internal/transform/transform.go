@@ -68,6 +68,9 @@ type Result struct {
 	ExportNames []string
 	ReExports   []string
 	Hash        [32]byte
+	// Source is the text compiled, as read: a kept version's source is
+	// shown and diffed from it.
+	Source string
 }
 
 // SourceError is js.SourceError: the compiler makes them.
@@ -131,6 +134,7 @@ func (c *Compiler) Compile(file string, src []byte) (*Result, error) {
 		return nil, err
 	}
 	r.Hash = key
+	r.Source = string(src)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if _, ok := c.cache[key]; !ok {
