@@ -65,6 +65,13 @@ func TestAutoReloadOnDirStore(t *testing.T) {
 	if got := e.call(m, "check", 2); got != true || m.Version() != 2 {
 		t.Errorf("after a broken save: check(2) = %v, version %d", got, m.Version())
 	}
+	// Undoing it clears the error, though nothing reloads: the serving
+	// version is that source.
+	editorSave(t, file, "export const limit: number = 5\nexport function check(n: number) { return n <= limit }")
+	waitFor(t, events, typ(hotmod.EventRecovered, "limit"))
+	if st := m.Stats(); st.LastError != "" || st.LastErrorPosition != nil || st.Version != 2 {
+		t.Errorf("after the broken save was undone: %+v", st)
+	}
 
 	// Deleting the source keeps the last version serving and says so.
 	if err := os.Remove(file); err != nil {

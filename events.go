@@ -11,13 +11,16 @@ type EventType string
 
 // The events a Runtime reports.
 const (
-	EventCreated        EventType = "created"
-	EventReloaded       EventType = "reloaded"
-	EventReloadFailed   EventType = "reload-failed"
-	EventRolledBack     EventType = "rolled-back"
-	EventRemoved        EventType = "removed"
-	EventSourceChanged  EventType = "source-changed"
-	EventSourceDeleted  EventType = "source-deleted"
+	EventCreated       EventType = "created"
+	EventReloaded      EventType = "reloaded"
+	EventReloadFailed  EventType = "reload-failed"
+	EventRolledBack    EventType = "rolled-back"
+	EventRemoved       EventType = "removed"
+	EventSourceChanged EventType = "source-changed"
+	EventSourceDeleted EventType = "source-deleted"
+	// EventRecovered: the store holds the serving version's source again
+	// (a broken save undone), so the module's last error is cleared.
+	EventRecovered      EventType = "recovered"
 	EventCleanup        EventType = "cleanup"
 	EventPatched        EventType = "patched"
 	EventUnpatched      EventType = "unpatched"

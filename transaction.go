@@ -127,9 +127,14 @@ func (rt *Runtime) reloadTogether(ctx context.Context, mods []*Module, auto bool
 func (m *Module) sourceServes() {
 	m.stale.Store(false)
 	m.mu.Lock()
-	defer m.mu.Unlock()
+	was := m.lastErr != nil || m.sourceDeleted
 	m.sourceDeleted = false
 	m.lastErr = nil
+	v := m.cur.Load()
+	m.mu.Unlock()
+	if was && v != nil {
+		m.rt.events.emit(Event{Type: EventRecovered, Module: m.id, Path: m.path, Version: v.n})
+	}
 }
 
 // apply runs the transaction of cs. Call with every module's reload lock

@@ -618,6 +618,9 @@ func describe(ev hotmod.Event) string {
 		}
 		parts = append(parts, v)
 	}
+	if ev.Duration > 0 {
+		parts = append(parts, "in "+ev.Duration.Round(10*time.Microsecond).String())
+	}
 	for _, s := range []string{ev.Patch, ev.Function, ev.Profile, ev.Error} {
 		if s != "" {
 			parts = append(parts, s)
