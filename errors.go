@@ -6,38 +6,41 @@ import (
 
 	"github.com/hotmod/hotmod/internal/engine"
 	"github.com/hotmod/hotmod/js"
+	"github.com/hotmod/hotmod/vfs"
 )
 
-// Sentinel errors, usable with errors.Is.
+// Sentinel errors, usable with errors.Is. Their texts have no "hotmod:"
+// prefix: they are always wrapped in a sentence that says what failed
+// ("call pricing.quote: ..."), and a program or the CLI adds its own.
 var (
 	// ErrNotFound: no module has that id, or its source is missing (then
 	// the error also matches vfs.ErrNotFound).
-	ErrNotFound = errors.New("hotmod: not found")
+	ErrNotFound = errors.New("not found")
 	// ErrExists: CreateModule with an id already in use.
-	ErrExists = errors.New("hotmod: module already exists")
+	ErrExists = errors.New("module already exists")
 	// ErrClosed: the Runtime is closed.
 	ErrClosed = engine.ErrClosed
 	// ErrRemoved: the handle's module was removed (RemoveModule, Cleanup).
-	ErrRemoved = errors.New("hotmod: module was removed")
+	ErrRemoved = errors.New("module was removed")
 	// ErrNotLoaded: the module has no version yet: its first load failed
 	// (the error also carries that failure) or is still under way.
-	ErrNotLoaded = errors.New("hotmod: module is not loaded")
+	ErrNotLoaded = errors.New("module is not loaded")
 	// ErrNoExport: Get of a name the module does not export.
-	ErrNoExport = errors.New("hotmod: no such export")
+	ErrNoExport = errors.New("no such export")
 	// ErrNotFunction: Call of an export that is not a function.
-	ErrNotFunction = errors.New("hotmod: export is not a function")
+	ErrNotFunction = errors.New("not a function")
 	// ErrReadOnly: Set of an export the module does not let others change.
-	ErrReadOnly = errors.New("hotmod: export is read-only")
+	ErrReadOnly = errors.New("export is read-only")
 	// ErrVersionNotKept: RollbackModule to a version that is not kept.
-	ErrVersionNotKept = errors.New("hotmod: version is not kept")
+	ErrVersionNotKept = errors.New("version is not kept")
 	// ErrDeclined: the running version called hot.decline().
-	ErrDeclined = errors.New("hotmod: module declined hot updates")
+	ErrDeclined = errors.New("module declined hot updates")
 	// ErrStackOverflow: runaway recursion in JavaScript.
 	ErrStackOverflow = engine.ErrStackOverflow
 	// ErrConvert: a value cannot cross between Go and JavaScript.
 	ErrConvert = engine.ErrConvert
 	// ErrInvalidID: an empty or over-long module id.
-	ErrInvalidID = errors.New("hotmod: invalid module id")
+	ErrInvalidID = errors.New("invalid module id")
 )
 
 // SourceError is a syntax or transform error at a place in a module's
@@ -62,16 +65,23 @@ type Function = js.Function
 // rollback failed. The running version is untouched when it is returned.
 type ReloadError struct {
 	Module  string
+	Path    string // the module's source path
 	Version int    // the version that was serving and still serves (0 for a first load)
 	Step    string // "read", "compile", "evaluate", "accept", "declined", "imports" or "transaction" (another module of the transaction failed)
 	Err     error
 }
 
 func (e *ReloadError) Error() string {
-	if e.Version == 0 {
-		return fmt.Sprintf("hotmod: load %s failed at %s: %v", e.Module, e.Step, e.Err)
+	what := "load " + e.Module
+	if e.Version != 0 {
+		what = fmt.Sprintf("reload of %s (version %d keeps serving)", e.Module, e.Version)
 	}
-	return fmt.Sprintf("hotmod: reload of %s failed at %s (version %d keeps serving): %v", e.Module, e.Step, e.Version, e.Err)
+	if e.Step == "read" && e.Path != "" && errors.Is(e.Err, vfs.ErrNotFound) {
+		// The store's own wording ("vfs: file not found: /x.js") would be a
+		// second sentence for one fact.
+		return fmt.Sprintf("%s failed: source %s not found", what, e.Path)
+	}
+	return fmt.Sprintf("%s failed at %s: %v", what, e.Step, e.Err)
 }
 
 func (e *ReloadError) Unwrap() error { return e.Err }

@@ -38,7 +38,7 @@ import (
 // ErrHostModule: a host module definition that cannot be registered (a
 // bad name, a value that is not a function where one is needed, an
 // unsupported signature).
-var ErrHostModule = errors.New("hotmod: invalid host module")
+var ErrHostModule = errors.New("invalid host module")
 
 // HostModuleBuilder collects the functions and values of a host module.
 // Its methods are safe for concurrent use; errors surface at Register.

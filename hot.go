@@ -158,13 +158,13 @@ func (rt *Runtime) lifecycleLocked(m *Module, v *version, event string, fields .
 // call argument is. A callback that throws is logged; the others still run.
 func (rt *Runtime) Send(ctx context.Context, event string, data any) error {
 	if event == "" || strings.HasPrefix(event, "hotmod:") {
-		return fmt.Errorf("hotmod: Send: event %q: names starting with hotmod: are the Runtime's own", event)
+		return fmt.Errorf("Send: event %q: names starting with hotmod: are the Runtime's own", event)
 	}
 	mods := rt.Modules()
 	return rt.realm.Run(ctx, rt.opts.CallTimeout, func(*goja.Runtime) error {
 		jv, err := rt.realm.ToJS(data)
 		if err != nil {
-			return fmt.Errorf("hotmod: Send %s: %w", event, err)
+			return fmt.Errorf("Send %s: %w", event, err)
 		}
 		for _, m := range mods {
 			rt.dispatchLocked(m, m.cur.Load(), event, jv)

@@ -129,7 +129,7 @@ func (m *Module) loadFailed(step string, err error) error {
 	if m.cur.Load() != nil {
 		return err // loaded meanwhile by an import; this attempt is moot
 	}
-	err = &ReloadError{Module: m.id, Step: step, Err: err}
+	err = &ReloadError{Module: m.id, Path: m.path, Step: step, Err: err}
 	m.mu.Lock()
 	m.lastErr = err
 	m.mu.Unlock()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -198,7 +199,7 @@ func (m *Module) call(ctx context.Context, name string, args []any) (any, error)
 		}
 		fn, ok := goja.AssertFunction(fv)
 		if !ok {
-			return fmt.Errorf("%w: %s.%s is %s", ErrNotFunction, m.id, name, typeOf(fv))
+			return notFunction(m.id, name, exp, fv)
 		}
 		jsArgs := make([]goja.Value, len(args))
 		for i, a := range args {
@@ -261,14 +262,42 @@ func (v *version) callDone() {
 func typeOf(v goja.Value) string {
 	switch {
 	case v == nil || goja.IsUndefined(v):
-		return "undefined (no such export)"
+		return "undefined"
 	case goja.IsNull(v):
 		return "null"
 	}
 	if o, ok := v.(*goja.Object); ok {
 		return "an " + o.ClassName()
 	}
-	return fmt.Sprintf("a %T", v.Export())
+	switch v.Export().(type) {
+	case int64, float64:
+		return "a number"
+	case string:
+		return "a string"
+	case bool:
+		return "a boolean"
+	}
+	return "a " + v.ExportType().String()
+}
+
+// notFunction says why name cannot be called, and what can be: the
+// caller's wrapper already names module.name. Call in the realm.
+func notFunction(id, name string, exp *goja.Object, fv goja.Value) error {
+	if fv != nil && !goja.IsUndefined(fv) {
+		return fmt.Errorf("%w: it is %s", ErrNotFunction, typeOf(fv))
+	}
+	var fns []string
+	if exp != nil {
+		for _, k := range exp.Keys() {
+			if _, ok := goja.AssertFunction(exp.Get(k)); ok && len(fns) < 20 {
+				fns = append(fns, k)
+			}
+		}
+	}
+	if len(fns) == 0 {
+		return fmt.Errorf("%w: %s has no export %q, and exports no functions", ErrNotFunction, id, name)
+	}
+	return fmt.Errorf("%w: %s has no export %q (its functions: %s)", ErrNotFunction, id, name, strings.Join(fns, ", "))
 }
 
 // withExports runs fn in the realm with the current version's exports (nil
@@ -578,7 +607,7 @@ func (m *Module) swapLocked(old, nv *version) {
 }
 
 func (m *Module) fail(ctx context.Context, old *version, step string, err error) error {
-	err = &ReloadError{Module: m.id, Version: old.n, Step: step, Err: err}
+	err = &ReloadError{Module: m.id, Path: m.path, Version: old.n, Step: step, Err: err}
 	m.mu.Lock()
 	m.failures++
 	m.lastErr = err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/hotmod/hotmod/internal/transform"
 	"slices"
 	"sync"
 	"time"
@@ -17,11 +18,11 @@ import (
 var (
 	// ErrStalePatch: the patch's module was reloaded or removed, which
 	// dropped the patch (it was written against the old code).
-	ErrStalePatch = errors.New("hotmod: patch is stale: its module was reloaded")
+	ErrStalePatch = errors.New("patch is stale: its module was reloaded")
 	// ErrInvalidPatch: the patch source is not a factory
 	// `(original) => replacement`, its factory did not return a function,
 	// or the patched name is not a function export.
-	ErrInvalidPatch = errors.New("hotmod: invalid patch")
+	ErrInvalidPatch = errors.New("invalid patch")
 )
 
 // PatchState is where a patch is in its life.
@@ -185,7 +186,7 @@ func (rt *Runtime) PatchFunction(ctx context.Context, id, name, source string) (
 	if err != nil {
 		return nil, err
 	}
-	file := fmt.Sprintf("patch:%s.%s", id, name)
+	file := fmt.Sprintf("%s%s.%s", engine.PatchFile, id, name)
 	prg, err := compileFactory(file, source)
 	if err != nil {
 		return nil, err
@@ -203,7 +204,10 @@ func (rt *Runtime) PatchFunction(ctx context.Context, id, name, source string) (
 		}
 		original, ok := goja.AssertFunction(raw)
 		if !ok {
-			return fmt.Errorf("%w: %s.%s is %s, and only function exports can be patched", ErrInvalidPatch, id, name, typeOf(raw))
+			if raw == nil || goja.IsUndefined(raw) {
+				return fmt.Errorf("%w: %s has no export %q", ErrInvalidPatch, id, name)
+			}
+			return fmt.Errorf("%w: it is %s, and only function exports can be patched", ErrInvalidPatch, typeOf(raw))
 		}
 		fv, err := vm.RunProgram(prg)
 		if err != nil {
@@ -272,7 +276,12 @@ func compileFactory(file, source string) (*goja.Program, error) {
 			if pos.Line == 1 {
 				pos.Column-- // the opening parenthesis
 			}
-			return nil, &SourceError{File: file, Line: pos.Line, Column: max(pos.Column, 1), Message: list[0].Message}
+			line, col, text, past := transform.ClampToCode(source, pos.Line, max(pos.Column, 1))
+			msg := list[0].Message
+			if past {
+				msg = transform.PastTheEnd
+			}
+			return nil, &SourceError{File: file, Line: line, Column: col, Message: msg, LineText: text}
 		}
 		return nil, fmt.Errorf("%w: %v", ErrInvalidPatch, err)
 	}

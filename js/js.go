@@ -90,7 +90,7 @@ type Function struct {
 }
 
 // ErrLimit matches every sandbox limit breach (each is a *LimitError).
-var ErrLimit = errors.New("hotmod: sandbox limit exceeded")
+var ErrLimit = errors.New("sandbox limit exceeded")
 
 // LimitError says which limit a sandboxed run broke. Use it with errors.As
 // to tell the user which one; errors.Is(err, ErrLimit) holds for all.

@@ -7,9 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
+	"syscall"
 
 	"github.com/hotmod/hotmod/server"
 )
@@ -51,7 +53,7 @@ func (c *client) request(ctx context.Context, method, path string, body io.Reade
 	}
 	res, err := c.http.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("cannot reach the hotmod server at %s: %w", c.base, err)
+		return nil, unreachable(c.base, err)
 	}
 	if res.StatusCode >= 300 {
 		defer res.Body.Close()
@@ -108,4 +110,22 @@ func filePath(prefix, p string) string {
 		parts[i] = url.PathEscape(parts[i])
 	}
 	return prefix + strings.Join(parts, "/")
+}
+
+// unreachable says why a request got no answer in one sentence: the
+// transport's chain ("Get \"…\": dial tcp …: connect: connection refused")
+// repeats the URL and the verb.
+func unreachable(base string, err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	if errors.Is(err, syscall.ECONNREFUSED) {
+		return fmt.Errorf("no hotmod server answers at %s (start one with `hotmod serve`, or pass --server or set $HOTMOD_SERVER)", base)
+	}
+	var oe *net.OpError
+	if errors.As(err, &oe) && oe.Err != nil {
+		err = oe.Err
+	}
+	return fmt.Errorf("cannot reach the hotmod server at %s: %w", base, err)
 }

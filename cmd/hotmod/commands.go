@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -89,7 +90,11 @@ func (c *cli) readInput(name string) ([]byte, error) {
 	if name == "-" {
 		return io.ReadAll(c.stdin)
 	}
-	return os.ReadFile(name)
+	b, err := os.ReadFile(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("no file %q (give a file's name, or - to read standard input)", name)
+	}
+	return b, err
 }
 
 func (c *cli) ls() *cobra.Command {
@@ -114,9 +119,9 @@ func (c *cli) ls() *cobra.Command {
 				status := "ok"
 				switch {
 				case m.State == hotmod.StateFailed:
-					status = "failed to load: " + m.LastError
+					status = "failed" + cause(m.ID, m.LastError)
 				case m.LastError != "":
-					status = "last reload failed"
+					status = "last reload failed" + cause(m.ID, m.LastError)
 				}
 				if m.SourceDeleted {
 					status = "source deleted"
@@ -604,6 +609,20 @@ func (c *cli) events() *cobra.Command {
 			return sc.Err()
 		},
 	}
+}
+
+// cause is what follows "failed" in a listing: a module's error without
+// the sentence's subject, which the listing's row already names ("load x
+// failed at compile: /x.js:1:5: ..." is " at compile: /x.js:1:5: ...").
+func cause(id, msg string) string {
+	if strings.HasPrefix(msg, "load "+id+" failed") || strings.HasPrefix(msg, "reload of "+id+" ") {
+		_, rest, _ := strings.Cut(msg, " failed")
+		if strings.HasPrefix(rest, " at ") {
+			return rest
+		}
+		msg = strings.TrimLeft(rest, ": ")
+	}
+	return ": " + msg
 }
 
 func describe(ev hotmod.Event) string {

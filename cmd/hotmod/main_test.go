@@ -172,7 +172,7 @@ func TestCommands(t *testing.T) {
 		t.Errorf("unknown module: %d %q", code, errOut)
 	}
 	_, errOut, code = runCLI(t, "http://127.0.0.1:1", "", "ls")
-	if code != 1 || !strings.Contains(errOut, "cannot reach") {
+	if code != 1 || !strings.Contains(errOut, "no hotmod server answers at http://127.0.0.1:1") {
 		t.Errorf("no server: %d %q", code, errOut)
 	}
 	_, _, code = runCLI(t, url, "", "call", "counter")
@@ -553,5 +553,100 @@ func TestMessagesAUserCanActOn(t *testing.T) {
 		if got := browserURL(a); got != want {
 			t.Errorf("browserURL(%s) = %s, want %s", addr, got, want)
 		}
+	}
+}
+
+// Errors are one sentence with one "hotmod:", a listing says why a module
+// failed, a FILE that is not there says how to pass code, and a server
+// that is not running is named as such.
+func TestErrorsReadAsOneSentence(t *testing.T) {
+	url, dir := startServer(t)
+	if err := os.WriteFile(filepath.Join(dir, "broken.js"), []byte("export const x = ;\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ok(t, url, "", "rescan")
+	for _, tc := range []struct {
+		args  []string
+		stdin string
+		want  string
+	}{
+		{[]string{"call", "pricing", "nope"}, "", `hotmod: call pricing.nope: not a function: pricing has no export "nope" (its functions: quote, subtotal)`},
+		{[]string{"call", "counter", "count"}, "", "hotmod: call counter.count: not a function: it is a number"},
+		{[]string{"reload", "broken"}, "", `hotmod: load broken failed at compile: /broken.js:1:18: Unexpected ";"`},
+		{[]string{"exec", "return 1 +"}, "", `hotmod: no file "return 1 +" (give a file's name, or - to read standard input)`},
+		{[]string{"exec", "-"}, "return 1 +\n", "hotmod: sandbox:1:11: Unexpected end of the code"},
+		{[]string{"patch", "counter", "increment", "-"}, "(o) => function () {\n  return o(\n", "hotmod: patch:counter.increment:2:12: Unexpected end of the code"},
+		{[]string{"patch", "counter", "nope", "-"}, "(o) => o", `hotmod: patch counter.nope: invalid patch: counter has no export "nope"`},
+	} {
+		_, errOut, code := runCLI(t, url, tc.stdin, tc.args...)
+		if code == 0 || !strings.HasPrefix(errOut, tc.want) || strings.Count(errOut, "hotmod:") != 1 {
+			t.Errorf("hotmod %s: exit %d:\n%s\nwant it to start %q, with one hotmod:", strings.Join(tc.args, " "), code, errOut, tc.want)
+		}
+	}
+	if err := os.Remove(filepath.Join(dir, "broken.js")); err != nil {
+		t.Fatal(err)
+	}
+	if _, errOut, _ := runCLI(t, url, "", "reload", "broken"); !strings.HasPrefix(errOut, "hotmod: load broken failed: source /broken.js not found") {
+		t.Errorf("reload of a deleted source: %s", errOut)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "broken.js"), []byte("export const x = ;\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ok(t, url, "", "rescan")
+	if out := ok(t, url, "", "ls"); !strings.Contains(out, `failed at compile: /broken.js:1:18: Unexpected ";"`) || strings.Contains(out, "load broken") {
+		t.Errorf("ls of a failed module:\n%s", out)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + ln.Addr().String()
+	ln.Close()
+	if _, errOut, _ := runCLI(t, closed, "", "ls"); errOut != "hotmod: no hotmod server answers at "+closed+" (start one with `hotmod serve`, or pass --server or set $HOTMOD_SERVER)\n" {
+		t.Errorf("no server: %q", errOut)
+	}
+}
+
+// --json prints durations in milliseconds and empty lists as [].
+func TestJSONOutputShapes(t *testing.T) {
+	url, _ := startServer(t)
+	decode := func(stdin string, args ...string) map[string]any {
+		t.Helper()
+		var v map[string]any
+		out := ok(t, url, stdin, append(args, "--json")...)
+		if err := json.Unmarshal([]byte(out), &v); err != nil {
+			t.Fatalf("hotmod %v --json: %v\n%s", args, err, out)
+		}
+		if strings.Contains(out, "null") {
+			t.Errorf("hotmod %v --json has a null:\n%s", args, out)
+		}
+		return v
+	}
+	ok(t, url, "", "call", "counter", "increment", "2")
+	ls := decode("", "ls")
+	counter := ls["modules"].([]any)[1].(map[string]any)
+	if counter["id"] != "counter" || counter["versions"].([]any)[0].(map[string]any)["tookMs"].(float64) <= 0 {
+		t.Errorf("ls: %v", counter)
+	}
+	if p, ok := counter["patches"].([]any); !ok || len(p) != 0 {
+		t.Errorf("no patches: %v", counter["patches"])
+	}
+	prof := decode("", "profile", "counter", "--for", "50ms")
+	if _, ok := prof["durationMs"].(float64); !ok || prof["duration"] != nil {
+		t.Errorf("profile: %v", prof)
+	}
+	if fs, ok := prof["functions"].([]any); !ok || len(fs) != 0 {
+		t.Errorf("a profile with no calls lists functions %v", prof["functions"])
+	}
+	ex := decode("return 1", "exec", "-")
+	if _, ok := ex["durationMs"].(float64); !ok || ex["value"] != 1.0 {
+		t.Errorf("exec: %v", ex)
+	}
+	if c, ok := ex["console"].([]any); !ok || len(c) != 0 {
+		t.Errorf("exec without console output: %v", ex["console"])
+	}
+	st := decode("", "stats")
+	if _, ok := st["modules"].([]any); !ok {
+		t.Errorf("stats: %v", st)
 	}
 }

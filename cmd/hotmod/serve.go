@@ -41,7 +41,7 @@ func newServe(c *cli) *cobra.Command {
 	def := server.DefaultSandboxMax()
 	maxMem, maxStack, maxConsole := byteSize(def.MemoryLimit), byteSize(def.StackLimit), byteSize(def.ConsoleLimit)
 	cmd := &cobra.Command{
-		Use:   "serve",
+		Use:   "serve [DIR]",
 		Short: "Serve a folder (or bbolt file) of modules with the API, events, metrics and dashboard",
 		Long: "serve listens, then loads every module under the store (id = path without extension) in the\n" +
 			"background, reloads each one when its file changes, and serves the HTTP API, /events, /metrics and\n" +
@@ -50,13 +50,19 @@ func newServe(c *cli) *cobra.Command {
 			"stops DNS rebinding pages. Sandbox requests may not ask for more than the --sandbox-max-* limits.\n" +
 			"SIGINT or SIGTERM shuts it down gracefully.",
 		Example: "  hotmod serve                                  # ./modules on 127.0.0.1:7070\n" +
-			"  hotmod serve --dir examples/modules\n" +
+			"  hotmod serve examples/modules                 # the same as --dir examples/modules\n" +
 			"  hotmod serve --db modules.db --addr 127.0.0.1:8080\n" +
 			"  hotmod serve --allow-host devbox.internal     # reached through an SSH tunnel by that name\n" +
 			"  hotmod serve --sandbox-max-time 5s --sandbox-max-memory 256MiB\n" +
 			"  HOTMOD_TOKEN=s3cret hotmod serve --addr 0.0.0.0:7070",
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				if cmd.Flags().Changed("dir") || cmd.Flags().Changed("db") {
+					return fmt.Errorf("give the folder as an argument or as --dir, not both (%s)", args[0])
+				}
+				o.dir = args[0]
+			}
 			if o.loadTimeout <= 0 || o.callTimeout <= 0 {
 				return fmt.Errorf("--load-timeout and --call-timeout must be positive (%s, %s)", o.loadTimeout, o.callTimeout)
 			}

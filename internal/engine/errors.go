@@ -11,7 +11,7 @@ import (
 )
 
 // ErrStackOverflow matches errors from runaway recursion.
-var ErrStackOverflow = errors.New("hotmod: javascript call stack exceeded")
+var ErrStackOverflow = errors.New("JavaScript call stack exceeded")
 
 // JSError is js.JSError: the engine makes them.
 type JSError = js.JSError
@@ -32,7 +32,7 @@ func Err(err error) error {
 		e := FromValue(ex.Value())
 		for _, f := range ex.Stack() {
 			if p := f.Position(); p.Filename != "" && p.Line > 0 {
-				e.File, e.Line, e.Column = p.Filename, p.Line, p.Column+1
+				e.File, e.Line, e.Column = p.Filename, p.Line, column(p.Filename, p.Line, p.Column)
 				break
 			}
 		}
@@ -49,7 +49,7 @@ func isInterrupt(err error) bool {
 func at(frames []goja.StackFrame) string {
 	for _, f := range frames {
 		if p := f.Position(); p.Filename != "" {
-			return fmt.Sprintf(" at %s:%d:%d", p.Filename, p.Line, p.Column+1)
+			return fmt.Sprintf(" at %s:%d:%d", p.Filename, p.Line, column(p.Filename, p.Line, p.Column))
 		}
 	}
 	return ""
@@ -96,12 +96,29 @@ func cleanStack(stack string) string {
 			name = strings.TrimPrefix(body[:j], "at ") + " "
 		}
 		if name != "" {
-			lines[i] = fmt.Sprintf("%sat %s(%s:%d:%d)", indent, name, file, ln, col+1)
+			lines[i] = fmt.Sprintf("%sat %s(%s:%d:%d)", indent, name, file, ln, column(file, ln, col))
 		} else {
-			lines[i] = fmt.Sprintf("%sat %s:%d:%d", indent, file, ln, col+1)
+			lines[i] = fmt.Sprintf("%sat %s:%d:%d", indent, file, ln, column(file, ln, col))
 		}
 	}
 	return strings.Join(lines, "\n")
+}
+
+// PatchFile starts the file name of a patch's program. A patch is compiled
+// by goja without a source map, so goja's columns in it are 1-based (they
+// are 0-based in source-mapped module code), and its first line starts with
+// the "(" hotmod wraps it in.
+const PatchFile = "patch:"
+
+// column is the 1-based column of goja's position col in file.
+func column(file string, line, col int) int {
+	if strings.HasPrefix(file, PatchFile) {
+		if line == 1 {
+			col-- // the wrapper's "("
+		}
+		return max(col, 1)
+	}
+	return col + 1
 }
 
 // firstFrame reads "file:line:col" from the first module frame of a stack
@@ -136,7 +153,7 @@ func frameOf(line string) (string, int, int) {
 	col, err1 := strconv.Atoi(parts[len(parts)-1])
 	ln, err2 := strconv.Atoi(parts[len(parts)-2])
 	file := strings.Join(parts[:len(parts)-2], ":")
-	if err1 == nil && err2 == nil && strings.HasPrefix(file, "/") {
+	if err1 == nil && err2 == nil && (strings.HasPrefix(file, "/") || strings.HasPrefix(file, PatchFile)) {
 		return file, ln, col
 	}
 	return "", 0, 0

@@ -22,7 +22,7 @@ import (
 )
 
 // ErrClosed is returned once the realm is closed.
-var ErrClosed = errors.New("hotmod: runtime is closed")
+var ErrClosed = errors.New("runtime is closed")
 
 // Call stack bounds. A runaway that recurses through native engine
 // functions (getters, sort comparators, JSON.stringify replacers) unwinds

@@ -40,10 +40,10 @@ const File = "sandbox"
 var ErrLimit = js.ErrLimit
 
 // ErrInput matches variables that cannot be copied into a sandbox.
-var ErrInput = errors.New("hotmod: sandbox input cannot be copied")
+var ErrInput = errors.New("sandbox input cannot be copied")
 
 // ErrResult matches results that cannot be copied out of a sandbox.
-var ErrResult = errors.New("hotmod: sandbox result cannot be copied")
+var ErrResult = errors.New("sandbox result cannot be copied")
 
 // LimitError is js.LimitError: the sandbox makes them.
 type LimitError = js.LimitError
@@ -132,15 +132,10 @@ func Compile(code string) (*Program, error) {
 		m := out.Errors[0]
 		e := &transform.SourceError{File: File, Message: m.Text}
 		if m.Location != nil {
-			e.Line, e.Column, e.LineText = m.Location.Line-1, m.Location.Column+1, m.Location.LineText
-			// An error found at the wrapper's first or last line is at the
-			// start or the end of the code.
-			lines := strings.Split(code, "\n")
-			switch {
-			case e.Line < 1:
-				e.Line, e.Column = 1, 1
-			case e.Line > len(lines):
-				e.Line, e.Column, e.LineText = len(lines), len(lines[len(lines)-1])+1, lines[len(lines)-1]
+			var past bool
+			e.Line, e.Column, e.LineText, past = transform.ClampToCode(code, m.Location.Line-1, m.Location.Column+1)
+			if past {
+				e.Message = transform.PastTheEnd
 			}
 		}
 		return nil, e
