@@ -99,6 +99,10 @@ func BenchmarkReload(b *testing.B) {
 				b.StartTimer()
 				e.reload("b")
 			}
+			// What the edits leave live: a superseded version's program
+			// must be garbage once no kept version uses it.
+			heap, _ := memNow()
+			b.ReportMetric(float64(heap)/(1<<20), "live-MiB")
 		})
 	}
 }

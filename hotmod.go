@@ -150,7 +150,7 @@ func New(ctx context.Context, opts Options) (*Runtime, error) {
 	if opts.MaxCallStackSize > engine.MaxCallStackSizeLimit {
 		return nil, fmt.Errorf("hotmod: Options.MaxCallStackSize %d is above %d: deeper runaways could not be stopped within 100 ms of their deadline", opts.MaxCallStackSize, engine.MaxCallStackSizeLimit)
 	}
-	compiler, err := transform.NewCompiler(256, opts.CompileCacheDir)
+	compiler, err := transform.NewCompiler(1024, opts.CompileCacheDir)
 	if err != nil {
 		return nil, fmt.Errorf("hotmod: Options.CompileCacheDir: %w", err)
 	}
@@ -335,6 +335,7 @@ func (rt *Runtime) Close(ctx context.Context) error {
 		}
 	}
 	rt.events.close()
+	rt.compiler.Drop() // a closed Runtime the program still references holds no programs
 	return err
 }
 

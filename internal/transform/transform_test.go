@@ -100,7 +100,12 @@ func TestCacheByContent(t *testing.T) {
 		t.Error("different paths shared a result (source maps name the file)")
 	}
 	c.Compile("/c.js", []byte("var a"))
-	if len(c.cache) != 2 {
-		t.Errorf("cache holds %d results, bound is 2", len(c.cache))
+	if len(c.byPath) != 2 {
+		t.Errorf("cache holds %d results, bound is 2", len(c.byPath))
+	}
+	// An edit supersedes the path's result: only the newest is kept.
+	c.Compile("/c.js", []byte("var b"))
+	if len(c.byPath) != 2 || c.Cached("/c.js", []byte("var a")) || !c.Cached("/c.js", []byte("var b")) {
+		t.Errorf("after an edit: %d results, old cached %v", len(c.byPath), c.Cached("/c.js", []byte("var a")))
 	}
 }
