@@ -52,7 +52,7 @@ type Options struct {
 // Realm is one goja runtime and the lock that guards it.
 type Realm struct {
 	vm     *goja.Runtime
-	sem    chan struct{}
+	lk     realmLock
 	closed chan struct{}
 	once   sync.Once
 	log    *slog.Logger
@@ -103,7 +103,7 @@ func New(opts Options) *Realm {
 	vm.SetMaxCallStackSize(opts.MaxCallStackSize)
 	r := &Realm{
 		vm:         vm,
-		sem:        make(chan struct{}, 1),
+		lk:         newRealmLock(),
 		closed:     make(chan struct{}),
 		log:        opts.Logger,
 		opts:       opts,
@@ -174,20 +174,12 @@ func (r *Realm) Lock(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	select {
-	case r.sem <- struct{}{}:
-	default:
-		select {
-		case r.sem <- struct{}{}:
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-r.closed:
-			return ErrClosed
-		}
+	if err := r.lk.lock(ctx, r.closed); err != nil {
+		return err
 	}
 	select {
 	case <-r.closed:
-		<-r.sem
+		r.lk.unlock()
 		return ErrClosed
 	default:
 		return nil
@@ -201,7 +193,7 @@ func (r *Realm) Unlock() {
 		r.log.Warn("unhandled promise rejection", "reason", describe(p.Result()))
 		delete(r.rejections, p)
 	}
-	<-r.sem
+	r.lk.unlock()
 }
 
 // Done is closed when the realm closes.
@@ -462,7 +454,7 @@ func (r *Realm) Close(ctx context.Context, limit time.Duration, last func(vm *go
 		r.watch.setClosing(true)
 		close(r.closed)
 		go func() {
-			r.sem <- struct{}{} // taken for good: nobody gets it after
+			_ = r.lk.lock(context.Background(), nil) // taken for good: nobody gets it after
 			r.watch.setClosing(false)
 			if last != nil {
 				_ = r.RunLocked(context.Background(), limit, func(vm *goja.Runtime) error {
