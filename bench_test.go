@@ -2,11 +2,17 @@ package hotmod_test
 
 import (
 	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hotmod/hotmod"
+	"github.com/hotmod/hotmod/vfs"
 )
 
 // module300 is a 300-line module: a mix of functions, classes, state and
@@ -206,5 +212,63 @@ func BenchmarkSafeContextRun(b *testing.B) {
 		if _, err := sc.Run(e.ctx, vars); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkSaveToServing measures from a save in a watched folder (the
+// default vfs.Dir) to the new version serving: a plain os.WriteFile, and an
+// editor's save (a temporary file renamed into place). It reports the
+// median and the 99th percentile.
+func BenchmarkSaveToServing(b *testing.B) {
+	for _, how := range []string{"write", "rename"} {
+		b.Run(how, func(b *testing.B) {
+			root := b.TempDir()
+			file := filepath.Join(root, "m.js")
+			if err := os.WriteFile(file, []byte("export const v = 0"), 0o644); err != nil {
+				b.Fatal(err)
+			}
+			dir, err := vfs.NewDir(root)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer dir.Close()
+			e := newEnvTB(b, nil, autoReload, func(o *hotmod.Options) { o.Store = dir; o.Logger = slog.New(slog.DiscardHandler) })
+			m := e.create("m", "/m.js")
+			events := e.events()
+			var took []time.Duration
+			i := 0
+			for b.Loop() {
+				i++
+				src := []byte(fmt.Sprintf("export const v = %d", i))
+				start := time.Now()
+				if how == "write" {
+					err = os.WriteFile(file, src, 0o644)
+				} else {
+					tmp := filepath.Join(root, ".m.js.swp")
+					if err = os.WriteFile(tmp, src, 0o644); err == nil {
+						err = os.Rename(tmp, file)
+					}
+				}
+				if err != nil {
+					b.Fatal(err)
+				}
+				for ev := range events {
+					if ev.Type == hotmod.EventReloadFailed {
+						b.Fatalf("a torn read: %s", ev.Error)
+					}
+					if ev.Type == hotmod.EventReloaded {
+						// Every version that serves is a whole save.
+						if v, err := m.Get(e.ctx, "v"); err != nil || v != int64(i) {
+							b.Fatalf("a torn read: save %d serves v = %v (%v)", i, v, err)
+						}
+						break
+					}
+				}
+				took = append(took, time.Since(start))
+			}
+			slices.Sort(took)
+			b.ReportMetric(float64(took[len(took)/2])/1e6, "p50-ms")
+			b.ReportMetric(float64(took[len(took)*99/100])/1e6, "p99-ms")
+		})
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -253,4 +254,36 @@ func ExampleNewDir() {
 	ev := <-events
 	fmt.Println(ev.Path, ev.Op)
 	// Output: /modules/rules.js created
+}
+
+// A file written slowly, in pieces, is reported once its writer closes it,
+// never while it is half written: a reader never sees a torn file.
+func TestDirSlowWriteIsNotTorn(t *testing.T) {
+	d, root := openDir(t)
+	ch := watchDir(t, d)
+	f, err := os.Create(filepath.Join(root, "slow.js"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want strings.Builder
+	for i := range 5 {
+		piece := fmt.Sprintf("export const p%d = %d\n", i, i)
+		want.WriteString(piece)
+		if _, err := f.WriteString(piece); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case ev := <-ch:
+			got, _ := d.Read(context.Background(), ev.Path)
+			t.Fatalf("reported while being written (%d of 5 pieces): %+v, reads %q", i+1, ev, got)
+		case <-time.After(8 * time.Millisecond): // longer than the settle after a close
+		}
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ev := nextEvent(t, ch)
+	if got, _ := d.Read(context.Background(), ev.Path); ev.Path != "/slow.js" || string(got) != want.String() {
+		t.Fatalf("after the close: %+v reads %q", ev, got)
+	}
 }

@@ -14,26 +14,50 @@ import (
 
 // dirWatcher turns fsnotify's raw events into one Event per path and burst.
 // One goroutine owns all of its state, so it needs no locks.
+//
+// A path is reported once its writing is done: right after the writer
+// closes it or an editor renames it into place (completions, on Linux), or
+// else once it has been quiet for the window, the fallback for writers that
+// never close (mmap) and for systems without completion events.
 type dirWatcher struct {
 	d     *Dir
 	fw    *fsnotify.Watcher
-	known map[string]bool      // files believed to exist, by store path
-	due   map[string]time.Time // paths to check once quiet
+	cw    *completions    // nil where unsupported
+	known map[string]bool // files believed to exist, by store path
+	due   map[string]due  // paths to check
 	timer *time.Timer
+	armed time.Time // when the timer fires; zero when stopped
 	rev   uint64
 	quit  chan struct{}
 	done  chan struct{}
 }
+
+// due is when to check a path. A completed file is checked after settle,
+// unless it changed again since (a new write began: wait for its end).
+type due struct {
+	at       time.Time
+	complete bool
+	size     int64
+	mod      time.Time
+}
+
+// settle lets a burst of completions (one save touching several files)
+// arrive before the first is reported; the Runtime groups them further.
+const settle = time.Millisecond
 
 func startDirWatcher(d *Dir) (*dirWatcher, error) {
 	fw, err := fsnotify.NewWatcher()
 	if err != nil {
 		return nil, err
 	}
+	cw, err := newCompletions()
+	if err != nil {
+		cw = nil // the window alone decides
+	}
 	w := &dirWatcher{
-		d: d, fw: fw,
+		d: d, fw: fw, cw: cw,
 		known: make(map[string]bool),
-		due:   make(map[string]time.Time),
+		due:   make(map[string]due),
 		timer: time.NewTimer(time.Hour),
 		quit:  make(chan struct{}),
 		done:  make(chan struct{}),
@@ -43,6 +67,9 @@ func startDirWatcher(d *Dir) (*dirWatcher, error) {
 	// between is missed.
 	if err := w.addTree("/", false); err != nil {
 		fw.Close()
+		if cw != nil {
+			cw.close()
+		}
 		return nil, err
 	}
 	go w.run()
@@ -53,6 +80,9 @@ func (w *dirWatcher) stop() {
 	close(w.quit)
 	<-w.done
 	w.fw.Close()
+	if w.cw != nil {
+		w.cw.close()
+	}
 }
 
 // addTree watches the folder p and every folder below it, and records or
@@ -68,6 +98,9 @@ func (w *dirWatcher) addTree(p string, schedule bool) error {
 		if e.IsDir() {
 			if err := w.fw.Add(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				return err
+			}
+			if w.cw != nil {
+				_ = w.cw.add(name) // without it, this folder's files wait out the window
 			}
 			return nil
 		}
@@ -100,15 +133,52 @@ func (w *dirWatcher) exists(p string) bool {
 	return err == nil && info.Mode().IsRegular()
 }
 
+// schedule checks p once it has been quiet for the window. A completion
+// already pending is not put off: the raw event that led to it may arrive
+// after it (they come through two inotify queues).
 func (w *dirWatcher) schedule(p string) {
-	w.due[p] = time.Now().Add(w.d.window)
-	w.timer.Reset(w.d.window)
+	if d, ok := w.due[p]; ok && d.complete {
+		return
+	}
+	w.arm(p, due{at: time.Now().Add(w.d.window)})
+}
+
+// completed checks the file name soon: its writer closed it, or it was
+// renamed into place.
+func (w *dirWatcher) completed(name string) {
+	sp, ok := w.storePath(name)
+	if !ok {
+		return
+	}
+	d := due{at: time.Now().Add(settle), complete: true}
+	if info, err := w.d.root.Stat(rel(sp)); err == nil {
+		d.size, d.mod = info.Size(), info.ModTime()
+	}
+	w.arm(sp, d)
+}
+
+func (w *dirWatcher) arm(p string, d due) {
+	w.due[p] = d
+	if w.armed.IsZero() || d.at.Before(w.armed) {
+		w.armed = d.at
+		w.timer.Reset(time.Until(d.at))
+	}
 }
 
 func (w *dirWatcher) run() {
 	defer close(w.done)
+	var completed <-chan string
+	if w.cw != nil {
+		completed = w.cw.events()
+	}
 	for {
 		select {
+		case name, ok := <-completed:
+			if !ok {
+				completed = nil
+				continue
+			}
+			w.completed(name)
 		case ev, ok := <-w.fw.Events:
 			if !ok {
 				return
@@ -122,6 +192,7 @@ func (w *dirWatcher) run() {
 				w.rescan() // the kernel dropped events: compare everything
 			}
 		case <-w.timer.C:
+			w.armed = time.Time{}
 			w.flush()
 		case <-w.quit:
 			return
@@ -160,26 +231,43 @@ func (w *dirWatcher) handle(ev fsnotify.Event) {
 // flush checks every path whose window has passed and reports its state.
 func (w *dirWatcher) flush() {
 	now := time.Now()
-	var next time.Duration
 	var ready []string
-	for p, t := range w.due {
-		if wait := t.Sub(now); wait > 0 {
-			if next == 0 || wait < next {
-				next = wait
-			}
+	for p, d := range w.due {
+		if d.at.After(now) {
+			continue
+		}
+		if d.complete && w.rewritten(p, d) {
+			// Written again since it was closed: its next close says when.
+			w.due[p] = due{at: now.Add(w.d.window)}
 			continue
 		}
 		ready = append(ready, p)
 	}
 	// Report in the order the paths went quiet, as the changes happened.
-	slices.SortFunc(ready, func(a, b string) int { return w.due[a].Compare(w.due[b]) })
+	slices.SortFunc(ready, func(a, b string) int { return w.due[a].at.Compare(w.due[b].at) })
 	for _, p := range ready {
 		delete(w.due, p)
 		w.report(p)
 	}
-	if next > 0 {
-		w.timer.Reset(next)
+	var next time.Time
+	for _, d := range w.due {
+		if next.IsZero() || d.at.Before(next) {
+			next = d.at
+		}
 	}
+	if !next.IsZero() {
+		w.armed = next
+		w.timer.Reset(time.Until(next))
+	}
+}
+
+// rewritten reports whether p changed after its completion was seen.
+func (w *dirWatcher) rewritten(p string, d due) bool {
+	info, err := w.d.root.Stat(rel(p))
+	if err != nil {
+		return false // gone: report the deletion
+	}
+	return info.Size() != d.size || !info.ModTime().Equal(d.mod)
 }
 
 func (w *dirWatcher) report(p string) {
