@@ -259,3 +259,24 @@ func TestDefaultModuleIDCollision(t *testing.T) {
 		t.Fatalf("colliding ids: %v", err)
 	}
 }
+
+// Functions lists what Call can call, without converting the values.
+func TestModuleFunctions(t *testing.T) {
+	e := newEnv(t, map[string]string{"/m/f.js": `
+export function add(a, b) { return a + b }
+export const n = 1
+export const big = new Array(100000).fill(0)
+export class K {}
+export const arrow = () => 1
+export const bad = { get x() { throw new Error('no') } }
+`, "/m/c.js": "exports.f = () => 1; Object.defineProperty(exports, 'boom', { enumerable: true, get() { throw new Error('getter') } })"})
+	m := e.create("f", "/m/f.js")
+	got, err := m.Functions(e.ctx)
+	if err != nil || !reflect.DeepEqual(got, []string{"K", "add", "arrow"}) { // esbuild sorts an ES module's exports
+		t.Errorf("Functions() = %v, %v", got, err)
+	}
+	c := e.create("c", "/m/c.js")
+	if got, err := c.Functions(e.ctx); err != nil || !reflect.DeepEqual(got, []string{"f"}) {
+		t.Errorf("with a throwing getter: %v, %v", got, err)
+	}
+}

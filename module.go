@@ -360,6 +360,34 @@ func (m *Module) Set(ctx context.Context, name string, value any) error {
 	return nil
 }
 
+// Functions lists the exports of the current version that Call can call:
+// those whose value is a function (patched ones included), read in the
+// realm without converting anything to Go. An export whose getter throws
+// is not listed.
+func (m *Module) Functions(ctx context.Context) ([]string, error) {
+	out := []string{}
+	err := m.withExports(ctx, func(exp *goja.Object) error {
+		if exp == nil {
+			return nil
+		}
+		r := m.rt.realm
+		for _, k := range exp.Keys() {
+			v, err := r.Get(exp, k)
+			if err != nil {
+				continue // a getter threw: not callable (an interrupt ends the run instead)
+			}
+			if c := m.hooks.Load().chain(k); c != nil {
+				v = c.top()
+			}
+			if _, ok := goja.AssertFunction(v); ok {
+				out = append(out, k)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
 // Exports lists the names the current version exports (its own enumerable
 // properties, in definition order).
 func (m *Module) Exports(ctx context.Context) ([]string, error) {
