@@ -1,6 +1,7 @@
 package hotmod_test
 
 import (
+	"context"
 	"errors"
 	"go/ast"
 	"go/parser"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/hotmod/hotmod"
 	"github.com/hotmod/hotmod/vfs"
@@ -278,5 +280,51 @@ export const bad = { get x() { throw new Error('no') } }
 	c := e.create("c", "/m/c.js")
 	if got, err := c.Functions(e.ctx); err != nil || !reflect.DeepEqual(got, []string{"f"}) {
 		t.Errorf("with a throwing getter: %v, %v", got, err)
+	}
+}
+
+// Listing an ES module's exports needs no realm: a call that holds the
+// realm does not hold up a listing (the server's /api/modules, the
+// dashboard).
+func TestExportsOfESModulesWithoutTheRealm(t *testing.T) {
+	e := newEnv(t, map[string]string{
+		"/m/spin.js": "export function spin() { for (;;) {} }",
+		"/m/esm.js":  "export function f() {}\nexport const n = 1",
+		"/m/cjs.js":  "exports.g = () => 1",
+	})
+	spin := e.create("spin", "/m/spin.js")
+	esm := e.create("esm", "/m/esm.js")
+	cjs := e.create("cjs", "/m/cjs.js")
+	started := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(e.ctx, 2*time.Second)
+		defer cancel()
+		close(started)
+		_, err := spin.Call(ctx, "spin")
+		done <- err
+	}()
+	<-started
+	// Wait until the spin holds the realm: a CommonJS listing needs it.
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		ctx, cancel := context.WithTimeout(e.ctx, 20*time.Millisecond)
+		_, err := cjs.Exports(ctx)
+		cancel()
+		if err != nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the spinning call never held the realm")
+		}
+	}
+	ctx, cancel := context.WithTimeout(e.ctx, 200*time.Millisecond)
+	defer cancel()
+	names, err := esm.Exports(ctx)
+	fns, err2 := esm.Functions(ctx)
+	if err != nil || err2 != nil || !reflect.DeepEqual(names, []string{"f", "n"}) || !reflect.DeepEqual(fns, []string{"f"}) {
+		t.Errorf("while the realm is busy: exports %v (%v), functions %v (%v)", names, err, fns, err2)
+	}
+	if err := <-done; !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("the spin: %v", err)
 	}
 }

@@ -348,6 +348,15 @@ func (rt *Runtime) evalLocked(m *Module, res *transform.Result, n int, hs *hotSt
 		return nil, engine.Err(err)
 	}
 	_ = module.Set("loaded", true)
+	if res.Kind == transform.ESModule {
+		// An ES module's export names are fixed once it has run: listing
+		// them later needs no realm, so a module that holds the realm (a
+		// long load, a runaway call) does not hold up a listing of the
+		// others.
+		if exp := m.exportsOf(v); exp != nil {
+			v.names, v.fns = m.listExports(exp)
+		}
+	}
 	return v, nil
 }
 

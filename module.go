@@ -69,6 +69,9 @@ type version struct {
 	deps     map[string]*Module // what each specifier it required reached; realm lock
 	inflight atomic.Int64       // Go calls still waiting on this version's promises
 	disposed atomic.Bool
+	// An ES module's export names and the functions among them, as its
+	// evaluation left them (nil for other kinds, whose exports may change).
+	names, fns []string
 	// Set when it starts serving, under m.mu: when, and how long its load
 	// or reload took from the first read of its source to the swap.
 	served time.Time
@@ -365,32 +368,46 @@ func (m *Module) Set(ctx context.Context, name string, value any) error {
 // realm without converting anything to Go. An export whose getter throws
 // is not listed.
 func (m *Module) Functions(ctx context.Context) ([]string, error) {
+	if v := m.cur.Load(); v != nil && v.fns != nil {
+		return slices.Clone(v.fns), nil // patches replace functions with functions
+	}
 	out := []string{}
 	err := m.withExports(ctx, func(exp *goja.Object) error {
-		if exp == nil {
-			return nil
-		}
-		r := m.rt.realm
-		for _, k := range exp.Keys() {
-			v, err := r.Get(exp, k)
-			if err != nil {
-				continue // a getter threw: not callable (an interrupt ends the run instead)
-			}
-			if c := m.hooks.Load().chain(k); c != nil {
-				v = c.top()
-			}
-			if _, ok := goja.AssertFunction(v); ok {
-				out = append(out, k)
-			}
+		if exp != nil {
+			_, out = m.listExports(exp)
 		}
 		return nil
 	})
 	return out, err
 }
 
+// listExports reads exp's names and which of them are functions (patched
+// ones included). An export whose getter throws is not a function. Call in
+// the realm.
+func (m *Module) listExports(exp *goja.Object) (names, fns []string) {
+	names, fns = exp.Keys(), []string{}
+	r := m.rt.realm
+	for _, k := range names {
+		v, err := r.Get(exp, k)
+		if err != nil {
+			continue // a getter threw (an interrupt ends the run instead)
+		}
+		if c := m.hooks.Load().chain(k); c != nil {
+			v = c.top()
+		}
+		if _, ok := goja.AssertFunction(v); ok {
+			fns = append(fns, k)
+		}
+	}
+	return names, fns
+}
+
 // Exports lists the names the current version exports (its own enumerable
 // properties, in definition order).
 func (m *Module) Exports(ctx context.Context) ([]string, error) {
+	if v := m.cur.Load(); v != nil && v.names != nil {
+		return slices.Clone(v.names), nil
+	}
 	var out []string
 	err := m.withExports(ctx, func(exp *goja.Object) error {
 		if exp != nil {
