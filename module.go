@@ -368,11 +368,17 @@ func (m *Module) Set(ctx context.Context, name string, value any) error {
 // realm without converting anything to Go. An export whose getter throws
 // is not listed.
 func (m *Module) Functions(ctx context.Context) ([]string, error) {
-	if v := m.cur.Load(); v != nil && v.fns != nil {
+	v, err := m.current()
+	if err != nil {
+		// Still loading, failed or removed: a listing says so without
+		// waiting for the realm, which its load may be holding.
+		return nil, err
+	}
+	if v.fns != nil {
 		return slices.Clone(v.fns), nil // patches replace functions with functions
 	}
 	out := []string{}
-	err := m.withExports(ctx, func(exp *goja.Object) error {
+	err = m.withExports(ctx, func(exp *goja.Object) error {
 		if exp != nil {
 			_, out = m.listExports(exp)
 		}
@@ -405,11 +411,15 @@ func (m *Module) listExports(exp *goja.Object) (names, fns []string) {
 // Exports lists the names the current version exports (its own enumerable
 // properties, in definition order).
 func (m *Module) Exports(ctx context.Context) ([]string, error) {
-	if v := m.cur.Load(); v != nil && v.names != nil {
+	v, err := m.current()
+	if err != nil {
+		return nil, err // as Functions: no wait for the realm
+	}
+	if v.names != nil {
 		return slices.Clone(v.names), nil
 	}
 	var out []string
-	err := m.withExports(ctx, func(exp *goja.Object) error {
+	err = m.withExports(ctx, func(exp *goja.Object) error {
 		if exp != nil {
 			out = exp.Keys()
 		}
