@@ -626,3 +626,73 @@ func TestEndlessModuleThroughTheAPIIsBounded(t *testing.T) {
 		t.Errorf("after removal: %d", r.status)
 	}
 }
+
+// Calls show up in "stats" events (without an id, so that resuming is not
+// disturbed) and in GET /api/live; so does a running profile's table.
+func TestStatsEventsAndLiveHistory(t *testing.T) {
+	f := newFixture(t, func(o *server.Options) { o.StatsInterval = 20 * time.Millisecond })
+	stream := f.events("")
+	for range 5 {
+		expect(t, f.do("POST", "/api/modules/counter/call", map[string]any{"function": "increment"}), 200, "")
+	}
+	expect(t, f.do("POST", "/api/modules/counter/call", map[string]any{"function": "boom"}), 422, "js_error")
+	expect(t, f.do("POST", "/api/modules/counter/call", map[string]any{"function": "nothing"}), 400, "not_function")
+	// The calls may fall in two intervals; then the rate falls to 0.
+	var calls, errs int64
+	for calls < 6 {
+		ev := stream.until("stats")
+		if ev.id != "" {
+			t.Fatalf("a stats event with an id: %+v", ev)
+		}
+		var st server.StatsEvent
+		if err := json.Unmarshal([]byte(ev.data), &st); err != nil {
+			t.Fatal(err)
+		}
+		p, ok := st.Modules["counter"]
+		if !ok || p.Calls == 0 || p.Rate <= 0 || p.P99MS <= 0 || st.IntervalMS != 20 {
+			t.Fatalf("stats %s", ev.data)
+		}
+		calls, errs = calls+p.Calls, errs+p.Errors
+	}
+	if calls != 6 || errs != 1 {
+		t.Errorf("%d calls and %d errors counted, want 6 and 1 (a name that is no function is not counted)", calls, errs)
+	}
+	for {
+		var st server.StatsEvent
+		_ = json.Unmarshal([]byte(stream.until("stats").data), &st)
+		if p, ok := st.Modules["counter"]; ok && p.Calls == 0 && p.Rate == 0 {
+			break
+		}
+	}
+
+	prof := f.do("POST", "/api/modules/counter/profiles", map[string]any{}).json(t)["id"].(string)
+	for range 3 {
+		f.do("POST", "/api/modules/counter/call", map[string]any{"function": "increment", "args": []any{2}})
+	}
+	for seen := false; !seen; {
+		var st server.StatsEvent
+		_ = json.Unmarshal([]byte(stream.until("stats").data), &st)
+		for _, p := range st.Profiles {
+			if p.ID == prof && p.TotalCalls == 3 && len(p.Functions) == 1 && p.Functions[0].Name == "increment" && p.Running {
+				seen = true
+			}
+		}
+	}
+
+	var h server.LiveHistory
+	r := f.do("GET", "/api/live", nil)
+	expect(t, r, 200, "")
+	if err := json.Unmarshal(r.body, &h); err != nil {
+		t.Fatal(err)
+	}
+	var total int64
+	for _, p := range h.Modules["counter"] {
+		total += p.Calls
+	}
+	if total != 9 || len(h.Profiles) != 1 || h.Profiles[0].ID != prof || h.Profiles[0].TotalCalls != 3 {
+		t.Errorf("live history: %s", r.body)
+	}
+
+	off := newFixture(t, func(o *server.Options) { o.StatsInterval = -1 })
+	expect(t, off.do("GET", "/api/live", nil), 404, "not_supported")
+}
