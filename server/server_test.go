@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -624,6 +625,30 @@ func TestEndlessModuleThroughTheAPIIsBounded(t *testing.T) {
 	}
 	if r := f.do("GET", "/api/modules/spin", nil); r.status != http.StatusNotFound {
 		t.Errorf("after removal: %d", r.status)
+	}
+}
+
+// The dashboard's call forms are for functions: the detail says which
+// exports are, including after a reload changes them.
+func TestModuleDetailNamesFunctions(t *testing.T) {
+	f := newFixture(t)
+	d := f.do("GET", "/api/modules/counter", nil).json(t)
+	if got := fmt.Sprint(d["functions"]); got != "[__acceptHotReload boom increment spin]" {
+		t.Errorf("functions of counter = %s (exports %v)", got, d["exports"])
+	}
+	if got := fmt.Sprint(f.do("GET", "/api/modules/lib%2Ftax", nil).json(t)["functions"]); got != "[withTax]" {
+		t.Errorf("functions of lib/tax = %s", got)
+	}
+	ctx := context.Background()
+	_ = f.store.Write(ctx, "/lib/tax.ts", []byte("export const withTax = 3\nexport const cyclic: any = {}; cyclic.self = cyclic\nexport function rate() { return 0 }"))
+	expect(t, f.do("POST", "/api/modules/lib%2Ftax/reload", map[string]any{}), 200, "")
+	if got := fmt.Sprint(f.do("GET", "/api/modules/lib%2Ftax", nil).json(t)["functions"]); got != "[rate]" {
+		t.Errorf("after the reload, functions = %s", got)
+	}
+	expect(t, f.do("PUT", "/api/files/broken.js", "export const = 1"), 200, "")
+	f.do("POST", "/api/rescan", map[string]any{})
+	if d := f.do("GET", "/api/modules/broken", nil).json(t); d["state"] != "failed" || fmt.Sprint(d["functions"]) != "[]" {
+		t.Errorf("a failed module: %v", d)
 	}
 }
 
