@@ -25,10 +25,15 @@ import (
 // out of the ring, where a busy minute of them would push out the lifecycle
 // events a reconnecting client needs.
 type broker struct {
-	boot     string
-	mu       sync.Mutex
-	ring     []sseEvent
-	last     uint64 // the newest event's seq: no id of this boot is above it
+	boot string
+	mu   sync.Mutex
+	ring []sseEvent
+	last uint64 // the newest event's seq: no id of this boot is above it
+	// evicted is the newest seq pushed out of the ring: a client that has
+	// seen less missed it. (The ring's first seq says nothing of the kind:
+	// the runtime numbers the events it emitted before the broker
+	// subscribed, which no client of this server could have seen.)
+	evicted  uint64
 	max      int
 	stats    []byte
 	statsGen uint64        // counts stats events
@@ -69,7 +74,11 @@ func (b *broker) add(ev hotmod.Event) {
 	defer b.mu.Unlock()
 	b.ring = append(b.ring, sseEvent{seq: ev.Seq, typ: string(ev.Type), data: data})
 	b.last = max(b.last, ev.Seq)
+	if ev.Dropped > 0 { // the runtime dropped events this broker read too slowly
+		b.evicted = max(b.evicted, ev.Seq-1)
+	}
 	if len(b.ring) > b.max {
+		b.evicted = b.ring[len(b.ring)-b.max-1].seq
 		b.ring = b.ring[len(b.ring)-b.max:]
 	}
 	close(b.wake)
@@ -99,7 +108,7 @@ type pending struct {
 func (b *broker) since(seq, statsGen uint64) pending {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	p := pending{wake: b.wake, statsGen: b.statsGen, gap: len(b.ring) > 0 && seq+1 < b.ring[0].seq}
+	p := pending{wake: b.wake, statsGen: b.statsGen, gap: seq < b.evicted}
 	for _, e := range b.ring {
 		if e.seq > seq {
 			p.events = append(p.events, e)

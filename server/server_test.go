@@ -721,3 +721,37 @@ func TestStatsEventsAndLiveHistory(t *testing.T) {
 	off := newFixture(t, func(o *server.Options) { o.StatsInterval = -1 })
 	expect(t, off.do("GET", "/api/live", nil), 404, "not_supported")
 }
+
+// The runtime numbers the events it emitted before the server subscribed
+// (the fixture's loads): a client that connects afresh has missed none of
+// this server's, and must not be told to reset at the first event, which
+// made the dashboard reload everything in the middle of a change.
+func TestFreshEventStreamIsNotReset(t *testing.T) {
+	f := newFixture(t, func(o *server.Options) { o.StatsInterval = -1; o.EventBuffer = 2 })
+	stream := f.events("")
+	f.do("POST", "/api/modules/counter/reload", map[string]any{})
+	first := stream.next()
+	if first.typ != "reloaded" {
+		t.Fatalf("first event of a fresh stream: %+v, want reloaded", first)
+	}
+	// A client that did miss events the buffer no longer holds is reset.
+	stream.stop()
+	for range 3 {
+		f.do("POST", "/api/modules/counter/reload", map[string]any{})
+	}
+	if got := f.events(first.id).next(); got.typ != "reset" {
+		t.Errorf("after missing more than the buffer: %+v, want reset", got)
+	}
+	// One that missed nothing the buffer dropped is not.
+	back := f.events("")
+	f.do("POST", "/api/modules/counter/reload", map[string]any{})
+	for {
+		ev := back.next()
+		if ev.typ == "reset" {
+			t.Fatalf("a fresh stream after evictions was reset")
+		}
+		if ev.typ == "reloaded" && strings.Contains(ev.data, `"version":6`) {
+			break
+		}
+	}
+}
