@@ -136,10 +136,13 @@ func (p *page) do(what, js string) {
 	}
 }
 
-// waitFor waits until the widget expression js is true.
+// waitFor waits until the widget expression js is true. A predicate that
+// throws counts as false: chromedp's poll would otherwise never settle and
+// wait out the whole test's context instead of its own timeout.
 func (p *page) waitFor(what, js string) {
 	p.t.Helper()
-	if _, err := chromedp.Run(p.ctx, chromedp.Poll[bool](inWidget(js), chromedp.WithPollingTimeout(wait))); err != nil {
+	pred := inWidget(`try { ` + js + ` } catch (e) { return false }`)
+	if _, err := chromedp.Run(p.ctx, chromedp.Poll[bool](pred, chromedp.WithPollingTimeout(wait), chromedp.WithPollingInterval(20*time.Millisecond))); err != nil {
 		p.shot("failed-" + strings.NewReplacer(" ", "-", "/", "-").Replace(what))
 		p.t.Fatalf("waiting for %s: %v", what, err)
 	}

@@ -258,9 +258,9 @@ class ModuleCard {
     const failed = m.state === 'failed';
     this.root.classList.toggle('failed', failed);
     this.root.classList.toggle('erring', !!m.lastError && !failed);
-    setText(this.versionNode, failed ? 'failed to load' : 'v' + m.version);
+    setText(this.versionNode, failed ? 'failed to load' : m.state === 'loading' && !m.version ? 'loading…' : 'v' + m.version);
     setText(this.kindNode, m.kind || '');
-    setText(this.stateNode, [m.state !== 'serving' && !failed ? m.state : '', m.sourceDeleted ? 'source deleted' : ''].filter(Boolean).join(' · '));
+    setText(this.stateNode, [m.state !== 'serving' && !failed && m.version ? m.state : '', m.sourceDeleted ? 'source deleted' : ''].filter(Boolean).join(' · '));
     setText(this.pathNode, m.sourcePath);
 
     const older = (m.keptVersions || []).filter((v) => v < m.version).sort((a, b) => b - a);
@@ -566,6 +566,7 @@ class HotReloadWidget extends HTMLElement {
     this.applied = new Map(); // id -> seq of the answer it shows
     this.dirty = new Set(); // ids to fetch
     this.inflight = new Set(); // ids being fetched
+    this.removed = new Set(); // ids a removed event named since their last answer
     this.flushTimer = null;
   }
 
@@ -755,8 +756,16 @@ class HotReloadWidget extends HTMLElement {
       this.apply(id, m, seq);
       await this.followProfiles(m);
     } catch (e) {
-      if (e.status === 404) this.apply(id, null, seq);
-      else if (e.status !== 401) this.note('error', `loading ${id}: ${e.describe?.() || e.message}`);
+      const shown = this.modules.get(id);
+      if (e.status === 404 && shown?.state === 'failed' && !this.removed.has(id)) {
+        // A failed module that loads again is not listed until the load
+        // ends; its next event (created, reload-failed) says how it went.
+        this.apply(id, { ...shown, state: 'loading' }, seq);
+      } else if (e.status === 404) {
+        this.apply(id, null, seq);
+      } else if (e.status !== 401) {
+        this.note('error', `loading ${id}: ${e.describe?.() || e.message}`);
+      }
     } finally {
       this.inflight.delete(id);
       if (this.dirty.has(id)) this.schedule(id);
@@ -771,6 +780,7 @@ class HotReloadWidget extends HTMLElement {
     this.applied.set(id, seq);
     if (m) this.modules.set(id, m);
     else this.modules.delete(id);
+    this.removed.delete(id);
     return true;
   }
 
@@ -872,6 +882,7 @@ class HotReloadWidget extends HTMLElement {
       this.live.clear();
       this.refreshAll();
     } else if (ev.module && MODULE_EVENTS.has(type)) {
+      if (type === 'removed') this.removed.add(ev.module);
       this.schedule(ev.module);
     }
     this.renderChrome();
