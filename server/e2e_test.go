@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -30,7 +31,7 @@ type stack struct {
 	done  chan error
 }
 
-func startStack(t *testing.T, dir, addr string) (*stack, string) {
+func startStack(t *testing.T, dir, addr string, opts ...func(*server.Options)) (*stack, string) {
 	t.Helper()
 	ctx := context.Background()
 	store, err := vfs.NewDir(dir)
@@ -38,14 +39,12 @@ func startStack(t *testing.T, dir, addr string) (*stack, string) {
 		t.Fatal(err)
 	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	rt, err := hotmod.New(ctx, hotmod.Options{Store: store, Logger: logger, ModuleID: server.ModuleID})
+	metrics := server.NewMetrics()
+	rt, err := hotmod.New(ctx, hotmod.Options{Store: store, Logger: logger, ModuleID: server.ModuleID, OnCall: metrics.ObserveCall})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := (&server.Loader{Runtime: rt, Store: store, Logger: logger}).LoadAll(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := rt.CreateModule(ctx, xssID, "/counter.js"); err != nil {
 		t.Fatal(err)
 	}
 	var ln net.Listener
@@ -58,7 +57,12 @@ func startStack(t *testing.T, dir, addr string) (*stack, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &stack{store: store, rt: rt, srv: server.New(server.Options{Runtime: rt, Store: store, Logger: logger}), done: make(chan error, 1)}
+	// Stats every 100 ms: sparklines and profile tables move within a test.
+	o := server.Options{Runtime: rt, Store: store, Logger: logger, Metrics: metrics, StatsInterval: 100 * time.Millisecond}
+	for _, fn := range opts {
+		fn(&o)
+	}
+	s := &stack{store: store, rt: rt, srv: server.New(o), done: make(chan error, 1)}
 	s.http = s.srv.HTTPServer()
 	go func() { s.done <- s.http.Serve(ln) }()
 	return s, ln.Addr().String()
@@ -87,13 +91,105 @@ func chromium(t *testing.T) string {
 	return ""
 }
 
-// inWidget evaluates JavaScript with `root` bound to the widget's shadow root.
+// page is a headless Chromium tab on the dashboard.
+type page struct {
+	t     *testing.T
+	ctx   context.Context
+	shots string
+}
+
+// openPage starts a browser for the test and opens url in it. Every
+// action on the page ends within 90 s.
+func openPage(t *testing.T, url string, width, height int) *page {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromium(t)), chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(width, height))
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	bctx, cancelBrowser := chromedp.NewContext(actx)
+	ctx, cancel := context.WithTimeout(bctx, 90*time.Second)
+	t.Cleanup(func() { cancel(); cancelBrowser(); cancelAlloc() })
+	p := &page{t: t, ctx: ctx, shots: t.TempDir()}
+	if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// eval runs JavaScript in the page and decodes its value.
+func eval[T any](p *page, js string) T {
+	p.t.Helper()
+	v, err := chromedp.Run(p.ctx, chromedp.Evaluate[T](js, chromedp.EvalAwaitPromise))
+	if err != nil {
+		p.t.Fatalf("%s: %v", js, err)
+	}
+	return v
+}
+
+// do runs JavaScript in the widget (see inWidget) for its effect; it must
+// return true, so that a missing element fails the test here.
+func (p *page) do(what, js string) {
+	p.t.Helper()
+	if ok := eval[*bool](p, inWidget(js)); ok == nil || !*ok {
+		p.t.Fatalf("%s: the page could not (%s)", what, js)
+	}
+}
+
+// waitFor waits until the widget expression js is true. A predicate that
+// throws counts as false: chromedp's poll would otherwise never settle and
+// wait out the whole test's context instead of its own timeout.
+func (p *page) waitFor(what, js string) {
+	p.t.Helper()
+	pred := inWidget(`try { ` + js + ` } catch (e) { return false }`)
+	if _, err := chromedp.Run(p.ctx, chromedp.Poll[bool](pred, chromedp.WithPollingTimeout(wait), chromedp.WithPollingInterval(20*time.Millisecond))); err != nil {
+		p.shot("failed-" + strings.NewReplacer(" ", "-", "/", "-").Replace(what))
+		p.t.Fatalf("waiting for %s: %v", what, err)
+	}
+}
+
+// text is the text of the first element the widget expression js yields.
+func (p *page) text(js string) string {
+	p.t.Helper()
+	s := eval[*string](p, inWidget(`const n = `+js+`; return n ? n.textContent : null`))
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// shot saves a screenshot under the test's temp dir and logs where.
+func (p *page) shot(name string) string {
+	p.t.Helper()
+	png, err := chromedp.Run(p.ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		p.t.Errorf("screenshot %s: %v", name, err)
+		return ""
+	}
+	file := filepath.Join(p.shots, name+".png")
+	if err := os.WriteFile(file, png, 0o644); err != nil {
+		p.t.Fatal(err)
+	}
+	p.t.Logf("screenshot: %s (%d bytes)", file, len(png))
+	// The temp dir goes with the test; HOTMOD_SHOTS keeps copies (the
+	// README's screenshot is one).
+	if keep := os.Getenv("HOTMOD_SHOTS"); keep != "" {
+		if err := os.WriteFile(filepath.Join(keep, p.t.Name()+"-"+name+".png"), png, 0o644); err != nil {
+			p.t.Errorf("keeping the screenshot: %v", err)
+		}
+	}
+	return file
+}
+
+// inWidget evaluates JavaScript with `root` bound to the widget's shadow
+// root, `$w` to the widget and `$card(id)` finding a module's card.
 func inWidget(js string) string {
-	return `(() => { const root = document.querySelector('hot-reload-widget')?.shadowRoot; if (!root) return null; ` + js + ` })()`
+	return `(() => { const $w = document.querySelector('hot-reload-widget'); const root = $w?.shadowRoot; if (!root) return null; ` +
+		`const $card = (id) => [...root.querySelectorAll('.module-item')].find(e => e.getAttribute('data-module-id') === id); ` + js + ` })()`
 }
 
 func versionOf(id string) string {
-	return inWidget(`const card = [...root.querySelectorAll('.module-item')].find(e => e.getAttribute('data-module-id') === ` + jsString(id) + `); return card ? card.querySelector('.module-version').textContent : null`)
+	return inWidget(`const card = $card(` + jsString(id) + `); return card ? card.querySelector('.module-version').textContent : null`)
 }
 
 func jsString(s string) string { b, _ := jsonMarshal(s); return string(b) }
@@ -112,18 +208,12 @@ func TestDashboardInChromium(t *testing.T) {
 	}
 	save("export let n = 0\nexport function inc() { return ++n }")
 	st, addr := startStack(t, dir, "127.0.0.1:0")
+	if _, err := st.rt.CreateModule(context.Background(), xssID, "/counter.js"); err != nil {
+		t.Fatal(err)
+	}
 	url := "http://" + addr + "/"
-
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromium(t)), chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1200, 1000))
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(actx)
-	defer cancelBrowser()
-	ctx, cancel := context.WithTimeout(bctx, 90*time.Second)
-	defer cancel()
+	p := openPage(t, url, 1200, 1000)
+	ctx := p.ctx
 
 	waitVersion := func(id, want string) {
 		t.Helper()
@@ -131,9 +221,6 @@ func TestDashboardInChromium(t *testing.T) {
 			got, _ := chromedp.Run(ctx, chromedp.Evaluate[*string](versionOf(id)))
 			t.Fatalf("%s never showed %s (shows %v): %v", id, want, got, err)
 		}
-	}
-	if _, err := chromedp.Run(ctx, chromedp.Navigate(url)); err != nil {
-		t.Fatal(err)
 	}
 	waitVersion("counter", "v1")
 	// A marker that a page reload would lose.
@@ -145,7 +232,7 @@ func TestDashboardInChromium(t *testing.T) {
 	waitVersion("counter", "v2")
 
 	// Roll back with the dashboard's own button.
-	click := inWidget(`const card = [...root.querySelectorAll('.module-item')].find(e => e.getAttribute('data-module-id') === 'counter'); card.querySelector('button.rollback').click(); return true`)
+	click := inWidget(`const card = $card('counter'); card.querySelector('button.rollback').click(); return true`)
 	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](click)); err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +244,7 @@ func TestDashboardInChromium(t *testing.T) {
 	}
 
 	// The hostile id is text, not markup.
-	shown, err := chromedp.Run(ctx, chromedp.Evaluate[string](inWidget(`const card = [...root.querySelectorAll('.module-item')].find(e => e.getAttribute('data-module-id') === `+jsString(xssID)+`); return card ? card.querySelector('.module-id').textContent : ''`)))
+	shown, err := chromedp.Run(ctx, chromedp.Evaluate[string](inWidget(`const card = $card(`+jsString(xssID)+`); return card ? card.querySelector('.module-id').textContent : ''`)))
 	imgs, err2 := chromedp.Run(ctx, chromedp.Evaluate[int](inWidget(`return root.querySelectorAll('img').length`)))
 	xss, err3 := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.__xss === 1`))
 	err = errors.Join(err, err2, err3)
@@ -185,13 +272,5 @@ func TestDashboardInChromium(t *testing.T) {
 		t.Errorf("the page reloaded across the server restart (marker %q)", marker)
 	}
 
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
-	if err != nil {
-		t.Fatal(err)
-	}
-	shot := filepath.Join(t.TempDir(), "dashboard.png")
-	if err := os.WriteFile(shot, png, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("screenshot: %s (%d bytes)", shot, len(png))
+	p.shot("after-restart")
 }

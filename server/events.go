@@ -19,16 +19,28 @@ import (
 // and wakes the streams when a new one arrives. Event ids are
 // "<boot>-<seq>": a client that comes back to a restarted server (another
 // boot) is told to start over instead of waiting for ids that will not come.
+//
+// Besides the runtime's events it holds the newest stats event alone: stats
+// are a snapshot each, so a slow client skips to the newest, and they stay
+// out of the ring, where a busy minute of them would push out the lifecycle
+// events a reconnecting client needs.
 type broker struct {
-	boot   string
-	mu     sync.Mutex
-	ring   []sseEvent
-	last   uint64 // the newest event's seq: no id of this boot is above it
-	max    int
-	wake   chan struct{} // closed and replaced on every event
-	done   chan struct{}
-	once   sync.Once
-	cancel context.CancelFunc
+	boot string
+	mu   sync.Mutex
+	ring []sseEvent
+	last uint64 // the newest event's seq: no id of this boot is above it
+	// evicted is the newest seq pushed out of the ring: a client that has
+	// seen less missed it. (The ring's first seq says nothing of the kind:
+	// the runtime numbers the events it emitted before the broker
+	// subscribed, which no client of this server could have seen.)
+	evicted  uint64
+	max      int
+	stats    []byte
+	statsGen uint64        // counts stats events
+	wake     chan struct{} // closed and replaced on every event
+	done     chan struct{}
+	once     sync.Once
+	cancel   context.CancelFunc
 }
 
 type sseEvent struct {
@@ -37,7 +49,9 @@ type sseEvent struct {
 	data []byte
 }
 
-func newBroker(rt *hotmod.Runtime, max int) *broker {
+// newBroker relays the runtime's events; each is also handed to observe,
+// if set, before the streams see it.
+func newBroker(rt *hotmod.Runtime, max int, observe func(hotmod.Event)) *broker {
 	var b [4]byte
 	_, _ = rand.Read(b[:])
 	ctx, cancel := context.WithCancel(context.Background())
@@ -45,6 +59,9 @@ func newBroker(rt *hotmod.Runtime, max int) *broker {
 	events := rt.Events(ctx)
 	go func() {
 		for ev := range events {
+			if observe != nil {
+				observe(ev)
+			}
 			br.add(ev)
 		}
 	}()
@@ -57,26 +74,58 @@ func (b *broker) add(ev hotmod.Event) {
 	defer b.mu.Unlock()
 	b.ring = append(b.ring, sseEvent{seq: ev.Seq, typ: string(ev.Type), data: data})
 	b.last = max(b.last, ev.Seq)
+	if ev.Dropped > 0 { // the runtime dropped events this broker read too slowly
+		b.evicted = max(b.evicted, ev.Seq-1)
+	}
 	if len(b.ring) > b.max {
+		b.evicted = b.ring[len(b.ring)-b.max-1].seq
 		b.ring = b.ring[len(b.ring)-b.max:]
 	}
 	close(b.wake)
 	b.wake = make(chan struct{})
 }
 
-// since returns the events after seq, a channel that closes on the next
-// one, and whether events the client has not seen were already dropped.
-func (b *broker) since(seq uint64) ([]sseEvent, <-chan struct{}, bool) {
+func (b *broker) setStats(data []byte) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	gap := len(b.ring) > 0 && seq+1 < b.ring[0].seq
-	var out []sseEvent
+	b.stats = data
+	b.statsGen++
+	close(b.wake)
+	b.wake = make(chan struct{})
+}
+
+// pending is what a stream has not sent yet.
+type pending struct {
+	events   []sseEvent
+	stats    []byte // the newest stats event, if newer than the stream's
+	statsGen uint64
+	wake     <-chan struct{} // closes on the next event
+	gap      bool            // events the client has not seen were dropped
+}
+
+// since returns the events after seq and the stats event if there is one
+// newer than statsGen.
+func (b *broker) since(seq, statsGen uint64) pending {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	p := pending{wake: b.wake, statsGen: b.statsGen, gap: seq < b.evicted}
 	for _, e := range b.ring {
 		if e.seq > seq {
-			out = append(out, e)
+			p.events = append(p.events, e)
 		}
 	}
-	return out, b.wake, gap
+	if b.statsGen > statsGen {
+		p.stats = b.stats
+	}
+	return p
+}
+
+// statsNow is the stats generation a new stream starts from: an old
+// snapshot would show rates that no longer hold.
+func (b *broker) statsNow() uint64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.statsGen
 }
 
 func (b *broker) close() {
@@ -140,21 +189,27 @@ func (s *Server) streamEvents(w http.ResponseWriter, r *http.Request) {
 			fmt.Fprintf(w, "event: reset\ndata: {\"reason\":%q}\n\n", reason)
 		}
 	}
+	statsGen := b.statsNow()
 	tick := time.NewTicker(heartbeat)
 	defer tick.Stop()
 	for {
-		evs, wake, gap := b.since(seq)
-		if gap && known {
+		p := b.since(seq, statsGen)
+		if p.gap && known {
 			fmt.Fprintf(w, "event: reset\ndata: {\"reason\":\"missed events\"}\n\n")
 		}
-		for _, e := range evs {
+		for _, e := range p.events {
 			fmt.Fprintf(w, "id: %s-%d\nevent: %s\ndata: %s\n\n", b.boot, e.seq, e.typ, e.data)
 			seq = e.seq
 		}
+		if p.stats != nil {
+			// No id: Last-Event-ID keeps naming the last runtime event.
+			fmt.Fprintf(w, "event: stats\ndata: %s\n\n", p.stats)
+		}
+		statsGen = p.statsGen
 		known = true
 		flusher.Flush()
 		select {
-		case <-wake:
+		case <-p.wake:
 		case <-tick.C:
 			fmt.Fprintf(w, ": keep-alive\n\n")
 		case <-r.Context().Done():

@@ -3,6 +3,9 @@ package server
 import (
 	"errors"
 	"net/http"
+	"slices"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hotmod/hotmod"
@@ -19,6 +22,15 @@ type Metrics struct {
 	calls    *prometheus.CounterVec
 	failures *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+
+	// observers are told of each call too (a Server's live figures). The
+	// slice is replaced, never changed, so a call reads it without a lock.
+	observers atomic.Pointer[[]*callObserver]
+	obsMu     sync.Mutex // serializes the replacements
+}
+
+type callObserver struct {
+	fn func(module string, d time.Duration, err error)
 }
 
 // NewMetrics makes the registry. Pass ObserveCall as hotmod.Options.OnCall
@@ -42,8 +54,9 @@ func NewMetrics() *Metrics {
 	return m
 }
 
-// ObserveCall records one call. Calls of names that are not functions are
-// not recorded, so that unknown names cannot grow the label space.
+// ObserveCall records one call, for Prometheus and for the servers' live
+// figures. Calls of names that are not functions are not recorded, so that
+// unknown names cannot grow the label space.
 func (m *Metrics) ObserveCall(module, function string, d time.Duration, err error) {
 	if errors.Is(err, hotmod.ErrNotFunction) || errors.Is(err, hotmod.ErrNotFound) {
 		return
@@ -53,6 +66,30 @@ func (m *Metrics) ObserveCall(module, function string, d time.Duration, err erro
 		m.failures.WithLabelValues(module, function).Inc()
 	}
 	m.duration.WithLabelValues(module, function).Observe(d.Seconds())
+	if obs := m.observers.Load(); obs != nil {
+		for _, o := range *obs {
+			o.fn(module, d, err)
+		}
+	}
+}
+
+// observe adds fn to the calls' observers until remove is called.
+func (m *Metrics) observe(fn func(module string, d time.Duration, err error)) (remove func()) {
+	o := &callObserver{fn}
+	m.obsMu.Lock()
+	defer m.obsMu.Unlock()
+	var cur []*callObserver
+	if p := m.observers.Load(); p != nil {
+		cur = *p
+	}
+	next := append(slices.Clip(cur), o)
+	m.observers.Store(&next)
+	return func() {
+		m.obsMu.Lock()
+		defer m.obsMu.Unlock()
+		next := slices.DeleteFunc(slices.Clone(*m.observers.Load()), func(x *callObserver) bool { return x == o })
+		m.observers.Store(&next)
+	}
 }
 
 // Attach adds the runtime's module and sandbox figures.

@@ -21,6 +21,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hotmod/hotmod"
@@ -52,6 +53,11 @@ type Options struct {
 	// EventBuffer is how many events a reconnecting client can catch up
 	// on (default 1024).
 	EventBuffer int
+	// StatsInterval is how often, while calls happen or a profile counts,
+	// a "stats" event gives each module's call rate, errors and p99 and the
+	// running profiles' metrics (default 1 s; below 0, never). Call figures
+	// need Metrics, with its ObserveCall as the runtime's OnCall.
+	StatsInterval time.Duration
 	// AllowedHosts are host names, besides the loopback ones, that a
 	// server without a token answers to (any port). Without a token a
 	// request must name the server by localhost, *.localhost, 127.0.0.1,
@@ -79,7 +85,12 @@ type Server struct {
 	store  vfs.Store
 	log    *slog.Logger
 	events *broker
-	mux    *http.ServeMux
+	live   *liveStats // nil without stats events
+	// unobserve stops the live figures' feed from Metrics.
+	unobserve func()
+	closeOnce sync.Once
+	mux       *http.ServeMux
+	functions functionCache
 }
 
 // New builds a Server and starts relaying the runtime's events.
@@ -102,6 +113,9 @@ func New(opts Options) *Server {
 	if opts.EventBuffer <= 0 {
 		opts.EventBuffer = 1024
 	}
+	if opts.StatsInterval == 0 {
+		opts.StatsInterval = time.Second
+	}
 	def := DefaultSandboxMax()
 	opts.SandboxMax.MemoryLimit = cmp.Or(max(opts.SandboxMax.MemoryLimit, 0), def.MemoryLimit)
 	opts.SandboxMax.TimeLimit = cmp.Or(max(opts.SandboxMax.TimeLimit, 0), def.TimeLimit)
@@ -114,14 +128,36 @@ func New(opts Options) *Server {
 			s.hosts[h] = true
 		}
 	}
-	s.events = newBroker(opts.Runtime, opts.EventBuffer)
+	var observe func(hotmod.Event)
+	if opts.StatsInterval > 0 {
+		s.live = newLiveStats(opts.Runtime, opts.StatsInterval, func(ev StatsEvent) { s.events.setStats(ev.marshal()) })
+		observe = s.live.onEvent
+		if opts.Metrics != nil {
+			s.unobserve = opts.Metrics.observe(s.live.observe)
+		}
+	}
+	s.events = newBroker(opts.Runtime, opts.EventBuffer, observe)
+	if s.live != nil {
+		s.live.start()
+	}
 	s.routes()
 	return s
 }
 
-// Close ends every event stream, so that http.Server.Shutdown need not
-// wait for them; it is meant for RegisterOnShutdown.
-func (s *Server) Close() { s.events.close() }
+// Close ends every event stream and the stats events, so that
+// http.Server.Shutdown need not wait for them; it is meant for
+// RegisterOnShutdown.
+func (s *Server) Close() {
+	s.closeOnce.Do(func() {
+		if s.unobserve != nil {
+			s.unobserve()
+		}
+		if s.live != nil {
+			s.live.close()
+		}
+		s.events.close()
+	})
+}
 
 // Handler is the server's http.Handler.
 func (s *Server) Handler() http.Handler { return s.guard(s.mux) }
@@ -171,6 +207,7 @@ func (s *Server) routes() {
 	api("DELETE /api/files/{path...}", s.deleteFile)
 	api("GET /api/history/{path...}", s.history)
 	api("GET /api/stats", s.stats)
+	api("GET /api/live", s.liveHistory)
 	api("POST /api/cleanup", s.cleanup)
 	api("POST /api/rescan", s.rescan)
 	api("/api/", func(w http.ResponseWriter, r *http.Request) error {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -624,5 +625,133 @@ func TestEndlessModuleThroughTheAPIIsBounded(t *testing.T) {
 	}
 	if r := f.do("GET", "/api/modules/spin", nil); r.status != http.StatusNotFound {
 		t.Errorf("after removal: %d", r.status)
+	}
+}
+
+// The dashboard's call forms are for functions: the detail says which
+// exports are, including after a reload changes them.
+func TestModuleDetailNamesFunctions(t *testing.T) {
+	f := newFixture(t)
+	d := f.do("GET", "/api/modules/counter", nil).json(t)
+	if got := fmt.Sprint(d["functions"]); got != "[__acceptHotReload boom increment spin]" {
+		t.Errorf("functions of counter = %s (exports %v)", got, d["exports"])
+	}
+	if got := fmt.Sprint(f.do("GET", "/api/modules/lib%2Ftax", nil).json(t)["functions"]); got != "[withTax]" {
+		t.Errorf("functions of lib/tax = %s", got)
+	}
+	ctx := context.Background()
+	_ = f.store.Write(ctx, "/lib/tax.ts", []byte("export const withTax = 3\nexport const cyclic: any = {}; cyclic.self = cyclic\nexport function rate() { return 0 }"))
+	expect(t, f.do("POST", "/api/modules/lib%2Ftax/reload", map[string]any{}), 200, "")
+	if got := fmt.Sprint(f.do("GET", "/api/modules/lib%2Ftax", nil).json(t)["functions"]); got != "[rate]" {
+		t.Errorf("after the reload, functions = %s", got)
+	}
+	expect(t, f.do("PUT", "/api/files/broken.js", "export const = 1"), 200, "")
+	f.do("POST", "/api/rescan", map[string]any{})
+	if d := f.do("GET", "/api/modules/broken", nil).json(t); d["state"] != "failed" || fmt.Sprint(d["functions"]) != "[]" {
+		t.Errorf("a failed module: %v", d)
+	}
+}
+
+// Calls show up in "stats" events (without an id, so that resuming is not
+// disturbed) and in GET /api/live; so does a running profile's table.
+func TestStatsEventsAndLiveHistory(t *testing.T) {
+	f := newFixture(t, func(o *server.Options) { o.StatsInterval = 20 * time.Millisecond })
+	stream := f.events("")
+	for range 5 {
+		expect(t, f.do("POST", "/api/modules/counter/call", map[string]any{"function": "increment"}), 200, "")
+	}
+	expect(t, f.do("POST", "/api/modules/counter/call", map[string]any{"function": "boom"}), 422, "js_error")
+	expect(t, f.do("POST", "/api/modules/counter/call", map[string]any{"function": "nothing"}), 400, "not_function")
+	// The calls may fall in two intervals; then the rate falls to 0.
+	var calls, errs int64
+	for calls < 6 {
+		ev := stream.until("stats")
+		if ev.id != "" {
+			t.Fatalf("a stats event with an id: %+v", ev)
+		}
+		var st server.StatsEvent
+		if err := json.Unmarshal([]byte(ev.data), &st); err != nil {
+			t.Fatal(err)
+		}
+		p, ok := st.Modules["counter"]
+		if !ok || p.Calls == 0 || p.Rate <= 0 || p.P99MS <= 0 || st.IntervalMS != 20 {
+			t.Fatalf("stats %s", ev.data)
+		}
+		calls, errs = calls+p.Calls, errs+p.Errors
+	}
+	if calls != 6 || errs != 1 {
+		t.Errorf("%d calls and %d errors counted, want 6 and 1 (a name that is no function is not counted)", calls, errs)
+	}
+	for {
+		var st server.StatsEvent
+		_ = json.Unmarshal([]byte(stream.until("stats").data), &st)
+		if p, ok := st.Modules["counter"]; ok && p.Calls == 0 && p.Rate == 0 {
+			break
+		}
+	}
+
+	prof := f.do("POST", "/api/modules/counter/profiles", map[string]any{}).json(t)["id"].(string)
+	for range 3 {
+		f.do("POST", "/api/modules/counter/call", map[string]any{"function": "increment", "args": []any{2}})
+	}
+	for seen := false; !seen; {
+		var st server.StatsEvent
+		_ = json.Unmarshal([]byte(stream.until("stats").data), &st)
+		for _, p := range st.Profiles {
+			if p.ID == prof && p.TotalCalls == 3 && len(p.Functions) == 1 && p.Functions[0].Name == "increment" && p.Running {
+				seen = true
+			}
+		}
+	}
+
+	var h server.LiveHistory
+	r := f.do("GET", "/api/live", nil)
+	expect(t, r, 200, "")
+	if err := json.Unmarshal(r.body, &h); err != nil {
+		t.Fatal(err)
+	}
+	var total int64
+	for _, p := range h.Modules["counter"] {
+		total += p.Calls
+	}
+	if total != 9 || len(h.Profiles) != 1 || h.Profiles[0].ID != prof || h.Profiles[0].TotalCalls != 3 {
+		t.Errorf("live history: %s", r.body)
+	}
+
+	off := newFixture(t, func(o *server.Options) { o.StatsInterval = -1 })
+	expect(t, off.do("GET", "/api/live", nil), 404, "not_supported")
+}
+
+// The runtime numbers the events it emitted before the server subscribed
+// (the fixture's loads): a client that connects afresh has missed none of
+// this server's, and must not be told to reset at the first event, which
+// made the dashboard reload everything in the middle of a change.
+func TestFreshEventStreamIsNotReset(t *testing.T) {
+	f := newFixture(t, func(o *server.Options) { o.StatsInterval = -1; o.EventBuffer = 2 })
+	stream := f.events("")
+	f.do("POST", "/api/modules/counter/reload", map[string]any{})
+	first := stream.next()
+	if first.typ != "reloaded" {
+		t.Fatalf("first event of a fresh stream: %+v, want reloaded", first)
+	}
+	// A client that did miss events the buffer no longer holds is reset.
+	stream.stop()
+	for range 3 {
+		f.do("POST", "/api/modules/counter/reload", map[string]any{})
+	}
+	if got := f.events(first.id).next(); got.typ != "reset" {
+		t.Errorf("after missing more than the buffer: %+v, want reset", got)
+	}
+	// One that missed nothing the buffer dropped is not.
+	back := f.events("")
+	f.do("POST", "/api/modules/counter/reload", map[string]any{})
+	for {
+		ev := back.next()
+		if ev.typ == "reset" {
+			t.Fatalf("a fresh stream after evictions was reset")
+		}
+		if ev.typ == "reloaded" && strings.Contains(ev.data, `"version":6`) {
+			break
+		}
 	}
 }

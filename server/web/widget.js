@@ -1,12 +1,28 @@
 // <hot-reload-widget>: hotmod's dashboard, the blueprint's monitoring widget
 // grown up. It draws everything from the API once, then follows /events:
-// every runtime event updates what it touches. It never polls.
+// every runtime event updates what it touches, and "stats" events feed the
+// sparklines and profile tables. It never polls.
 //
-// Every text it shows goes in as a text node: ids, paths, errors and
-// console output can never become markup.
+// Every text it shows goes in as a text node: ids, paths, sources, errors
+// and results can never become markup.
+//
+// Rendering is keyed: each module has one card, built once and changed in
+// place, so an update of one module leaves the other cards, and anything a
+// user is typing, alone.
 
 const TOKEN_KEY = 'hotmod.token';
 const MAX_LOG = 200;
+const SPARK_POINTS = 60;
+// Events that arrive within this many milliseconds make one request per
+// module: a burst of saves or patches is one fetch, not one per event.
+const COALESCE_MS = 25;
+// Past this many cells the LCS table is too big for a page; the diff then
+// shows the changed region as removed and added whole.
+const MAX_DIFF_CELLS = 4e6;
+const DIFF_CONTEXT = 3;
+// Events that change what GET /api/modules/{id} says.
+const MODULE_EVENTS = new Set(['created', 'reloaded', 'reload-failed', 'rolled-back', 'removed', 'source-changed',
+  'source-deleted', 'recovered', 'patched', 'unpatched', 'patch-dropped', 'profile-started', 'profile-stopped']);
 
 // el builds an element; strings among the children become text nodes.
 function el(tag, attrs = {}, ...children) {
@@ -16,15 +32,514 @@ function el(tag, attrs = {}, ...children) {
     if (k.startsWith('on')) node.addEventListener(k.slice(2), v);
     else node.setAttribute(k, v === true ? '' : String(v));
   }
-  for (const c of children.flat()) {
-    if (c === null || c === undefined || c === false) continue;
-    node.append(c instanceof Node ? c : document.createTextNode(String(c)));
-  }
+  return fill(node, ...children);
+}
+
+// fill replaces a node's children as el sets them: lists flattened, null
+// and false left out, strings as text nodes.
+function fill(node, ...children) {
+  node.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined && c !== false)
+    .map((c) => (c instanceof Node ? c : document.createTextNode(String(c)))));
   return node;
 }
 
-function ms(ns) {
-  return (ns / 1e6).toFixed(3);
+const SVG_NS = 'http://www.w3.org/2000/svg';
+function svgEl(tag, attrs = {}) {
+  const node = document.createElementNS(SVG_NS, tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
+  return node;
+}
+
+// setText changes a node's text only when it differs, so that an update
+// that changes nothing does not touch the DOM.
+function setText(node, text) {
+  text = String(text ?? '');
+  if (node.textContent !== text) node.textContent = text;
+}
+
+// show works for SVG too, which has no hidden property.
+function show(node, visible) {
+  node.toggleAttribute('hidden', !visible);
+}
+
+function fmtMs(x) {
+  if (x === undefined || x === null) return '';
+  if (x >= 100) return x.toFixed(0);
+  if (x >= 10) return x.toFixed(1);
+  return x.toFixed(x >= 1 ? 2 : 3);
+}
+
+function where(p) {
+  return p ? `${p.file}:${p.line}:${p.column}` : '';
+}
+
+function time(t) {
+  return t ? new Date(t).toLocaleTimeString() : '';
+}
+
+function bytes(n) {
+  return n < 1024 ? `${n} B` : `${(n / 1024).toFixed(1)} KiB`;
+}
+
+// ApiError is an error answer: its status is what the dashboard acts on
+// (401 asks for a token), its code and position what it shows.
+class ApiError extends Error {
+  constructor(status, body) {
+    super(body?.message || `HTTP ${status}`);
+    this.status = status;
+    this.code = body?.code || '';
+    this.position = body?.position || null;
+  }
+
+  describe() {
+    const at = where(this.position);
+    return (this.code ? this.code + ': ' : '') + this.message + (at && !this.message.includes(at) ? ` (${at})` : '');
+  }
+}
+
+// lineDiff compares two texts line by line (longest common subsequence)
+// and returns [{op: ' ' | '-' | '+', text}] turning a into b.
+export function lineDiff(a, b) {
+  const A = a.split('\n'), B = b.split('\n');
+  let pre = 0;
+  while (pre < A.length && pre < B.length && A[pre] === B[pre]) pre++;
+  let suf = 0;
+  while (suf < A.length - pre && suf < B.length - pre && A[A.length - 1 - suf] === B[B.length - 1 - suf]) suf++;
+  const x = A.slice(pre, A.length - suf), y = B.slice(pre, B.length - suf);
+  const out = A.slice(0, pre).map((text) => ({ op: ' ', text }));
+  const n = x.length, m = y.length;
+  if (n * m > MAX_DIFF_CELLS) {
+    for (const text of x) out.push({ op: '-', text });
+    for (const text of y) out.push({ op: '+', text });
+  } else {
+    // lcs[i*w+j] is the LCS length of x[i:] and y[j:].
+    const w = m + 1;
+    const lcs = new Uint32Array((n + 1) * w);
+    for (let i = n - 1; i >= 0; i--) {
+      for (let j = m - 1; j >= 0; j--) {
+        lcs[i * w + j] = x[i] === y[j] ? lcs[(i + 1) * w + j + 1] + 1 : Math.max(lcs[(i + 1) * w + j], lcs[i * w + j + 1]);
+      }
+    }
+    let i = 0, j = 0;
+    while (i < n && j < m) {
+      if (x[i] === y[j]) {
+        out.push({ op: ' ', text: x[i] });
+        i++, j++;
+      } else if (lcs[(i + 1) * w + j] >= lcs[i * w + j + 1]) {
+        out.push({ op: '-', text: x[i++] });
+      } else {
+        out.push({ op: '+', text: y[j++] });
+      }
+    }
+    while (i < n) out.push({ op: '-', text: x[i++] });
+    while (j < m) out.push({ op: '+', text: y[j++] });
+  }
+  for (const text of A.slice(A.length - suf)) out.push({ op: ' ', text });
+  return out;
+}
+
+// foldDiff keeps DIFF_CONTEXT unchanged lines around each change and
+// replaces longer unchanged runs by one {op: '…', count} line.
+function foldDiff(lines) {
+  const keep = lines.map(() => false);
+  lines.forEach((l, i) => {
+    if (l.op === ' ') return;
+    for (let k = Math.max(0, i - DIFF_CONTEXT); k <= Math.min(lines.length - 1, i + DIFF_CONTEXT); k++) keep[k] = true;
+  });
+  const out = [];
+  for (let i = 0; i < lines.length;) {
+    if (keep[i]) {
+      out.push(lines[i++]);
+      continue;
+    }
+    let j = i;
+    while (j < lines.length && !keep[j]) j++;
+    out.push({ op: '…', count: j - i });
+    i = j;
+  }
+  return out;
+}
+
+// filePath is a store path as the files API takes it, each name escaped.
+function fileURL(path) {
+  return '/api/files' + path.split('/').map(encodeURIComponent).join('/');
+}
+
+// ModuleCard is one module's part of the dashboard. It is built once and
+// changed in place by update(); every part is redrawn only when what it
+// shows changed.
+class ModuleCard {
+  constructor(w, id) {
+    this.w = w;
+    this.id = id;
+    this.m = null;
+    this.keys = {};
+    this.source = null; // the store's current text, once loaded
+    this.sourceLoad = { inflight: false, again: false };
+    this.editing = false;
+    this.forms = new Map(); // function name -> its call form
+
+    this.idNode = el('span', { class: 'module-id' }, id);
+    this.versionNode = el('span', { class: 'module-version' });
+    this.kindNode = el('span', { class: 'module-kind' });
+    this.stateNode = el('span', { class: 'module-state' });
+    this.spark = svgEl('svg', { class: 'spark', width: 150, height: 28, viewBox: '0 0 150 28', 'aria-hidden': 'true' });
+    this.sparkText = el('span', { class: 'spark-text' });
+    this.pathNode = el('div', { class: 'module-path' });
+
+    this.reloadBtn = el('button', { class: 'reload', type: 'button', onclick: () => this.w.reload(this.id) }, 'Reload');
+    this.profileBtn = el('button', { class: 'profile-toggle', type: 'button', onclick: () => this.w.toggleProfile(this.id) }, 'Profile');
+    this.rollbackSelect = el('select', { class: 'rollback-version', 'aria-label': 'version to roll back to' });
+    this.rollbackBtn = el('button', { class: 'rollback', type: 'button', onclick: () => this.w.rollback(this.id, this.rollbackSelect.value) }, 'Roll back');
+    this.rollbackBox = el('span', { class: 'rollback-box' }, this.rollbackSelect, this.rollbackBtn);
+
+    this.errorPos = el('div', { class: 'error-pos' });
+    this.errorMsg = el('div', { class: 'error-msg' });
+    this.errorBox = el('div', { class: 'error module-error', role: 'alert' }, this.errorPos, this.errorMsg);
+    this.patchesBox = el('div', { class: 'patches' });
+
+    // Source: the store's text, the failing line marked; Edit turns it
+    // into a textarea whose Save writes the store (and so reloads).
+    this.sourceWhere = el('span', { class: 'source-where' });
+    this.editBtn = el('button', { class: 'edit', type: 'button', onclick: () => this.startEdit() }, 'Edit');
+    this.saveBtn = el('button', { class: 'save', type: 'submit' }, 'Save');
+    this.cancelBtn = el('button', { class: 'cancel', type: 'button', onclick: () => this.stopEdit() }, 'Cancel');
+    this.saveStatus = el('span', { class: 'save-status', role: 'status' });
+    this.sourceView = el('div', { class: 'source-view', role: 'region', 'aria-label': 'source of ' + id });
+    this.editor = el('textarea', { class: 'source-edit', spellcheck: 'false', 'aria-label': 'edit the source of ' + id });
+    this.editor.addEventListener('keydown', (e) => {
+      if ((e.ctrlKey || e.metaKey) && e.key === 's') {
+        e.preventDefault();
+        this.save();
+      }
+    });
+    this.editForm = el('form', { class: 'edit-form', onsubmit: (e) => { e.preventDefault(); this.save(); } },
+      this.editor, el('div', { class: 'edit-actions' }, this.saveBtn, this.cancelBtn, this.saveStatus));
+    this.sourceSection = el('details', { class: 'section source-section' },
+      el('summary', {}, 'Source'),
+      el('div', { class: 'source-toolbar' }, this.sourceWhere, el('span', { class: 'spacer' }), this.editBtn),
+      this.sourceView, this.editForm);
+    this.sourceSection.addEventListener('toggle', () => {
+      if (this.sourceSection.open && !this.sourceLoad.inflight) this.loadSource();
+    });
+    show(this.editForm, false);
+
+    this.versionsHead = el('summary', {}, 'Versions');
+    this.versionsTable = el('table', { class: 'versions' });
+    this.diffBox = el('div', { class: 'diff-box' });
+    this.versionsSection = el('details', { class: 'section versions-section' }, this.versionsHead, this.versionsTable, this.diffBox);
+
+    this.callForms = el('div', { class: 'call-forms' });
+    this.callSection = el('details', { class: 'section call-section', open: true }, el('summary', {}, 'Call'), this.callForms);
+
+    this.profileHead = el('div', { class: 'profile-head' });
+    this.profileTable = el('table', { class: 'profile-table' });
+    this.profileBox = el('div', { class: 'profile-box' }, this.profileHead, this.profileTable);
+
+    this.root = el('div', { class: 'module-item', 'data-module-id': id },
+      el('div', { class: 'module-header' }, this.idNode, this.versionNode, this.kindNode, this.stateNode,
+        el('span', { class: 'spacer' }), this.spark, this.sparkText),
+      this.pathNode,
+      el('div', { class: 'actions' }, this.reloadBtn, this.profileBtn, this.rollbackBox),
+      this.errorBox, this.patchesBox, this.profileBox,
+      this.sourceSection, this.versionsSection, this.callSection);
+  }
+
+  // part runs draw when key differs from the last one drawn for name.
+  part(name, key, draw) {
+    if (this.keys[name] === key) return;
+    this.keys[name] = key;
+    draw();
+  }
+
+  update(m) {
+    const prev = this.m;
+    this.m = m;
+    const failed = m.state === 'failed';
+    this.root.classList.toggle('failed', failed);
+    this.root.classList.toggle('erring', !!m.lastError && !failed);
+    setText(this.versionNode, failed ? 'failed to load' : m.state === 'loading' && !m.version ? 'loading…' : 'v' + m.version);
+    setText(this.kindNode, m.kind || '');
+    setText(this.stateNode, [m.state !== 'serving' && !failed && m.version ? m.state : '', m.sourceDeleted ? 'source deleted' : ''].filter(Boolean).join(' · '));
+    setText(this.pathNode, m.sourcePath);
+
+    const older = (m.keptVersions || []).filter((v) => v < m.version).sort((a, b) => b - a);
+    this.part('rollback', older.join(','), () => {
+      const chosen = this.rollbackSelect.value;
+      this.rollbackSelect.replaceChildren(...older.map((v) => el('option', { value: v }, 'v' + v)));
+      if (older.includes(Number(chosen))) this.rollbackSelect.value = chosen;
+      show(this.rollbackBox, older.length > 0);
+    });
+    this.reloadBtn.disabled = failed;
+    this.profileBtn.disabled = failed;
+    this.updateProfile();
+
+    this.part('error', JSON.stringify([m.lastError, m.lastErrorPosition]), () => {
+      show(this.errorBox, !!m.lastError);
+      setText(this.errorPos, m.lastErrorPosition ? where(m.lastErrorPosition) : '');
+      setText(this.errorMsg, m.lastError || '');
+    });
+    this.part('patches', JSON.stringify(m.patches || []), () => this.drawPatches());
+    this.part('versions', JSON.stringify([m.version, m.versions]), () => this.drawVersions());
+    this.part('functions', JSON.stringify(m.functions || []), () => this.drawCallForms());
+    show(this.callSection, (m.functions || []).length > 0);
+
+    // A module that fails shows where; the user may close it again.
+    if (m.lastError && !(prev && prev.lastError)) this.sourceSection.open = true;
+    if (this.sourceSection.open) this.loadSource();
+    else this.drawSource();
+  }
+
+  drawPatches() {
+    const patches = this.m.patches || [];
+    show(this.patchesBox, patches.length > 0);
+    this.patchesBox.replaceChildren(patches.length ? el('table', {},
+      el('tr', {}, el('th', {}, 'patch'), el('th', {}, 'function'), el('th', {}, 'since'), el('th', {}, '')),
+      patches.map((p) => el('tr', { 'data-patch-id': p.id },
+        el('td', {}, p.id), el('td', {}, p.function), el('td', {}, time(p.created)),
+        el('td', {}, el('button', { class: 'unpatch', type: 'button', onclick: () => this.w.unpatch(p.id) }, 'Unpatch'))))) : '');
+  }
+
+  // loadSource reads the store's text of the module; a load asked for
+  // while one runs makes one more after it, so the last answer is the
+  // newest.
+  async loadSource() {
+    const st = this.sourceLoad;
+    if (st.inflight) {
+      st.again = true;
+      return;
+    }
+    st.inflight = true;
+    try {
+      do {
+        st.again = false;
+        try {
+          this.source = await this.w.request('GET', fileURL(this.m.sourcePath), { text: true });
+          this.sourceError = null;
+        } catch (e) {
+          this.source = null;
+          this.sourceError = e.status === 404 ? 'the store has no file at ' + this.m.sourcePath : e.describe?.() || e.message;
+        }
+      } while (st.again);
+    } finally {
+      st.inflight = false;
+    }
+    this.drawSource();
+  }
+
+  drawSource() {
+    const m = this.m;
+    const pos = m.lastErrorPosition;
+    const failing = pos && pos.file === m.sourcePath ? pos.line : 0;
+    setText(this.sourceWhere, pos ? 'error at ' + where(pos) : m.sourcePath);
+    this.sourceWhere.classList.toggle('error-text', !!pos);
+    this.editBtn.disabled = this.source === null || this.editing;
+    if (this.editing && this.source !== null && this.source !== this.editBase) {
+      setText(this.saveStatus, 'the file changed in the store since you began editing; Save overwrites it');
+    }
+    this.part('source', [this.source, this.sourceError, failing].join('\u0000'), () => {
+      if (this.source === null) {
+        this.sourceView.replaceChildren(el('div', { class: 'empty' }, this.sourceError || (this.sourceSection.open ? 'loading…' : '')));
+        return;
+      }
+      const lines = this.source.split('\n');
+      const rows = lines.map((text, i) => el('div', { class: 'line' + (i + 1 === failing ? ' failing' : ''), 'data-line': i + 1 },
+        el('span', { class: 'ln' }, i + 1), el('span', { class: 'code' }, i + 1 === failing ? this.markColumn(text, pos.column) : text)));
+      this.sourceView.replaceChildren(...rows);
+      const row = rows[failing - 1];
+      if (row && this.sourceSection.open) {
+        // Bring the failing line into the view's own scroll, not the page's.
+        requestAnimationFrame(() => {
+          this.sourceView.scrollTop = Math.max(0, row.offsetTop - this.sourceView.offsetTop - this.sourceView.clientHeight / 2);
+        });
+      }
+    });
+  }
+
+  // markColumn underlines the character an error names (columns count
+  // from 1); past the end of the line, a space stands for it.
+  markColumn(text, column) {
+    const at = Math.max(0, Math.min((column || 1) - 1, text.length));
+    return [text.slice(0, at), el('span', { class: 'err-col' }, text.slice(at, at + 1) || ' '), text.slice(at + 1)];
+  }
+
+  startEdit() {
+    if (this.source === null) return;
+    this.editing = true;
+    this.editBase = this.source;
+    this.editor.value = this.source;
+    setText(this.saveStatus, '');
+    show(this.sourceView, false);
+    show(this.editForm, true);
+    this.editBtn.disabled = true;
+    this.editor.focus();
+  }
+
+  stopEdit() {
+    this.editing = false;
+    show(this.editForm, false);
+    show(this.sourceView, true);
+    this.drawSource();
+  }
+
+  async save() {
+    const text = this.editor.value;
+    this.saveBtn.disabled = true;
+    setText(this.saveStatus, 'saving…');
+    try {
+      await this.w.request('PUT', fileURL(this.m.sourcePath), { body: text });
+      this.source = text;
+      this.stopEdit();
+      // The runtime reloads the module; its event brings the new version.
+      setText(this.saveStatus, '');
+    } catch (e) {
+      setText(this.saveStatus, 'not saved: ' + (e.describe?.() || e.message));
+    } finally {
+      this.saveBtn.disabled = false;
+    }
+  }
+
+  drawVersions() {
+    const m = this.m;
+    const versions = (m.versions || []).slice().reverse(); // serving first
+    setText(this.versionsHead, `Versions (${versions.length} kept)`);
+    show(this.versionsSection, versions.length > 0);
+    fill(this.versionsTable,
+      el('tr', {}, el('th', {}, 'version'), el('th', {}, 'began serving'), el('th', { class: 'num' }, 'load ms'), el('th', { class: 'num' }, 'size'), el('th', {})),
+      versions.map((v) => el('tr', { 'data-version': v.version, class: v.serving ? 'serving' : '' },
+        el('td', {}, 'v' + v.version + (v.serving ? ' (serving)' : '')),
+        el('td', {}, time(v.served)),
+        el('td', { class: 'num' }, fmtMs(v.tookMs)),
+        el('td', { class: 'num' }, bytes(v.size)),
+        el('td', {}, el('span', { class: 'row-actions' },
+          v.serving ? null : el('button', { class: 'diff', type: 'button', onclick: () => this.showDiff(v.version) }, 'Diff'),
+          v.version < m.version ? el('button', { class: 'rollback-to', type: 'button', onclick: () => this.w.rollback(this.id, v.version) }, 'Roll back') : null)))));
+  }
+
+  async showDiff(n) {
+    const cur = this.m.version;
+    this.diffBox.replaceChildren(el('div', { class: 'empty' }, 'loading…'));
+    try {
+      const base = this.w.moduleURL(this.id, '/versions/');
+      const [a, b] = await Promise.all([this.w.request('GET', base + n), this.w.request('GET', base + cur)]);
+      const lines = lineDiff(a.source, b.source);
+      const added = lines.filter((l) => l.op === '+').length, removed = lines.filter((l) => l.op === '-').length;
+      this.diffBox.replaceChildren(
+        el('div', { class: 'diff-head' },
+          el('span', {}, `v${n} → v${cur} (serving): `),
+          el('span', { class: 'diff-added' }, `+${added}`), ' ', el('span', { class: 'diff-removed' }, `−${removed}`),
+          el('span', { class: 'spacer' }),
+          el('button', { class: 'diff-close', type: 'button', onclick: () => this.diffBox.replaceChildren() }, 'Close')),
+        el('div', { class: 'diff-view', 'data-from': n, 'data-to': cur },
+          added + removed === 0 ? el('div', { class: 'empty' }, 'the same source') : null,
+          foldDiff(lines).map((l) => l.op === '…'
+            ? el('div', { class: 'diff-line fold' }, `⋯ ${l.count} unchanged line${l.count === 1 ? '' : 's'}`)
+            : el('div', { class: 'diff-line ' + ({ '+': 'add', '-': 'del', ' ': 'same' })[l.op] }, l.op + ' ' + l.text))));
+    } catch (e) {
+      this.diffBox.replaceChildren(el('div', { class: 'error' }, 'diff: ' + (e.describe?.() || e.message)));
+    }
+  }
+
+  // drawCallForms keeps the form of every function still exported, with
+  // whatever was typed in it, and adds or drops the others.
+  drawCallForms() {
+    const names = (this.m.functions || []).filter((n) => n !== '__acceptHotReload');
+    for (const [name, form] of this.forms) {
+      if (!names.includes(name)) {
+        form.remove();
+        this.forms.delete(name);
+      }
+    }
+    let prev = null;
+    for (const name of names) {
+      let form = this.forms.get(name);
+      if (!form) {
+        form = this.callForm(name);
+        this.forms.set(name, form);
+      }
+      const want = prev ? prev.nextSibling : this.callForms.firstChild;
+      if (form !== want) this.callForms.insertBefore(form, want);
+      prev = form;
+    }
+  }
+
+  callForm(name) {
+    const args = el('input', { class: 'call-args', type: 'text', spellcheck: 'false', placeholder: 'arguments as JSON, e.g. 2, "x"', 'aria-label': `arguments of ${name}` });
+    const out = el('output', { class: 'call-result' });
+    const btn = el('button', { class: 'call', type: 'submit' }, 'Call');
+    return el('form', {
+      class: 'call-form', 'data-function': name,
+      onsubmit: async (e) => {
+        e.preventDefault();
+        let list;
+        try {
+          list = JSON.parse('[' + args.value + ']');
+        } catch (err) {
+          out.className = 'call-result err';
+          setText(out, 'arguments are not JSON: ' + err.message);
+          return;
+        }
+        btn.disabled = true;
+        try {
+          const r = await this.w.request('POST', this.w.moduleURL(this.id, '/call'), { json: { function: name, args: list } });
+          out.className = 'call-result ok';
+          setText(out, `→ ${JSON.stringify(r.result) ?? 'undefined'}   (v${r.version}, ${fmtMs(r.durationMs)} ms)`);
+        } catch (err) {
+          out.className = 'call-result err';
+          setText(out, '✗ ' + (err.describe?.() || err.message));
+        } finally {
+          btn.disabled = false;
+        }
+      },
+    }, el('span', { class: 'fn-name' }, name + '('), args, el('span', { class: 'fn-name' }, ')'), btn, out);
+  }
+
+  updateProfile() {
+    const p = this.w.profiles.get(this.id);
+    setText(this.profileBtn, p?.running ? 'Stop profile' : 'Profile');
+    this.profileBtn.classList.toggle('active', !!p?.running);
+    show(this.profileBox, !!p);
+    if (!p) return;
+    this.part('profile', JSON.stringify(p), () => {
+      const secs = p.durationMs / 1000;
+      setText(this.profileHead, `profile ${p.id} — ${p.running ? 'running for' : 'stopped after'} ${secs.toFixed(secs < 10 ? 1 : 0)} s: ` +
+        `${p.totalCalls} calls, ${p.totalErrors} errors; versions ${(p.versions || []).join(', ') || '–'}`);
+      fill(this.profileTable,
+        el('tr', {}, el('th', {}, 'function'), ['calls', 'errors', 'mean ms', 'p50 ms', 'p99 ms', 'max ms'].map((h) => el('th', { class: 'num' }, h))),
+        (p.functions || []).map((f) => el('tr', { 'data-function': f.name },
+          el('td', {}, f.name), el('td', { class: 'num' }, f.calls), el('td', { class: 'num' }, f.errors),
+          el('td', { class: 'num' }, fmtMs(f.meanMs)), el('td', { class: 'num' }, fmtMs(f.p50Ms)),
+          el('td', { class: 'num' }, fmtMs(f.p99Ms)), el('td', { class: 'num' }, fmtMs(f.maxMs)))));
+    });
+  }
+
+  // drawSpark draws the last minute of calls: bars for the rate, a line
+  // for the p99. A gap between points is a quiet time: the server says
+  // nothing while no call happens.
+  drawSpark(points, now, intervalMs) {
+    const W = 150, H = 28;
+    const span = SPARK_POINTS * intervalMs;
+    const recent = (points || []).filter((p) => now - Date.parse(p.time) < span);
+    this.spark.replaceChildren();
+    show(this.spark, recent.length > 0);
+    if (!recent.length) {
+      setText(this.sparkText, '');
+      return;
+    }
+    const maxRate = Math.max(...recent.map((p) => p.rate), 1e-9);
+    const maxP99 = Math.max(...recent.map((p) => p.p99Ms), 1e-9);
+    const bw = W / SPARK_POINTS;
+    const x = (p) => W - ((now - Date.parse(p.time)) / span) * W - bw;
+    for (const p of recent) {
+      const h = (p.rate / maxRate) * (H - 2);
+      if (h > 0) this.spark.append(svgEl('rect', { class: 'rate', x: x(p).toFixed(1), y: (H - h).toFixed(1), width: Math.max(bw - 0.5, 1).toFixed(1), height: h.toFixed(1) }));
+    }
+    const line = recent.filter((p) => p.calls > 0).map((p) => `${(x(p) + bw / 2).toFixed(1)},${(H - 1 - (p.p99Ms / maxP99) * (H - 4)).toFixed(1)}`);
+    if (line.length) this.spark.append(svgEl('polyline', { class: 'p99', points: line.join(' ') }));
+    const last = recent[recent.length - 1];
+    const live = now - Date.parse(last.time) < 2 * intervalMs && last.calls > 0;
+    setText(this.sparkText, live ? `${last.rate.toFixed(1)} calls/s · p99 ${fmtMs(last.p99Ms)} ms` : 'idle');
+  }
 }
 
 class HotReloadWidget extends HTMLElement {
@@ -32,29 +547,39 @@ class HotReloadWidget extends HTMLElement {
     super();
     this.attachShadow({ mode: 'open' });
     this.modules = new Map(); // id -> module detail from the API
+    this.cards = new Map(); // id -> ModuleCard
     this.profiles = new Map(); // module id -> latest profile metrics
-    this.stats = { totalModules: 0, totalReloads: 0, modules: [] };
-    this.log = [];
+    this.live = new Map(); // module id -> [stats points], oldest first
+    this.liveInterval = 1000;
+    this.liveNow = 0;
     this.lastActivity = null;
     this.lastError = null;
     this.lastEventId = '';
     this.connected = false;
+    this.needLogin = false;
     this.token = sessionStorage.getItem(TOKEN_KEY) || '';
     this.base = '';
+    // Coalescing and ordering of module requests: each request takes the
+    // next sequence number, and an answer older than the one a module
+    // shows is dropped, however late it comes.
+    this.seq = 0;
+    this.applied = new Map(); // id -> seq of the answer it shows
+    this.dirty = new Set(); // ids to fetch
+    this.inflight = new Set(); // ids being fetched
+    this.removed = new Set(); // ids a removed event named since their last answer
+    this.flushTimer = null;
   }
 
   connectedCallback() {
-    if (!this.view) {
-      this.view = el('div', { class: 'hot-reload-panel' });
-      this.shadowRoot.append(el('link', { rel: 'stylesheet', href: 'widget.css' }), this.view);
-    }
-    this.render();
+    if (!this.view) this.build();
+    this.stopped = false;
     this.refreshAll().finally(() => this.follow());
   }
 
   disconnectedCallback() {
     this.stopped = true;
     this.abort?.abort();
+    this.loginDone?.();
   }
 
   // The blueprint's hook for another API location (same origin only).
@@ -64,95 +589,253 @@ class HotReloadWidget extends HTMLElement {
   }
 
   getStatus() {
-    const n = this.stats.totalModules;
+    const n = this.modules.size;
+    let reloads = 0;
+    for (const m of this.modules.values()) reloads += m.reloads || 0;
     return {
-      state: n > 0 ? 'active' : 'idle',
+      state: this.needLogin ? 'error' : n > 0 ? 'active' : 'idle',
       primaryMetric: `${n} modules`,
-      secondaryMetric: `${this.stats.totalReloads} reloads`,
+      secondaryMetric: `${reloads} reloads`,
       lastActivity: this.lastActivity,
-      message: this.lastError,
+      message: this.needLogin ? 'this server needs a token' : this.lastError,
     };
   }
 
-  headers(json) {
-    const h = {};
-    if (this.token) h.Authorization = 'Bearer ' + this.token;
-    if (json) h['Content-Type'] = 'application/json';
-    return h;
+  build() {
+    const stat = (cls, label) => {
+      const value = el('div', { class: 'stat-value' });
+      return [el('div', { class: 'stat-card ' + cls }, el('div', { class: 'stat-label' }, label), value), value];
+    };
+    let card;
+    [card, this.statModules] = stat('modules', 'Active Modules');
+    const cards = [card];
+    [card, this.statReloads] = stat('reloads', 'Total Reloads');
+    cards.push(card);
+    [card, this.statRollbacks] = stat('rate', 'Rolled back / Failed reloads');
+    cards.push(card);
+    [card, this.statFailed] = stat('failed-load', 'Failed to load');
+    cards.push(card);
+    this.failedCard = card;
+
+    this.conn = el('span', { class: 'conn' });
+    this.tokenInput = el('input', { type: 'password', class: 'token', placeholder: 'access token', 'aria-label': 'access token', autocomplete: 'current-password' });
+    this.loginNote = el('div', { class: 'login-note' });
+    this.loginPrompt = el('div', { class: 'login-prompt', role: 'dialog', 'aria-label': 'log in' },
+      el('h4', {}, 'This server needs a token'),
+      el('p', {}, 'Give the token the server was started with (hotmod serve --token, or $HOTMOD_TOKEN). It is kept for this tab only and sent in a header.'),
+      el('form', { class: 'login', onsubmit: (e) => { e.preventDefault(); this.login(this.tokenInput.value); } },
+        this.tokenInput, el('button', { type: 'submit' }, 'Log in')),
+      this.loginNote);
+    // What the user's own last action ran into; module errors are on
+    // their cards.
+    this.actionErrorText = el('span', {});
+    this.actionErrorBox = el('div', { class: 'error action-error', role: 'alert' }, this.actionErrorText,
+      el('button', { class: 'dismiss', type: 'button', 'aria-label': 'dismiss', onclick: () => { this.actionError = null; this.renderChrome(); } }, '×'));
+    this.failedList = el('ul', { class: 'failed-list' });
+    this.failedBox = el('div', { class: 'failed-box' }, el('h4', {}, 'Failed to load'), this.failedList);
+    this.modulesHead = el('h4', {}, 'Modules');
+    this.list = el('div', { class: 'module-list' });
+    this.emptyNote = el('div', { class: 'empty' }, 'No modules loaded.');
+    this.log = el('div', { class: 'event-log' });
+    this.logEmpty = el('div', { class: 'empty' }, 'No events yet.');
+    this.log.append(this.logEmpty);
+    this.main = el('div', { class: 'main' },
+      el('div', { class: 'stats-grid' }, cards),
+      this.actionErrorBox, this.failedBox,
+      this.modulesHead, this.list, this.emptyNote,
+      el('h4', {}, 'Events'), this.log);
+    this.view = el('div', { class: 'hot-reload-panel' },
+      el('div', { class: 'top' },
+        el('h3', {}, '☄ Hot Reload'), this.conn, el('span', { class: 'spacer' }),
+        this.cleanupBtn = el('button', { class: 'cleanup danger', type: 'button', onclick: () => this.cleanup() }, 'Cleanup')),
+      this.loginPrompt, this.main);
+    this.shadowRoot.append(el('link', { rel: 'stylesheet', href: 'widget.css' }), this.view);
+    this.renderChrome();
   }
 
-  async api(method, path, body) {
-    const res = await fetch(this.base + path, {
-      method,
-      headers: this.headers(method !== 'GET'),
-      body: method === 'GET' ? undefined : JSON.stringify(body ?? {}),
-    });
-    const text = await res.text();
-    const data = text ? JSON.parse(text) : null;
-    if (!res.ok) {
-      const e = data?.error || { message: res.statusText };
-      const where = e.position ? ` (${e.position.file}:${e.position.line}:${e.position.column})` : '';
-      throw new Error(e.message + where);
+  // request calls the API. A 401, whatever the endpoint, means the token
+  // is missing or wrong: the dashboard asks for one.
+  async request(method, path, { json, body, text = false } = {}) {
+    const headers = {};
+    const token = this.token;
+    if (token) headers.Authorization = 'Bearer ' + token;
+    let payload;
+    if (body !== undefined) {
+      headers['Content-Type'] = 'text/plain; charset=utf-8';
+      payload = body;
+    } else if (method !== 'GET') {
+      headers['Content-Type'] = 'application/json';
+      payload = JSON.stringify(json ?? {});
     }
-    return data;
+    const res = await fetch(this.base + path, { method, headers, body: payload });
+    const raw = await res.text();
+    if (!res.ok) {
+      let err = null;
+      try {
+        err = JSON.parse(raw).error;
+      } catch {}
+      // A refusal of a token already replaced says nothing of the new one.
+      if (res.status === 401 && token === this.token) this.requireLogin();
+      throw new ApiError(res.status, err || { message: `${res.status} ${res.statusText}` });
+    }
+    if (text) return raw;
+    return raw ? JSON.parse(raw) : null;
+  }
+
+  moduleURL(id, rest = '') {
+    return '/api/modules/' + encodeURIComponent(id) + rest;
+  }
+
+  requireLogin() {
+    if (!this.needLogin) {
+      this.needLogin = true;
+      setText(this.loginNote, this.token ? 'The server refused the token given.' : '');
+      this.renderChrome();
+      this.tokenInput.focus();
+    }
+  }
+
+  login(token) {
+    this.token = token;
+    sessionStorage.setItem(TOKEN_KEY, token);
+    this.needLogin = false;
+    this.tokenInput.value = '';
+    this.renderChrome();
+    this.abort?.abort(); // reconnect the event stream with the token
+    this.loginDone?.();
+    this.refreshAll();
   }
 
   async refreshAll() {
+    const seq = ++this.seq;
     try {
-      const [mods, stats] = await Promise.all([this.api('GET', '/api/modules'), this.api('GET', '/api/stats')]);
-      this.modules = new Map(mods.modules.map((m) => [m.id, m]));
-      this.stats = stats;
-      this.needLogin = false;
+      const [list, live] = await Promise.all([
+        this.request('GET', '/api/modules'),
+        this.request('GET', '/api/live').catch((e) => (e.status === 401 ? Promise.reject(e) : null)),
+      ]);
+      const ids = new Set(list.modules.map((m) => m.id));
+      for (const m of list.modules) this.apply(m.id, m, seq);
+      for (const id of [...this.modules.keys()]) if (!ids.has(id)) this.apply(id, null, seq);
+      if (live) this.loadLive(live);
+      for (const m of list.modules) this.followProfiles(m);
     } catch (e) {
-      this.needLogin = /unauthorized|Bearer/.test(e.message);
-      this.note('error', e.message);
+      if (e.status !== 401) this.note('error', 'loading modules: ' + (e.describe?.() || e.message));
     }
-    this.render();
+    this.renderModules();
   }
 
-  async refreshModule(id) {
-    try {
-      const m = await this.api('GET', '/api/modules/' + encodeURIComponent(id));
-      this.modules.set(id, m);
-      // A profile started elsewhere (the CLI, the API) shows here too.
-      const known = this.profiles.get(id);
-      const running = m.profiles || [];
-      if (running.length && !(known?.running && running.includes(known.id))) {
-        this.profiles.set(id, await this.api('GET', '/api/profiles/' + encodeURIComponent(running[0])));
-      } else if (!running.length && known?.running) {
-        this.profiles.set(id, { ...known, running: false });
-      }
-    } catch {
-      this.modules.delete(id);
+  loadLive(live) {
+    this.liveInterval = live.intervalMs || this.liveInterval;
+    this.live = new Map(Object.entries(live.modules || {}));
+    for (const pts of this.live.values()) this.liveNow = Math.max(this.liveNow, ...pts.map((p) => Date.parse(p.time)));
+    for (const p of live.profiles || []) this.profiles.set(p.module, p);
+  }
+
+  // schedule asks for a module's detail soon. Every ask within
+  // COALESCE_MS, and every ask while its request runs, is answered by one
+  // request.
+  schedule(id) {
+    this.dirty.add(id);
+    if (this.flushTimer === null) this.flushTimer = setTimeout(() => this.flush(), COALESCE_MS);
+  }
+
+  flush() {
+    this.flushTimer = null;
+    for (const id of [...this.dirty]) {
+      if (this.inflight.has(id)) continue; // asked again when it ends
+      this.dirty.delete(id);
+      this.fetchModule(id);
     }
+  }
+
+  async fetchModule(id) {
+    this.inflight.add(id);
+    const seq = ++this.seq;
     try {
-      this.stats = await this.api('GET', '/api/stats');
-    } catch {}
-    this.render();
+      const m = await this.request('GET', this.moduleURL(id));
+      this.apply(id, m, seq);
+      await this.followProfiles(m);
+    } catch (e) {
+      const shown = this.modules.get(id);
+      if (e.status === 404 && shown?.state === 'failed' && !this.removed.has(id)) {
+        // A failed module that loads again is not listed until the load
+        // ends; its next event (created, reload-failed) says how it went.
+        this.apply(id, { ...shown, state: 'loading' }, seq);
+      } else if (e.status === 404) {
+        this.apply(id, null, seq);
+      } else if (e.status !== 401) {
+        this.note('error', `loading ${id}: ${e.describe?.() || e.message}`);
+      }
+    } finally {
+      this.inflight.delete(id);
+      if (this.dirty.has(id)) this.schedule(id);
+    }
+    this.renderModules();
+  }
+
+  // apply takes a module's detail (null: it is gone) answered to request
+  // seq, unless the module already shows a newer answer.
+  apply(id, m, seq) {
+    if (seq < (this.applied.get(id) ?? 0)) return false;
+    this.applied.set(id, seq);
+    if (m) this.modules.set(id, m);
+    else this.modules.delete(id);
+    this.removed.delete(id);
+    return true;
+  }
+
+  // followProfiles learns of profiles started elsewhere (the CLI, the API)
+  // and of stops, from the module's list of running ones.
+  async followProfiles(m) {
+    const known = this.profiles.get(m.id);
+    const running = m.profiles || [];
+    if (running.length && !(known && running.includes(known.id))) {
+      try {
+        this.profiles.set(m.id, await this.request('GET', '/api/profiles/' + encodeURIComponent(running[running.length - 1])));
+      } catch {
+        return;
+      }
+    } else if (known?.running && !running.includes(known.id)) {
+      this.profiles.set(m.id, { ...known, running: false });
+    } else {
+      return;
+    }
+    this.cards.get(m.id)?.updateProfile();
   }
 
   // follow reads /events with fetch (so the token goes in a header, never
   // in a URL) and reconnects by itself, resuming from the last event id.
+  // Refused for want of a token, it waits for one instead of retrying.
   async follow() {
     let delay = 500;
     while (!this.stopped) {
       this.abort = new AbortController();
       try {
-        const headers = this.headers(false);
+        const headers = {};
+        const token = this.token;
+        if (token) headers.Authorization = 'Bearer ' + token;
         if (this.lastEventId) headers['Last-Event-ID'] = this.lastEventId;
         const res = await fetch(this.base + '/events', { headers, signal: this.abort.signal });
+        if (res.status === 401) {
+          if (token === this.token) {
+            const loggedIn = new Promise((resolve) => (this.loginDone = resolve));
+            this.requireLogin();
+            await loggedIn;
+          }
+          continue;
+        }
         if (!res.ok) throw new Error('events: ' + res.status);
         const wasDown = !this.connected && this.everConnected;
         this.connected = this.everConnected = true;
         delay = 500;
-        this.render();
+        this.renderChrome();
         if (wasDown) this.refreshAll(); // the server came back
         await this.readStream(res.body.getReader());
       } catch (e) {
         if (this.stopped) return;
       }
       this.connected = false;
-      this.render();
+      this.renderChrome();
       await new Promise((r) => setTimeout(r, delay));
       delay = Math.min(delay * 2, 5000);
     }
@@ -182,152 +865,167 @@ class HotReloadWidget extends HTMLElement {
   }
 
   onEvent(type, ev) {
+    if (type === 'stats') {
+      this.onStats(ev);
+      return;
+    }
     if (type === 'reset') {
       this.refreshAll();
       return;
     }
     this.lastActivity = ev.time;
-    if (type === 'reload-failed') this.lastError = ev.error;
-    else if (type === 'reloaded' || type === 'rolled-back') this.lastError = null;
-    this.log.unshift(ev);
-    this.log.length = Math.min(this.log.length, MAX_LOG);
+    if (type === 'reload-failed') this.lastError = `${ev.module}: ${ev.error}`;
+    else if (type === 'reloaded' || type === 'rolled-back' || type === 'recovered') this.lastError = null;
+    this.logEvent(ev);
     if (type === 'cleanup') {
       this.profiles.clear();
+      this.live.clear();
       this.refreshAll();
-    } else if (ev.module) {
-      this.refreshModule(ev.module);
-    } else {
-      this.render();
+    } else if (ev.module && MODULE_EVENTS.has(type)) {
+      if (type === 'removed') this.removed.add(ev.module);
+      this.schedule(ev.module);
     }
+    this.renderChrome();
+  }
+
+  onStats(ev) {
+    this.liveInterval = ev.intervalMs || this.liveInterval;
+    this.liveNow = Math.max(this.liveNow, Date.parse(ev.time));
+    for (const [id, point] of Object.entries(ev.modules || {})) {
+      const pts = this.live.get(id) || [];
+      pts.push(point);
+      if (pts.length > SPARK_POINTS) pts.splice(0, pts.length - SPARK_POINTS);
+      this.live.set(id, pts);
+    }
+    for (const p of ev.profiles || []) {
+      const known = this.profiles.get(p.module);
+      // A stop the user asked for outranks figures sent just before it.
+      if (known && known.id === p.id && !known.running) continue;
+      this.profiles.set(p.module, p);
+      this.cards.get(p.module)?.updateProfile();
+    }
+    // Every sparkline moves on, the quiet ones too.
+    for (const [id, card] of this.cards) card.drawSpark(this.live.get(id), this.liveNow, this.liveInterval);
+  }
+
+  logEvent(ev) {
+    const bits = [time(ev.time), ev.type];
+    if (ev.module) bits.push(ev.module);
+    if (ev.version) bits.push(ev.oldVersion ? `v${ev.oldVersion}→v${ev.version}` : 'v' + ev.version);
+    if (ev.durationMs) bits.push(`in ${fmtMs(ev.durationMs)} ms`);
+    if (ev.profile) bits.push(ev.profile);
+    if (ev.patch) bits.push(ev.patch + (ev.function ? ' ' + ev.function : ''));
+    if (ev.name) bits.push(ev.name);
+    let text = bits.join(' ');
+    if (ev.error) text += ' — ' + (ev.position ? where(ev.position) + ' ' : '') + ev.error;
+    this.logEmpty.remove();
+    this.log.prepend(el('div', { class: 'log-line type-' + ev.type }, text));
+    while (this.log.childElementCount > MAX_LOG) this.log.lastElementChild.remove();
   }
 
   note(level, text) {
-    this.log.unshift({ type: level, error: text, time: new Date().toISOString() });
-    this.log.length = Math.min(this.log.length, MAX_LOG);
-    if (level === 'error') this.lastError = text;
-    this.render();
+    this.logEvent({ type: level, error: text, time: new Date().toISOString() });
+    if (level === 'error') this.lastError = this.actionError = text;
+    this.renderChrome();
   }
 
   async act(what, fn) {
     try {
       await fn();
     } catch (e) {
-      this.note('error', `${what}: ${e.message}`);
+      if (e.status !== 401) this.note('error', `${what}: ${e.describe?.() || e.message}`);
     }
   }
 
-  moduleURL(id, rest = '') {
-    return '/api/modules/' + encodeURIComponent(id) + rest;
-  }
-
   reload(id) {
-    return this.act('reload ' + id, () => this.api('POST', this.moduleURL(id, '/reload')));
+    return this.act('reload ' + id, () => this.request('POST', this.moduleURL(id, '/reload')));
   }
 
   rollback(id, version) {
-    return this.act('rollback ' + id, () => this.api('POST', this.moduleURL(id, '/rollback'), { version: Number(version) }));
+    return this.act('rollback ' + id, () => this.request('POST', this.moduleURL(id, '/rollback'), { json: { version: Number(version) } }));
   }
 
-  unpatch(id) {
-    return this.act('unpatch ' + id, () => this.api('DELETE', '/api/patches/' + encodeURIComponent(id)));
+  unpatch(pid) {
+    return this.act('unpatch ' + pid, () => this.request('DELETE', '/api/patches/' + encodeURIComponent(pid)));
   }
 
-  async profile(id) {
+  async toggleProfile(id) {
     const running = this.profiles.get(id);
     await this.act('profile ' + id, async () => {
       if (running?.running) {
-        this.profiles.set(id, await this.api('DELETE', '/api/profiles/' + encodeURIComponent(running.id)));
+        this.profiles.set(id, await this.request('DELETE', '/api/profiles/' + encodeURIComponent(running.id)));
       } else {
-        this.profiles.set(id, await this.api('POST', this.moduleURL(id, '/profiles')));
+        this.profiles.set(id, await this.request('POST', this.moduleURL(id, '/profiles')));
       }
     });
-    this.render();
-  }
-
-  async refreshProfile(id) {
-    const p = this.profiles.get(id);
-    if (!p) return;
-    await this.act('profile ' + id, async () => {
-      this.profiles.set(id, await this.api('GET', '/api/profiles/' + encodeURIComponent(p.id)));
-    });
-    this.render();
+    this.cards.get(id)?.updateProfile();
   }
 
   cleanup() {
     if (!confirm('Dispose every module and clear all registries?')) return;
-    this.act('cleanup', () => this.api('POST', '/api/cleanup'));
+    this.act('cleanup', () => this.request('POST', '/api/cleanup'));
   }
 
-  login(token) {
-    this.token = token;
-    sessionStorage.setItem(TOKEN_KEY, token);
-    this.abort?.abort(); // reconnect the event stream with the token
-    this.refreshAll();
-  }
-
-  render() {
+  // renderChrome draws what is not a module card: connection, login,
+  // figures, the failed-to-load list.
+  renderChrome() {
     if (!this.view) return;
-    const mods = [...this.modules.values()].sort((a, b) => a.id.localeCompare(b.id));
-    const failed = mods.reduce((s, m) => s + (m.failedReloads || 0), 0);
-    const rolledBack = mods.reduce((s, m) => s + (m.rollbacks || 0), 0);
-    const tokenInput = el('input', { type: 'password', placeholder: 'access token', 'aria-label': 'access token', class: 'token' });
     const status = this.getStatus();
     this.view.setAttribute('data-state', status.state);
-    this.view.replaceChildren(
-      el('div', {},
-        el('div', { class: 'top' },
-          el('h3', {}, '☄ Hot Reload'),
-          el('span', { class: 'conn' + (this.connected ? ' live' : '') }, this.connected ? 'live' : 'reconnecting…'),
-          el('span', { class: 'spacer' }),
-          el('form', { class: 'login', onsubmit: (e) => { e.preventDefault(); this.login(tokenInput.value); } },
-            tokenInput, el('button', { type: 'submit' }, this.token ? 'Change token' : 'Log in')),
-          el('button', { class: 'cleanup danger', onclick: () => this.cleanup() }, 'Cleanup')),
-        el('div', { class: 'stats-grid' },
-          el('div', { class: 'stat-card modules' }, el('div', { class: 'stat-label' }, 'Active Modules'), el('div', { class: 'stat-value modules' }, this.stats.totalModules)),
-          el('div', { class: 'stat-card reloads' }, el('div', { class: 'stat-label' }, 'Total Reloads'), el('div', { class: 'stat-value reloads' }, this.stats.totalReloads)),
-          el('div', { class: 'stat-card rate' }, el('div', { class: 'stat-label' }, 'Rolled back / Failed'), el('div', { class: 'stat-value rate' }, `${rolledBack} / ${failed}`))),
-        status.message ? el('div', { class: 'error last-error' }, status.message) : null,
-        el('h4', {}, `Active Modules (${mods.length})`),
-        el('div', { class: 'module-list' }, mods.length ? mods.map((m) => this.renderModule(m)) : el('div', { class: 'empty' }, 'No modules loaded.')),
-        el('h4', {}, 'Events'),
-        el('div', { class: 'event-log' }, this.log.length ? this.log.map((ev) => el('div', { class: ev.type },
-          `${new Date(ev.time).toLocaleTimeString()} ${ev.type}${ev.module ? ' ' + ev.module : ''}${ev.version ? ' v' + ev.version : ''}${ev.error ? ' — ' + ev.error : ''}`)) : el('div', { class: 'empty' }, 'No events yet.')),
-      ),
-    );
+    setText(this.conn, this.needLogin ? 'needs a token' : this.connected ? 'live' : 'connecting…');
+    this.conn.className = 'conn' + (this.connected && !this.needLogin ? ' live' : '');
+    show(this.loginPrompt, this.needLogin);
+    show(this.main, !this.needLogin);
+    show(this.cleanupBtn, !this.needLogin);
+    const mods = [...this.modules.values()];
+    const sum = (f) => mods.reduce((s, m) => s + (m[f] || 0), 0);
+    const failed = mods.filter((m) => m.state === 'failed').sort((a, b) => a.id.localeCompare(b.id));
+    setText(this.statModules, mods.length - failed.length);
+    setText(this.statReloads, sum('reloads'));
+    setText(this.statRollbacks, `${sum('rollbacks')} / ${sum('failedReloads')}`);
+    setText(this.statFailed, failed.length);
+    this.failedCard.classList.toggle('bad', failed.length > 0);
+    show(this.actionErrorBox, !!this.actionError);
+    setText(this.actionErrorText, this.actionError || '');
+    show(this.failedBox, failed.length > 0);
+    const key = JSON.stringify(failed.map((m) => [m.id, m.lastError, m.lastErrorPosition]));
+    if (this.failedKey !== key) {
+      this.failedKey = key;
+      this.failedList.replaceChildren(...failed.map((m) => el('li', { 'data-module-id': m.id },
+        el('button', { class: 'link', type: 'button', onclick: () => this.cards.get(m.id)?.root.scrollIntoView({ behavior: 'smooth' }) }, m.id),
+        el('span', { class: 'error-text' }, ' ' + new ApiError(0, { message: m.lastError, position: m.lastErrorPosition }).describe()))));
+    }
+    setText(this.modulesHead, `Modules (${mods.length})`);
   }
 
-  renderModule(m) {
-    const older = (m.keptVersions || []).filter((v) => v !== m.version);
-    const select = el('select', { class: 'rollback-version', 'aria-label': 'version to roll back to' },
-      older.slice().reverse().map((v) => el('option', { value: v }, 'v' + v)));
-    const prof = this.profiles.get(m.id);
-    return el('div', { class: 'module-item' + (m.lastError ? ' failed' : ''), 'data-module-id': m.id },
-      el('div', { class: 'module-header' },
-        el('span', { class: 'module-id' }, m.id),
-        el('span', { class: 'module-version' }, m.state === 'failed' ? 'failed to load' : 'v' + m.version),
-        m.kind ? el('span', { class: 'module-kind' }, m.kind) : null,
-        m.sourceDeleted ? el('span', { class: 'module-kind' }, 'source deleted') : null),
-      el('div', { class: 'module-path' }, m.sourcePath),
-      el('div', { class: 'exports' }, 'exports: ' + (m.exports.length ? m.exports.join(', ') : '(none)')),
-      el('div', { class: 'actions' },
-        el('button', { class: 'reload', onclick: () => this.reload(m.id) }, 'Reload'),
-        older.length ? [select, el('button', { class: 'rollback', onclick: () => this.rollback(m.id, select.value) }, 'Roll back')] : null,
-        el('button', { class: 'profile', onclick: () => this.profile(m.id) }, prof?.running ? 'Stop profiling' : 'Profile'),
-        prof?.running ? el('button', { class: 'profile-refresh', onclick: () => this.refreshProfile(m.id) }, 'Refresh figures') : null),
-      m.lastError ? el('div', { class: 'error module-error' },
-        m.lastErrorPosition ? `${m.lastErrorPosition.file}:${m.lastErrorPosition.line}:${m.lastErrorPosition.column}\n` : '', m.lastError) : null,
-      (m.patches || []).length ? el('div', { class: 'patches' }, el('table', {},
-        el('tr', {}, el('th', {}, 'patch'), el('th', {}, 'function'), el('th', {}, 'since'), el('th', {}, '')),
-        m.patches.map((p) => el('tr', { 'data-patch-id': p.id },
-          el('td', {}, p.id), el('td', {}, p.function), el('td', {}, new Date(p.created).toLocaleTimeString()),
-          el('td', {}, el('button', { class: 'unpatch', onclick: () => this.unpatch(p.id) }, 'Unpatch')))))) : null,
-      prof ? el('div', { class: 'profile' },
-        el('div', {}, `profile ${prof.id} — ${prof.running ? 'running' : 'stopped'}, ${prof.totalCalls} calls, ${prof.totalErrors} errors, versions ${(prof.versions || []).join(', ')}`),
-        (prof.functions || []).length ? el('table', {},
-          el('tr', {}, ['function', 'calls', 'errors', 'mean ms', 'p50 ms', 'p99 ms', 'max ms'].map((h) => el('th', {}, h))),
-          prof.functions.map((f) => el('tr', {}, el('td', {}, f.name), el('td', {}, f.calls), el('td', {}, f.errors),
-            el('td', {}, ms(f.mean)), el('td', {}, ms(f.p50)), el('td', {}, ms(f.p99)), el('td', {}, ms(f.max))))) : null) : null,
-    );
+  // renderModules puts one card per module in id order, reusing each
+  // module's card and moving none that is already in place (moving a node
+  // would take the focus from an input in it).
+  renderModules() {
+    if (!this.view) return;
+    for (const [id, card] of this.cards) {
+      if (!this.modules.has(id)) {
+        card.root.remove();
+        this.cards.delete(id);
+      }
+    }
+    let prev = null;
+    for (const id of [...this.modules.keys()].sort((a, b) => a.localeCompare(b))) {
+      let card = this.cards.get(id);
+      if (!card) {
+        card = new ModuleCard(this, id);
+        this.cards.set(id, card);
+      }
+      if (card.m !== this.modules.get(id)) {
+        card.update(this.modules.get(id));
+        card.drawSpark(this.live.get(id), this.liveNow, this.liveInterval);
+      }
+      const want = prev ? prev.nextSibling : this.list.firstChild;
+      if (card.root !== want) this.list.insertBefore(card.root, want);
+      prev = card.root;
+    }
+    show(this.emptyNote, this.modules.size === 0);
+    this.renderChrome();
   }
 }
 
