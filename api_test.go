@@ -328,3 +328,33 @@ func TestExportsOfESModulesWithoutTheRealm(t *testing.T) {
 		t.Errorf("the spin: %v", err)
 	}
 }
+
+// A module whose first load failed stays listed while it is loaded again.
+func TestFailedModuleListedWhileRetried(t *testing.T) {
+	e := newEnv(t, map[string]string{"/m/b.js": "export const = 1"})
+	if _, err := e.rt.CreateModule(e.ctx, "b", "/m/b.js"); err == nil {
+		t.Fatal("a broken module loaded")
+	}
+	e.write("/m/b.js", "const until = Date.now() + 300\nwhile (Date.now() < until) {}\nexport const ok = 1")
+	done := make(chan error, 1)
+	go func() { done <- e.rt.ReloadModule(e.ctx, "b") }()
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		m, err := e.rt.Module("b")
+		if err != nil {
+			t.Fatalf("while loading again: %v", err)
+		}
+		if m.State() == hotmod.StateLoading {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("never saw it loading")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if m, err := e.rt.Module("b"); err != nil || m.Version() != 1 {
+		t.Errorf("after the retry: %v", err)
+	}
+}

@@ -38,13 +38,16 @@ func (m *Module) State() State {
 }
 
 // listed reports whether Module(id) and Modules show the module: it has a
-// version, or its first load failed. One still on its first load is not
+// version, or its first load failed (also while that load is tried again:
+// a listing must not lose it meanwhile). One still on its first load is not
 // shown yet.
 func (m *Module) listed() bool {
 	if m.cur.Load() != nil {
 		return true
 	}
-	return m.State() == StateFailed
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.state == StateFailed || m.state == StateLoading && m.lastErr != nil
 }
 
 func (m *Module) setState(s State) {

@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"os"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/hotmod/hotmod"
@@ -192,70 +191,16 @@ func (s *Server) detail(ctx context.Context, m *hotmod.Module) (ModuleDetail, er
 	}
 	if names != nil {
 		d.Exports = names
-		d.Functions = s.functions.of(ctx, s.rt, m, names)
 	}
+	fns, err := m.Functions(ctx)
+	if errors.Is(err, hotmod.ErrNotLoaded) {
+		return d, nil
+	}
+	if err != nil {
+		return d, err
+	}
+	d.Functions = fns
 	return d, nil
-}
-
-// functionCache remembers which exports of a module's version are
-// functions. Only reading each export's value tells, and that converts it
-// to Go (a large table costs its size), so it is done once per version, not
-// on every request for the module.
-type functionCache struct {
-	mu sync.Mutex
-	m  map[*hotmod.Module]functionEntry
-}
-
-type functionEntry struct {
-	version int
-	names   []string
-}
-
-func (c *functionCache) of(ctx context.Context, rt *hotmod.Runtime, m *hotmod.Module, exports []string) []string {
-	v := m.Version()
-	c.mu.Lock()
-	e, ok := c.m[m]
-	c.mu.Unlock()
-	if ok && e.version == v {
-		return e.names
-	}
-	names := []string{}
-	for _, name := range exports {
-		val, err := m.Get(ctx, name)
-		if ctx.Err() != nil || errors.Is(err, hotmod.ErrNotLoaded) || errors.Is(err, hotmod.ErrRemoved) || errors.Is(err, hotmod.ErrClosed) {
-			// Not an answer about this export: say what is known, and find
-			// out next time.
-			return names
-		}
-		// Any other error (a throwing getter, a cycle Go cannot hold) is
-		// an export that is not a function.
-		if _, ok := val.(hotmod.Function); ok && err == nil {
-			names = append(names, name)
-		}
-	}
-	if m.Version() != v { // reloaded meanwhile: the answer may mix versions
-		return names
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.m == nil {
-		c.m = map[*hotmod.Module]functionEntry{}
-	}
-	c.m[m] = functionEntry{v, names}
-	// Removed modules leave entries behind: forget them once they could
-	// outnumber the live ones.
-	if mods := rt.Modules(); len(c.m) > 2*len(mods)+8 {
-		live := map[*hotmod.Module]bool{}
-		for _, x := range mods {
-			live[x] = true
-		}
-		for k := range c.m {
-			if !live[k] {
-				delete(c.m, k)
-			}
-		}
-	}
-	return names
 }
 
 func (s *Server) module(r *http.Request) (*hotmod.Module, error) {

@@ -90,7 +90,6 @@ type Server struct {
 	unobserve func()
 	closeOnce sync.Once
 	mux       *http.ServeMux
-	functions functionCache
 }
 
 // New builds a Server and starts relaying the runtime's events.
