@@ -329,6 +329,34 @@ func TestExportsOfESModulesWithoutTheRealm(t *testing.T) {
 	}
 }
 
+// A module on its first load is listed as loading from the start: a load
+// that takes long, or never ends, is visible before LoadTimeout.
+func TestModuleListedWhileLoading(t *testing.T) {
+	e := newEnv(t, map[string]string{"/m/slow.js": "const until = Date.now() + 300\nwhile (Date.now() < until) {}\nexport const ok = 1"})
+	done := make(chan error, 1)
+	go func() {
+		_, err := e.rt.CreateModule(e.ctx, "slow", "/m/slow.js")
+		done <- err
+	}()
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		if m, err := e.rt.Module("slow"); err == nil {
+			if m.State() == hotmod.StateLoading {
+				if st := e.rt.Stats(); st.TotalModules != 1 || st.Modules[0].State != hotmod.StateLoading {
+					t.Errorf("stats while it loads: %+v", st)
+				}
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("never listed while loading")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
 // A module whose first load failed stays listed while it is loaded again.
 func TestFailedModuleListedWhileRetried(t *testing.T) {
 	e := newEnv(t, map[string]string{"/m/b.js": "export const = 1"})

@@ -243,7 +243,8 @@ func (rt *Runtime) notify(u Update) {
 	}
 }
 
-// Module returns the handle of a loaded module.
+// Module returns the handle of a module: loaded, failed, or still on its
+// first load (its calls then fail with ErrNotLoaded until it is loaded).
 func (rt *Runtime) Module(id string) (*Module, error) {
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
@@ -257,8 +258,8 @@ func (rt *Runtime) Module(id string) (*Module, error) {
 	return m, nil
 }
 
-// Modules returns the handles of all modules that are loaded or failed
-// their first load (see State), sorted by id.
+// Modules returns the handles of all modules that are not removed: loaded,
+// failed, or still on their first load (see State), sorted by id.
 func (rt *Runtime) Modules() []*Module {
 	rt.mu.Lock()
 	defer rt.mu.Unlock()

@@ -37,17 +37,15 @@ func (m *Module) State() State {
 	return m.state
 }
 
-// listed reports whether Module(id) and Modules show the module: it has a
-// version, or its first load failed (also while that load is tried again:
-// a listing must not lose it meanwhile). One still on its first load is not
-// shown yet.
+// listed reports whether Module(id) and Modules show the module: every
+// module that is not removed, those still on their first load included
+// (StateLoading), so that a listing shows a module whose load takes long,
+// or never ends, from the start rather than once LoadTimeout has passed.
 func (m *Module) listed() bool {
 	if m.cur.Load() != nil {
 		return true
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.state == StateFailed || m.state == StateLoading && m.lastErr != nil
+	return m.State() != StateRemoved
 }
 
 func (m *Module) setState(s State) {
