@@ -22,6 +22,8 @@ type completions struct {
 	mu   sync.Mutex
 	dirs map[int32]string // watch descriptor → absolute folder
 	out  chan string      // absolute file names
+	quit chan struct{}    // closed by close: a send waiting on out gives up
+	once sync.Once
 }
 
 func newCompletions() (*completions, error) {
@@ -31,7 +33,7 @@ func newCompletions() (*completions, error) {
 	}
 	// Non-blocking and wrapped in an os.File: a Read waits in the runtime's
 	// poller, and Close ends it.
-	c := &completions{f: os.NewFile(uintptr(fd), "inotify"), dirs: make(map[int32]string), out: make(chan string, 256)}
+	c := &completions{f: os.NewFile(uintptr(fd), "inotify"), dirs: make(map[int32]string), out: make(chan string, 256), quit: make(chan struct{})}
 	go c.read()
 	return c, nil
 }
@@ -49,7 +51,12 @@ func (c *completions) add(dir string) error {
 
 func (c *completions) events() <-chan string { return c.out }
 
-func (c *completions) close() { c.f.Close() }
+func (c *completions) close() {
+	c.once.Do(func() {
+		close(c.quit)
+		c.f.Close()
+	})
+}
 
 func (c *completions) read() {
 	defer close(c.out)
@@ -92,7 +99,11 @@ func (c *completions) read() {
 			if i := strings.IndexByte(name, 0); i >= 0 {
 				name = name[:i] // the kernel pads names with NULs
 			}
-			c.out <- filepath.Join(dir, name)
+			select {
+			case c.out <- filepath.Join(dir, name):
+			case <-c.quit:
+				return
+			}
 		}
 	}
 }
