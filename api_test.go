@@ -386,3 +386,14 @@ func TestFailedModuleListedWhileRetried(t *testing.T) {
 		t.Errorf("after the retry: %v", err)
 	}
 }
+
+// Calling a missing export of a module with a throwing getter still says
+// which functions there are.
+func TestNotFunctionWithAThrowingGetter(t *testing.T) {
+	e := newEnv(t, map[string]string{"/m/c.js": "exports.f = () => 1; Object.defineProperty(exports, 'boom', { enumerable: true, get() { throw new Error('getter') } })"})
+	m := e.create("c", "/m/c.js")
+	_, err := m.Call(e.ctx, "nope")
+	if !errors.Is(err, hotmod.ErrNotFunction) || !strings.Contains(err.Error(), `c has no export "nope" (its functions: f)`) {
+		t.Errorf("%v", err)
+	}
+}

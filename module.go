@@ -202,7 +202,7 @@ func (m *Module) call(ctx context.Context, name string, args []any) (any, error)
 		}
 		fn, ok := goja.AssertFunction(fv)
 		if !ok {
-			return notFunction(m.id, name, exp, fv)
+			return m.notFunction(name, exp, fv)
 		}
 		jsArgs := make([]goja.Value, len(args))
 		for i, a := range args {
@@ -285,16 +285,16 @@ func typeOf(v goja.Value) string {
 
 // notFunction says why name cannot be called, and what can be: the
 // caller's wrapper already names module.name. Call in the realm.
-func notFunction(id, name string, exp *goja.Object, fv goja.Value) error {
+func (m *Module) notFunction(name string, exp *goja.Object, fv goja.Value) error {
+	id := m.id
 	if fv != nil && !goja.IsUndefined(fv) {
 		return fmt.Errorf("%w: it is %s", ErrNotFunction, typeOf(fv))
 	}
 	var fns []string
 	if exp != nil {
-		for _, k := range exp.Keys() {
-			if _, ok := goja.AssertFunction(exp.Get(k)); ok && len(fns) < 20 {
-				fns = append(fns, k)
-			}
+		_, fns = m.listExports(exp)
+		if len(fns) > 20 {
+			fns = append(fns[:20], "...")
 		}
 	}
 	if len(fns) == 0 {
