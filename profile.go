@@ -2,13 +2,13 @@ package hotmod
 
 import (
 	"fmt"
-	"math/rand/v2"
 	"slices"
 	"sort"
 	"sync"
 	"time"
 
 	"github.com/dop251/goja"
+	"github.com/hotmod/hotmod/internal/sample"
 )
 
 // Profile counts and times every call through a module's handles, from Go
@@ -145,9 +145,8 @@ func (p *Profile) Metrics() ProfileMetrics {
 		if s.calls > 0 {
 			fm.Mean = s.total / time.Duration(s.calls)
 		}
-		sorted := slices.Clone(s.samples)
-		slices.Sort(sorted)
-		fm.P50, fm.P99 = quantile(sorted, 0.50), quantile(sorted, 0.99)
+		q := sample.Quantiles(s.samples, 0.50, 0.99)
+		fm.P50, fm.P99 = q[0], q[1]
 		pm.Functions = append(pm.Functions, fm)
 		pm.TotalCalls += s.calls
 		pm.TotalErrors += s.errors
@@ -155,15 +154,6 @@ func (p *Profile) Metrics() ProfileMetrics {
 	}
 	sort.Slice(pm.Functions, func(i, j int) bool { return pm.Functions[i].Name < pm.Functions[j].Name })
 	return pm
-}
-
-// quantile is the nearest-rank quantile of sorted durations.
-func quantile(sorted []time.Duration, q float64) time.Duration {
-	if len(sorted) == 0 {
-		return 0
-	}
-	i := int(q*float64(len(sorted))+0.999999) - 1
-	return sorted[min(max(i, 0), len(sorted)-1)]
 }
 
 func (p *Profile) record(version int, name string, d time.Duration, failed bool) {
@@ -184,12 +174,7 @@ func (p *Profile) record(version int, name string, d time.Duration, failed bool)
 	}
 	s.total += d
 	s.min, s.max = min(s.min, d), max(s.max, d)
-	// Reservoir sampling keeps a uniform sample of every call.
-	if len(s.samples) < sampleSize {
-		s.samples = append(s.samples, d)
-	} else if j := rand.Int64N(s.calls); j < sampleSize {
-		s.samples[j] = d
-	}
+	s.samples = sample.Add(s.samples, sampleSize, s.calls, d)
 }
 
 // invoke calls fn, timing it for the profiles in h (the hooks the caller

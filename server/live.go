@@ -3,13 +3,13 @@ package server
 import (
 	"context"
 	"encoding/json"
-	"math/rand/v2"
 	"net/http"
 	"slices"
 	"sync"
 	"time"
 
 	"github.com/hotmod/hotmod"
+	"github.com/hotmod/hotmod/internal/sample"
 )
 
 // The dashboard draws call rates, p99s and profile tables live without
@@ -144,11 +144,7 @@ func (l *liveStats) observe(module string, d time.Duration, err error) {
 	if err != nil {
 		m.errors++
 	}
-	if len(m.samples) < liveSamples {
-		m.samples = append(m.samples, d)
-	} else if j := rand.Int64N(m.calls); j < liveSamples {
-		m.samples[j] = d
-	}
+	m.samples = sample.Add(m.samples, liveSamples, m.calls, d)
 }
 
 // onEvent follows the profiles that start and stop. An event that says
@@ -210,8 +206,7 @@ func (l *liveStats) tick(now time.Time) (StatsEvent, bool) {
 			}
 			continue
 		}
-		slices.Sort(m.samples)
-		p := LivePoint{Time: now, Calls: m.calls, Errors: m.errors, P99MS: ms(quantile(m.samples, 0.99))}
+		p := LivePoint{Time: now, Calls: m.calls, Errors: m.errors, P99MS: ms(sample.Quantile(m.samples, 0.99))}
 		if secs > 0 {
 			p.Rate = float64(m.calls) / secs
 		}
@@ -268,15 +263,6 @@ func (l *liveStats) history() LiveHistory {
 		}
 	}
 	return h
-}
-
-// quantile is the nearest-rank quantile of sorted durations.
-func quantile(sorted []time.Duration, q float64) time.Duration {
-	if len(sorted) == 0 {
-		return 0
-	}
-	i := int(q*float64(len(sorted))+0.999999) - 1
-	return sorted[min(max(i, 0), len(sorted)-1)]
 }
 
 func (s *Server) liveHistory(w http.ResponseWriter, _ *http.Request) error {

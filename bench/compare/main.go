@@ -25,7 +25,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -34,6 +33,7 @@ import (
 	"github.com/dop251/goja"
 	"github.com/evanw/esbuild/pkg/api"
 	"github.com/hotmod/hotmod"
+	"github.com/hotmod/hotmod/internal/sample"
 	"github.com/hotmod/hotmod/vfs"
 )
 
@@ -115,12 +115,8 @@ export class C%[1]d { constructor(v%[2]s) { this.v = v } get double()%[2]s { ret
 
 // quantiles returns the median and the 99th percentile, in ms.
 func quantiles(d []time.Duration) (p50, p99 float64) {
-	if len(d) == 0 {
-		return 0, 0
-	}
-	s := slices.Clone(d)
-	slices.Sort(s)
-	return ms(s[len(s)/2]), ms(s[min(len(s)-1, len(s)*99/100)])
+	q := sample.Quantiles(d, 0.50, 0.99)
+	return ms(q[0]), ms(q[1])
 }
 
 func ms(d time.Duration) float64 { return float64(d) / 1e6 }
