@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"slices"
 	"sync"
@@ -214,12 +215,8 @@ func (l *liveStats) tick(now time.Time) (StatsEvent, bool) {
 		ev.Modules[id] = p
 		m.calls, m.errors, m.samples, m.quiet = 0, 0, m.samples[:0], 0
 	}
-	ids := make([]string, 0, len(l.profiles))
-	for id := range l.profiles {
-		ids = append(ids, id)
-	}
+	ids := slices.Sorted(maps.Keys(l.profiles))
 	l.mu.Unlock()
-	slices.Sort(ids)
 	// Metrics sort each function's samples: not under the lock that every
 	// call takes.
 	for _, id := range ids {
@@ -251,12 +248,8 @@ func (l *liveStats) history() LiveHistory {
 			h.Modules[id] = m.points()
 		}
 	}
-	ids := make([]string, 0, len(l.profiles))
-	for id := range l.profiles {
-		ids = append(ids, id)
-	}
+	ids := slices.Sorted(maps.Keys(l.profiles))
 	l.mu.Unlock()
-	slices.Sort(ids)
 	for _, id := range ids {
 		if p, err := l.rt.Profile(id); err == nil {
 			h.Profiles = append(h.Profiles, p.Metrics())
