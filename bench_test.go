@@ -252,16 +252,23 @@ func BenchmarkSaveToServing(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				for ev := range events {
-					if ev.Type == hotmod.EventReloadFailed {
-						b.Fatalf("a torn read: %s", ev.Error)
-					}
-					if ev.Type == hotmod.EventReloaded {
-						// Every version that serves is a whole save.
-						if v, err := m.Get(e.ctx, "v"); err != nil || v != int64(i) {
-							b.Fatalf("a torn read: save %d serves v = %v (%v)", i, v, err)
+				deadline := time.After(10 * time.Second)
+			wait:
+				for {
+					select {
+					case ev := <-events:
+						if ev.Type == hotmod.EventReloadFailed {
+							b.Fatalf("a torn read: %s", ev.Error)
 						}
-						break
+						if ev.Type == hotmod.EventReloaded {
+							// Every version that serves is a whole save.
+							if v, err := m.Get(e.ctx, "v"); err != nil || v != int64(i) {
+								b.Fatalf("a torn read: save %d serves v = %v (%v)", i, v, err)
+							}
+							break wait
+						}
+					case <-deadline:
+						b.Fatalf("save %d never served", i)
 					}
 				}
 				took = append(took, time.Since(start))
