@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"os"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -61,6 +63,11 @@ func newEnvTB(t testing.TB, files map[string]string, opts ...func(*hotmod.Option
 		Store:             e.store,
 		Logger:            slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		DisableAutoReload: true,
+	}
+	if n, err := strconv.Atoi(os.Getenv("HOTMOD_TEST_REALMS")); err == nil {
+		// Every test on several realms: finds what breaks with them (tests
+		// that count state a module keeps expect one realm).
+		o.Realms = n
 	}
 	for _, fn := range opts {
 		fn(&o)

@@ -60,8 +60,8 @@ type hostFunc struct {
 // hostModule is a registered host module: the handle importers get stays,
 // its exports are replaced at each registration.
 type hostModule struct {
-	exports *goja.Object // realm lock
-	proxy   *goja.Object // realm lock
+	exports []*goja.Object // by realm index; that realm's lock
+	proxy   []*goja.Object // by realm index; that realm's lock
 }
 
 // NewHostModuleBuilder starts the definition of the host module that
@@ -141,16 +141,25 @@ func (b *HostModuleBuilder) Register(ctx context.Context) error {
 		return err
 	}
 	rt := b.rt
-	r := rt.realm
-	return r.Run(ctx, rt.opts.CallTimeout, func(vm *goja.Runtime) error {
+	n := len(rt.realms)
+	made := make([]*goja.Object, n)
+	unlock, err := rt.lockAll(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	// Made in every realm first, then registered in all of them: a value
+	// one realm cannot take leaves every realm as it was.
+	_, err = firstErr(rt.eachLocked(ctx, rt.opts.CallTimeout, func(s *realm) error {
+		vm := s.VM()
 		exp := vm.NewObject()
 		for _, n := range names {
 			var v goja.Value
 			if hf, ok := entries[n].(hostFunc); ok {
-				v = rt.hostFunction(b.name+"."+n, hf)
+				v = rt.hostFunction(s, b.name+"."+n, hf)
 			} else {
 				var err error
-				if v, err = r.ToJS(entries[n]); err != nil {
+				if v, err = s.ToJS(entries[n]); err != nil {
 					return fmt.Errorf("%w: %s.%s: %v", ErrHostModule, b.name, n, err)
 				}
 			}
@@ -161,25 +170,33 @@ func (b *HostModuleBuilder) Register(ctx context.Context) error {
 		if err := exp.DefineDataProperty("__esModule", vm.ToValue(true), goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_FALSE); err != nil {
 			return err
 		}
-		rt.mu.Lock()
-		h := rt.hosts[b.name]
-		if h == nil {
-			h = &hostModule{}
-			rt.hosts[b.name] = h
-		}
-		rt.mu.Unlock()
-		h.exports = exp
-		if h.proxy == nil {
-			h.proxy = r.LiveProxy(func() *goja.Object { return h.exports },
+		made[s.index] = exp
+		return nil
+	}))
+	if err != nil {
+		return err
+	}
+	rt.mu.Lock()
+	h := rt.hosts[b.name]
+	if h == nil {
+		h = &hostModule{exports: make([]*goja.Object, n), proxy: make([]*goja.Object, n)}
+		rt.hosts[b.name] = h
+	}
+	rt.mu.Unlock()
+	rt.eachLocked(ctx, rt.opts.CallTimeout, func(s *realm) error {
+		i := s.index
+		h.exports[i] = made[i]
+		if h.proxy[i] == nil {
+			h.proxy[i] = s.LiveProxy(func() *goja.Object { return h.exports[i] },
 				func(t *goja.Object, name string) goja.Value { return t.Get(name) }, false)
 		}
 		return nil
 	})
+	return nil
 }
 
-// hostFunction is the JavaScript function that calls hf.
-func (rt *Runtime) hostFunction(name string, hf hostFunc) goja.Value {
-	r := rt.realm
+// hostFunction is the JavaScript function of realm r that calls hf.
+func (rt *Runtime) hostFunction(r *realm, name string, hf hostFunc) goja.Value {
 	vm := r.VM()
 	t := hf.fn.Type()
 	first := 0
@@ -238,14 +255,14 @@ func hostArg(fromJS func(goja.Value) (any, error), v goja.Value, t reflect.Type)
 }
 
 // hostLocked returns the handle of the host module a "host:NAME" specifier
-// names. Call with the realm lock held.
-func (rt *Runtime) hostLocked(spec string) (*goja.Object, error) {
+// names, in realm s. Call with s's lock held.
+func (rt *Runtime) hostLocked(s *realm, spec string) (*goja.Object, error) {
 	name := strings.TrimPrefix(spec, "host:")
 	rt.mu.Lock()
 	h := rt.hosts[name]
 	rt.mu.Unlock()
-	if h == nil || h.proxy == nil {
+	if h == nil || h.proxy[s.index] == nil {
 		return nil, fmt.Errorf("%w: host module %q is not registered (Runtime.NewHostModuleBuilder)", ErrNotFound, name)
 	}
-	return h.proxy, nil
+	return h.proxy[s.index], nil
 }

@@ -42,8 +42,8 @@ type listener struct {
 // hotAccept is hot.accept: no argument or a callback accepts the module's
 // own updates; a dependency or a list of them, with a callback, accepts
 // theirs (the callback gets the dependency's handle, or an array of them).
-func (rt *Runtime) hotAccept(m *Module, v *version, call goja.FunctionCall) {
-	vm := rt.realm.VM()
+func (rt *Runtime) hotAccept(s *realm, m *Module, v *version, call goja.FunctionCall) {
+	vm := s.VM()
 	first := call.Argument(0)
 	if goja.IsUndefined(first) || goja.IsNull(first) {
 		v.hot.selfAccepting = true
@@ -84,12 +84,13 @@ func (rt *Runtime) hotAccept(m *Module, v *version, call goja.FunctionCall) {
 }
 
 // acceptDepLocked runs the hot.accept(deps, cb) callbacks that name dep,
-// which now serves a new version. Call with the realm lock held.
-func (rt *Runtime) acceptDepLocked(dep *Module) {
+// which now serves a new version, in realm s. Call with s's lock held.
+func (rt *Runtime) acceptDepLocked(s *realm, dep *Module) {
 	mods := rt.registered()
-	vm := rt.realm.VM()
+	vm := s.VM()
+	proxy := dep.in[s.index].proxy
 	for _, m := range mods {
-		v := m.cur.Load()
+		v := m.in[s.index].cur.Load()
 		if v == nil || m == dep {
 			continue
 		}
@@ -103,17 +104,17 @@ func (rt *Runtime) acceptDepLocked(dep *Module) {
 			if hit < 0 || da.cb == nil {
 				continue
 			}
-			arg := goja.Value(dep.proxy)
+			arg := goja.Value(proxy)
 			if da.array {
 				list := make([]any, len(da.deps))
 				for i := range list {
 					list[i] = goja.Undefined()
 				}
-				list[hit] = dep.proxy
+				list[hit] = proxy
 				arg = vm.NewArray(list...)
 			}
-			rt.realm.Rebudget(rt.opts.LoadTimeout)
-			leave := rt.enter(v)
+			s.Rebudget(rt.opts.LoadTimeout)
+			leave := rt.enter(s, v)
 			if _, err := da.cb(goja.Undefined(), arg); err != nil {
 				rt.log.Error("hot.accept callback for a dependency failed", "module", m.id, "dependency", dep.id, "err", engine.Err(err))
 			}
@@ -123,15 +124,15 @@ func (rt *Runtime) acceptDepLocked(dep *Module) {
 }
 
 // dispatchLocked calls v's hot.on listeners of event with data. Call with
-// the realm lock held.
-func (rt *Runtime) dispatchLocked(m *Module, v *version, event string, data goja.Value) {
+// s's lock held.
+func (rt *Runtime) dispatchLocked(s *realm, m *Module, v *version, event string, data goja.Value) {
 	if v == nil || len(v.hot.listeners[event]) == 0 {
 		return
 	}
-	leave := rt.enter(v)
+	leave := rt.enter(s, v)
 	defer leave()
 	for _, l := range slices.Clone(v.hot.listeners[event]) {
-		rt.realm.Rebudget(rt.opts.LoadTimeout)
+		s.Rebudget(rt.opts.LoadTimeout)
 		if _, err := l.fn(goja.Undefined(), data); err != nil {
 			rt.log.Error("hot.on listener failed", "module", m.id, "event", event, "err", engine.Err(err))
 		}
@@ -140,42 +141,44 @@ func (rt *Runtime) dispatchLocked(m *Module, v *version, event string, data goja
 
 // lifecycleLocked tells v's hot.on listeners of a lifecycle event, with
 // the module's id and fields as its data; a reload with nobody listening
-// builds nothing. Call with the realm lock held.
-func (rt *Runtime) lifecycleLocked(m *Module, v *version, event string, fields ...any) {
+// builds nothing. Call with s's lock held.
+func (rt *Runtime) lifecycleLocked(s *realm, m *Module, v *version, event string, fields ...any) {
 	if len(v.hot.listeners[event]) == 0 {
 		return
 	}
-	o := rt.realm.VM().NewObject()
+	o := s.VM().NewObject()
 	_ = o.Set("id", m.id)
 	for i := 0; i+1 < len(fields); i += 2 {
 		_ = o.Set(fields[i].(string), fields[i+1])
 	}
-	rt.dispatchLocked(m, v, event, o)
+	rt.dispatchLocked(s, m, v, event, o)
 }
 
 // Send delivers a custom event to every module listening with
 // import.meta.hot.on(event, cb): each callback gets data, converted as a
 // call argument is. A callback that throws is logged; the others still run.
+// With several realms, each realm's copy of a module hears it.
 func (rt *Runtime) Send(ctx context.Context, event string, data any) error {
 	if event == "" || strings.HasPrefix(event, "hotmod:") {
 		return fmt.Errorf("Send: event %q: names starting with hotmod: are the Runtime's own", event)
 	}
 	mods := rt.Modules()
-	return rt.realm.Run(ctx, rt.opts.CallTimeout, func(*goja.Runtime) error {
-		jv, err := rt.realm.ToJS(data)
+	return rt.runAll(ctx, rt.opts.CallTimeout, func(s *realm) error {
+		jv, err := s.ToJS(data)
 		if err != nil {
 			return fmt.Errorf("Send %s: %w", event, err)
 		}
 		for _, m := range mods {
-			rt.dispatchLocked(m, m.cur.Load(), event, jv)
+			rt.dispatchLocked(s, m, m.in[s.index].cur.Load(), event, jv)
 		}
 		return nil
 	})
 }
 
-// hotObject is the version's module.hot (import.meta.hot in ES modules).
-func (rt *Runtime) hotObject(m *Module, v *version) *goja.Object {
-	vm := rt.realm.VM()
+// hotObject is the version's module.hot (import.meta.hot in ES modules), in
+// realm s.
+func (rt *Runtime) hotObject(s *realm, m *Module, v *version) *goja.Object {
+	vm := s.VM()
 	hot := vm.NewObject()
 	fnArg := func(call goja.FunctionCall, i int, what string) goja.Callable {
 		fn, ok := goja.AssertFunction(call.Argument(i))
@@ -186,6 +189,7 @@ func (rt *Runtime) hotObject(m *Module, v *version) *goja.Object {
 	}
 	_ = hot.Set("data", v.hot.data)
 	_ = hot.Set("id", m.id)
+	_ = hot.Set("realm", rt.realmInfo(s))
 	_ = hot.Set("dispose", func(call goja.FunctionCall) goja.Value {
 		v.hot.disposers = append(v.hot.disposers, fnArg(call, 0, "dispose"))
 		return goja.Undefined()
@@ -195,7 +199,7 @@ func (rt *Runtime) hotObject(m *Module, v *version) *goja.Object {
 		return goja.Undefined()
 	})
 	_ = hot.Set("accept", func(call goja.FunctionCall) goja.Value {
-		rt.hotAccept(m, v, call)
+		rt.hotAccept(s, m, v, call)
 		return goja.Undefined()
 	})
 	_ = hot.Set("prune", func(call goja.FunctionCall) goja.Value {
@@ -203,7 +207,7 @@ func (rt *Runtime) hotObject(m *Module, v *version) *goja.Object {
 		return goja.Undefined()
 	})
 	_ = hot.Set("invalidate", func(call goja.FunctionCall) goja.Value {
-		if m.cur.Load() != v {
+		if m.in[s.index].cur.Load() != v {
 			// A version still evaluating, or one that no longer serves: a
 			// version that invalidates itself at its top level would
 			// otherwise be evaluated again without end.
@@ -211,7 +215,7 @@ func (rt *Runtime) hotObject(m *Module, v *version) *goja.Object {
 			return goja.Undefined()
 		}
 		rt.log.Info("module invalidated itself; reloading", "module", m.id, "reason", call.Argument(0).String())
-		rt.invalidateLocked(m)
+		rt.invalidateLocked(s, m)
 		return goja.Undefined()
 	})
 	_ = hot.Set("on", func(call goja.FunctionCall) goja.Value {
@@ -230,7 +234,7 @@ func (rt *Runtime) hotObject(m *Module, v *version) *goja.Object {
 	})
 	_ = hot.Set("send", func(call goja.FunctionCall) goja.Value {
 		event := call.Argument(0).String()
-		data, err := rt.realm.FromJS(call.Argument(1))
+		data, err := s.FromJS(call.Argument(1))
 		if err != nil {
 			panic(vm.NewTypeError("hot.send(" + event + "): " + err.Error()))
 		}
@@ -245,11 +249,11 @@ func (rt *Runtime) hotObject(m *Module, v *version) *goja.Object {
 // evaluates the new version before it disposes the old, so a dispose
 // callback that writes a key the new version already read (Vite's
 // `let n = hot.data.n ?? 0; hot.dispose(d => { d.n = n })`) writes too late:
-// the proxy then logs a warning naming the key. Call with the realm lock held.
-func (rt *Runtime) nextData(m *Module, old *version) (*hotState, error) {
-	vm := rt.realm.VM()
+// the proxy then logs a warning naming the key. Call with s's lock held.
+func (rt *Runtime) nextData(s *realm, m *Module, old *version) (*hotState, error) {
+	vm := s.VM()
 	target := vm.NewObject()
-	if err := rt.realm.DefineAll(target, old.hot.data); err != nil {
+	if err := s.DefineAll(target, old.hot.data); err != nil {
 		return nil, engine.Err(err)
 	}
 	hs := &hotState{}
@@ -281,9 +285,9 @@ func (rt *Runtime) nextData(m *Module, old *version) (*hotState, error) {
 
 // invalidateLocked evaluates m again though its source is unchanged, in
 // the background, and with it every importer the update propagates to, in
-// one transaction. Call with the realm lock held.
-func (rt *Runtime) invalidateLocked(m *Module) {
-	set := rt.propagationLocked(m)
+// one transaction. Call with s's lock held.
+func (rt *Runtime) invalidateLocked(s *realm, m *Module) {
+	set := rt.propagationLocked(s, m)
 	if len(set) == 1 {
 		m.forceNext.Store(true) // coalesces with other requests
 		m.scheduleReload()
@@ -307,17 +311,18 @@ func (rt *Runtime) invalidateLocked(m *Module) {
 // propagationLocked is m and the importers an update of m propagates to,
 // as in Vite: up through every importer that does not accept m with
 // hot.accept(dep, cb) (that one gets its callback instead), stopping after
-// an importer that accepts its own updates. Call with the realm lock held.
-func (rt *Runtime) propagationLocked(m *Module) []*Module {
+// an importer that accepts its own updates, as realm s's versions say.
+// Call with s's lock held.
+func (rt *Runtime) propagationLocked(s *realm, m *Module) []*Module {
 	mods := rt.registered()
 	set := []*Module{m}
 	for i := 0; i < len(set); i++ {
 		dep := set[i]
-		if i > 0 && dep.cur.Load().hot.selfAccepting {
+		if v := dep.in[s.index].cur.Load(); i > 0 && v != nil && v.hot.selfAccepting {
 			continue // accepts itself: the update stops here
 		}
 		for _, imp := range mods {
-			v := imp.cur.Load()
+			v := imp.in[s.index].cur.Load()
 			if v == nil || slices.Contains(set, imp) || !imports(v, dep) || acceptsDep(v, dep) {
 				continue
 			}
@@ -348,12 +353,12 @@ func acceptsDep(v *version, dep *Module) bool {
 }
 
 // runPruners calls a removed version's hot.prune callbacks. Call with the
-// realm lock held.
-func (rt *Runtime) runPruners(m *Module, v *version) {
-	leave := rt.enter(v)
+// s's lock held.
+func (rt *Runtime) runPruners(s *realm, m *Module, v *version) {
+	leave := rt.enter(s, v)
 	defer leave()
 	for _, fn := range v.hot.pruners {
-		rt.realm.Rebudget(rt.opts.LoadTimeout)
+		s.Rebudget(rt.opts.LoadTimeout)
 		if _, err := fn(goja.Undefined(), v.hot.data); err != nil {
 			rt.log.Error("hot.prune callback failed", "module", m.id, "err", engine.Err(err))
 		}

@@ -18,6 +18,7 @@ package hotmod
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -77,6 +78,14 @@ type Options struct {
 	// cold load of a many-file package). Default: none. `hotmod serve`
 	// uses the user's cache folder.
 	CompileCacheDir string
+	// Realms is how many goja realms run the modules (default 1). Every
+	// module is evaluated in each realm and a call runs in any free one, so
+	// calls use that many cores; but module state is per realm (as in
+	// Node's cluster workers): a counter a module keeps counts the calls
+	// its realm served, a timer it starts runs once per realm (use
+	// import.meta.hot.realm to run it in one). A reload, rollback, patch or
+	// removal changes every realm or none. At most 64.
+	Realms int
 	// OnCall, if set, is told of every Module.Call when it ends (for
 	// metrics). It runs on the caller's goroutine, outside the realm.
 	OnCall func(module, function string, d time.Duration, err error)
@@ -88,7 +97,8 @@ type Runtime struct {
 	opts     Options
 	store    vfs.Store
 	log      *slog.Logger
-	realm    *engine.Realm
+	realms   []*realm
+	turn     atomic.Uint64 // spreads calls over the realms
 	compiler *transform.Compiler
 	events   eventBus
 	bg       context.Context
@@ -114,9 +124,6 @@ type Runtime struct {
 	holdMu   sync.Mutex
 	holdN    int           // HoldReloads in force
 	holdFree chan struct{} // closed when holdN falls to 0, then replaced
-
-	staged  *reads       // the reads of the load evaluating now; realm lock
-	helpers []goja.Value // esbuild's runtime helpers, shared by every module; realm lock
 }
 
 // Update tells an OnModuleUpdate callback that a module changed version.
@@ -150,20 +157,22 @@ func New(ctx context.Context, opts Options) (*Runtime, error) {
 	if opts.MaxCallStackSize > engine.MaxCallStackSizeLimit {
 		return nil, fmt.Errorf("hotmod: Options.MaxCallStackSize %d is above %d: deeper runaways could not be stopped within 100 ms of their deadline", opts.MaxCallStackSize, engine.MaxCallStackSizeLimit)
 	}
+	switch {
+	case opts.Realms == 0:
+		opts.Realms = 1
+	case opts.Realms < 0 || opts.Realms > maxRealms:
+		return nil, fmt.Errorf("hotmod: Options.Realms is %d: 1 to %d", opts.Realms, maxRealms)
+	}
 	compiler, err := transform.NewCompiler(1024, opts.CompileCacheDir)
 	if err != nil {
 		return nil, fmt.Errorf("hotmod: Options.CompileCacheDir: %w", err)
 	}
 	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
 	rt := &Runtime{
-		opts:  opts,
-		store: opts.Store,
-		log:   opts.Logger,
-		realm: engine.New(engine.Options{
-			Logger:           opts.Logger,
-			MaxCallStackSize: opts.MaxCallStackSize,
-			TimerTimeout:     opts.TimerTimeout,
-		}),
+		opts:      opts,
+		store:     opts.Store,
+		log:       opts.Logger,
+		realms:    newRealms(opts),
 		compiler:  compiler,
 		bg:        bg,
 		stopBg:    stop,
@@ -182,6 +191,9 @@ func New(ctx context.Context, opts Options) (*Runtime, error) {
 	return rt, nil
 }
 
+// maxRealms bounds Options.Realms: each realm holds a copy of every module.
+const maxRealms = 64
+
 // bound turns an Options duration into a realm limit: 0 takes the
 // default, a negative value means none (0 for the realm).
 func bound(d, def time.Duration) time.Duration {
@@ -193,6 +205,12 @@ func bound(d, def time.Duration) time.Duration {
 	}
 	return d
 }
+
+// Realms is how many realms run every module (Options.Realms).
+func (rt *Runtime) Realms() int { return len(rt.realms) }
+
+// closing is closed when the Runtime closes.
+func (rt *Runtime) closing() <-chan struct{} { return rt.realms[0].Done() }
 
 // Events streams every lifecycle event until ctx ends or the Runtime
 // closes. A subscriber more than 1024 events behind loses events; the next
@@ -318,11 +336,20 @@ func (rt *Runtime) Close(ctx context.Context) error {
 		rt.stopWatching()
 		rt.stopBg()
 	}
-	err := rt.realm.Close(ctx, rt.opts.LoadTimeout, func(vm *goja.Runtime) {
-		for _, m := range mods {
-			rt.retireLocked(m, StateRemoved)
-		}
-	})
+	// Every realm at once: each interrupts what runs in it now.
+	errs := make([]error, len(rt.realms))
+	var closing sync.WaitGroup
+	for _, s := range rt.realms {
+		closing.Go(func() {
+			errs[s.index] = s.Close(ctx, rt.opts.LoadTimeout, func(*goja.Runtime) {
+				for _, m := range mods {
+					rt.retireLocked(s, m, StateRemoved)
+				}
+			})
+		})
+	}
+	closing.Wait()
+	err := errors.Join(errs...)
 	if already {
 		return nil
 	}

@@ -95,19 +95,19 @@ type scope struct {
 func (s scope) done() <-chan struct{} { return s.timers.Done() }
 func (s scope) end()                  { s.timers.Stop() }
 
-// enter makes v's scope own the timers that code run from now on starts
-// through the global setTimeout family; the returned function restores the
-// previous owner. Call with the lock held.
-func (rt *Runtime) enter(v *version) func() {
-	prev := rt.realm.SwapOwner(v.scope.timers)
-	return func() { rt.realm.SwapOwner(prev) }
+// enter makes v's scope own the timers that code run from now on in realm
+// s starts through the global setTimeout family; the returned function
+// restores the previous owner. Call with s's lock held.
+func (rt *Runtime) enter(s *realm, v *version) func() {
+	prev := s.SwapOwner(v.scope.timers)
+	return func() { s.SwapOwner(prev) }
 }
 
 // discardLocked undoes a version that never served: its timers stop and its
-// dispose callbacks run. Call with the lock held.
-func (rt *Runtime) discardLocked(m *Module, v *version) {
+// dispose callbacks run. Call with s's lock held.
+func (rt *Runtime) discardLocked(s *realm, m *Module, v *version) {
 	v.scope.end()
-	rt.runDisposers(m, v, rt.realm.VM().NewObject())
+	rt.runDisposers(s, m, v, s.VM().NewObject())
 	v.disposed.Store(true)
 	v.scope.end() // anything the dispose callbacks started
 }
@@ -115,8 +115,8 @@ func (rt *Runtime) discardLocked(m *Module, v *version) {
 // disposeLocked retires a version that served: its dispose callbacks run
 // with data (the next version's hot.data), and its scope ends once the
 // calls still waiting on it have finished. Call with the lock held.
-func (rt *Runtime) disposeLocked(m *Module, v *version, data *goja.Object) {
-	rt.runDisposers(m, v, data)
+func (rt *Runtime) disposeLocked(s *realm, m *Module, v *version, data *goja.Object) {
+	rt.runDisposers(s, m, v, data)
 	v.disposed.Store(true)
 	if v.inflight.Load() == 0 {
 		v.scope.end()
@@ -125,10 +125,10 @@ func (rt *Runtime) disposeLocked(m *Module, v *version, data *goja.Object) {
 
 // runDisposers calls the version's hot.dispose callbacks with data, each
 // bounded by LoadTimeout from its start.
-func (rt *Runtime) runDisposers(m *Module, v *version, data *goja.Object) {
-	defer rt.enter(v)()
+func (rt *Runtime) runDisposers(s *realm, m *Module, v *version, data *goja.Object) {
+	defer rt.enter(s, v)()
 	for _, fn := range v.hot.disposers {
-		rt.realm.Rebudget(rt.opts.LoadTimeout)
+		s.Rebudget(rt.opts.LoadTimeout)
 		if _, err := fn(goja.Undefined(), data); err != nil {
 			rt.log.Error("hot.dispose callback failed", "module", m.id, "version", v.n, "err", engine.Err(err))
 		}
@@ -136,14 +136,19 @@ func (rt *Runtime) runDisposers(m *Module, v *version, data *goja.Object) {
 	v.hot.disposers = nil
 }
 
-// retireLocked ends the module: its patches are dropped, its serving
-// version disposed, every kept version's scope ended, and the module is
-// in state to (removed). Call with the lock held.
-func (rt *Runtime) retireLocked(m *Module, to State) {
-	m.dropPatchesLocked()
-	if v := m.cur.Swap(nil); v != nil {
-		rt.runPruners(m, v)
-		rt.disposeLocked(m, v, rt.realm.VM().NewObject())
+// retireLocked ends the module in realm s: its patches are dropped, its
+// serving version there disposed, and the module is in state to (removed).
+// Call with s's lock held, and every other realm's.
+func (rt *Runtime) retireLocked(s *realm, m *Module, to State) {
+	m.dropPatchesLocked(s)
+	if s.index == 0 {
+		m.cur.Store(nil)
+	}
+	in := m.in[s.index]
+	if v := in.cur.Load(); v != nil {
+		in.cur.Store(nil)
+		rt.runPruners(s, m, v)
+		rt.disposeLocked(s, m, v, s.VM().NewObject())
 	}
 	m.mu.Lock()
 	m.state = to

@@ -102,13 +102,7 @@ func (m *Module) firstLoadLocked(ctx context.Context, auto bool) error {
 	loaded := false
 	if err == nil {
 		step = "evaluate"
-		err = rt.runStaged(ctx, st, func() error {
-			if m.cur.Load() != nil {
-				loaded = true
-				return nil
-			}
-			return rt.loadLocked(m, res, start)
-		})
+		loaded, err = rt.loadEverywhere(ctx, m, res, st, start)
 	}
 	if err != nil {
 		if res != nil {
@@ -256,24 +250,67 @@ func (rt *Runtime) read(ctx context.Context, st *reads, p string) ([]byte, error
 	return b, err
 }
 
-// runStaged is realm.Run for evaluating code whose imports st has read.
-func (rt *Runtime) runStaged(ctx context.Context, st *reads, fn func() error) error {
-	return rt.realm.Run(ctx, rt.opts.LoadTimeout, func(*goja.Runtime) error {
-		prev := rt.staged
-		rt.staged = st
-		defer func() { rt.staged = prev }()
-		return fn()
+// loadEverywhere evaluates version 1 of m in every realm, all at once,
+// from res and the reads st made ahead. If it fails in any realm it is
+// undone in all of them. loaded reports that an importer had loaded m
+// meanwhile (from a source that may be older than res).
+func (rt *Runtime) loadEverywhere(ctx context.Context, m *Module, res *transform.Result, st *reads, start time.Time) (loaded bool, err error) {
+	unlock, err := rt.lockAll(ctx)
+	if err != nil {
+		return false, err
+	}
+	defer unlock()
+	had := make([]bool, len(rt.realms))
+	errs := rt.eachLocked(ctx, rt.opts.LoadTimeout, func(s *realm) error {
+		if m.in[s.index].cur.Load() != nil {
+			had[s.index] = true
+			return nil
+		}
+		prev := s.staged
+		s.staged = st
+		defer func() { s.staged = prev }()
+		return rt.loadLocked(s, m, res, start, false)
 	})
+	if _, err := firstErr(errs); err != nil {
+		rt.eachLocked(context.WithoutCancel(ctx), rt.opts.LoadTimeout, func(s *realm) error {
+			if in := m.in[s.index]; !had[s.index] && in.cur.Load() != nil {
+				v := in.cur.Load()
+				in.cur.Store(nil)
+				rt.discardLocked(s, m, v)
+			}
+			return nil
+		})
+		return false, err
+	}
+	if m.publish(m.in[0].cur.Load(), start) {
+		return false, nil
+	}
+	return true, nil
 }
 
-// loadLocked evaluates version 1 of m. Call with the realm lock held.
-func (rt *Runtime) loadLocked(m *Module, res *transform.Result, start time.Time) error {
-	v, err := rt.evalLocked(m, res, 1, nil)
+// loadLocked evaluates version 1 of m in realm s; publish makes it the
+// module's version for Go too (if no other realm's load did first). Call
+// with s's lock held.
+func (rt *Runtime) loadLocked(s *realm, m *Module, res *transform.Result, start time.Time, publish bool) error {
+	v, err := rt.evalLocked(s, m, res, 1, nil)
 	if err != nil {
 		return err
 	}
-	m.cur.Store(v)
-	m.ensureProxy()
+	m.in[s.index].cur.Store(v)
+	m.ensureProxy(s)
+	if publish {
+		m.publish(v, start)
+	}
+	return nil
+}
+
+// publish makes v, version 1 of m in one realm, the module's version for
+// Go, unless m has one already; it reports whether it did.
+func (m *Module) publish(v *version, start time.Time) bool {
+	rt := m.rt
+	if !m.cur.CompareAndSwap(nil, v) {
+		return false
+	}
 	m.mu.Lock()
 	m.maxVersion = 1
 	v.served = time.Now()
@@ -288,18 +325,19 @@ func (rt *Runtime) loadLocked(m *Module, res *transform.Result, start time.Time)
 		level = slog.LevelDebug // a package's hundreds of files are one import of the user's
 	}
 	rt.log.Log(context.Background(), level, "module loaded", "module", m.id, "path", m.path)
-	return nil
+	return true
 }
 
-// evalLocked runs a compiled source as a new version of m, next to the
-// current one. On failure everything the version started is undone: its
-// timers are cancelled and its dispose callbacks run. Call with the lock held.
-func (rt *Runtime) evalLocked(m *Module, res *transform.Result, n int, hs *hotState) (*version, error) {
-	vm := rt.realm.VM()
+// evalLocked runs a compiled source as a new version of m in realm s, next
+// to the current one. On failure everything the version started is undone:
+// its timers are cancelled and its dispose callbacks run. Call with s's lock
+// held.
+func (rt *Runtime) evalLocked(s *realm, m *Module, res *transform.Result, n int, hs *hotState) (*version, error) {
+	vm := s.VM()
 	if hs == nil {
 		hs = &hotState{data: vm.NewObject()}
 	}
-	v := &version{n: n, res: res, scope: scope{rt.realm.NewTimers(m.id)}, hot: hs}
+	v := &version{n: n, res: res, scope: scope{s.NewTimers(m.id)}, hot: hs}
 	module := vm.NewObject()
 	exports := vm.NewObject()
 	for k, val := range map[string]any{"exports": exports, "id": m.id, "filename": m.path, "loaded": false} {
@@ -310,7 +348,7 @@ func (rt *Runtime) evalLocked(m *Module, res *transform.Result, n int, hs *hotSt
 	var hot *goja.Object
 	_ = module.DefineAccessorProperty("hot", vm.ToValue(func(goja.FunctionCall) goja.Value {
 		if hot == nil {
-			hot = rt.hotObject(m, v)
+			hot = rt.hotObject(s, m, v)
 		}
 		return hot
 	}), nil, goja.FLAG_FALSE, goja.FLAG_TRUE)
@@ -322,29 +360,30 @@ func (rt *Runtime) evalLocked(m *Module, res *transform.Result, n int, hs *hotSt
 	}
 	fn, _ := goja.AssertFunction(fnv)
 	timers := v.scope.timers.Functions()
-	args := []goja.Value{exports, rt.requireFunc(m), module, vm.ToValue(m.path), vm.ToValue(path.Dir(m.path))}
+	args := []goja.Value{exports, rt.requireFunc(s, m), module, vm.ToValue(m.path), vm.ToValue(path.Dir(m.path))}
 	for _, name := range transform.Params[5 : len(transform.Params)-1] {
 		args = append(args, timers[name])
 	}
-	args = append(args, rt.realm.Console(m.id))
-	helpers, err := rt.helpersLocked()
+	args = append(args, s.Console(m.id))
+	helpers, err := rt.helpersLocked(s)
 	if err != nil {
 		v.scope.end()
 		return nil, err
 	}
 	args = append(args, helpers...)
 
-	prev := m.loading
-	m.loading = v
-	leave := rt.enter(v)
+	in := m.in[s.index]
+	prev := in.loading
+	in.loading = v
+	leave := rt.enter(s, v)
 	ret, err := fn(goja.Undefined(), args...)
 	leave()
-	m.loading = prev
+	in.loading = prev
 	if err == nil && res.Kind == transform.Script {
-		err = rt.realm.DefineAll(module.Get("exports"), ret)
+		err = s.DefineAll(module.Get("exports"), ret)
 	}
 	if err != nil {
-		rt.discardLocked(m, v)
+		rt.discardLocked(s, m, v)
 		return nil, engine.Err(err)
 	}
 	_ = module.Set("loaded", true)
@@ -354,20 +393,20 @@ func (rt *Runtime) evalLocked(m *Module, res *transform.Result, n int, hs *hotSt
 		// long load, a runaway call) does not hold up a listing of the
 		// others.
 		if exp := m.exportsOf(v); exp != nil {
-			v.names, v.fns = m.listExports(exp)
+			v.names, v.fns = m.listExports(s, exp)
 		}
 	}
 	return v, nil
 }
 
 // helpersLocked returns esbuild's runtime helpers, made once in the realm
-// and shared by every module (see transform.Helpers). Call with the lock
-// held.
-func (rt *Runtime) helpersLocked() ([]goja.Value, error) {
-	if rt.helpers != nil {
-		return rt.helpers, nil
+// and shared by every module of the realm (see transform.Helpers). Call
+// with s's lock held.
+func (rt *Runtime) helpersLocked(s *realm) ([]goja.Value, error) {
+	if s.helpers != nil {
+		return s.helpers, nil
 	}
-	v, err := rt.realm.VM().RunProgram(transform.HelpersProgram())
+	v, err := s.VM().RunProgram(transform.HelpersProgram())
 	if err != nil {
 		return nil, fmt.Errorf("esbuild's helpers: %w", engine.Err(err))
 	}
@@ -380,29 +419,31 @@ func (rt *Runtime) helpersLocked() ([]goja.Value, error) {
 	for i := range list {
 		list[i] = arr.Get(strconv.Itoa(i))
 	}
-	rt.helpers = list
+	s.helpers = list
 	return list, nil
 }
 
 // requireFunc is the require of every version of m: it resolves specifiers
-// relative to m's source and returns the live handle of the module there.
-func (rt *Runtime) requireFunc(m *Module) goja.Value {
-	vm := rt.realm.VM()
+// relative to m's source and returns the live handle, in realm s, of the
+// module there.
+func (rt *Runtime) requireFunc(s *realm, m *Module) goja.Value {
+	vm := s.VM()
 	return vm.ToValue(func(call goja.FunctionCall) goja.Value {
 		spec := call.Argument(0).String()
 		if strings.HasPrefix(spec, "host:") {
-			h, err := rt.hostLocked(spec)
+			h, err := rt.hostLocked(s, spec)
 			if err != nil {
 				panic(vm.NewGoError(fmt.Errorf("require(%q) from %s: %w", spec, m.path, err)))
 			}
 			return h
 		}
-		v := m.loading
+		in := m.in[s.index]
+		v := in.loading
 		if v == nil {
-			v = m.cur.Load()
+			v = in.cur.Load()
 		}
 		esm := v != nil && v.res.Kind == transform.ESModule
-		dep, err := rt.requireLocked(m.path, spec, esm)
+		dep, err := rt.requireLocked(s, m.path, spec, esm)
 		if err != nil {
 			panic(vm.NewGoError(fmt.Errorf("require(%q) from %s: %w", spec, m.path, err)))
 		}
@@ -412,7 +453,7 @@ func (rt *Runtime) requireFunc(m *Module) goja.Value {
 			}
 			v.deps[spec] = dep // for the import contract and invalidate's importers
 		}
-		return dep.proxy
+		return dep.in[s.index].proxy
 	})
 }
 
@@ -582,46 +623,72 @@ func (p *prefetcher) compile(ref importRef) (string, *transform.Result) {
 // some 650 files and 2,000 imports).
 const maxPrefetch = 4096
 
-func (rt *Runtime) requireLocked(importer, spec string, esm bool) (*Module, error) {
+// requireLocked returns the module spec names from importer, loaded in
+// realm s. Call with s's lock held.
+func (rt *Runtime) requireLocked(s *realm, importer, spec string, esm bool) (*Module, error) {
 	// What the load read ahead is used first; a store read here holds the
 	// realm, so it is bounded like the evaluation it is part of.
 	ctx, cancel := context.WithTimeout(rt.bg, cmp.Or(rt.opts.LoadTimeout, rt.opts.ReloadTimeout))
 	defer cancel()
 	start := time.Now()
-	existing, file, src, err := rt.resolve(ctx, rt.staged, importer, spec, esm)
+	existing, file, src, err := rt.resolve(ctx, s.staged, importer, spec, esm)
 	if err != nil {
 		return nil, err
 	}
-	m := existing
-	if m != nil {
-		if m.cur.Load() != nil || m.loading != nil {
-			m.ensureProxy()
-			return m, nil
-		}
-		// Registered without a version: its CreateModule has not reached
-		// the realm yet, or its first load failed. The importer needs it
-		// now, so it is loaded here, from the source as it is now.
-		if src, err = rt.read(ctx, rt.staged, m.path); err != nil {
-			return nil, err
-		}
-		file = m.path
-	} else {
+	if existing == nil {
+		// Another realm, evaluating the same importer at the same time,
+		// may have registered it since.
 		id := rt.opts.ModuleID(file)
-		m = newModule(rt, id, file)
+		m := newModule(rt, id, file)
 		rt.mu.Lock()
-		if other, ok := rt.modules[id]; ok {
+		other, ok := rt.modules[id]
+		switch {
+		case ok && other.path == file:
+			existing = other
+		case ok:
 			rt.mu.Unlock()
 			return nil, fmt.Errorf("%w: %s would be module %q, which already runs %s (rename one, or name modules with Options.ModuleID)", ErrExists, file, id, other.path)
+		default:
+			rt.registerLocked(m)
 		}
-		rt.registerLocked(m)
 		rt.mu.Unlock()
+		if existing == nil {
+			return rt.loadRequired(s, m, file, src, start, true)
+		}
 	}
-	res, err := rt.compile(rt.staged, file, src)
+	m := existing
+	in := m.in[s.index]
+	if in.cur.Load() != nil || in.loading != nil {
+		m.ensureProxy(s)
+		return m, nil
+	}
+	if m.cur.Load() != nil {
+		// It serves, but never ran in this realm (an import at call time
+		// in another realm loaded it there only).
+		if _, err := m.at(s); err != nil {
+			return nil, err
+		}
+		return m, nil
+	}
+	// Registered without a version: its CreateModule has not reached the
+	// realm yet, or its first load failed. The importer needs it now, so
+	// it is loaded here, from the source as it is now.
+	if src, err = rt.read(ctx, s.staged, m.path); err != nil {
+		return nil, err
+	}
+	return rt.loadRequired(s, m, m.path, src, start, false)
+}
+
+// loadRequired loads m, which an import needs, in realm s from src; a
+// module the import created is forgotten if it fails. Call with s's lock
+// held.
+func (rt *Runtime) loadRequired(s *realm, m *Module, file string, src []byte, start time.Time, created bool) (*Module, error) {
+	res, err := rt.compile(s.staged, file, src)
 	if err == nil {
-		err = rt.loadLocked(m, res, start)
+		err = rt.loadLocked(s, m, res, start, true)
 	}
 	if err != nil {
-		if existing == nil {
+		if created && m.cur.Load() == nil {
 			m.setState(StateRemoved)
 			rt.unregister(m)
 		}
@@ -661,8 +728,8 @@ func (rt *Runtime) remove(ctx context.Context, m *Module) error {
 		return err
 	}
 	defer m.unlockReload()
-	err := rt.realm.Run(ctx, rt.opts.LoadTimeout, func(vm *goja.Runtime) error {
-		rt.retireLocked(m, StateRemoved)
+	err := rt.runAll(ctx, rt.opts.LoadTimeout, func(s *realm) error {
+		rt.retireLocked(s, m, StateRemoved)
 		return nil
 	})
 	if err != nil {

@@ -21,11 +21,11 @@ type Module struct {
 	id   string
 	path string
 
+	// cur is the serving version, as Go sees it: its number, source and
+	// export names (in realm 0, or the realm that loaded it first). Each
+	// realm's own copy of it is in[realm].cur.
 	cur atomic.Pointer[version]
-	// Owned by the realm lock:
-	loading  *version                  // the version being evaluated on first load (cycles)
-	proxy    *goja.Object              // the JavaScript handle other modules get
-	wrappers map[wrapperKey]goja.Value // timing wrappers while profiling
+	in  []*inRealm // by realm index
 
 	hooks   atomic.Pointer[hooks] // patches and profiles; nil when none
 	hooksMu sync.Mutex            // serializes edits of hooks
@@ -59,7 +59,7 @@ type Module struct {
 	sourceDeleted bool
 }
 
-// version is one evaluated copy of a module's source.
+// version is one evaluated copy of a module's source, in one realm.
 type version struct {
 	n        int
 	res      *transform.Result
@@ -92,7 +92,12 @@ type hotState struct {
 }
 
 func newModule(rt *Runtime, id, p string) *Module {
-	return &Module{rt: rt, id: id, path: p, reloadSem: make(chan struct{}, 1), state: StateLoading}
+	m := &Module{rt: rt, id: id, path: p, reloadSem: make(chan struct{}, 1), state: StateLoading}
+	m.in = make([]*inRealm, len(rt.realms))
+	for i := range m.in {
+		m.in[i] = &inRealm{}
+	}
+	return m
 }
 
 // ID is the module's id.
@@ -121,30 +126,37 @@ func (m *Module) exportsOf(v *version) *goja.Object {
 	return e
 }
 
-// resolve is what the JavaScript handle stands for at this moment.
-func (m *Module) resolve() *goja.Object {
-	v := m.cur.Load()
+// resolve is what the JavaScript handle in realm s stands for at this
+// moment. Call with s's lock held.
+func (m *Module) resolve(s *realm) *goja.Object {
+	in := m.in[s.index]
+	v := in.cur.Load()
 	if v == nil {
-		v = m.loading
+		v = in.loading
 	}
 	if v == nil {
-		return nil
+		var err error
+		if v, err = m.at(s); err != nil {
+			return nil
+		}
 	}
 	return m.exportsOf(v)
 }
 
 // ensureProxy makes the JavaScript handle, callable if the module exports a
 // function. A module required while it is still loading (a cycle) gets a
-// plain one. Call with the lock held.
-func (m *Module) ensureProxy() {
-	if m.proxy != nil {
+// plain one. Call with s's lock held.
+func (m *Module) ensureProxy(s *realm) {
+	in := m.in[s.index]
+	if in.proxy != nil {
 		return
 	}
 	callable := false
-	if exp := m.resolve(); exp != nil {
+	if exp := m.resolve(s); exp != nil {
 		_, callable = goja.AssertFunction(exp)
 	}
-	m.proxy = m.rt.realm.LiveProxy(m.resolve, m.lookup, callable)
+	in.proxy = s.LiveProxy(func() *goja.Object { return m.resolve(s) },
+		func(exp *goja.Object, name string) goja.Value { return m.lookup(s, exp, name) }, callable)
 }
 
 // current returns the serving version, or why there is none.
@@ -180,15 +192,16 @@ func (m *Module) Call(ctx context.Context, name string, args ...any) (v any, err
 
 func (m *Module) call(ctx context.Context, name string, args []any) (any, error) {
 	rt := m.rt
-	r := rt.realm
 	var (
 		v    *version
 		out  engine.Outcome
 		wait <-chan engine.Outcome
+		r    *realm
 	)
-	err := r.Run(ctx, rt.opts.CallTimeout, func(vm *goja.Runtime) error {
+	err := rt.runAny(ctx, rt.opts.CallTimeout, func(s *realm) error {
+		r = s
 		var err error
-		if v, err = m.current(); err != nil {
+		if v, err = m.at(s); err != nil {
 			return err
 		}
 		exp := m.exportsOf(v)
@@ -198,11 +211,11 @@ func (m *Module) call(ctx context.Context, name string, args []any) (any, error)
 		}
 		h := m.hooks.Load() // the only atomic load a plain call pays for hooks
 		if c := h.chain(name); c != nil {
-			fv = c.top()
+			fv = c.top(s.index)
 		}
 		fn, ok := goja.AssertFunction(fv)
 		if !ok {
-			return m.notFunction(name, exp, fv)
+			return m.notFunction(s, name, exp, fv)
 		}
 		jsArgs := make([]goja.Value, len(args))
 		for i, a := range args {
@@ -211,7 +224,7 @@ func (m *Module) call(ctx context.Context, name string, args []any) (any, error)
 			}
 		}
 		prev := r.SwapOwner(v.scope.timers) // not rt.enter: no closure on the hot path
-		ret, err := m.invoke(h, v, name, fn, m.proxy, jsArgs)
+		ret, err := m.invoke(s, h, v, name, fn, m.in[s.index].proxy, jsArgs)
 		r.SwapOwner(prev)
 		if err != nil {
 			return engine.Err(err)
@@ -285,14 +298,14 @@ func typeOf(v goja.Value) string {
 
 // notFunction says why name cannot be called, and what can be: the
 // caller's wrapper already names module.name. Call in the realm.
-func (m *Module) notFunction(name string, exp *goja.Object, fv goja.Value) error {
+func (m *Module) notFunction(s *realm, name string, exp *goja.Object, fv goja.Value) error {
 	id := m.id
 	if fv != nil && !goja.IsUndefined(fv) {
 		return fmt.Errorf("%w: it is %s", ErrNotFunction, typeOf(fv))
 	}
 	var fns []string
 	if exp != nil {
-		_, fns = m.listExports(exp)
+		_, fns = m.listExports(s, exp)
 		if len(fns) > 20 {
 			fns = append(fns[:20], "...")
 		}
@@ -303,15 +316,15 @@ func (m *Module) notFunction(name string, exp *goja.Object, fv goja.Value) error
 	return fmt.Errorf("%w: %s has no export %q (its functions: %s)", ErrNotFunction, id, name, strings.Join(fns, ", "))
 }
 
-// withExports runs fn in the realm with the current version's exports (nil
-// when the module exports a primitive).
-func (m *Module) withExports(ctx context.Context, fn func(exp *goja.Object) error) error {
-	return m.rt.realm.Run(ctx, m.rt.opts.CallTimeout, func(*goja.Runtime) error {
-		v, err := m.current()
+// withExports runs fn in a realm with the current version's exports there
+// (nil when the module exports a primitive).
+func (m *Module) withExports(ctx context.Context, fn func(s *realm, exp *goja.Object) error) error {
+	return m.rt.runAny(ctx, m.rt.opts.CallTimeout, func(s *realm) error {
+		v, err := m.at(s)
 		if err != nil {
 			return err
 		}
-		return fn(m.exportsOf(v))
+		return fn(s, m.exportsOf(v))
 	})
 }
 
@@ -320,18 +333,18 @@ func (m *Module) withExports(ctx context.Context, fn func(exp *goja.Object) erro
 // that is undefined is nil).
 func (m *Module) Get(ctx context.Context, name string) (any, error) {
 	var out any
-	err := m.withExports(ctx, func(exp *goja.Object) (err error) {
-		if exp == nil || m.rt.realm.Inherited(exp, name) {
+	err := m.withExports(ctx, func(s *realm, exp *goja.Object) (err error) {
+		if exp == nil || s.Inherited(exp, name) {
 			return fmt.Errorf("%w: %s has no export %q", ErrNoExport, m.id, name)
 		}
-		v, err := m.rt.realm.Get(exp, name)
+		v, err := s.Get(exp, name)
 		if err != nil {
 			return err
 		}
 		if v == nil {
 			return fmt.Errorf("%w: %s has no export %q", ErrNoExport, m.id, name)
 		}
-		out, err = m.rt.realm.FromJS(v)
+		out, err = s.FromJS(v)
 		return err
 	})
 	if err != nil {
@@ -342,13 +355,19 @@ func (m *Module) Get(ctx context.Context, name string) (any, error) {
 
 // Set assigns an export of the current version. An export the module does
 // not let others change (an ES module's export, a const, a frozen object)
-// gives ErrReadOnly; nothing fails silently.
+// gives ErrReadOnly; nothing fails silently. With several realms it is set
+// in every one of them, or in none.
 func (m *Module) Set(ctx context.Context, name string, value any) error {
-	err := m.withExports(ctx, func(exp *goja.Object) error {
+	err := m.rt.runAll(ctx, m.rt.opts.CallTimeout, func(s *realm) error {
+		v, err := m.at(s)
+		if err != nil {
+			return err
+		}
+		exp := m.exportsOf(v)
 		if exp == nil {
 			return fmt.Errorf("%w: the module exports a primitive", ErrReadOnly)
 		}
-		jv, err := m.rt.realm.ToJS(value)
+		jv, err := s.ToJS(value)
 		if err != nil {
 			return err
 		}
@@ -378,9 +397,9 @@ func (m *Module) Functions(ctx context.Context) ([]string, error) {
 		return slices.Clone(v.fns), nil // patches replace functions with functions
 	}
 	out := []string{}
-	err = m.withExports(ctx, func(exp *goja.Object) error {
+	err = m.withExports(ctx, func(s *realm, exp *goja.Object) error {
 		if exp != nil {
-			_, out = m.listExports(exp)
+			_, out = m.listExports(s, exp)
 		}
 		return nil
 	})
@@ -389,17 +408,16 @@ func (m *Module) Functions(ctx context.Context) ([]string, error) {
 
 // listExports reads exp's names and which of them are functions (patched
 // ones included). An export whose getter throws is not a function. Call in
-// the realm.
-func (m *Module) listExports(exp *goja.Object) (names, fns []string) {
+// realm s.
+func (m *Module) listExports(s *realm, exp *goja.Object) (names, fns []string) {
 	names, fns = exp.Keys(), []string{}
-	r := m.rt.realm
 	for _, k := range names {
-		v, err := r.Get(exp, k)
+		v, err := s.Get(exp, k)
 		if err != nil {
 			continue // a getter threw (an interrupt ends the run instead)
 		}
 		if c := m.hooks.Load().chain(k); c != nil {
-			v = c.top()
+			v = c.top(s.index)
 		}
 		if _, ok := goja.AssertFunction(v); ok {
 			fns = append(fns, k)
@@ -419,7 +437,7 @@ func (m *Module) Exports(ctx context.Context) ([]string, error) {
 		return slices.Clone(v.names), nil
 	}
 	var out []string
-	err = m.withExports(ctx, func(exp *goja.Object) error {
+	err = m.withExports(ctx, func(_ *realm, exp *goja.Object) error {
 		if exp != nil {
 			out = exp.Keys()
 		}
@@ -435,7 +453,7 @@ func (m *Module) lockReload(ctx context.Context) error {
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
-	case <-m.rt.realm.Done():
+	case <-m.rt.closing():
 		return ErrClosed
 	}
 }
@@ -562,7 +580,7 @@ func (m *Module) reloadLocked(ctx context.Context, auto bool) error {
 	m.mu.Lock()
 	n := m.maxVersion + 1
 	m.mu.Unlock()
-	return m.rt.apply(ctx, []*change{{m: m, old: old, res: res, st: st, n: n, start: start}})
+	return m.rt.apply(ctx, []*change{m.rt.newChange(m, old, res, st, n, false, start)})
 }
 
 // RollbackModule makes a kept version current again, without reading or
@@ -603,31 +621,31 @@ func (m *Module) Rollback(ctx context.Context, to int) error {
 	if to == old.n {
 		return nil
 	}
-	return rt.apply(ctx, []*change{{m: m, old: old, res: target.res, n: to, rollback: true, start: time.Now()}})
+	return rt.apply(ctx, []*change{rt.newChange(m, old, target.res, nil, to, true, time.Now())})
 }
 
 // acceptHook finds __acceptHotReload wherever the version exports it: on
 // its exports, or on its default export. A getter that throws there (a
 // strict Proxy as default export) is the version's error. Call with the
 // lock held.
-func (m *Module) acceptHook(v *version) (goja.Callable, error) {
+func (m *Module) acceptHook(s *realm, v *version) (goja.Callable, error) {
 	exp := m.exportsOf(v)
 	if exp == nil {
 		return nil, nil
 	}
-	hook, err := m.rt.realm.Get(exp, "__acceptHotReload")
+	hook, err := s.Get(exp, "__acceptHotReload")
 	if err != nil {
 		return nil, err
 	}
 	if fn, ok := goja.AssertFunction(hook); ok {
 		return fn, nil
 	}
-	def, err := m.rt.realm.Get(exp, "default")
+	def, err := s.Get(exp, "default")
 	if err != nil {
 		return nil, err
 	}
 	if def, ok := def.(*goja.Object); ok {
-		hook, err := m.rt.realm.Get(def, "__acceptHotReload")
+		hook, err := s.Get(def, "__acceptHotReload")
 		if err != nil {
 			return nil, err
 		}
@@ -638,16 +656,24 @@ func (m *Module) acceptHook(v *version) (goja.Callable, error) {
 	return nil, nil
 }
 
-// swapLocked makes nv current and retires old. Call with the lock held.
-func (m *Module) swapLocked(old, nv *version) {
+// swapLocked makes nv current in realm s and retires old (nil if the
+// module never ran in s). Call with s's lock held, and every other realm's:
+// the Go-side record changes once, in realm 0.
+func (m *Module) swapLocked(s *realm, old, nv *version) {
 	rt := m.rt
-	m.dropPatchesLocked()
-	m.wrappers = nil
-	m.cur.Store(nv)
+	m.dropPatchesLocked(s)
+	m.in[s.index].cur.Store(nv)
+	if s.index == 0 {
+		m.cur.Store(nv)
+	}
+	m.ensureProxy(s)
+	if old == nil {
+		return
+	}
 	if exp := m.exportsOf(nv); exp != nil && len(old.hot.acceptors) > 0 {
-		leave := rt.enter(nv)
+		leave := rt.enter(s, nv)
 		for _, fn := range old.hot.acceptors {
-			rt.realm.Rebudget(rt.opts.LoadTimeout)
+			s.Rebudget(rt.opts.LoadTimeout)
 			if _, err := fn(goja.Undefined(), exp); err != nil {
 				rt.log.Error("hot.accept callback failed", "module", m.id, "err", engine.Err(err))
 			}
@@ -655,10 +681,10 @@ func (m *Module) swapLocked(old, nv *version) {
 		leave()
 	}
 	nv.hot.disposing = true
-	rt.disposeLocked(m, old, nv.hot.data)
+	rt.disposeLocked(s, m, old, nv.hot.data)
 	nv.hot.disposing = false
-	rt.acceptDepLocked(m)
-	rt.lifecycleLocked(m, nv, HotAfterUpdate, "version", nv.n, "previous", old.n)
+	rt.acceptDepLocked(s, m)
+	rt.lifecycleLocked(s, m, nv, HotAfterUpdate, "version", nv.n, "previous", old.n)
 }
 
 func (m *Module) fail(ctx context.Context, old *version, step string, err error) error {
@@ -670,11 +696,13 @@ func (m *Module) fail(ctx context.Context, old *version, step string, err error)
 	m.rt.events.emit(Event{Type: EventReloadFailed, Module: m.id, Path: m.path, Version: old.n, Error: err.Error(), Position: position(err)})
 	if len(old.hot.listeners[HotError]) > 0 && ctx.Err() == nil {
 		// Under the reload's context: a reload its caller gave up on tells
-		// no listener.
+		// no listener. Each realm's serving version hears it.
 		rt := m.rt
 		msg := err.Error()
-		_ = rt.realm.Run(ctx, rt.opts.LoadTimeout, func(*goja.Runtime) error {
-			rt.lifecycleLocked(m, old, HotError, "version", old.n, "error", msg)
+		_ = rt.runAll(ctx, rt.opts.LoadTimeout, func(s *realm) error {
+			if v := m.in[s.index].cur.Load(); v != nil {
+				rt.lifecycleLocked(s, m, v, HotError, "version", v.n, "error", msg)
+			}
 			return nil
 		})
 	}

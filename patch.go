@@ -101,76 +101,75 @@ func (p *Patch) setState(s PatchState) {
 // stay. A stale patch gives ErrStalePatch; a second rollback does nothing.
 func (p *Patch) Rollback() error { return p.RollbackContext(context.Background()) }
 
-// RollbackContext is Rollback, waiting for the realm no longer than ctx.
+// RollbackContext is Rollback, waiting for the realms no longer than ctx.
 func (p *Patch) RollbackContext(ctx context.Context) error {
 	m := p.m
 	rt := m.rt
-	err := rt.realm.Run(ctx, rt.opts.CallTimeout, func(*goja.Runtime) error {
-		switch p.State() {
-		case PatchStale:
-			return fmt.Errorf("%w: %s on %s.%s (version %d)", ErrStalePatch, p.id, p.module, p.function, p.version)
-		case PatchRolledBack:
-			return errNoop
-		}
-		m.editHooks(func(h *hooks) {
-			c := h.patches[p.function]
-			if c == nil {
-				return
-			}
-			c.layers = slices.DeleteFunc(c.layers, func(l *patchLayer) bool { return l.patch == p })
-			if len(c.layers) == 0 {
-				delete(h.patches, p.function)
-			}
-		})
-		p.setState(PatchRolledBack)
-		return nil
-	})
-	if errors.Is(err, errNoop) {
-		return nil
-	}
+	// Every realm is taken, so that no call is on its way through the
+	// patch while it goes.
+	unlock, err := rt.lockAll(ctx)
 	if err != nil {
 		return err
 	}
+	switch p.State() {
+	case PatchStale:
+		unlock()
+		return fmt.Errorf("%w: %s on %s.%s (version %d)", ErrStalePatch, p.id, p.module, p.function, p.version)
+	case PatchRolledBack:
+		unlock()
+		return nil
+	}
+	m.editHooks(func(h *hooks) {
+		c := h.patches[p.function]
+		if c == nil {
+			return
+		}
+		c.layers = slices.DeleteFunc(c.layers, func(l *patchLayer) bool { return l.patch == p })
+		if len(c.layers) == 0 {
+			delete(h.patches, p.function)
+		}
+	})
+	p.setState(PatchRolledBack)
+	unlock()
 	rt.forgetPatch(p)
 	rt.events.emit(Event{Type: EventUnpatched, Module: p.module, Version: p.version, Patch: p.id, Function: p.function})
 	return nil
 }
 
-var errNoop = errors.New("no-op")
-
 // patchChain is the stack of patches on one function of one version.
 // Each layer's factory got a trampoline as its "original" that calls
 // whatever is below that layer now, so any layer can leave the stack and the
-// others still call through to exactly what remains underneath.
+// others still call through to exactly what remains underneath. Each realm
+// has its own functions: the fields are by realm index.
 type patchChain struct {
-	original goja.Callable
+	original []goja.Callable
 	layers   []*patchLayer // bottom first
 }
 
 type patchLayer struct {
 	patch    *Patch
-	fn       goja.Callable
-	value    goja.Value
-	original goja.Callable // the export when the patch was made
+	fn       []goja.Callable
+	value    []goja.Value
+	original []goja.Callable // the export when the patch was made
 }
 
-func (c *patchChain) top() goja.Value { return c.layers[len(c.layers)-1].value }
+func (c *patchChain) top(realm int) goja.Value { return c.layers[len(c.layers)-1].value[realm] }
 
-// below returns what the layer calls as its original; a layer no longer in
-// the chain (rolled back or dropped, yet still called by someone who kept
-// it) calls the export it was made over.
-func (c *patchChain) below(l *patchLayer) goja.Callable {
+// below returns what the layer calls as its original in a realm; a layer
+// no longer in the chain (rolled back or dropped, yet still called by
+// someone who kept it) calls the export it was made over.
+func (c *patchChain) below(realm int, l *patchLayer) goja.Callable {
 	if c == nil {
-		return l.original
+		return l.original[realm]
 	}
 	i := slices.Index(c.layers, l)
 	switch {
 	case i < 0:
-		return l.original
+		return l.original[realm]
 	case i == 0:
-		return c.original
+		return c.original[realm]
 	}
-	return c.layers[i-1].fn
+	return c.layers[i-1].fn[realm]
 }
 
 // PatchFunction replaces the function export name of module id. source is a
@@ -191,9 +190,19 @@ func (rt *Runtime) PatchFunction(ctx context.Context, id, name, source string) (
 	if err != nil {
 		return nil, err
 	}
-	var p *Patch
-	err = rt.realm.Run(ctx, rt.opts.LoadTimeout, func(vm *goja.Runtime) error {
-		v, err := m.current()
+	n := len(rt.realms)
+	layer := &patchLayer{fn: make([]goja.Callable, n), value: make([]goja.Value, n), original: make([]goja.Callable, n)}
+	var version int
+	unlock, err := rt.lockAll(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("patch %s.%s: %w", id, name, err)
+	}
+	defer unlock()
+	// The factory runs in every realm; the patch takes effect in all of
+	// them, once all have made their replacement, or in none.
+	_, err = firstErr(rt.eachLocked(ctx, rt.opts.LoadTimeout, func(s *realm) error {
+		vm := s.VM()
+		v, err := m.at(s)
 		if err != nil {
 			return err
 		}
@@ -217,18 +226,19 @@ func (rt *Runtime) PatchFunction(ctx context.Context, id, name, source string) (
 		if !ok {
 			return fmt.Errorf("%w: the source evaluates to %s, not a function that receives the original", ErrInvalidPatch, typeOf(fv))
 		}
-		layer := &patchLayer{original: original}
+		layer.original[s.index] = original
 		// The chain is looked up at each call: hooks are copied on every
 		// edit, so the chain this patch joins now is not the one that
 		// holds it later.
+		i := s.index
 		trampoline := vm.ToValue(func(call goja.FunctionCall) goja.Value {
-			ret, err := m.hooks.Load().chain(name).below(layer)(call.This, call.Arguments...)
+			ret, err := m.hooks.Load().chain(name).below(i, layer)(call.This, call.Arguments...)
 			if err != nil {
 				panic(err)
 			}
 			return ret
 		})
-		leave := rt.enter(v)
+		leave := rt.enter(s, v)
 		repl, err := factory(goja.Undefined(), trampoline)
 		leave()
 		if err != nil {
@@ -238,24 +248,28 @@ func (rt *Runtime) PatchFunction(ctx context.Context, id, name, source string) (
 		if !ok {
 			return fmt.Errorf("%w: the factory returned %s, not a function; write (original) => function (...args) { ... }", ErrInvalidPatch, typeOf(repl))
 		}
-		p = &Patch{
-			id: rt.nextPatchID(), module: id, function: name, source: source, version: v.n,
-			created: time.Now(), m: m, state: PatchActive,
+		layer.fn[i], layer.value[i] = fn, repl
+		if i == 0 {
+			version = v.n
 		}
-		layer.patch, layer.fn, layer.value = p, fn, repl
-		m.editHooks(func(h *hooks) {
-			c := h.patches[name]
-			if c == nil {
-				c = &patchChain{original: original}
-				h.patches[name] = c
-			}
-			c.layers = append(c.layers, layer)
-		})
 		return nil
-	})
+	}))
 	if err != nil {
 		return nil, fmt.Errorf("patch %s.%s: %w", id, name, err)
 	}
+	p := &Patch{
+		id: rt.nextPatchID(), module: id, function: name, source: source, version: version,
+		created: time.Now(), m: m, state: PatchActive,
+	}
+	layer.patch = p
+	m.editHooks(func(h *hooks) {
+		c := h.patches[name]
+		if c == nil {
+			c = &patchChain{original: layer.original}
+			h.patches[name] = c
+		}
+		c.layers = append(c.layers, layer)
+	})
 	rt.mu.Lock()
 	rt.patches[p.id] = p
 	rt.mu.Unlock()
@@ -365,8 +379,13 @@ func (m *Module) editHooks(edit func(h *hooks)) {
 }
 
 // dropPatchesLocked makes every patch of the module stale (a reload or a
-// removal). Call with the realm lock held.
-func (m *Module) dropPatchesLocked() {
+// removal), and forgets the timing wrappers of realm s. Call with s's lock
+// held and every other realm's: realm 0 does the Go side.
+func (m *Module) dropPatchesLocked(s *realm) {
+	m.in[s.index].wrappers = nil
+	if s.index != 0 {
+		return
+	}
 	h := m.hooks.Load()
 	if h == nil || len(h.patches) == 0 {
 		return
@@ -385,26 +404,25 @@ func (m *Module) dropPatchesLocked() {
 		m.rt.forgetPatch(p)
 		m.rt.events.emit(Event{Type: EventPatchDropped, Module: m.id, Version: p.version, Patch: p.id, Function: p.function})
 	}
-	m.wrappers = nil
 }
 
 // lookup is what a property read through the module's JavaScript handle
 // returns: the export, its patched replacement, and while a profile runs a
-// timing wrapper (the same function object for every read). Call with the
-// lock held.
-func (m *Module) lookup(exp *goja.Object, name string) goja.Value {
+// timing wrapper (the same function object for every read). Call with
+// s's lock held.
+func (m *Module) lookup(s *realm, exp *goja.Object, name string) goja.Value {
 	raw := exp.Get(name)
 	h := m.hooks.Load()
 	if h == nil {
 		return raw
 	}
-	v := m.cur.Load()
+	v := m.in[s.index].cur.Load()
 	if v == nil || m.exportsOf(v) != exp {
 		return raw // a version still loading (a cycle) has no hooks yet
 	}
 	fv := raw
 	if c := h.patches[name]; c != nil {
-		fv = c.top()
+		fv = c.top(s.index)
 	}
 	if len(h.profiles) == 0 {
 		return fv
@@ -413,7 +431,7 @@ func (m *Module) lookup(exp *goja.Object, name string) goja.Value {
 	if !ok {
 		return fv
 	}
-	return m.timingWrapper(name, fv.(*goja.Object), fn)
+	return m.timingWrapper(s, name, fv.(*goja.Object), fn)
 }
 
 type wrapperKey struct {
@@ -422,22 +440,23 @@ type wrapperKey struct {
 }
 
 // timingWrapper returns the cached wrapper that times calls of fn made by
-// other modules. Call with the lock held.
-func (m *Module) timingWrapper(name string, key *goja.Object, fn goja.Callable) goja.Value {
+// other modules of realm s. Call with s's lock held.
+func (m *Module) timingWrapper(s *realm, name string, key *goja.Object, fn goja.Callable) goja.Value {
+	in := m.in[s.index]
 	k := wrapperKey{name, key}
-	if w, ok := m.wrappers[k]; ok {
+	if w, ok := in.wrappers[k]; ok {
 		return w
 	}
-	if m.wrappers == nil {
-		m.wrappers = make(map[wrapperKey]goja.Value)
+	if in.wrappers == nil {
+		in.wrappers = make(map[wrapperKey]goja.Value)
 	}
-	w := m.rt.realm.VM().ToValue(func(call goja.FunctionCall) goja.Value {
-		ret, err := m.invoke(m.hooks.Load(), m.cur.Load(), name, fn, call.This, call.Arguments)
+	w := s.VM().ToValue(func(call goja.FunctionCall) goja.Value {
+		ret, err := m.invoke(s, m.hooks.Load(), in.cur.Load(), name, fn, call.This, call.Arguments)
 		if err != nil {
 			panic(err)
 		}
 		return ret
 	})
-	m.wrappers[k] = w
+	in.wrappers[k] = w
 	return w
 }

@@ -180,7 +180,7 @@ func (p *Profile) record(version int, name string, d time.Duration, failed bool)
 // invoke calls fn, timing it for the profiles in h (the hooks the caller
 // loaded): until it returns, or for a promise until it settles. Call with the
 // lock held.
-func (m *Module) invoke(h *hooks, v *version, name string, fn goja.Callable, this goja.Value, args []goja.Value) (goja.Value, error) {
+func (m *Module) invoke(s *realm, h *hooks, v *version, name string, fn goja.Callable, this goja.Value, args []goja.Value) (goja.Value, error) {
 	if h == nil || len(h.profiles) == 0 {
 		return fn(this, args...)
 	}
@@ -205,7 +205,7 @@ func (m *Module) invoke(h *hooks, v *version, name string, fn goja.Callable, thi
 		if pr, ok := obj.Export().(*goja.Promise); ok {
 			switch pr.State() {
 			case goja.PromiseStatePending:
-				m.rt.realm.OnSettle(obj, func(rejected bool) { done(start, rejected) })
+				s.OnSettle(obj, func(rejected bool) { done(start, rejected) })
 			default:
 				done(start, pr.State() == goja.PromiseStateRejected)
 			}

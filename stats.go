@@ -11,6 +11,8 @@ import (
 // Stats is a snapshot of a Runtime.
 type Stats struct {
 	TotalModules int `json:"totalModules"` // every module listed, failed ones included
+	// Realms is how many realms run every module (Options.Realms).
+	Realms int `json:"realms"`
 	// FailedModules counts the modules whose first load failed.
 	FailedModules int `json:"failedModules"`
 	// TotalReloads is the sum of the modules' successful reloads; without
@@ -41,9 +43,9 @@ type ModuleStats struct {
 	KeptVersions      []int         `json:"keptVersions"`
 	Versions          []VersionInfo `json:"versions"` // the kept versions, as Module.Versions lists them
 	SourceDeleted     bool          `json:"sourceDeleted,omitempty"`
-	PendingTimers     int           `json:"pendingTimers"`
-	Patches           []PatchInfo   `json:"patches"`  // active patches, bottom of the stack first
-	Profiles          []string      `json:"profiles"` // ids of running profiles
+	PendingTimers     int           `json:"pendingTimers"` // in every realm
+	Patches           []PatchInfo   `json:"patches"`       // active patches, bottom of the stack first
+	Profiles          []string      `json:"profiles"`      // ids of running profiles
 }
 
 // Stats returns a snapshot of every loaded module, sorted by id.
@@ -56,7 +58,7 @@ func (rt *Runtime) Stats() Stats {
 	}
 	rt.mu.Unlock()
 	st := Stats{
-		TotalModules: len(mods), Modules: make([]ModuleStats, 0, len(mods)),
+		TotalModules: len(mods), Realms: len(rt.realms), Modules: make([]ModuleStats, 0, len(mods)),
 		SandboxRuns: rt.sandboxRuns.Load(), SandboxLimitBreaches: rt.sandboxBreaches.Load(),
 	}
 	for _, m := range mods {
@@ -91,7 +93,12 @@ func (m *Module) stats() ModuleStats {
 		Patches: []PatchInfo{}, Profiles: []string{}, KeptVersions: []int{}, Versions: []VersionInfo{},
 	}
 	if v != nil {
-		ms.Version, ms.Kind, ms.PendingTimers = v.n, v.res.Kind.String(), v.scope.timers.Len()
+		ms.Version, ms.Kind = v.n, v.res.Kind.String()
+		for _, in := range m.in { // every realm's timers
+			if iv := in.cur.Load(); iv != nil {
+				ms.PendingTimers += iv.scope.timers.Len()
+			}
+		}
 	}
 	if m.lastErr != nil {
 		ms.LastError = m.lastErr.Error()

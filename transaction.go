@@ -2,6 +2,7 @@ package hotmod
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -21,17 +22,27 @@ import (
 // change is one module's part of a reload transaction.
 type change struct {
 	m        *Module
-	old      *version
+	old      *version // the serving version, as Go sees it
 	res      *transform.Result
 	st       *reads
 	n        int
 	rollback bool
 	start    time.Time // the reload began: its duration is counted from here
 
+	in   []changeIn // by realm index
+	step string     // where it failed
+}
+
+// changeIn is a change in one realm; the realm's lock guards it.
+type changeIn struct {
+	old  *version // the version serving in the realm (nil: never ran there)
 	nv   *version
 	wait <-chan engine.Outcome // a pending __acceptHotReload promise
 	step string
 }
+
+// nv is the new version as Go sees it (realm 0's).
+func (c *change) nv() *version { return c.in[0].nv }
 
 // ReloadModules reloads several modules as one transaction: each new
 // version is read, compiled and evaluated, each accept hook runs, the
@@ -114,7 +125,7 @@ func (rt *Runtime) reloadTogether(ctx context.Context, mods []*Module, auto bool
 		m.mu.Lock()
 		n := m.maxVersion + 1
 		m.mu.Unlock()
-		cs = append(cs, &change{m: m, old: old, res: res, st: st, n: n, start: start})
+		cs = append(cs, rt.newChange(m, old, res, st, n, false, start))
 	}
 	if len(cs) == 0 {
 		return nil
@@ -137,53 +148,20 @@ func (m *Module) sourceServes() {
 	}
 }
 
-// apply runs the transaction of cs. Call with every module's reload lock
-// held.
+// newChange starts a change of m from old to a new version n of res.
+func (rt *Runtime) newChange(m *Module, old *version, res *transform.Result, st *reads, n int, rollback bool, start time.Time) *change {
+	return &change{m: m, old: old, res: res, st: st, n: n, rollback: rollback, start: start, in: make([]changeIn, len(rt.realms))}
+}
+
+// apply runs the transaction of cs in every realm: each realm evaluates
+// the new versions and runs their hooks, all realms at once; then the
+// import contracts are checked, and every realm swaps, or none does. Call
+// with every module's reload lock held.
 func (rt *Runtime) apply(ctx context.Context, cs []*change) error {
-	r := rt.realm
-	var failed *change
-	pending := false
-	err := r.Run(ctx, rt.opts.LoadTimeout, func(*goja.Runtime) error {
-		done := false
-		defer func() {
-			// Also when a run is cut short (interrupted, or a Go-side read
-			// of a throwing getter): no new version may stay behind.
-			if !done {
-				rt.discardAllLocked(cs)
-			}
-		}()
-		for _, c := range cs {
-			r.Rebudget(rt.opts.LoadTimeout)
-			failed = c
-			if err := rt.prepareLocked(c); err != nil {
-				return err
-			}
-			pending = pending || c.wait != nil
-		}
-		failed = nil
-		if pending {
-			done = true
-			return nil
-		}
-		err := rt.commitLocked(cs, &failed)
-		done = err == nil
-		return err
-	})
-	if err == nil && pending {
-		// A hook returned a pending promise: the old versions serve while
-		// it runs. Finish under a context that cannot stop the clean-up.
-		err = rt.awaitHooks(ctx, cs, &failed)
-		err = r.Run(context.WithoutCancel(ctx), rt.opts.LoadTimeout, func(*goja.Runtime) error {
-			if err != nil {
-				rt.discardAllLocked(cs)
-				return err
-			}
-			return rt.commitLocked(cs, &failed)
-		})
-	}
+	failed, err := rt.applyInRealms(ctx, cs)
 	if err != nil {
 		if failed == nil {
-			failed = cs[0] // the realm was not reached (ctx, Close)
+			failed = cs[0] // no realm was reached (ctx, Close)
 		}
 		if failed.step == "" {
 			failed.step = "evaluate"
@@ -205,63 +183,169 @@ func (rt *Runtime) apply(ctx context.Context, cs []*change) error {
 	return nil
 }
 
-// prepareLocked evaluates c's new version beside the serving one and runs
-// its accept hook. On failure the new version is discarded. Call with the
-// realm lock held.
-func (rt *Runtime) prepareLocked(c *change) error {
-	r := rt.realm
-	m, old := c.m, c.old
-	prev := rt.staged
-	rt.staged = c.st
-	defer func() { rt.staged = prev }()
-	c.step = "evaluate"
-	if old.hot.declined {
-		c.step = "declined"
-		return fmt.Errorf("%w: version %d called hot.decline()", ErrDeclined, old.n)
+// applyInRealms is apply's work in the realms. It returns the change to
+// blame for a failure (nil when no realm was reached).
+func (rt *Runtime) applyInRealms(ctx context.Context, cs []*change) (*change, error) {
+	unlock, err := rt.lockAll(ctx)
+	if err != nil {
+		return nil, err
 	}
-	rt.lifecycleLocked(m, old, HotBeforeUpdate, "version", old.n, "next", c.n)
-	hs, err := rt.nextData(m, old)
+	defer func() {
+		if unlock != nil {
+			unlock()
+		}
+	}()
+	failedIn := make([]*change, len(rt.realms))
+	errs := rt.eachLocked(ctx, rt.opts.LoadTimeout, func(s *realm) error {
+		done := false
+		defer func() {
+			// Also when a run is cut short (interrupted, or a Go-side read
+			// of a throwing getter): no new version may stay behind.
+			if !done {
+				rt.discardAllLocked(s, cs)
+			}
+		}()
+		for _, c := range cs {
+			s.Rebudget(rt.opts.LoadTimeout)
+			failedIn[s.index] = c
+			if err := rt.prepareLocked(s, c); err != nil {
+				return err
+			}
+		}
+		failedIn[s.index] = nil
+		done = true
+		return nil
+	})
+	blame := func(i int) *change {
+		c := failedIn[i]
+		if c != nil {
+			c.step = c.in[i].step
+		}
+		return c
+	}
+	if i, err := firstErr(errs); err != nil {
+		rt.discardEverywhere(ctx, cs)
+		return blame(i), err
+	}
+	pending := false
+	for _, c := range cs {
+		for _, in := range c.in {
+			pending = pending || in.wait != nil
+		}
+	}
+	if pending {
+		// A hook returned a pending promise: the old versions serve while
+		// it runs. Finish under a context that cannot stop the clean-up.
+		unlock()
+		unlock = nil
+		failed, err := rt.awaitHooks(ctx, cs)
+		relock, lerr := rt.lockAll(context.WithoutCancel(ctx))
+		if lerr != nil {
+			// Closed meanwhile: Close disposes what serves; the new
+			// versions' scopes end with their realms.
+			return failed, errors.Join(err, lerr)
+		}
+		unlock = relock
+		if err != nil {
+			rt.discardEverywhere(ctx, cs)
+			return failed, err
+		}
+	}
+	if c, err := rt.checkImportsLocked(cs); err != nil {
+		c.step = "imports"
+		rt.discardEverywhere(ctx, cs)
+		return c, err
+	}
+	errs = rt.eachLocked(context.WithoutCancel(ctx), rt.opts.LoadTimeout, func(s *realm) error {
+		for _, c := range cs {
+			c.m.swapLocked(s, c.in[s.index].old, c.in[s.index].nv)
+		}
+		return nil
+	})
+	if _, err := firstErr(errs); err != nil {
+		// The swap itself is Go code and callbacks that only log; only
+		// Close ends it early.
+		rt.log.Error("swapping new versions was cut short", "err", err)
+	}
+	return nil, nil
+}
+
+// discardEverywhere undoes every new version of cs in every realm. Call with
+// every realm taken.
+func (rt *Runtime) discardEverywhere(ctx context.Context, cs []*change) {
+	rt.eachLocked(context.WithoutCancel(ctx), rt.opts.LoadTimeout, func(s *realm) error {
+		rt.discardAllLocked(s, cs)
+		return nil
+	})
+}
+
+// prepareLocked evaluates c's new version in realm s beside the serving
+// one and runs its accept hook. On failure the new version is discarded.
+// Call with s's lock held.
+func (rt *Runtime) prepareLocked(s *realm, c *change) error {
+	m := c.m
+	in := &c.in[s.index]
+	old := m.in[s.index].cur.Load()
+	in.old = old
+	prev := s.staged
+	s.staged = c.st
+	defer func() { s.staged = prev }()
+	in.step = "evaluate"
+	var hs *hotState
+	if old != nil {
+		if old.hot.declined {
+			in.step = "declined"
+			return fmt.Errorf("%w: version %d called hot.decline()", ErrDeclined, old.n)
+		}
+		rt.lifecycleLocked(s, m, old, HotBeforeUpdate, "version", old.n, "next", c.n)
+		var err error
+		if hs, err = rt.nextData(s, m, old); err != nil {
+			return err
+		}
+	}
+	nv, err := rt.evalLocked(s, m, c.res, c.n, hs)
 	if err != nil {
 		return err
 	}
-	if c.nv, err = rt.evalLocked(m, c.res, c.n, hs); err != nil {
-		return err
+	in.nv = nv
+	if old == nil {
+		return nil
 	}
-	c.step = "accept"
-	hook, err := m.acceptHook(c.nv)
+	in.step = "accept"
+	hook, err := m.acceptHook(s, nv)
 	if err != nil {
-		rt.discardLocked(m, c.nv)
-		c.nv = nil
+		rt.discardLocked(s, m, nv)
+		in.nv = nil
 		return err
 	}
 	if hook == nil {
 		return nil
 	}
-	r.Rebudget(rt.opts.LoadTimeout)
-	leave := rt.enter(c.nv)
-	ret, err := hook(m.exportsOf(c.nv), m.exportsOf(old))
+	s.Rebudget(rt.opts.LoadTimeout)
+	leave := rt.enter(s, nv)
+	ret, err := hook(m.exportsOf(nv), m.exportsOf(old))
 	leave()
 	if err != nil {
-		rt.discardLocked(m, c.nv)
-		c.nv = nil
+		rt.discardLocked(s, m, nv)
+		in.nv = nil
 		return engine.Err(err)
 	}
-	out, ch, done := r.Settle(ret, func(goja.Value) (any, error) { return nil, nil })
+	out, ch, done := s.Settle(ret, func(goja.Value) (any, error) { return nil, nil })
 	if !done {
-		c.wait = ch
+		in.wait = ch
 		return nil
 	}
 	if out.Err != nil {
-		rt.discardLocked(m, c.nv)
-		c.nv = nil
+		rt.discardLocked(s, m, nv)
+		in.nv = nil
 		return out.Err
 	}
 	return nil
 }
 
-// awaitHooks waits for the pending accept hooks of cs, each within
-// LoadTimeout.
-func (rt *Runtime) awaitHooks(ctx context.Context, cs []*change, failed **change) error {
+// awaitHooks waits for the pending accept hooks of cs in every realm, all
+// within LoadTimeout, and returns the change whose hook failed.
+func (rt *Runtime) awaitHooks(ctx context.Context, cs []*change) (*change, error) {
 	var expired <-chan time.Time
 	if d := rt.opts.LoadTimeout; d > 0 {
 		t := time.NewTimer(d)
@@ -269,63 +353,55 @@ func (rt *Runtime) awaitHooks(ctx context.Context, cs []*change, failed **change
 		expired = t.C
 	}
 	for _, c := range cs {
-		if c.wait == nil {
-			continue
-		}
-		var out engine.Outcome
-		select {
-		case out = <-c.wait:
-		case <-ctx.Done():
-			out.Err = fmt.Errorf("waiting for __acceptHotReload: %w", context.Cause(ctx))
-		case <-expired:
-			out.Err = fmt.Errorf("__acceptHotReload did not settle within LoadTimeout: %w",
-				&TimeoutError{Err: context.DeadlineExceeded, Limit: rt.opts.LoadTimeout})
-		case <-rt.realm.Done():
-			out.Err = fmt.Errorf("waiting for __acceptHotReload: %w", ErrClosed)
-		}
-		if out.Err != nil {
-			*failed = c
-			return out.Err
+		for i := range c.in {
+			if c.in[i].wait == nil {
+				continue
+			}
+			var out engine.Outcome
+			select {
+			case out = <-c.in[i].wait:
+			case <-ctx.Done():
+				out.Err = fmt.Errorf("waiting for __acceptHotReload: %w", context.Cause(ctx))
+			case <-expired:
+				out.Err = fmt.Errorf("__acceptHotReload did not settle within LoadTimeout: %w",
+					&TimeoutError{Err: context.DeadlineExceeded, Limit: rt.opts.LoadTimeout})
+			case <-rt.closing():
+				out.Err = fmt.Errorf("waiting for __acceptHotReload: %w", ErrClosed)
+			}
+			if out.Err != nil {
+				c.step = "accept"
+				if len(c.in) > 1 {
+					out.Err = &RealmError{Realm: i, Err: out.Err}
+				}
+				return c, out.Err
+			}
 		}
 	}
-	return nil
+	return nil, nil
 }
 
-// discardAllLocked undoes every new version of cs. Call with the realm
-// lock held.
-func (rt *Runtime) discardAllLocked(cs []*change) {
+// discardAllLocked undoes every new version of cs in realm s. Call with
+// s's lock held.
+func (rt *Runtime) discardAllLocked(s *realm, cs []*change) {
 	for _, c := range cs {
-		if c.nv != nil {
-			rt.discardLocked(c.m, c.nv)
-			c.nv = nil
+		in := &c.in[s.index]
+		if in.nv != nil {
+			rt.discardLocked(s, c.m, in.nv)
+			in.nv = nil
 		}
 	}
-}
-
-// commitLocked checks the import contracts and swaps every module of cs,
-// or discards every new version. Call with the realm lock held.
-func (rt *Runtime) commitLocked(cs []*change, failed **change) error {
-	if c, err := rt.checkImportsLocked(cs); err != nil {
-		*failed = c
-		c.step = "imports"
-		rt.discardAllLocked(cs)
-		return err
-	}
-	for _, c := range cs {
-		c.m.swapLocked(c.old, c.nv)
-	}
-	return nil
 }
 
 // applied records a change that swapped in.
 func (m *Module) applied(c *change) {
 	rt := m.rt
+	nv := c.nv()
 	m.stale.Store(false)
 	m.mu.Lock()
 	m.maxVersion = max(m.maxVersion, c.n)
-	m.keep(c.nv)
+	m.keep(nv)
 	m.lastReload = time.Now()
-	c.nv.served, c.nv.took = m.lastReload, m.lastReload.Sub(c.start)
+	nv.served, nv.took = m.lastReload, m.lastReload.Sub(c.start)
 	m.lastErr = nil
 	m.sourceDeleted = false
 	typ := EventReloaded
@@ -336,7 +412,7 @@ func (m *Module) applied(c *change) {
 		m.reloads++
 	}
 	m.mu.Unlock()
-	rt.events.emit(Event{Type: typ, Module: m.id, Path: m.path, Version: c.n, OldVersion: c.old.n, Duration: c.nv.took})
+	rt.events.emit(Event{Type: typ, Module: m.id, Path: m.path, Version: c.n, OldVersion: c.old.n, Duration: nv.took})
 	rt.log.Info("module "+string(typ), "module", m.id, "version", c.n, "previous", c.old.n)
 	u := Update{Module: m, ID: m.id, Old: c.old.n, New: c.n, Rollback: c.rollback}
 	m.afterUnlock(func() { rt.notify(u) })
@@ -348,7 +424,8 @@ func (m *Module) applied(c *change) {
 // module that one re-exports from (export * from). It returns the change
 // to blame: the module that lost the export, or the importer whose new
 // version asks for a missing one. A violation the transaction does not
-// touch is not its business. Call with the realm lock held.
+// touch is not its business. Call with every realm taken: it reads realm
+// 0's versions, which import the same modules as every realm's.
 func (rt *Runtime) checkImportsLocked(cs []*change) (*change, error) {
 	next := make(map[*Module]*change, len(cs))
 	for _, c := range cs {
@@ -356,7 +433,7 @@ func (rt *Runtime) checkImportsLocked(cs []*change) (*change, error) {
 	}
 	after := func(m *Module) *version {
 		if c, ok := next[m]; ok {
-			return c.nv
+			return c.nv()
 		}
 		return m.cur.Load()
 	}

@@ -219,7 +219,7 @@ func (s *Server) listModules(w http.ResponseWriter, r *http.Request) error {
 		}
 		out = append(out, d)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"modules": out})
+	writeJSON(w, http.StatusOK, map[string]any{"modules": out, "realms": s.rt.Realms()})
 	return nil
 }
 

@@ -145,6 +145,9 @@ func TestDashboardFailedFirstLoad(t *testing.T) {
 	if got := p.text(`root.querySelector('.failed-list li[data-module-id="broken"]')`); !strings.HasPrefix(got, "broken ") || !strings.Contains(got, "/broken.js:2:18") || !strings.Contains(got, `Unexpected ";"`) {
 		t.Errorf("failed-to-load list: %q", got)
 	}
+	if got := p.text(`root.querySelector('.module-list').previousElementSibling`); got != "Modules (2) · 1 realm" {
+		t.Errorf("the modules' heading: %q", got)
+	}
 	if got := p.text(`root.querySelector('.stat-card.failed-load .stat-value')`); got != "1" {
 		t.Errorf("failed to load: %q", got)
 	}

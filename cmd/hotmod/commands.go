@@ -106,6 +106,7 @@ func (c *cli) ls() *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var out struct {
 				Modules []server.ModuleDetail `json:"modules"`
+				Realms  int                   `json:"realms"` // each runs every module, with its own state
 			}
 			if err := c.client().do(cmd.Context(), http.MethodGet, "/api/modules", nil, &out); err != nil {
 				return err
@@ -147,8 +148,8 @@ func (c *cli) stats() *cobra.Command {
 			if c.asJSON {
 				return c.printJSON(st)
 			}
-			fmt.Fprintf(c.stdout, "modules: %d\nreloads: %d\nsandbox runs: %d (%d stopped by a limit)\n",
-				st.TotalModules, st.TotalReloads, st.SandboxRuns, st.SandboxLimitBreaches)
+			fmt.Fprintf(c.stdout, "modules: %d\nrealms: %d\nreloads: %d\nsandbox runs: %d (%d stopped by a limit)\n",
+				st.TotalModules, st.Realms, st.TotalReloads, st.SandboxRuns, st.SandboxLimitBreaches)
 			tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "ID\tVERSION\tRELOADS\tFAILED\tROLLBACKS\tKEPT\tPATCHES\tLAST ERROR")
 			for _, m := range st.Modules {

@@ -28,6 +28,8 @@ type serveOptions struct {
 	sandboxMax hotmod.SafeOptions
 	// loadTimeout and callTimeout bound module loads and calls.
 	loadTimeout, callTimeout time.Duration
+	// realms is Options.Realms.
+	realms int
 	// compileCache keeps esbuild's output across starts ("" for none).
 	compileCache string
 	// ready, if set, is told the address once the server listens; loaded,
@@ -66,6 +68,9 @@ func newServe(c *cli) *cobra.Command {
 			if o.loadTimeout <= 0 || o.callTimeout <= 0 {
 				return fmt.Errorf("--load-timeout and --call-timeout must be positive (%s, %s)", o.loadTimeout, o.callTimeout)
 			}
+			if o.realms < 1 || o.realms > 64 {
+				return fmt.Errorf("--realms must be 1 to 64, not %d", o.realms)
+			}
 			if o.sandboxMax.ConsoleLineLimit <= 0 {
 				return fmt.Errorf("--sandbox-max-console-lines must be positive, not %d", o.sandboxMax.ConsoleLineLimit)
 			}
@@ -89,6 +94,7 @@ func newServe(c *cli) *cobra.Command {
 	f.StringVar(&o.compileCache, "compile-cache", defaultCompileCache(),
 		`folder that keeps the JavaScript esbuild makes of each source, so a restart does not transpile a package again ("" for none)`)
 	f.DurationVar(&o.loadTimeout, "load-timeout", 5*time.Second, "how long evaluating one version of a module may run (a module that never finishes loading is listed as failed)")
+	f.IntVar(&o.realms, "realms", 1, "goja realms running the modules: calls use that many cores, but each realm keeps its own module state (1 to 64)")
 	f.DurationVar(&o.callTimeout, "call-timeout", 10*time.Second, "how long a call may run when its request sets no earlier deadline")
 	f.StringArrayVar(&o.allowHosts, "allow-host", nil, "a host name (any port) to answer without a token, besides loopback (repeatable)")
 	f.Var(&maxMem, "sandbox-max-memory", "the most memory a sandbox request may ask for")
@@ -185,7 +191,7 @@ func serve(ctx context.Context, o serveOptions, stdout, stderr io.Writer) error 
 		}
 	}
 	rt, err := hotmod.New(ctx, hotmod.Options{Store: store, Logger: logger, ModuleID: server.ModuleID, OnCall: metrics.ObserveCall,
-		LoadTimeout: o.loadTimeout, CallTimeout: o.callTimeout, CompileCacheDir: o.compileCache})
+		LoadTimeout: o.loadTimeout, CallTimeout: o.callTimeout, CompileCacheDir: o.compileCache, Realms: o.realms})
 	if err != nil {
 		return err
 	}

@@ -112,7 +112,8 @@ func TestServeFlagsReachTheServer(t *testing.T) {
 	done := make(chan int, 1)
 	go func() {
 		done <- run(ctx, []string{"serve", "--dir", t.TempDir(), "--addr", "127.0.0.1:0", "--allow-host", "devbox.test",
-			"--sandbox-max-time", "200ms", "--sandbox-max-memory", "32MiB", "--sandbox-max-console", "1KiB", "--sandbox-max-stack", "128KiB"},
+			"--sandbox-max-time", "200ms", "--sandbox-max-memory", "32MiB", "--sandbox-max-console", "1KiB", "--sandbox-max-stack", "128KiB",
+			"--realms", "2"},
 			strings.NewReader(""), w, w)
 	}()
 	defer func() {
@@ -144,6 +145,9 @@ func TestServeFlagsReachTheServer(t *testing.T) {
 	if code := get("attacker.example:7070"); code != 403 {
 		t.Errorf("another name: %d, want 403", code)
 	}
+	if out := ok(t, url, "", "ls", "--json"); !strings.Contains(out, `"realms": 2`) {
+		t.Errorf("--realms 2: ls --json says %s", out)
+	}
 	_, errOut, code := runCLI(t, url, "return 1", "exec", "-", "--timeout", "300ms")
 	if code != 1 || !strings.Contains(errOut, "timeMs") || !strings.Contains(errOut, "200") {
 		t.Errorf("a sandbox request over --sandbox-max-time: exit %d, %q", code, errOut)
@@ -166,6 +170,8 @@ func TestServeFlagErrors(t *testing.T) {
 		{"--sandbox-max-time", "0s"},
 		{"--allow-host", ""},
 		{"--allow-host", "http://x.example/"},
+		{"--realms", "0"},
+		{"--realms", "65"},
 	} {
 		var errOut bytes.Buffer
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

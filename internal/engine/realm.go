@@ -186,6 +186,21 @@ func (r *Realm) Lock(ctx context.Context) error {
 	}
 }
 
+// TryLock takes the realm if it is free now, without waiting; a closed
+// realm is never free.
+func (r *Realm) TryLock() bool {
+	if r.lk.starving.Load() != 0 || !r.lk.tryLock() {
+		return false
+	}
+	select {
+	case <-r.closed:
+		r.lk.unlock()
+		return false
+	default:
+		return true
+	}
+}
+
 // Unlock gives the realm back, first reporting promise rejections that no
 // handler took up while it was held.
 func (r *Realm) Unlock() {

@@ -713,6 +713,7 @@ class HotReloadWidget extends HTMLElement {
         this.request('GET', '/api/modules'),
         this.request('GET', '/api/live').catch((e) => (e.status === 401 ? Promise.reject(e) : null)),
       ]);
+      this.realms = list.realms || 1;
       const ids = new Set(list.modules.map((m) => m.id));
       for (const m of list.modules) this.apply(m.id, m, seq);
       for (const id of [...this.modules.keys()]) if (!ids.has(id)) this.apply(id, null, seq);
@@ -721,6 +722,7 @@ class HotReloadWidget extends HTMLElement {
     } catch (e) {
       if (e.status !== 401) this.note('error', 'loading modules: ' + (e.describe?.() || e.message));
     }
+    this.renderChrome();
     this.renderModules();
   }
 
@@ -995,7 +997,11 @@ class HotReloadWidget extends HTMLElement {
         el('button', { class: 'link', type: 'button', onclick: () => this.cards.get(m.id)?.root.scrollIntoView({ behavior: 'smooth' }) }, m.id),
         el('span', { class: 'error-text' }, ' ' + new ApiError(0, { message: m.lastError, position: m.lastErrorPosition }).describe()))));
     }
-    setText(this.modulesHead, `Modules (${mods.length})`);
+    // Several realms means several copies of each module's state: say so
+    // where the modules are.
+    const realms = this.realms || 1;
+    setText(this.modulesHead, `Modules (${mods.length}) · ${realms} realm${realms === 1 ? '' : 's'}` +
+      (realms > 1 ? ', each with its own module state' : ''));
   }
 
   // renderModules puts one card per module in id order, reusing each

@@ -1,0 +1,185 @@
+package hotmod
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/dop251/goja"
+	"github.com/hotmod/hotmod/internal/engine"
+)
+
+// A Runtime has Options.Realms goja realms. Every module is evaluated in
+// each of them, and a call runs in whichever realm is free, so calls use
+// every core; module state is therefore per realm. Everything that changes
+// which version serves (a load, a reload, a rollback, a patch, a removal)
+// takes every realm, in index order, evaluates in all of them at once, and
+// then changes all of them or none: a call, which holds one realm, sees
+// either the old versions everywhere or the new ones.
+
+// realm is one of the Runtime's goja realms and what hotmod keeps in it.
+type realm struct {
+	*engine.Realm
+	index int
+
+	// Guarded by the realm's lock:
+	staged  *reads       // the reads of the load evaluating now
+	helpers []goja.Value // esbuild's runtime helpers, shared by every module of the realm
+}
+
+// inRealm is what a module has in one realm; guarded by that realm's lock.
+type inRealm struct {
+	cur      atomic.Pointer[version]   // the version serving in this realm
+	loading  *version                  // the version being evaluated on first load (cycles)
+	proxy    *goja.Object              // the JavaScript handle other modules of the realm get
+	wrappers map[wrapperKey]goja.Value // timing wrappers while profiling
+}
+
+func newRealms(opts Options) []*realm {
+	out := make([]*realm, opts.Realms)
+	for i := range out {
+		out[i] = &realm{index: i, Realm: engine.New(engine.Options{
+			Logger:           opts.Logger,
+			MaxCallStackSize: opts.MaxCallStackSize,
+			TimerTimeout:     opts.TimerTimeout,
+		})}
+	}
+	return out
+}
+
+// runAny runs fn in a free realm (the first one when there is only one),
+// bounded as engine.Realm.Run bounds it.
+func (rt *Runtime) runAny(ctx context.Context, limit time.Duration, fn func(s *realm) error) error {
+	s, err := rt.takeAny(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Unlock()
+	return s.RunLocked(ctx, limit, func(*goja.Runtime) error { return fn(s) })
+}
+
+// takeAny takes a realm: a free one if there is one, else it waits for one
+// (the next in turn).
+func (rt *Runtime) takeAny(ctx context.Context) (*realm, error) {
+	if len(rt.realms) == 1 {
+		s := rt.realms[0]
+		return s, s.Lock(ctx)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err // as Lock: an ended context never takes a realm
+	}
+	n := uint64(len(rt.realms))
+	start := rt.turn.Add(1)
+	for i := range n {
+		if s := rt.realms[(start+i)%n]; s.TryLock() {
+			return s, nil
+		}
+	}
+	s := rt.realms[start%n]
+	return s, s.Lock(ctx)
+}
+
+// lockAll takes every realm, in index order (so that two takers never wait
+// on each other), and returns the function that gives them back.
+func (rt *Runtime) lockAll(ctx context.Context) (unlock func(), err error) {
+	for i, s := range rt.realms {
+		if err := s.Lock(ctx); err != nil {
+			for _, t := range rt.realms[:i] {
+				t.Unlock()
+			}
+			return nil, err
+		}
+	}
+	return func() {
+		for _, s := range rt.realms {
+			s.Unlock()
+		}
+	}, nil
+}
+
+// eachLocked runs fn in every realm at once (one realm: on this
+// goroutine), each bounded as engine.Realm.RunLocked bounds it, and
+// returns each realm's error. Call with every realm taken (lockAll).
+func (rt *Runtime) eachLocked(ctx context.Context, limit time.Duration, fn func(s *realm) error) []error {
+	errs := make([]error, len(rt.realms))
+	run := func(s *realm) {
+		errs[s.index] = s.RunLocked(ctx, limit, func(*goja.Runtime) error { return fn(s) })
+	}
+	if len(rt.realms) == 1 {
+		run(rt.realms[0])
+		return errs
+	}
+	var wg sync.WaitGroup
+	for _, s := range rt.realms {
+		wg.Go(func() { run(s) })
+	}
+	wg.Wait()
+	return errs
+}
+
+// firstErr is the error of the first realm that failed, naming the realm
+// when there are several.
+func firstErr(errs []error) (int, error) {
+	for i, err := range errs {
+		if err != nil {
+			if len(errs) > 1 {
+				return i, &RealmError{Realm: i, Err: err}
+			}
+			return i, err
+		}
+	}
+	return -1, nil
+}
+
+// runAll takes every realm and runs fn in all of them at once; the error is
+// the first realm's that failed.
+func (rt *Runtime) runAll(ctx context.Context, limit time.Duration, fn func(s *realm) error) error {
+	unlock, err := rt.lockAll(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	_, err = firstErr(rt.eachLocked(ctx, limit, fn))
+	return err
+}
+
+// RealmError is the error of one realm of a Runtime with several
+// (Options.Realms): the realm whose evaluation, hook or patch failed. The
+// other realms did the same work; none of it took effect.
+type RealmError struct {
+	Realm int // 0-based
+	Err   error
+}
+
+func (e *RealmError) Error() string { return fmt.Sprintf("in realm %d: %v", e.Realm, e.Err) }
+func (e *RealmError) Unwrap() error { return e.Err }
+
+// at is the version of m serving in realm s. A module that serves, but
+// was never evaluated in s (loaded by a require that ran in another realm
+// only, at call time), is evaluated there now from its current source. Call
+// with s's lock held.
+func (m *Module) at(s *realm) (*version, error) {
+	if v := m.in[s.index].cur.Load(); v != nil {
+		return v, nil
+	}
+	rec, err := m.current()
+	if err != nil {
+		return nil, err
+	}
+	v, err := m.rt.evalLocked(s, m, rec.res, rec.n, nil)
+	if err != nil {
+		return nil, fmt.Errorf("evaluating %s in realm %d: %w", m.id, s.index, err)
+	}
+	m.in[s.index].cur.Store(v)
+	m.ensureProxy(s)
+	return v, nil
+}
+
+// realmInfo is import.meta.hot.realm: which realm this copy of the module
+// runs in, so that one of them can do what must happen once (a timer that
+// writes to a database).
+func (rt *Runtime) realmInfo(s *realm) map[string]any {
+	return map[string]any{"index": s.index, "count": len(rt.realms)}
+}
