@@ -279,3 +279,14 @@ func BenchmarkSaveToServing(b *testing.B) {
 		})
 	}
 }
+
+func BenchmarkCallFromGoCommonJS(b *testing.B) {
+	e := benchEnv(b, map[string]string{"/m/c.js": "exports.add = function (a, b) { return a + b }"})
+	m := e.create("c", "/m/c.js")
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := m.Call(e.ctx, "add", 1, 2); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -25,6 +25,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -49,7 +50,9 @@ type config struct {
 func main() {
 	quick := flag.Bool("quick", false, "a smoke run: few iterations (CI)")
 	write := flag.String("write", "", "also write the results as Markdown to this file")
+	only := flag.String("only", "", "run only these tables, comma-separated: reload,memory,save,call,throughput")
 	flag.Parse()
+	want := func(name string) bool { return *only == "" || slices.Contains(strings.Split(*only, ","), name) }
 	cfg := config{reloads: map[int]int{300: 200, 3000: 40, 30000: 8}, memN: 10000, saves: 200, calls: 200000, runFor: time.Second, goBuilds: 3}
 	if *quick {
 		cfg = config{reloads: map[int]int{300: 10, 3000: 3, 30000: 1}, memN: 200, saves: 10, calls: 10000, runFor: 100 * time.Millisecond, goBuilds: 1}
@@ -57,11 +60,14 @@ func main() {
 	var out bytes.Buffer
 	w := io.MultiWriter(os.Stdout, &out)
 	fmt.Fprintf(w, "# hotmod against its peers\n\n%s\n\n", machine())
-	reloadTable(w, cfg)
-	memoryTable(w, cfg)
-	saveTable(w, cfg)
-	callTable(w, cfg)
-	throughputTable(w, cfg)
+	for _, t := range []struct {
+		name string
+		run  func(io.Writer, config)
+	}{{"reload", reloadTable}, {"memory", memoryTable}, {"save", saveTable}, {"call", callTable}, {"throughput", throughputTable}} {
+		if want(t.name) {
+			t.run(w, cfg)
+		}
+	}
 	if *write != "" {
 		if err := os.WriteFile(*write, out.Bytes(), 0o644); err != nil {
 			log.Fatal(err)
@@ -493,14 +499,21 @@ export function direct(n) { let s = 0; for (let i = 0; i < n; i++) s = local(s, 
 // --- throughput ---
 
 func throughputTable(w io.Writer, cfg config) {
-	fmt.Fprintf(w, "## Calls per second on one realm (a stateless function; %v per cell)\n\n", cfg.runFor)
-	fmt.Fprintf(w, "| goroutines | calls/s | with reloads at 100/s | failed | torn |\n| --- | --- | --- | --- | --- |\n")
-	for _, g := range []int{1, 2, 4, 8} {
-		quiet, _, _ := throughput(g, false, cfg.runFor)
-		busy, failed, torn := throughput(g, true, cfg.runFor)
-		fmt.Fprintf(w, "| %d | %.0f | %.0f | %d | %d |\n", g, quiet, busy, failed, torn)
+	fmt.Fprintf(w, "## Calls per second (a stateless function; %v per cell; %d cores)\n\n", cfg.runFor, runtime.NumCPU())
+	fmt.Fprintf(w, "| realms | goroutines | calls/s | with reloads at 100/s | failed | torn |\n| --- | --- | --- | --- | --- | --- |\n")
+	best := map[int]float64{}
+	at := map[[2]int]float64{}
+	for _, r := range []int{1, 2} {
+		for _, g := range []int{1, 2, 4, 8} {
+			quiet, _, _ := throughput(r, g, false, cfg.runFor)
+			busy, failed, torn := throughput(r, g, true, cfg.runFor)
+			best[r] = max(best[r], quiet)
+			at[[2]int{r, g}] = quiet
+			fmt.Fprintf(w, "| %d | %d | %.0f | %.0f | %d | %d |\n", r, g, quiet, busy, failed, torn)
+		}
 	}
-	fmt.Fprintln(w)
+	fmt.Fprintf(w, "\nOne realm, 2 goroutines against 1: %.2f×. Two realms against one, 2 goroutines each: %.2f×; best against best: %.2f×.\n\n",
+		at[[2]int{1, 2}]/at[[2]int{1, 1}], at[[2]int{2, 2}]/at[[2]int{1, 2}], best[2]/best[1])
 }
 
 // pairSource's pair() returns two constants of one version: a call that
@@ -509,11 +522,11 @@ func pairSource(v int) string {
 	return fmt.Sprintf("const a = %d\nexport function pair() { return [a, b] }\nconst b = %d\n", v, v)
 }
 
-func throughput(goroutines int, reloads bool, d time.Duration) (perSec float64, failed, torn int64) {
+func throughput(realms, goroutines int, reloads bool, d time.Duration) (perSec float64, failed, torn int64) {
 	ctx := context.Background()
 	store := vfs.NewMem(vfs.WithHistoryDepth(1))
 	must(store.Write(ctx, "/p.js", []byte(pairSource(0))))
-	rt, err := hotmod.New(ctx, hotmod.Options{Store: store, DisableAutoReload: true, Logger: discard()})
+	rt, err := hotmod.New(ctx, hotmod.Options{Store: store, DisableAutoReload: true, Logger: discard(), Realms: realms})
 	must(err)
 	defer rt.Close(ctx)
 	m, err := rt.CreateModule(ctx, "p", "/p.js")
