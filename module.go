@@ -68,6 +68,9 @@ type version struct {
 	scope    scope
 	deps     map[string]*Module // what each specifier it required reached; realm lock
 	inflight atomic.Int64       // Go calls still waiting on this version's promises
+	// The functions Call has called, asserted callable (see callable);
+	// realm lock.
+	callables map[*goja.Object]goja.Callable
 	disposed atomic.Bool
 	// An ES module's export names and the functions among them, as its
 	// evaluation left them (nil for other kinds, whose exports may change).
@@ -213,18 +216,24 @@ func (m *Module) call(ctx context.Context, name string, args []any) (any, error)
 		if c := h.chain(name); c != nil {
 			fv = c.top(s.index)
 		}
-		fn, ok := goja.AssertFunction(fv)
+		fn, ok := v.callable(fv)
 		if !ok {
 			return m.notFunction(s, name, exp, fv)
 		}
-		jsArgs := make([]goja.Value, len(args))
+		// The realm's argument buffer: goja copies the arguments onto its
+		// own stack, so the buffer is free again once the call has begun.
+		jsArgs := s.args[:0]
 		for i, a := range args {
-			if jsArgs[i], err = r.ToJS(a); err != nil {
+			jv, err := r.ToJS(a)
+			if err != nil {
 				return fmt.Errorf("argument %d: %w", i+1, err)
 			}
+			jsArgs = append(jsArgs, jv)
 		}
+		s.args = jsArgs[:0]
 		prev := r.SwapOwner(v.scope.timers) // not rt.enter: no closure on the hot path
 		ret, err := m.invoke(s, h, v, name, fn, m.in[s.index].proxy, jsArgs)
+		clear(jsArgs) // nothing of this call stays reachable from the buffer
 		r.SwapOwner(prev)
 		if err != nil {
 			return engine.Err(err)
@@ -266,6 +275,30 @@ func (m *Module) call(ctx context.Context, name string, args []any) (any, error)
 	}
 	return out.Value, nil
 }
+
+// callable is goja.AssertFunction of fv, remembered for the version: the
+// assertion allocates a closure, and a call of the same export would make
+// it again on every call. Up to maxCallables functions are remembered (an
+// export whose getter makes a new function each time is not).
+func (v *version) callable(fv goja.Value) (goja.Callable, bool) {
+	obj, ok := fv.(*goja.Object)
+	if !ok {
+		return nil, false
+	}
+	if fn, ok := v.callables[obj]; ok {
+		return fn, true
+	}
+	fn, ok := goja.AssertFunction(obj)
+	if ok && len(v.callables) < maxCallables {
+		if v.callables == nil {
+			v.callables = make(map[*goja.Object]goja.Callable)
+		}
+		v.callables[obj] = fn
+	}
+	return fn, ok
+}
+
+const maxCallables = 64
 
 // callDone ends a call that waited on the version; the last one out of a
 // disposed version stops its timers.

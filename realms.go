@@ -27,6 +27,7 @@ type realm struct {
 	// Guarded by the realm's lock:
 	staged  *reads       // the reads of the load evaluating now
 	helpers []goja.Value // esbuild's runtime helpers, shared by every module of the realm
+	args    []goja.Value // a call's converted arguments; reused, see Module.call
 }
 
 // inRealm is what a module has in one realm; guarded by that realm's lock.
