@@ -125,7 +125,16 @@ func BenchmarkCallFromGo(b *testing.B) {
 }
 
 func BenchmarkCallFromGoParallel(b *testing.B) {
-	e := benchEnv(b, map[string]string{"/m/c.js": "export function add(a, b) { return a + b }"})
+	for _, realms := range []int{1, 2} {
+		b.Run(fmt.Sprintf("realms=%d", realms), func(b *testing.B) { callInParallel(b, realms) })
+	}
+}
+
+// callInParallel calls add from GOMAXPROCS goroutines on a Runtime of
+// that many realms.
+func callInParallel(b *testing.B, realms int) {
+	e := newEnvTB(b, map[string]string{"/m/c.js": "export function add(a, b) { return a + b }"},
+		func(o *hotmod.Options) { o.Realms = realms })
 	m := e.create("c", "/m/c.js")
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
