@@ -67,8 +67,12 @@ type ReloadError struct {
 	Module  string
 	Path    string // the module's source path
 	Version int    // the version that was serving and still serves (0 for a first load)
-	Step    string // "read", "compile", "evaluate", "accept", "declined", "imports" or "transaction" (another module of the transaction failed)
-	Err     error
+	// Step is where it failed: "read", "compile", "evaluate", "accept",
+	// "verify" (__verifyHotReload, Options.Verify or a sibling test file),
+	// "declined", "imports" or "transaction" (another module of the
+	// transaction failed).
+	Step string
+	Err  error
 }
 
 func (e *ReloadError) Error() string {

@@ -260,3 +260,41 @@ func ExampleRuntime_ExecuteSafe() {
 	// 7 scoring 2 items
 	// true time
 }
+
+// Options.Verify checks a new version before it serves: a version whose
+// prices went wrong is refused, and the old one serves on.
+func ExampleOptions_verify() {
+	ctx := context.Background()
+	store := vfs.NewMem()
+	defer store.Close()
+	check(store.Write(ctx, "/price.js", []byte("export const price = (n) => n * 12 / 10")))
+	rt, err := hotmod.New(ctx, hotmod.Options{Store: store, DisableAutoReload: true,
+		Verify: func(ctx context.Context, c *hotmod.Candidate) error {
+			p, err := c.Call(ctx, "price", 100)
+			if err != nil {
+				return err
+			}
+			if n, ok := p.(int64); !ok || n < 100 {
+				return fmt.Errorf("price(100) = %v: below cost", p)
+			}
+			return nil
+		}})
+	check(err)
+	defer rt.Close(context.Background())
+	m, err := rt.CreateModule(ctx, "price", "/price.js")
+	check(err)
+
+	check(store.Write(ctx, "/price.js", []byte("export const price = (n) => n * 2 / 10")))
+	err = m.Reload(ctx)
+	var re *hotmod.ReloadError
+	fmt.Println(errors.As(err, &re), re.Step, m.Version())
+	fmt.Println(err)
+	// A version that exports __verifyHotReload checks itself the same way.
+	p, err := m.Call(ctx, "price", 10)
+	check(err)
+	fmt.Println(p)
+	// Output:
+	// true verify 1
+	// reload of price (version 1 keeps serving) failed at verify: Options.Verify: price(100) = 20: below cost
+	// 12
+}

@@ -78,6 +78,18 @@ type Options struct {
 	// cold load of a many-file package). Default: none. `hotmod serve`
 	// uses the user's cache folder.
 	CompileCacheDir string
+	// Verify, if set, checks every new version of a module before it
+	// serves: after its __acceptHotReload and __verifyHotReload hooks, with
+	// the old version still serving, Verify gets the candidate, which it
+	// can call like a module. An error (or a panic) refuses the version at
+	// step "verify". Bounded by LoadTimeout.
+	Verify func(ctx context.Context, c *Candidate) error
+	// TestSiblings makes a reload of x.js run the test file next to it,
+	// x.test.js (x.test.ts for x.ts), against the candidate: importing
+	// ./x.js there gives the candidate, and every function it exports is
+	// called, promises awaited; the first that throws refuses the version
+	// at step "verify". No test file, no check. Bounded by LoadTimeout.
+	TestSiblings bool
 	// Realms is how many goja realms run the modules (default 1). Every
 	// module is evaluated in each realm and a call runs in any free one, so
 	// calls use that many cores; but module state is per realm (as in

@@ -453,6 +453,9 @@ func (rt *Runtime) requireFunc(s *realm, m *Module) goja.Value {
 			}
 			v.deps[spec] = dep // for the import contract and invalidate's importers
 		}
+		if exp, ok := s.candidateExports(m, dep); ok {
+			return exp
+		}
 		return dep.in[s.index].proxy
 	})
 }

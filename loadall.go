@@ -44,7 +44,7 @@ type LoadReport struct {
 	Failed map[string]error
 }
 
-// LoadAll loads every module source under prefix (see IsModuleSource),
+// LoadAll loads every module source under prefix (see LoadsAsModule),
 // each as the module Options.ModuleID names (DefaultModuleID's by default), and
 // reports each outcome. A module that fails does not stop the others; the
 // error is for the store's listing failing, or ctx ending.
@@ -55,7 +55,7 @@ func (rt *Runtime) LoadAll(ctx context.Context, prefix string) (LoadReport, erro
 		return rep, err
 	}
 	for _, p := range paths {
-		if !IsModuleSource(p) {
+		if !rt.LoadsAsModule(p) {
 			continue
 		}
 		id := rt.opts.ModuleID(p)

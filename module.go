@@ -71,7 +71,7 @@ type version struct {
 	// The functions Call has called, asserted callable (see callable);
 	// realm lock.
 	callables map[*goja.Object]goja.Callable
-	disposed atomic.Bool
+	disposed  atomic.Bool
 	// An ES module's export names and the functions among them, as its
 	// evaluation left them (nil for other kinds, whose exports may change).
 	names, fns []string
@@ -194,6 +194,12 @@ func (m *Module) Call(ctx context.Context, name string, args ...any) (v any, err
 }
 
 func (m *Module) call(ctx context.Context, name string, args []any) (any, error) {
+	return m.callOn(ctx, name, args, m.at)
+}
+
+// callOn calls name on the version which, in the realm the call takes,
+// pick returns: the current one, or a candidate (see Candidate).
+func (m *Module) callOn(ctx context.Context, name string, args []any, pick func(*realm) (*version, error)) (any, error) {
 	rt := m.rt
 	var (
 		v    *version
@@ -204,7 +210,7 @@ func (m *Module) call(ctx context.Context, name string, args []any) (any, error)
 	err := rt.runAny(ctx, rt.opts.CallTimeout, func(s *realm) error {
 		r = s
 		var err error
-		if v, err = m.at(s); err != nil {
+		if v, err = pick(s); err != nil {
 			return err
 		}
 		exp := m.exportsOf(v)
@@ -213,6 +219,9 @@ func (m *Module) call(ctx context.Context, name string, args []any) (any, error)
 			fv = exp.Get(name)
 		}
 		h := m.hooks.Load() // the only atomic load a plain call pays for hooks
+		if h != nil && v != m.in[s.index].cur.Load() {
+			h = nil // patches and profiles are the serving version's, not a candidate's
+		}
 		if c := h.chain(name); c != nil {
 			fv = c.top(s.index)
 		}
@@ -613,7 +622,11 @@ func (m *Module) reloadLocked(ctx context.Context, auto bool) error {
 	m.mu.Lock()
 	n := m.maxVersion + 1
 	m.mu.Unlock()
-	return m.rt.apply(ctx, []*change{m.rt.newChange(m, old, res, st, n, false, start)})
+	c := m.rt.newChange(m, old, res, st, n, false, start)
+	if err := m.rt.readTests(ctx, c); err != nil {
+		return m.fail(ctx, old, "verify", err)
+	}
+	return m.rt.apply(ctx, []*change{c})
 }
 
 // RollbackModule makes a kept version current again, without reading or
@@ -657,16 +670,16 @@ func (m *Module) Rollback(ctx context.Context, to int) error {
 	return rt.apply(ctx, []*change{rt.newChange(m, old, target.res, nil, to, true, time.Now())})
 }
 
-// acceptHook finds __acceptHotReload wherever the version exports it: on
-// its exports, or on its default export. A getter that throws there (a
-// strict Proxy as default export) is the version's error. Call with the
-// lock held.
-func (m *Module) acceptHook(s *realm, v *version) (goja.Callable, error) {
+// exportedHook finds the hook name (__acceptHotReload, __verifyHotReload)
+// wherever the version exports it: on its exports, or on its default
+// export. A getter that throws there (a strict Proxy as default export) is
+// the version's error. Call with s's lock held.
+func (m *Module) exportedHook(s *realm, v *version, name string) (goja.Callable, error) {
 	exp := m.exportsOf(v)
 	if exp == nil {
 		return nil, nil
 	}
-	hook, err := s.Get(exp, "__acceptHotReload")
+	hook, err := s.Get(exp, name)
 	if err != nil {
 		return nil, err
 	}
@@ -678,7 +691,7 @@ func (m *Module) acceptHook(s *realm, v *version) (goja.Callable, error) {
 		return nil, err
 	}
 	if def, ok := def.(*goja.Object); ok {
-		hook, err := s.Get(def, "__acceptHotReload")
+		hook, err := s.Get(def, name)
 		if err != nil {
 			return nil, err
 		}

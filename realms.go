@@ -28,6 +28,9 @@ type realm struct {
 	staged  *reads       // the reads of the load evaluating now
 	helpers []goja.Value // esbuild's runtime helpers, shared by every module of the realm
 	args    []goja.Value // a call's converted arguments; reused, see Module.call
+	// While a sibling test file runs: the candidate its imports of the
+	// module under test get (see runTests).
+	candidates map[*Module]*version
 }
 
 // inRealm is what a module has in one realm; guarded by that realm's lock.

@@ -2,7 +2,6 @@ package hotmod
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -31,6 +30,11 @@ type change struct {
 
 	in   []changeIn // by realm index
 	step string     // where it failed
+
+	// The sibling test file, with Options.TestSiblings (see readTests).
+	test     *transform.Result
+	testSt   *reads
+	testPath string
 }
 
 // changeIn is a change in one realm; the realm's lock guards it.
@@ -39,6 +43,14 @@ type changeIn struct {
 	nv   *version
 	wait <-chan engine.Outcome // a pending __acceptHotReload promise
 	step string
+}
+
+// hook names the hook a pending wait is for.
+func (in *changeIn) hook() string {
+	if in.step == "verify" {
+		return "__verifyHotReload"
+	}
+	return "__acceptHotReload"
 }
 
 // nv is the new version as Go sees it (realm 0's).
@@ -125,7 +137,11 @@ func (rt *Runtime) reloadTogether(ctx context.Context, mods []*Module, auto bool
 		m.mu.Lock()
 		n := m.maxVersion + 1
 		m.mu.Unlock()
-		cs = append(cs, rt.newChange(m, old, res, st, n, false, start))
+		c := rt.newChange(m, old, res, st, n, false, start)
+		if err := rt.readTests(ctx, c); err != nil {
+			return m.fail(ctx, old, "verify", err)
+		}
+		cs = append(cs, c)
 	}
 	if len(cs) == 0 {
 		return nil
@@ -184,79 +200,74 @@ func (rt *Runtime) apply(ctx context.Context, cs []*change) error {
 }
 
 // applyInRealms is apply's work in the realms. It returns the change to
-// blame for a failure (nil when no realm was reached).
+// blame for a failure (nil when no realm was reached). Its phases: every
+// realm evaluates the new versions and runs their accept hooks; then their
+// __verifyHotReload; then, with the realms free (the old versions serve
+// calls meanwhile), Options.Verify and the sibling test files; then every
+// realm swaps, or none does. A phase whose hooks return pending promises
+// awaits them with the realms free.
 func (rt *Runtime) applyInRealms(ctx context.Context, cs []*change) (*change, error) {
-	unlock, err := rt.lockAll(ctx)
+	held, err := rt.lockAll(ctx)
 	if err != nil {
 		return nil, err
 	}
-	defer func() {
-		if unlock != nil {
-			unlock()
-		}
-	}()
-	failedIn := make([]*change, len(rt.realms))
-	errs := rt.eachLocked(ctx, rt.opts.LoadTimeout, func(s *realm) error {
-		done := false
-		defer func() {
-			// Also when a run is cut short (interrupted, or a Go-side read
-			// of a throwing getter): no new version may stay behind.
-			if !done {
-				rt.discardAllLocked(s, cs)
-			}
-		}()
-		for _, c := range cs {
-			s.Rebudget(rt.opts.LoadTimeout)
-			failedIn[s.index] = c
-			if err := rt.prepareLocked(s, c); err != nil {
-				return err
-			}
-		}
-		failedIn[s.index] = nil
-		done = true
-		return nil
-	})
-	blame := func(i int) *change {
-		c := failedIn[i]
-		if c != nil {
-			c.step = c.in[i].step
-		}
-		return c
-	}
-	if i, err := firstErr(errs); err != nil {
-		rt.discardEverywhere(ctx, cs)
-		return blame(i), err
-	}
-	pending := false
-	for _, c := range cs {
-		for _, in := range c.in {
-			pending = pending || in.wait != nil
+	unlock := func() {
+		if held != nil {
+			held()
+			held = nil
 		}
 	}
-	if pending {
-		// A hook returned a pending promise: the old versions serve while
-		// it runs. Finish under a context that cannot stop the clean-up.
-		unlock()
-		unlock = nil
-		failed, err := rt.awaitHooks(ctx, cs)
-		relock, lerr := rt.lockAll(context.WithoutCancel(ctx))
-		if lerr != nil {
-			// Closed meanwhile: Close disposes what serves; the new
-			// versions' scopes end with their realms.
-			return failed, errors.Join(err, lerr)
+	defer unlock()
+	relock := func() error {
+		if held != nil {
+			return nil
 		}
-		unlock = relock
-		if err != nil {
+		// Under a context that cannot stop the clean-up.
+		h, err := rt.lockAll(context.WithoutCancel(ctx))
+		if err == nil {
+			held = h
+		}
+		return err
+	}
+	fail := func(c *change, err error) (*change, error) {
+		if relock() == nil {
 			rt.discardEverywhere(ctx, cs)
-			return failed, err
 		}
+		// Else the Runtime closed meanwhile: the new versions' scopes end
+		// with their realms.
+		return c, err
+	}
+	for _, phase := range []func(*realm, *change) error{rt.prepareLocked, rt.verifyLocked} {
+		if err := relock(); err != nil {
+			return fail(nil, err)
+		}
+		if c, err := rt.eachChange(ctx, cs, phase); err != nil {
+			return fail(c, err)
+		}
+		if pending(cs) {
+			unlock()
+			if c, err := rt.awaitHooks(ctx, cs); err != nil {
+				return fail(c, err)
+			}
+		}
+	}
+	if rt.opts.Verify != nil || rt.opts.TestSiblings {
+		unlock()
+		for _, c := range cs {
+			if err := rt.verifyInGo(ctx, c); err != nil {
+				c.step = "verify"
+				return fail(c, err)
+			}
+		}
+	}
+	if err := relock(); err != nil {
+		return fail(nil, err)
 	}
 	if c, err := rt.checkImportsLocked(cs); err != nil {
 		c.step = "imports"
-		rt.discardEverywhere(ctx, cs)
-		return c, err
+		return fail(c, err)
 	}
-	errs = rt.eachLocked(context.WithoutCancel(ctx), rt.opts.LoadTimeout, func(s *realm) error {
+	errs := rt.eachLocked(context.WithoutCancel(ctx), rt.opts.LoadTimeout, func(s *realm) error {
 		for _, c := range cs {
 			c.m.swapLocked(s, c.in[s.index].old, c.in[s.index].nv)
 		}
@@ -268,6 +279,44 @@ func (rt *Runtime) applyInRealms(ctx context.Context, cs []*change) (*change, er
 		rt.log.Error("swapping new versions was cut short", "err", err)
 	}
 	return nil, nil
+}
+
+// eachChange runs phase for every change in every realm at once, and
+// returns the change whose phase failed first. Call with every realm taken.
+func (rt *Runtime) eachChange(ctx context.Context, cs []*change, phase func(*realm, *change) error) (*change, error) {
+	failedIn := make([]*change, len(rt.realms))
+	errs := rt.eachLocked(ctx, rt.opts.LoadTimeout, func(s *realm) error {
+		for _, c := range cs {
+			s.Rebudget(rt.opts.LoadTimeout)
+			failedIn[s.index] = c
+			if err := phase(s, c); err != nil {
+				return err
+			}
+		}
+		failedIn[s.index] = nil
+		return nil
+	})
+	i, err := firstErr(errs)
+	if err == nil {
+		return nil, nil
+	}
+	c := failedIn[i]
+	if c != nil {
+		c.step = c.in[i].step
+	}
+	return c, err
+}
+
+// pending reports whether a hook of cs returned a promise not yet settled.
+func pending(cs []*change) bool {
+	for _, c := range cs {
+		for _, in := range c.in {
+			if in.wait != nil {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // discardEverywhere undoes every new version of cs in every realm. Call with
@@ -312,7 +361,7 @@ func (rt *Runtime) prepareLocked(s *realm, c *change) error {
 		return nil
 	}
 	in.step = "accept"
-	hook, err := m.acceptHook(s, nv)
+	hook, err := m.exportedHook(s, nv, "__acceptHotReload")
 	if err != nil {
 		rt.discardLocked(s, m, nv)
 		in.nv = nil
@@ -343,8 +392,32 @@ func (rt *Runtime) prepareLocked(s *realm, c *change) error {
 	return nil
 }
 
-// awaitHooks waits for the pending accept hooks of cs in every realm, all
-// within LoadTimeout, and returns the change whose hook failed.
+// verifyLocked runs the new version's __verifyHotReload in realm s, if it
+// exports one: a throw or a rejection refuses the version. Call with s's
+// lock held.
+func (rt *Runtime) verifyLocked(s *realm, c *change) error {
+	in := &c.in[s.index]
+	in.step = "verify"
+	hook, err := c.m.exportedHook(s, in.nv, "__verifyHotReload")
+	if err != nil || hook == nil {
+		return err
+	}
+	leave := rt.enter(s, in.nv)
+	ret, err := hook(c.m.exportsOf(in.nv))
+	leave()
+	if err != nil {
+		return engine.Err(err)
+	}
+	out, ch, done := s.Settle(ret, func(goja.Value) (any, error) { return nil, nil })
+	if !done {
+		in.wait = ch
+		return nil
+	}
+	return out.Err
+}
+
+// awaitHooks waits for the pending hooks of cs in every realm, all within
+// LoadTimeout, and returns the change whose hook failed.
 func (rt *Runtime) awaitHooks(ctx context.Context, cs []*change) (*change, error) {
 	var expired <-chan time.Time
 	if d := rt.opts.LoadTimeout; d > 0 {
@@ -361,15 +434,16 @@ func (rt *Runtime) awaitHooks(ctx context.Context, cs []*change) (*change, error
 			select {
 			case out = <-c.in[i].wait:
 			case <-ctx.Done():
-				out.Err = fmt.Errorf("waiting for __acceptHotReload: %w", context.Cause(ctx))
+				out.Err = fmt.Errorf("waiting for %s: %w", c.in[i].hook(), context.Cause(ctx))
 			case <-expired:
-				out.Err = fmt.Errorf("__acceptHotReload did not settle within LoadTimeout: %w",
+				out.Err = fmt.Errorf("%s did not settle within LoadTimeout: %w", c.in[i].hook(),
 					&TimeoutError{Err: context.DeadlineExceeded, Limit: rt.opts.LoadTimeout})
 			case <-rt.closing():
-				out.Err = fmt.Errorf("waiting for __acceptHotReload: %w", ErrClosed)
+				out.Err = fmt.Errorf("waiting for %s: %w", c.in[i].hook(), ErrClosed)
 			}
+			c.in[i].wait = nil
 			if out.Err != nil {
-				c.step = "accept"
+				c.step = c.in[i].step
 				if len(c.in) > 1 {
 					out.Err = &RealmError{Realm: i, Err: out.Err}
 				}

@@ -41,7 +41,7 @@ func (l *Loader) LoadAll(ctx context.Context) (loaded, failed int, err error) {
 
 // load loads the module at p and reports whether it is there now.
 func (l *Loader) load(ctx context.Context, p string) bool {
-	if !hotmod.IsModuleSource(p) {
+	if !l.Runtime.LoadsAsModule(p) {
 		return false
 	}
 	_, err := l.Runtime.CreateModule(ctx, ModuleID(p), p)

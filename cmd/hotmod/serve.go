@@ -30,6 +30,8 @@ type serveOptions struct {
 	loadTimeout, callTimeout time.Duration
 	// realms is Options.Realms.
 	realms int
+	// testSiblings is Options.TestSiblings.
+	testSiblings bool
 	// compileCache keeps esbuild's output across starts ("" for none).
 	compileCache string
 	// ready, if set, is told the address once the server listens; loaded,
@@ -94,6 +96,7 @@ func newServe(c *cli) *cobra.Command {
 	f.StringVar(&o.compileCache, "compile-cache", defaultCompileCache(),
 		`folder that keeps the JavaScript esbuild makes of each source, so a restart does not transpile a package again ("" for none)`)
 	f.DurationVar(&o.loadTimeout, "load-timeout", 5*time.Second, "how long evaluating one version of a module may run (a module that never finishes loading is listed as failed)")
+	f.BoolVar(&o.testSiblings, "test-siblings", false, "before a module x.js serves a new version, run the functions x.test.js exports against it; a failing test keeps the old version")
 	f.IntVar(&o.realms, "realms", 1, "goja realms running the modules: calls use that many cores, but each realm keeps its own module state (1 to 64)")
 	f.DurationVar(&o.callTimeout, "call-timeout", 10*time.Second, "how long a call may run when its request sets no earlier deadline")
 	f.StringArrayVar(&o.allowHosts, "allow-host", nil, "a host name (any port) to answer without a token, besides loopback (repeatable)")
@@ -191,7 +194,8 @@ func serve(ctx context.Context, o serveOptions, stdout, stderr io.Writer) error 
 		}
 	}
 	rt, err := hotmod.New(ctx, hotmod.Options{Store: store, Logger: logger, ModuleID: server.ModuleID, OnCall: metrics.ObserveCall,
-		LoadTimeout: o.loadTimeout, CallTimeout: o.callTimeout, CompileCacheDir: o.compileCache, Realms: o.realms})
+		LoadTimeout: o.loadTimeout, CallTimeout: o.callTimeout, CompileCacheDir: o.compileCache, Realms: o.realms,
+		TestSiblings: o.testSiblings})
 	if err != nil {
 		return err
 	}
