@@ -29,6 +29,10 @@ const (
 	EventProfileStopped EventType = "profile-stopped"
 	// EventCustom: a module called import.meta.hot.send(name, data).
 	EventCustom EventType = "custom"
+	// EventSnapshotTaken and EventSnapshotRestored: Runtime.Snapshot and
+	// Runtime.Restore; Name is the snapshot's.
+	EventSnapshotTaken    EventType = "snapshot-taken"
+	EventSnapshotRestored EventType = "snapshot-restored"
 )
 
 // Event is one thing that happened in a Runtime.
@@ -45,7 +49,7 @@ type Event struct {
 	Patch      string    `json:"patch,omitempty"`    // patch id, for patch events
 	Function   string    `json:"function,omitempty"` // patched function
 	Profile    string    `json:"profile,omitempty"`  // profile id, for profile events
-	Name       string    `json:"name,omitempty"`     // a custom event's name
+	Name       string    `json:"name,omitempty"`     // a custom event's name, or a snapshot's
 	Data       any       `json:"data,omitempty"`     // a custom event's data
 	// Duration is how long the load, reload or rollback took, from the
 	// first read of the source to the swap (created, reloaded, rolled-back);

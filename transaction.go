@@ -83,28 +83,11 @@ func (rt *Runtime) reloadTogether(ctx context.Context, mods []*Module, auto bool
 	if len(mods) == 1 {
 		return mods[0].reload(ctx, auto)
 	}
-	// Locks are taken in id order, so that two transactions never wait on
-	// each other.
-	mods = slices.Clone(mods)
-	slices.SortFunc(mods, func(a, b *Module) int { return strings.Compare(a.id, b.id) })
-	var locked []*Module
-	defer func() {
-		// Every lock is released before any callback runs: a callback may
-		// reload a module of this transaction.
-		var later []func()
-		for _, m := range slices.Backward(locked) {
-			later = append(later, m.release()...)
-		}
-		for _, fn := range later {
-			fn()
-		}
-	}()
-	for _, m := range mods {
-		if err := m.lockReload(ctx); err != nil {
-			return err
-		}
-		locked = append(locked, m)
+	mods, release, err := lockReloads(ctx, mods)
+	if err != nil {
+		return err
 	}
+	defer release()
 	var cs []*change
 	for _, m := range mods {
 		old := m.cur.Load()
@@ -147,6 +130,34 @@ func (rt *Runtime) reloadTogether(ctx context.Context, mods []*Module, auto bool
 		return nil
 	}
 	return rt.apply(ctx, cs)
+}
+
+// lockReloads takes the reload locks of mods, in id order so that two
+// transactions never wait on each other, and returns mods in that order.
+// release gives them back, then runs the callbacks the work under them
+// queued: every lock is released first, because a callback may reload a
+// module of the transaction.
+func lockReloads(ctx context.Context, mods []*Module) (sorted []*Module, release func(), err error) {
+	mods = slices.Clone(mods)
+	slices.SortFunc(mods, func(a, b *Module) int { return strings.Compare(a.id, b.id) })
+	var locked []*Module
+	release = func() {
+		var later []func()
+		for _, m := range slices.Backward(locked) {
+			later = append(later, m.release()...)
+		}
+		for _, fn := range later {
+			fn()
+		}
+	}
+	for _, m := range mods {
+		if err := m.lockReload(ctx); err != nil {
+			release()
+			return nil, nil, err
+		}
+		locked = append(locked, m)
+	}
+	return mods, release, nil
 }
 
 // sourceServes records that the source is what serves again (a broken save

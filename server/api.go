@@ -73,7 +73,7 @@ func classify(err error) (int, string) {
 	case errors.Is(err, hotmod.ErrNotFunction):
 		return http.StatusBadRequest, "not_function"
 	case errors.Is(err, hotmod.ErrInvalidID), errors.Is(err, vfs.ErrInvalidPath), errors.Is(err, hotmod.ErrConvert),
-		errors.Is(err, hotmod.ErrSandboxInput), errors.Is(err, hotmod.ErrInvalidPatch):
+		errors.Is(err, hotmod.ErrSandboxInput), errors.Is(err, hotmod.ErrInvalidPatch), errors.Is(err, hotmod.ErrInvalidName):
 		return http.StatusBadRequest, "invalid"
 	case errors.As(err, &re):
 		return http.StatusUnprocessableEntity, "reload_failed"
@@ -767,5 +767,76 @@ func (s *Server) cleanup(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	writeJSON(w, http.StatusOK, s.rt.Stats())
+	return nil
+}
+
+// SnapshotSummary is a snapshot without its sources.
+type SnapshotSummary struct {
+	Name    string          `json:"name"`
+	Taken   time.Time       `json:"taken"`
+	Modules []SnapshotEntry `json:"modules"`
+}
+
+// SnapshotEntry is one module of a SnapshotSummary.
+type SnapshotEntry struct {
+	ID      string `json:"id"`
+	Path    string `json:"path"`
+	Version int    `json:"version"`
+}
+
+func summarize(snap hotmod.Snapshot) SnapshotSummary {
+	out := SnapshotSummary{Name: snap.Name, Taken: snap.Taken, Modules: []SnapshotEntry{}}
+	for _, m := range snap.Modules {
+		out.Modules = append(out.Modules, SnapshotEntry{ID: m.ID, Path: m.Path, Version: m.Version})
+	}
+	return out
+}
+
+func (s *Server) listSnapshots(w http.ResponseWriter, r *http.Request) error {
+	names, err := s.rt.Snapshots(r.Context())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"snapshots": names})
+	return nil
+}
+
+func (s *Server) takeSnapshot(w http.ResponseWriter, r *http.Request) error {
+	var req struct {
+		Name string `json:"name"`
+	}
+	if err := decode(w, r, s.opts.MaxArgsBytes, &req); err != nil {
+		return err
+	}
+	snap, err := s.rt.Snapshot(r.Context(), req.Name)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, summarize(snap))
+	return nil
+}
+
+func (s *Server) getSnapshot(w http.ResponseWriter, r *http.Request) error {
+	snap, err := s.rt.ReadSnapshot(r.Context(), r.PathValue("name"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, snap)
+	return nil
+}
+
+func (s *Server) restoreSnapshot(w http.ResponseWriter, r *http.Request) error {
+	if err := requireJSON(w, r); err != nil {
+		return err
+	}
+	name := r.PathValue("name")
+	if err := s.rt.Restore(r.Context(), name); err != nil {
+		return err
+	}
+	snap, err := s.rt.ReadSnapshot(r.Context(), name)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, summarize(snap))
 	return nil
 }

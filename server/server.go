@@ -209,6 +209,10 @@ func (s *Server) routes() {
 	api("GET /api/live", s.liveHistory)
 	api("POST /api/cleanup", s.cleanup)
 	api("POST /api/rescan", s.rescan)
+	api("GET /api/snapshots", s.listSnapshots)
+	api("POST /api/snapshots", s.takeSnapshot)
+	api("GET /api/snapshots/{name}", s.getSnapshot)
+	api("POST /api/snapshots/{name}/restore", s.restoreSnapshot)
 	api("/api/", func(w http.ResponseWriter, r *http.Request) error {
 		return apiError{http.StatusNotFound, "not_found", "no such endpoint: " + r.Method + " " + r.URL.Path}
 	})

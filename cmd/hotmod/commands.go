@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"maps"
 	"net/http"
+	"net/url"
 	"os"
 	"path"
 	"path/filepath"
@@ -66,7 +67,8 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	}
 	pf.BoolVar(&c.asJSON, "json", false, "print JSON, for scripts")
 	root.AddCommand(newServe(c), c.ls(), c.stats(), c.call(), c.reload(), c.rollback(), c.patch(), c.unpatch(),
-		c.profile(), c.exec(), c.put(), c.rm(), c.cat(), c.history(), c.restore(), c.rescan(), c.events())
+		c.profile(), c.exec(), c.put(), c.rm(), c.cat(), c.history(), c.restore(), c.rescan(), c.events(),
+		c.snapshot(), c.restoreSnapshot(), c.snapshots())
 	return root
 }
 
@@ -647,4 +649,59 @@ func describe(ev hotmod.Event) string {
 		}
 	}
 	return strings.Join(parts, " ")
+}
+
+func (c *cli) snapshot() *cobra.Command {
+	return &cobra.Command{
+		Use:     "snapshot NAME",
+		Short:   "Record the source every module serves, under NAME, in the store",
+		Example: "  hotmod snapshot before-sale\n  hotmod restore-snapshot before-sale",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var snap server.SnapshotSummary
+			if err := c.client().do(cmd.Context(), http.MethodPost, "/api/snapshots", map[string]string{"name": args[0]}, &snap); err != nil {
+				return err
+			}
+			return c.report(snap, "snapshot %s: %d modules\n", snap.Name, len(snap.Modules))
+		},
+	}
+}
+
+func (c *cli) restoreSnapshot() *cobra.Command {
+	return &cobra.Command{
+		Use:     "restore-snapshot NAME",
+		Short:   "Bring every module of a snapshot back, all or none",
+		Example: "  hotmod restore-snapshot before-sale",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var snap server.SnapshotSummary
+			if err := c.client().do(cmd.Context(), http.MethodPost, "/api/snapshots/"+url.PathEscape(args[0])+"/restore", struct{}{}, &snap); err != nil {
+				return err
+			}
+			return c.report(snap, "restored %s: %d modules serve the sources it recorded\n", snap.Name, len(snap.Modules))
+		},
+	}
+}
+
+func (c *cli) snapshots() *cobra.Command {
+	return &cobra.Command{
+		Use:   "snapshots",
+		Short: "List the snapshots in the store",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var out struct {
+				Snapshots []string `json:"snapshots"`
+			}
+			if err := c.client().do(cmd.Context(), http.MethodGet, "/api/snapshots", nil, &out); err != nil {
+				return err
+			}
+			if c.asJSON {
+				return c.printJSON(out)
+			}
+			for _, n := range out.Snapshots {
+				fmt.Fprintln(c.stdout, n)
+			}
+			return nil
+		},
+	}
 }

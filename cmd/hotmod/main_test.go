@@ -650,3 +650,41 @@ func TestJSONOutputShapes(t *testing.T) {
 		t.Errorf("stats: %v", st)
 	}
 }
+
+func TestSnapshotCommands(t *testing.T) {
+	url, dir := startServer(t)
+	orig, err := os.ReadFile(filepath.Join(dir, "counter.js"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out := ok(t, url, "", "snapshot", "before"); !strings.Contains(out, "snapshot before: 3 modules") {
+		t.Errorf("snapshot: %s", out)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "counter.js"), append(orig, []byte("\nexport const added = 1\n")...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(ok(t, url, "", "ls"), "v2") {
+		if time.Now().After(deadline) {
+			t.Fatal("the edit was not reloaded")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if out := ok(t, url, "", "restore-snapshot", "before"); !strings.Contains(out, "restored before: 3 modules") {
+		t.Errorf("restore-snapshot: %s", out)
+	}
+	if now, _ := os.ReadFile(filepath.Join(dir, "counter.js")); string(now) != string(orig) {
+		t.Errorf("the folder was not given the snapshot's source back: %q", now)
+	}
+	if out := ok(t, url, "", "snapshots"); strings.TrimSpace(out) != "before" {
+		t.Errorf("snapshots: %q", out)
+	}
+	_, errOut, code := runCLI(t, url, "", "restore-snapshot", "nope")
+	if code != 1 || !strings.Contains(errOut, "not found") {
+		t.Errorf("an unknown snapshot: %d %q", code, errOut)
+	}
+	_, errOut, code = runCLI(t, url, "", "snapshot", "../up")
+	if code != 1 || !strings.Contains(errOut, "invalid snapshot name") {
+		t.Errorf("a bad name: %d %q", code, errOut)
+	}
+}
