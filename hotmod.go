@@ -90,6 +90,17 @@ type Options struct {
 	// called, promises awaited; the first that throws refuses the version
 	// at step "verify". No test file, no check. Bounded by LoadTimeout.
 	TestSiblings bool
+	// FrozenIntrinsics freezes the realm's built-ins before any module
+	// runs (SES's "lockdown"): no module can change Array.prototype.map,
+	// JSON.parse or Object.prototype for the others, by mistake or on
+	// purpose; such an assignment throws a TypeError in strict code (ES
+	// modules) and does nothing in sloppy code. The global names the realm
+	// starts with (JSON, Math, setTimeout, console, ...) become read-only;
+	// modules may still add globals. A module that assigns toString,
+	// constructor, name or message on its own objects works as before.
+	// Polyfills, which patch built-ins on purpose, fail to load
+	// (README: "Frozen intrinsics").
+	FrozenIntrinsics bool
 	// Realms is how many goja realms run the modules (default 1). Every
 	// module is evaluated in each realm and a call runs in any free one, so
 	// calls use that many cores; but module state is per realm (as in

@@ -456,6 +456,16 @@ func (rt *Runtime) requireFunc(s *realm, m *Module) goja.Value {
 		if exp, ok := s.candidateExports(m, dep); ok {
 			return exp
 		}
+		if dv := dep.in[s.index].cur.Load(); dv != nil {
+			// A module that exports a primitive (module.exports = '') has
+			// no object for a live handle to stand for: the importer gets
+			// the value, as in Node.
+			if ev := dv.module.Get("exports"); ev != nil {
+				if _, isObject := ev.(*goja.Object); !isObject {
+					return ev
+				}
+			}
+		}
 		return dep.in[s.index].proxy
 	})
 }

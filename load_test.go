@@ -3,6 +3,7 @@ package hotmod_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math/big"
 	"reflect"
 	"slices"
@@ -314,5 +315,19 @@ func TestConsoleGoesToLogger(t *testing.T) {
 		if !strings.Contains(logs, want) {
 			t.Errorf("logs lack %q:\n%s", want, logs)
 		}
+	}
+}
+
+// A CommonJS module that exports a primitive gives its importers the value
+// itself (core-js's engine-user-agent exports ” and its importers test it).
+func TestRequireOfAPrimitiveExport(t *testing.T) {
+	e := newEnv(t, map[string]string{
+		"/m/empty.js":  "module.exports = ''",
+		"/m/answer.js": "module.exports = 42",
+		"/m/app.js":    "const ua = require('./empty.js'), n = require('./answer.js')\nexports.run = () => [ua === '', !ua, n + 1]",
+	})
+	m := e.create("app", "/m/app.js")
+	if got := fmt.Sprint(e.call(m, "run")); got != "[true true 43]" {
+		t.Errorf("run() = %s, want [true true 43]", got)
 	}
 }

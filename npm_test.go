@@ -1,7 +1,10 @@
 package hotmod_test
 
 import (
+	"errors"
+	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -18,6 +21,13 @@ var pinnedPackages = []string{"zod@3.23.8", "date-fns@3.6.0", "semver@7.6.3", "l
 // same calls printed exactly these).
 func TestNPMPackagesGiveNodesResults(t *testing.T) {
 	root := npmtest.Install(t, pinnedPackages...)
+	for _, frozen := range []bool{false, true} {
+		// Frozen intrinsics (Options.FrozenIntrinsics) break none of them.
+		t.Run(fmt.Sprintf("frozen=%v", frozen), func(t *testing.T) { npmPackagesGiveNodesResults(t, root, frozen) })
+	}
+}
+
+func npmPackagesGiveNodesResults(t *testing.T, root string, frozen bool) {
 	dir, err := vfs.NewDir(root)
 	if err != nil {
 		t.Fatal(err)
@@ -29,6 +39,7 @@ func TestNPMPackagesGiveNodesResults(t *testing.T) {
 		// realm hold: 0.5 s here, but some 10 times that under -race on a
 		// shared machine, past the default 5 s.
 		o.LoadTimeout = 2 * time.Minute
+		o.FrozenIntrinsics = frozen
 	})
 	// The packages are copied into an in-memory store, as `hotmod put`
 	// would into any store.
@@ -64,5 +75,50 @@ export function run() {
 	want := []any{"ada", false, "age", "2020-01-02 03:04:05", true, true, "rc", `{"1":[1.2,1.8],"2":[2.1]}`, "[[1,2],[3]]"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("run() = %#v\nNode gives %#v", got, want)
+	}
+}
+
+// A polyfill patches built-ins on purpose, which is what frozen intrinsics
+// forbid: core-js adds Promise.withResolvers (goja has none) to the shared
+// realm, and fails to load when the realm is frozen.
+func TestPolyfillsAndFrozenIntrinsics(t *testing.T) {
+	root := npmtest.Install(t, "core-js@3.37.1")
+	for _, frozen := range []bool{false, true} {
+		t.Run(fmt.Sprintf("frozen=%v", frozen), func(t *testing.T) {
+			store, err := vfs.NewDir(root)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer store.Close()
+			e := newEnv(t, nil, func(o *hotmod.Options) {
+				o.Store = vfs.NewMem()
+				o.FrozenIntrinsics = frozen
+				o.LoadTimeout = time.Minute
+			})
+			paths, err := store.List(e.ctx, "/node_modules/core-js")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range paths {
+				if b, err := store.Read(e.ctx, p); err == nil {
+					e.write(p, string(b))
+				}
+			}
+			e.write("/app.js", "require('core-js/actual/promise/with-resolvers')\nexports.has = () => typeof Promise.withResolvers")
+			m, err := e.rt.CreateModule(e.ctx, "app", "/app.js")
+			if !frozen {
+				if err != nil || e.call(m, "has") != "function" {
+					t.Fatalf("core-js without frozen intrinsics: %v", err)
+				}
+				return
+			}
+			var js *hotmod.JSError
+			if !errors.As(err, &js) || !strings.Contains(err.Error(), "TypeError") || !strings.Contains(err.Error(), "/node_modules/core-js/") {
+				t.Fatalf("core-js with frozen intrinsics: %v, want a TypeError inside core-js", err)
+			}
+			if testing.Verbose() {
+				t.Logf("core-js under frozen intrinsics: %v", err)
+			}
+		})
 	}
 }

@@ -48,6 +48,7 @@ func newRealms(opts Options) []*realm {
 			Logger:           opts.Logger,
 			MaxCallStackSize: opts.MaxCallStackSize,
 			TimerTimeout:     opts.TimerTimeout,
+			FrozenIntrinsics: opts.FrozenIntrinsics,
 		})}
 	}
 	return out

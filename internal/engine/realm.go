@@ -47,6 +47,9 @@ type Options struct {
 	// TimerTimeout bounds one timer callback; a runaway callback is
 	// interrupted so it cannot hold the realm forever.
 	TimerTimeout time.Duration
+	// FrozenIntrinsics freezes the built-ins once the realm is made (see
+	// lockdown.go).
+	FrozenIntrinsics bool
 }
 
 // Realm is one goja runtime and the lock that guards it.
@@ -163,6 +166,11 @@ func New(opts Options) *Realm {
 	global := vm.GlobalObject()
 	r.installGlobalTimers(global)
 	_ = global.Set("console", r.Console("(global)"))
+	if opts.FrozenIntrinsics {
+		if err := r.lockdown(); err != nil {
+			panic(err) // a fixed program over the engine's own built-ins
+		}
+	}
 	return r
 }
 
