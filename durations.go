@@ -128,3 +128,21 @@ func (f *FunctionMetrics) UnmarshalJSON(b []byte) error {
 	f.P50, f.P99 = fromMillis(t.P50MS), fromMillis(t.P99MS)
 	return nil
 }
+
+// MarshalJSON writes P99 as p99Ms.
+func (p ProbationStatus) MarshalJSON() ([]byte, error) {
+	type plain ProbationStatus
+	return json.Marshal(struct {
+		plain
+		P99MS float64 `json:"p99Ms"`
+	}{plain(p), millis(p.P99)})
+}
+
+// MarshalJSON writes Duration as durationMs.
+func (p Probation) MarshalJSON() ([]byte, error) {
+	type plain Probation
+	return json.Marshal(struct {
+		plain
+		DurationMS float64 `json:"durationMs"`
+	}{plain(p), millis(p.Duration)})
+}

@@ -33,6 +33,15 @@ const (
 	// Runtime.Restore; Name is the snapshot's.
 	EventSnapshotTaken    EventType = "snapshot-taken"
 	EventSnapshotRestored EventType = "snapshot-restored"
+	// EventProbationStarted: a reloaded version is on probation
+	// (Options.Probation); EventProbationPassed: it served its window
+	// without regressing (Reason sums it up); EventAutoRolledBack: it
+	// regressed and the module rolled back by itself (Version is the one
+	// serving again, OldVersion the one rolled back, Reason which figure
+	// regressed, by how much, over how many calls).
+	EventProbationStarted EventType = "probation-started"
+	EventProbationPassed  EventType = "probation-passed"
+	EventAutoRolledBack   EventType = "auto-rolled-back"
 )
 
 // Event is one thing that happened in a Runtime.
@@ -51,6 +60,7 @@ type Event struct {
 	Profile    string    `json:"profile,omitempty"`  // profile id, for profile events
 	Name       string    `json:"name,omitempty"`     // a custom event's name, or a snapshot's
 	Data       any       `json:"data,omitempty"`     // a custom event's data
+	Reason     string    `json:"reason,omitempty"`   // why an automatic rollback happened
 	// Duration is how long the load, reload or rollback took, from the
 	// first read of the source to the swap (created, reloaded, rolled-back);
 	// durationMs in JSON.

@@ -90,6 +90,13 @@ type Options struct {
 	// called, promises awaited; the first that throws refuses the version
 	// at step "verify". No test file, no check. Bounded by LoadTimeout.
 	TestSiblings bool
+	// Probation, if its Calls or Duration is set, watches every reloaded
+	// version for that window: if its error rate or p99 regresses against
+	// the version it replaced, the module rolls back by itself (an
+	// EventAutoRolledBack says why). Module.SetProbation sets it per
+	// module. While on, every call of the module is timed, as a profile
+	// times it.
+	Probation Probation
 	// FrozenIntrinsics freezes the realm's built-ins before any module
 	// runs (SES's "lockdown"): no module can change Array.prototype.map,
 	// JSON.parse or Object.prototype for the others, by mistake or on

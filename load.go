@@ -311,6 +311,9 @@ func (m *Module) publish(v *version, start time.Time) bool {
 	if !m.cur.CompareAndSwap(nil, v) {
 		return false
 	}
+	if rt.opts.Probation.on() {
+		m.syncHealthHook() // the first version's calls are the first baseline
+	}
 	m.mu.Lock()
 	m.maxVersion = 1
 	v.served = time.Now()

@@ -30,6 +30,8 @@ type Module struct {
 	hooks   atomic.Pointer[hooks] // patches and profiles; nil when none
 	hooksMu sync.Mutex            // serializes edits of hooks
 
+	health atomic.Pointer[health] // see healthState
+
 	reloadSem     chan struct{}
 	reqSeq        atomic.Uint64
 	autoQueued    atomic.Bool

@@ -347,6 +347,7 @@ func (rt *Runtime) Patch(id string) (*Patch, error) {
 type hooks struct {
 	patches  map[string]*patchChain
 	profiles []*Profile
+	health   *health // while the module has a probation (see health.go)
 }
 
 func (h *hooks) chain(name string) *patchChain {
@@ -356,7 +357,7 @@ func (h *hooks) chain(name string) *patchChain {
 	return h.patches[name]
 }
 
-func (h *hooks) empty() bool { return len(h.patches) == 0 && len(h.profiles) == 0 }
+func (h *hooks) empty() bool { return len(h.patches) == 0 && len(h.profiles) == 0 && h.health == nil }
 
 // editHooks replaces the hooks with an edited copy.
 func (m *Module) editHooks(edit func(h *hooks)) {
@@ -370,6 +371,7 @@ func (m *Module) editHooks(edit func(h *hooks)) {
 			h.patches[name] = &patchChain{original: c.original, layers: slices.Clone(c.layers)}
 		}
 		h.profiles = slices.Clone(old.profiles)
+		h.health = old.health
 	}
 	edit(h)
 	if h.empty() {
@@ -424,7 +426,7 @@ func (m *Module) lookup(s *realm, exp *goja.Object, name string) goja.Value {
 	if c := h.patches[name]; c != nil {
 		fv = c.top(s.index)
 	}
-	if len(h.profiles) == 0 {
+	if len(h.profiles) == 0 && h.health == nil {
 		return fv
 	}
 	fn, ok := goja.AssertFunction(fv)

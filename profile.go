@@ -181,16 +181,19 @@ func (p *Profile) record(version int, name string, d time.Duration, failed bool)
 // loaded): until it returns, or for a promise until it settles. Call with the
 // lock held.
 func (m *Module) invoke(s *realm, h *hooks, v *version, name string, fn goja.Callable, this goja.Value, args []goja.Value) (goja.Value, error) {
-	if h == nil || len(h.profiles) == 0 {
+	if h == nil || (len(h.profiles) == 0 && h.health == nil) {
 		return fn(this, args...)
 	}
-	profs := h.profiles
+	profs, health := h.profiles, h.health
 	n := 0
 	if v != nil {
 		n = v.n
 	}
 	done := func(start time.Time, failed bool) {
 		d := time.Since(start)
+		if health != nil {
+			health.record(n, d, failed)
+		}
 		for _, p := range profs {
 			p.record(n, name, d, failed)
 		}

@@ -46,6 +46,10 @@ type ModuleStats struct {
 	PendingTimers     int           `json:"pendingTimers"` // in every realm
 	Patches           []PatchInfo   `json:"patches"`       // active patches, bottom of the stack first
 	Profiles          []string      `json:"profiles"`      // ids of running profiles
+	// Probation is the probation of the version serving, while it runs;
+	// LastAutoRollback says why the module last rolled back by itself.
+	Probation        *ProbationStatus `json:"probation,omitempty"`
+	LastAutoRollback string           `json:"lastAutoRollback,omitempty"`
 }
 
 // Stats returns a snapshot of every loaded module, sorted by id.
@@ -91,6 +95,9 @@ func (m *Module) stats() ModuleStats {
 		Reloads: m.reloads, FailedReloads: m.failures, Rollbacks: m.rollbacks,
 		LastReload: m.lastReload, SourceDeleted: m.sourceDeleted,
 		Patches: []PatchInfo{}, Profiles: []string{}, KeptVersions: []int{}, Versions: []VersionInfo{},
+	}
+	if h := m.health.Load(); h != nil {
+		ms.Probation, ms.LastAutoRollback = h.status()
 	}
 	if v != nil {
 		ms.Version, ms.Kind = v.n, v.res.Kind.String()

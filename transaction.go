@@ -499,6 +499,7 @@ func (m *Module) applied(c *change) {
 	m.mu.Unlock()
 	rt.events.emit(Event{Type: typ, Module: m.id, Path: m.path, Version: c.n, OldVersion: c.old.n, Duration: nv.took})
 	rt.log.Info("module "+string(typ), "module", m.id, "version", c.n, "previous", c.old.n)
+	m.healthState().swapped(c.old.n, c.n, c.rollback)
 	u := Update{Module: m, ID: m.id, Old: c.old.n, New: c.n, Rollback: c.rollback}
 	m.afterUnlock(func() { rt.notify(u) })
 }

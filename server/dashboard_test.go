@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hotmod/hotmod"
 	"github.com/hotmod/hotmod/server"
 )
 
@@ -412,4 +413,36 @@ func TestDashboardShowcase(t *testing.T) {
 	p.shot("showcase")
 	stopTraffic()
 	<-traffic
+}
+
+// A reloaded version on probation shows its figures, and a version that
+// regresses rolls back by itself with its reason on the card.
+func TestDashboardProbation(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{"f.js": "export const f = (i) => i"})
+	st, addr := startStackWith(t, dir, "127.0.0.1:0", func(o *hotmod.Options) {
+		o.Probation = hotmod.Probation{Calls: 1000, MinCalls: 10}
+	})
+	defer st.stop(t)
+	ctx := context.Background()
+	p := openPage(t, "http://"+addr+"/", 1200, 900)
+	p.waitFor("f", `return !!$card('f')`)
+	m, err := st.rt.Module("f")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 20 {
+		if _, err := m.Call(ctx, "f", i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeFiles(t, dir, map[string]string{"f.js": "export const f = (i) => { if (i % 4 === 0) throw new Error('every fourth'); return i }"})
+	p.waitFor("the probation", `const b = $card('f').querySelector('.probation'); return !!b && !b.hidden && /v2 on probation · 0\/1000 calls/.test(b.textContent) && /rolls back to v1/.test(b.textContent)`)
+	p.shot("probation")
+	for i := range 12 {
+		_, _ = m.Call(ctx, "f", i)
+	}
+	p.waitFor("the automatic rollback", `const b = $card('f').querySelector('.auto-rollback'); return !!b && !b.hidden && b.textContent.includes('rolled back by itself: version 2 rolled back to 1: error rate') && $card('f').querySelector('.probation').hidden && $card('f').querySelector('.module-version').textContent === 'v1'`)
+	p.waitFor("the event's reason in the log", `return [...root.querySelectorAll('.event-log .type-auto-rolled-back')].some(l => l.textContent.includes('error rate'))`)
+	p.shot("auto-rolled-back")
 }

@@ -33,6 +33,12 @@ type stack struct {
 
 func startStack(t *testing.T, dir, addr string, opts ...func(*server.Options)) (*stack, string) {
 	t.Helper()
+	return startStackWith(t, dir, addr, nil, opts...)
+}
+
+// startStackWith is startStack with the runtime's options set by rtOpts.
+func startStackWith(t *testing.T, dir, addr string, rtOpts func(*hotmod.Options), opts ...func(*server.Options)) (*stack, string) {
+	t.Helper()
 	ctx := context.Background()
 	store, err := vfs.NewDir(dir)
 	if err != nil {
@@ -40,7 +46,11 @@ func startStack(t *testing.T, dir, addr string, opts ...func(*server.Options)) (
 	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	metrics := server.NewMetrics()
-	rt, err := hotmod.New(ctx, hotmod.Options{Store: store, Logger: logger, ModuleID: server.ModuleID, OnCall: metrics.ObserveCall})
+	ro := hotmod.Options{Store: store, Logger: logger, ModuleID: server.ModuleID, OnCall: metrics.ObserveCall}
+	if rtOpts != nil {
+		rtOpts(&ro)
+	}
+	rt, err := hotmod.New(ctx, ro)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,6 +32,8 @@ type serveOptions struct {
 	realms int
 	// testSiblings is Options.TestSiblings.
 	testSiblings bool
+	// probation is Options.Probation's window.
+	probation hotmod.Probation
 	// compileCache keeps esbuild's output across starts ("" for none).
 	compileCache string
 	// ready, if set, is told the address once the server listens; loaded,
@@ -70,6 +72,9 @@ func newServe(c *cli) *cobra.Command {
 			if o.loadTimeout <= 0 || o.callTimeout <= 0 {
 				return fmt.Errorf("--load-timeout and --call-timeout must be positive (%s, %s)", o.loadTimeout, o.callTimeout)
 			}
+			if o.probation.Calls < 0 || o.probation.Duration < 0 {
+				return fmt.Errorf("--probation-calls and --probation-for cannot be negative")
+			}
 			if o.realms < 1 || o.realms > 64 {
 				return fmt.Errorf("--realms must be 1 to 64, not %d", o.realms)
 			}
@@ -96,6 +101,8 @@ func newServe(c *cli) *cobra.Command {
 	f.StringVar(&o.compileCache, "compile-cache", defaultCompileCache(),
 		`folder that keeps the JavaScript esbuild makes of each source, so a restart does not transpile a package again ("" for none)`)
 	f.DurationVar(&o.loadTimeout, "load-timeout", 5*time.Second, "how long evaluating one version of a module may run (a module that never finishes loading is listed as failed)")
+	f.IntVar(&o.probation.Calls, "probation-calls", 0, "watch each reloaded version for this many calls, and roll it back by itself if its error rate or p99 regresses")
+	f.DurationVar(&o.probation.Duration, "probation-for", 0, "watch each reloaded version for this long (with --probation-calls: whichever ends first)")
 	f.BoolVar(&o.testSiblings, "test-siblings", false, "before a module x.js serves a new version, run the functions x.test.js exports against it; a failing test keeps the old version")
 	f.IntVar(&o.realms, "realms", 1, "goja realms running the modules: calls use that many cores, but each realm keeps its own module state (1 to 64)")
 	f.DurationVar(&o.callTimeout, "call-timeout", 10*time.Second, "how long a call may run when its request sets no earlier deadline")
@@ -195,7 +202,7 @@ func serve(ctx context.Context, o serveOptions, stdout, stderr io.Writer) error 
 	}
 	rt, err := hotmod.New(ctx, hotmod.Options{Store: store, Logger: logger, ModuleID: server.ModuleID, OnCall: metrics.ObserveCall,
 		LoadTimeout: o.loadTimeout, CallTimeout: o.callTimeout, CompileCacheDir: o.compileCache, Realms: o.realms,
-		TestSiblings: o.testSiblings})
+		TestSiblings: o.testSiblings, Probation: o.probation})
 	if err != nil {
 		return err
 	}

@@ -171,6 +171,7 @@ func TestServeFlagErrors(t *testing.T) {
 		{"--allow-host", ""},
 		{"--allow-host", "http://x.example/"},
 		{"--realms", "0"},
+		{"--probation-calls", "-1"},
 		{"--realms", "65"},
 	} {
 		var errOut bytes.Buffer

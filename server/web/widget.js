@@ -22,7 +22,8 @@ const MAX_DIFF_CELLS = 4e6;
 const DIFF_CONTEXT = 3;
 // Events that change what GET /api/modules/{id} says.
 const MODULE_EVENTS = new Set(['created', 'reloaded', 'reload-failed', 'rolled-back', 'removed', 'source-changed',
-  'source-deleted', 'recovered', 'patched', 'unpatched', 'patch-dropped', 'profile-started', 'profile-stopped']);
+  'source-deleted', 'recovered', 'patched', 'unpatched', 'patch-dropped', 'profile-started', 'profile-stopped',
+  'probation-started', 'probation-passed', 'auto-rolled-back']);
 
 // el builds an element; strings among the children become text nodes.
 function el(tag, attrs = {}, ...children) {
@@ -197,6 +198,10 @@ class ModuleCard {
     this.errorMsg = el('div', { class: 'error-msg' });
     this.errorBox = el('div', { class: 'error module-error', role: 'alert' }, this.errorPos, this.errorMsg);
     this.patchesBox = el('div', { class: 'patches' });
+    // Health-gated rollback: the probation running, and why the module
+    // last rolled back by itself.
+    this.probationBox = el('div', { class: 'probation', role: 'status' });
+    this.autoRollbackBox = el('div', { class: 'auto-rollback' });
 
     // Source: the store's text, the failing line marked; Edit turns it
     // into a textarea whose Save writes the store (and so reloads).
@@ -241,7 +246,7 @@ class ModuleCard {
         el('span', { class: 'spacer' }), this.spark, this.sparkText),
       this.pathNode,
       el('div', { class: 'actions' }, this.reloadBtn, this.profileBtn, this.rollbackBox),
-      this.errorBox, this.patchesBox, this.profileBox,
+      this.errorBox, this.probationBox, this.autoRollbackBox, this.patchesBox, this.profileBox,
       this.sourceSection, this.versionsSection, this.callSection);
   }
 
@@ -279,6 +284,7 @@ class ModuleCard {
       setText(this.errorPos, m.lastErrorPosition ? where(m.lastErrorPosition) : '');
       setText(this.errorMsg, m.lastError || '');
     });
+    this.part('probation', JSON.stringify([m.probation, m.lastAutoRollback]), () => this.drawProbation());
     this.part('patches', JSON.stringify(m.patches || []), () => this.drawPatches());
     this.part('versions', JSON.stringify([m.version, m.versions]), () => this.drawVersions());
     this.part('functions', JSON.stringify(m.functions || []), () => this.drawCallForms());
@@ -288,6 +294,20 @@ class ModuleCard {
     if (m.lastError && !(prev && prev.lastError)) this.sourceSection.open = true;
     if (this.sourceSection.open) this.loadSource();
     else this.drawSource();
+  }
+
+  drawProbation() {
+    const p = this.m.probation;
+    show(this.probationBox, !!p);
+    if (p) {
+      const bits = [`v${p.version} on probation`, `${p.calls}${p.targetCalls ? '/' + p.targetCalls : ''} calls`, `${p.errors} errors`];
+      if (p.calls) bits.push(`p99 ${fmtMs(p.p99Ms)} ms`);
+      if (p.until) bits.push('until ' + time(p.until));
+      bits.push(`rolls back to v${p.previous} if it regresses`);
+      setText(this.probationBox, bits.join(' · '));
+    }
+    show(this.autoRollbackBox, !!this.m.lastAutoRollback);
+    setText(this.autoRollbackBox, this.m.lastAutoRollback ? 'rolled back by itself: ' + this.m.lastAutoRollback : '');
   }
 
   drawPatches() {
@@ -906,6 +926,8 @@ class HotReloadWidget extends HTMLElement {
       this.profiles.set(p.module, p);
       this.cards.get(p.module)?.updateProfile();
     }
+    // A probation's figures move with the calls: its card asks again.
+    for (const [id, card] of this.cards) if (card.m?.probation && ev.modules?.[id]) this.schedule(id);
     // Every sparkline moves on, the quiet ones too.
     for (const [id, card] of this.cards) card.drawSpark(this.live.get(id), this.liveNow, this.liveInterval);
   }
@@ -918,6 +940,7 @@ class HotReloadWidget extends HTMLElement {
     if (ev.profile) bits.push(ev.profile);
     if (ev.patch) bits.push(ev.patch + (ev.function ? ' ' + ev.function : ''));
     if (ev.name) bits.push(ev.name);
+    if (ev.reason) bits.push('— ' + ev.reason);
     let text = bits.join(' ');
     if (ev.error) text += ' — ' + (ev.position ? where(ev.position) + ' ' : '') + ev.error;
     this.logEmpty.remove();
