@@ -42,6 +42,12 @@ const (
 	EventProbationStarted EventType = "probation-started"
 	EventProbationPassed  EventType = "probation-passed"
 	EventAutoRolledBack   EventType = "auto-rolled-back"
+	// EventCanaryStarted: a canary serves Percent% of keyed calls (also
+	// when its percentage changes); EventCanaryPromoted: it swapped in;
+	// EventCanaryAborted: it was dropped, Reason says why.
+	EventCanaryStarted  EventType = "canary-started"
+	EventCanaryPromoted EventType = "canary-promoted"
+	EventCanaryAborted  EventType = "canary-aborted"
 )
 
 // Event is one thing that happened in a Runtime.
@@ -60,7 +66,8 @@ type Event struct {
 	Profile    string    `json:"profile,omitempty"`  // profile id, for profile events
 	Name       string    `json:"name,omitempty"`     // a custom event's name, or a snapshot's
 	Data       any       `json:"data,omitempty"`     // a custom event's data
-	Reason     string    `json:"reason,omitempty"`   // why an automatic rollback happened
+	Reason     string    `json:"reason,omitempty"`   // why an automatic rollback happened, or a canary ended
+	Percent    int       `json:"percent,omitempty"`  // a canary's share of keyed calls
 	// Duration is how long the load, reload or rollback took, from the
 	// first read of the source to the swap (created, reloaded, rolled-back);
 	// durationMs in JSON.

@@ -97,6 +97,7 @@ type health struct {
 	mu         sync.Mutex
 	opts       Probation
 	cur, prev  *figures
+	canary     *figures         // the canary's calls, judged against cur's meanwhile
 	on         *ProbationStatus // the probation running, or nil
 	timer      *time.Timer
 	failed     bool   // the probation's rollback has started
@@ -145,6 +146,14 @@ func (h *health) record(n int, d time.Duration, failed bool) {
 	defer h.mu.Unlock()
 	var f *figures
 	switch {
+	case h.canary != nil && h.canary.n == n:
+		f = h.canary
+		f.add(d, failed)
+		if reason := h.judgeLocked(f, h.cur); reason != "" && h.opts.on() {
+			h.canary = nil // judged once
+			go h.m.autoAbort(n, reason)
+		}
+		return
 	case h.cur != nil && h.cur.n == n:
 		f = h.cur
 	case h.prev != nil && h.prev.n == n:
@@ -162,7 +171,7 @@ func (h *health) record(n int, d time.Duration, failed bool) {
 		return
 	}
 	h.on.Calls, h.on.Errors = f.calls, f.errors
-	if reason := h.regressionLocked(f); reason != "" {
+	if reason := h.judgeLocked(f, h.prev); reason != "" {
 		h.failed = true
 		h.stopTimerLocked()
 		go h.m.autoRollback(h.on.Version, h.on.Previous, reason)
@@ -173,29 +182,53 @@ func (h *health) record(n int, d time.Duration, failed bool) {
 	}
 }
 
-// regressionLocked says how f, the version on probation, regressed
-// against the version before it, or "" if it did not (yet).
-func (h *health) regressionLocked(f *figures) string {
+// judgeLocked says how f, a new version's calls, regressed against base,
+// the calls of the version it is compared with, or "" if it did not (yet).
+func (h *health) judgeLocked(f, base *figures) string {
 	o := h.opts
 	if f.calls < int64(o.MinCalls) {
 		return ""
 	}
-	base := h.prev
 	if base == nil {
 		base = &figures{}
 	}
 	if rise := f.rate() - base.rate(); rise > o.MaxErrorRise {
 		return fmt.Sprintf("error rate %.1f%% over %d calls against %.1f%% over %d calls of version %d (allowed: %.1f points more)",
-			100*f.rate(), f.calls, 100*base.rate(), base.calls, h.on.Previous, 100*o.MaxErrorRise)
+			100*f.rate(), f.calls, 100*base.rate(), base.calls, base.n, 100*o.MaxErrorRise)
 	}
 	if base.calls >= int64(o.MinCalls) {
 		p99, was := f.p99(), base.p99()
 		if p99 >= time.Millisecond && float64(p99) > o.MaxP99Ratio*float64(was) {
 			return fmt.Sprintf("p99 %v over %d calls against %v over %d calls of version %d (allowed: %.1f×)",
-				p99.Round(10*time.Microsecond), f.calls, was.Round(10*time.Microsecond), base.calls, h.on.Previous, o.MaxP99Ratio)
+				p99.Round(10*time.Microsecond), f.calls, was.Round(10*time.Microsecond), base.calls, base.n, o.MaxP99Ratio)
 		}
 	}
 	return ""
+}
+
+// canaryStarted starts counting canary n's calls; the serving version's
+// calls from now on are what it is judged against.
+func (h *health) canaryStarted(n, serving int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.canary = &figures{n: n}
+	h.cur = &figures{n: serving}
+}
+
+func (h *health) canaryEnded() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.canary = nil
+}
+
+// canaryFigures are canary n's calls and errors so far.
+func (h *health) canaryFigures(n int) (calls, errors int64) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.canary == nil || h.canary.n != n {
+		return 0, 0
+	}
+	return h.canary.calls, h.canary.errors
 }
 
 // passLocked ends the probation: the version stays.

@@ -744,6 +744,7 @@ func (rt *Runtime) remove(ctx context.Context, m *Module) error {
 		return err
 	}
 	defer m.unlockReload()
+	m.abortCanaryLocked(ctx, "the module was removed")
 	err := rt.runAll(ctx, rt.opts.LoadTimeout, func(s *realm) error {
 		rt.retireLocked(s, m, StateRemoved)
 		return nil

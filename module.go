@@ -2,6 +2,7 @@ package hotmod
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -30,7 +31,8 @@ type Module struct {
 	hooks   atomic.Pointer[hooks] // patches and profiles; nil when none
 	hooksMu sync.Mutex            // serializes edits of hooks
 
-	health atomic.Pointer[health] // see healthState
+	health    atomic.Pointer[health] // see healthState
+	canaryNow atomic.Pointer[canary] // see canary.go
 
 	reloadSem     chan struct{}
 	reqSeq        atomic.Uint64
@@ -196,12 +198,14 @@ func (m *Module) Call(ctx context.Context, name string, args ...any) (v any, err
 }
 
 func (m *Module) call(ctx context.Context, name string, args []any) (any, error) {
-	return m.callOn(ctx, name, args, m.at)
+	return m.callOn(ctx, name, args, m.at, false)
 }
 
 // callOn calls name on the version which, in the realm the call takes,
-// pick returns: the current one, or a candidate (see Candidate).
-func (m *Module) callOn(ctx context.Context, name string, args []any, pick func(*realm) (*version, error)) (any, error) {
+// pick returns: the current one, a canary, or a candidate being verified.
+// Patches are the serving version's only; profiles and probation count a
+// canary's calls too (measured) but not a verification's.
+func (m *Module) callOn(ctx context.Context, name string, args []any, pick func(*realm) (*version, error), measured bool) (any, error) {
 	rt := m.rt
 	var (
 		v    *version
@@ -222,7 +226,7 @@ func (m *Module) callOn(ctx context.Context, name string, args []any, pick func(
 		}
 		h := m.hooks.Load() // the only atomic load a plain call pays for hooks
 		if h != nil && v != m.in[s.index].cur.Load() {
-			h = nil // patches and profiles are the serving version's, not a candidate's
+			h = h.unpatched(measured)
 		}
 		if c := h.chain(name); c != nil {
 			fv = c.top(s.index)
@@ -608,6 +612,17 @@ func (m *Module) reloadLocked(ctx context.Context, auto bool) error {
 		}
 		return m.firstLoadLocked(ctx, auto)
 	}
+	if cn := m.canaryNow.Load(); cn != nil {
+		if auto {
+			// The store changed while a canary runs: the change is the
+			// next canary, not the serving version.
+			if err := m.startCanaryLocked(ctx, nil, int(cn.percent.Load())); err != nil && !errors.Is(err, ErrInvalidCanary) {
+				return err
+			}
+			return nil
+		}
+		m.abortCanaryLocked(ctx, "the module was reloaded")
+	}
 	m.beginReload()
 	defer m.endReload()
 	start := time.Now()
@@ -666,6 +681,7 @@ func (m *Module) Rollback(ctx context.Context, to int) error {
 	if target == nil {
 		return fmt.Errorf("%w: %s version %d (kept: %v)", ErrVersionNotKept, id, to, have)
 	}
+	m.abortCanaryLocked(ctx, "the module was rolled back")
 	if to == old.n {
 		return nil
 	}

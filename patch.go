@@ -357,6 +357,15 @@ func (h *hooks) chain(name string) *patchChain {
 	return h.patches[name]
 }
 
+// unpatched is h for a version that does not serve (a canary, a
+// candidate): no patches, and the profiles and probation only if measured.
+func (h *hooks) unpatched(measured bool) *hooks {
+	if !measured || h.empty() || (len(h.profiles) == 0 && h.health == nil) {
+		return nil
+	}
+	return &hooks{profiles: h.profiles, health: h.health}
+}
+
 func (h *hooks) empty() bool { return len(h.patches) == 0 && len(h.profiles) == 0 && h.health == nil }
 
 // editHooks replaces the hooks with an edited copy.

@@ -2,6 +2,7 @@ package hotmod
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"sync"
@@ -22,7 +23,7 @@ type Profile struct {
 	mu      sync.Mutex
 	stopped time.Time
 	fns     map[string]*fnStats
-	seen    map[int]bool
+	seen    map[int]*fnStats // by version
 }
 
 // ID is the profile's id, unique in its Runtime ("prof1", ...):
@@ -48,6 +49,9 @@ type ProfileMetrics struct {
 	TotalErrors int64             `json:"totalErrors"`
 	TotalTime   time.Duration     `json:"-"`         // totalTimeMs in JSON
 	Functions   []FunctionMetrics `json:"functions"` // by name
+	// ByVersion are the same figures by version (Version set, Name
+	// empty): a reload's or a canary's calls beside the old version's.
+	ByVersion []FunctionMetrics `json:"byVersion"`
 }
 
 // FunctionMetrics are one function's figures. Async functions are timed
@@ -55,15 +59,16 @@ type ProfileMetrics struct {
 // P50 and P99 come from a uniform sample of up to 4096 calls. In JSON the
 // durations are milliseconds: totalMs, minMs, maxMs, meanMs, p50Ms, p99Ms.
 type FunctionMetrics struct {
-	Name   string        `json:"name"`
-	Calls  int64         `json:"calls"`
-	Errors int64         `json:"errors"`
-	Total  time.Duration `json:"-"`
-	Min    time.Duration `json:"-"`
-	Max    time.Duration `json:"-"`
-	Mean   time.Duration `json:"-"`
-	P50    time.Duration `json:"-"`
-	P99    time.Duration `json:"-"`
+	Name    string        `json:"name,omitempty"`
+	Version int           `json:"version,omitempty"` // in ByVersion
+	Calls   int64         `json:"calls"`
+	Errors  int64         `json:"errors"`
+	Total   time.Duration `json:"-"`
+	Min     time.Duration `json:"-"`
+	Max     time.Duration `json:"-"`
+	Mean    time.Duration `json:"-"`
+	P50     time.Duration `json:"-"`
+	P99     time.Duration `json:"-"`
 }
 
 const sampleSize = 4096
@@ -84,7 +89,7 @@ func (rt *Runtime) ProfileModule(id string) (*Profile, error) {
 	rt.profileSeq++
 	p := &Profile{
 		id: fmt.Sprintf("prof%d", rt.profileSeq), module: id, started: time.Now(), m: m,
-		fns: make(map[string]*fnStats), seen: make(map[int]bool),
+		fns: make(map[string]*fnStats), seen: make(map[int]*fnStats),
 	}
 	rt.profiles[p.id] = p
 	rt.mu.Unlock()
@@ -134,19 +139,19 @@ func (p *Profile) Metrics() ProfileMetrics {
 	}
 	pm := ProfileMetrics{
 		ID: p.id, Module: p.module, Started: p.started, Duration: end.Sub(p.started), Running: p.stopped.IsZero(),
-		Versions: []int{}, Functions: []FunctionMetrics{},
+		Versions: []int{}, Functions: []FunctionMetrics{}, ByVersion: []FunctionMetrics{},
 	}
-	for v := range p.seen {
+	for v, s := range p.seen {
 		pm.Versions = append(pm.Versions, v)
+		vm := s.metrics()
+		vm.Version = v
+		pm.ByVersion = append(pm.ByVersion, vm)
 	}
 	slices.Sort(pm.Versions)
+	sort.Slice(pm.ByVersion, func(i, j int) bool { return pm.ByVersion[i].Version < pm.ByVersion[j].Version })
 	for name, s := range p.fns {
-		fm := FunctionMetrics{Name: name, Calls: s.calls, Errors: s.errors, Total: s.total, Min: s.min, Max: s.max}
-		if s.calls > 0 {
-			fm.Mean = s.total / time.Duration(s.calls)
-		}
-		q := sample.Quantiles(s.samples, 0.50, 0.99)
-		fm.P50, fm.P99 = q[0], q[1]
+		fm := s.metrics()
+		fm.Name = name
 		pm.Functions = append(pm.Functions, fm)
 		pm.TotalCalls += s.calls
 		pm.TotalErrors += s.errors
@@ -156,18 +161,18 @@ func (p *Profile) Metrics() ProfileMetrics {
 	return pm
 }
 
-func (p *Profile) record(version int, name string, d time.Duration, failed bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if !p.stopped.IsZero() {
-		return
+// metrics are s's figures, without a name or version.
+func (s *fnStats) metrics() FunctionMetrics {
+	fm := FunctionMetrics{Calls: s.calls, Errors: s.errors, Total: s.total, Min: s.min, Max: s.max}
+	if s.calls > 0 {
+		fm.Mean = s.total / time.Duration(s.calls)
 	}
-	p.seen[version] = true
-	s := p.fns[name]
-	if s == nil {
-		s = &fnStats{min: d}
-		p.fns[name] = s
-	}
+	q := sample.Quantiles(s.samples, 0.50, 0.99)
+	fm.P50, fm.P99 = q[0], q[1]
+	return fm
+}
+
+func (s *fnStats) add(d time.Duration, failed bool) {
 	s.calls++
 	if failed {
 		s.errors++
@@ -175,6 +180,27 @@ func (p *Profile) record(version int, name string, d time.Duration, failed bool)
 	s.total += d
 	s.min, s.max = min(s.min, d), max(s.max, d)
 	s.samples = sample.Add(s.samples, sampleSize, s.calls, d)
+}
+
+func (p *Profile) record(version int, name string, d time.Duration, failed bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.stopped.IsZero() {
+		return
+	}
+	for _, s := range []*fnStats{statsOf(p.fns, name), statsOf(p.seen, version)} {
+		s.add(d, failed)
+	}
+}
+
+// statsOf finds or makes the figures under key.
+func statsOf[K comparable](m map[K]*fnStats, key K) *fnStats {
+	s := m[key]
+	if s == nil {
+		s = &fnStats{min: time.Duration(math.MaxInt64)}
+		m[key] = s
+	}
+	return s
 }
 
 // invoke calls fn, timing it for the profiles in h (the hooks the caller

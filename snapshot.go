@@ -168,6 +168,7 @@ func (rt *Runtime) restore(ctx context.Context, mods []*Module, byID map[string]
 		if err != nil {
 			return err
 		}
+		m.abortCanaryLocked(ctx, "a snapshot is being restored")
 		sm := byID[m.id]
 		res, err := rt.compiler.Compile(m.path, []byte(sm.Source))
 		if err != nil {

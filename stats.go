@@ -50,6 +50,8 @@ type ModuleStats struct {
 	// LastAutoRollback says why the module last rolled back by itself.
 	Probation        *ProbationStatus `json:"probation,omitempty"`
 	LastAutoRollback string           `json:"lastAutoRollback,omitempty"`
+	// Canary is the module's canary, while one runs (Module.Canary).
+	Canary *CanaryStatus `json:"canary,omitempty"`
 }
 
 // Stats returns a snapshot of every loaded module, sorted by id.
@@ -99,6 +101,7 @@ func (m *Module) stats() ModuleStats {
 	if h := m.health.Load(); h != nil {
 		ms.Probation, ms.LastAutoRollback = h.status()
 	}
+	ms.Canary = m.canaryStatus()
 	if v != nil {
 		ms.Version, ms.Kind = v.n, v.res.Kind.String()
 		for _, in := range m.in { // every realm's timers

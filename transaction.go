@@ -2,6 +2,7 @@ package hotmod
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -100,6 +101,16 @@ func (rt *Runtime) reloadTogether(ctx context.Context, mods []*Module, auto bool
 			}
 			continue
 		}
+		if m.canaryNow.Load() != nil {
+			if auto {
+				// As in reloadLocked: the change becomes the next canary.
+				if err := m.startCanaryLocked(ctx, nil, int(m.canaryNow.Load().percent.Load())); err != nil && !errors.Is(err, ErrInvalidCanary) {
+					return err
+				}
+				continue
+			}
+			m.abortCanaryLocked(ctx, "the module was reloaded")
+		}
 		m.beginReload()
 		defer m.endReload()
 		start := time.Now()
@@ -185,7 +196,7 @@ func (rt *Runtime) newChange(m *Module, old *version, res *transform.Result, st 
 // import contracts are checked, and every realm swaps, or none does. Call
 // with every module's reload lock held.
 func (rt *Runtime) apply(ctx context.Context, cs []*change) error {
-	failed, err := rt.applyInRealms(ctx, cs)
+	failed, err := rt.applyInRealms(ctx, cs, reloadSteps)
 	if err != nil {
 		if failed == nil {
 			failed = cs[0] // no realm was reached (ctx, Close)
@@ -217,7 +228,7 @@ func (rt *Runtime) apply(ctx context.Context, cs []*change) error {
 // calls meanwhile), Options.Verify and the sibling test files; then every
 // realm swaps, or none does. A phase whose hooks return pending promises
 // awaits them with the realms free.
-func (rt *Runtime) applyInRealms(ctx context.Context, cs []*change) (*change, error) {
+func (rt *Runtime) applyInRealms(ctx context.Context, cs []*change, steps transactionSteps) (*change, error) {
 	held, err := rt.lockAll(ctx)
 	if err != nil {
 		return nil, err
@@ -248,7 +259,7 @@ func (rt *Runtime) applyInRealms(ctx context.Context, cs []*change) (*change, er
 		// with their realms.
 		return c, err
 	}
-	for _, phase := range []func(*realm, *change) error{rt.prepareLocked, rt.verifyLocked} {
+	for _, phase := range steps.phases(rt) {
 		if err := relock(); err != nil {
 			return fail(nil, err)
 		}
@@ -262,7 +273,7 @@ func (rt *Runtime) applyInRealms(ctx context.Context, cs []*change) (*change, er
 			}
 		}
 	}
-	if rt.opts.Verify != nil || rt.opts.TestSiblings {
+	if steps.goVerify() && (rt.opts.Verify != nil || rt.opts.TestSiblings) {
 		unlock()
 		for _, c := range cs {
 			if err := rt.verifyInGo(ctx, c); err != nil {
@@ -270,6 +281,9 @@ func (rt *Runtime) applyInRealms(ctx context.Context, cs []*change) (*change, er
 				return fail(c, err)
 			}
 		}
+	}
+	if !steps.swaps() {
+		return nil, nil // the caller keeps the new versions (a canary)
 	}
 	if err := relock(); err != nil {
 		return fail(nil, err)
@@ -291,6 +305,31 @@ func (rt *Runtime) applyInRealms(ctx context.Context, cs []*change) (*change, er
 	}
 	return nil, nil
 }
+
+// transactionSteps are what a transaction does in the realms.
+type transactionSteps int
+
+const (
+	// reloadSteps: a reload or rollback: evaluate, accept, verify (the
+	// version's hook, then Options.Verify and sibling tests), swap.
+	reloadSteps transactionSteps = iota
+	// canarySteps: as a reload, without the swap: the new versions stay
+	// evaluated beside the serving ones.
+	canarySteps
+	// promoteSteps: a canary swaps in, its accept hook run again on the
+	// version serving now.
+	promoteSteps
+)
+
+func (t transactionSteps) phases(rt *Runtime) []func(*realm, *change) error {
+	if t == promoteSteps {
+		return []func(*realm, *change) error{rt.reacceptLocked}
+	}
+	return []func(*realm, *change) error{rt.prepareLocked, rt.verifyLocked}
+}
+
+func (t transactionSteps) goVerify() bool { return t != promoteSteps }
+func (t transactionSteps) swaps() bool    { return t != canarySteps }
 
 // eachChange runs phase for every change in every realm at once, and
 // returns the change whose phase failed first. Call with every realm taken.
@@ -371,23 +410,24 @@ func (rt *Runtime) prepareLocked(s *realm, c *change) error {
 	if old == nil {
 		return nil
 	}
+	return rt.acceptLocked(s, c)
+}
+
+// acceptLocked runs the new version's __acceptHotReload(old) in realm s; a
+// pending promise is left in the change for awaitHooks. A failure leaves
+// the new version for the transaction to discard. Call with s's lock held.
+func (rt *Runtime) acceptLocked(s *realm, c *change) error {
+	m, in := c.m, &c.in[s.index]
 	in.step = "accept"
-	hook, err := m.exportedHook(s, nv, "__acceptHotReload")
-	if err != nil {
-		rt.discardLocked(s, m, nv)
-		in.nv = nil
+	hook, err := m.exportedHook(s, in.nv, "__acceptHotReload")
+	if err != nil || hook == nil {
 		return err
 	}
-	if hook == nil {
-		return nil
-	}
 	s.Rebudget(rt.opts.LoadTimeout)
-	leave := rt.enter(s, nv)
-	ret, err := hook(m.exportsOf(nv), m.exportsOf(old))
+	leave := rt.enter(s, in.nv)
+	ret, err := hook(m.exportsOf(in.nv), m.exportsOf(in.old))
 	leave()
 	if err != nil {
-		rt.discardLocked(s, m, nv)
-		in.nv = nil
 		return engine.Err(err)
 	}
 	out, ch, done := s.Settle(ret, func(goja.Value) (any, error) { return nil, nil })
@@ -395,12 +435,19 @@ func (rt *Runtime) prepareLocked(s *realm, c *change) error {
 		in.wait = ch
 		return nil
 	}
-	if out.Err != nil {
-		rt.discardLocked(s, m, nv)
-		in.nv = nil
-		return out.Err
+	return out.Err
+}
+
+// reacceptLocked runs a candidate's accept hook again, on the version
+// serving now (a promoted canary carries the state it has now). Call with
+// s's lock held.
+func (rt *Runtime) reacceptLocked(s *realm, c *change) error {
+	in := &c.in[s.index]
+	in.old = c.m.in[s.index].cur.Load()
+	if in.old == nil || in.nv == nil {
+		return nil
 	}
-	return nil
+	return rt.acceptLocked(s, c)
 }
 
 // verifyLocked runs the new version's __verifyHotReload in realm s, if it

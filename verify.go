@@ -54,7 +54,7 @@ func (c *Candidate) Call(ctx context.Context, name string, args ...any) (any, er
 			return nil, fmt.Errorf("candidate version %d: %w", c.c.n, ErrRemoved)
 		}
 		return c.c.in[s.index].nv, nil
-	})
+	}, false)
 }
 
 // Exports lists the names the candidate exports.
