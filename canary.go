@@ -141,10 +141,11 @@ func keyBucket(key string) int {
 
 // CallKey is Call for the caller (user, tenant, request) named key: while
 // a canary runs, the keys in its percentage are served by the canary, the
-// others by the serving version. Without a canary it is Call.
+// others by the serving version. Without a canary, or with an empty key,
+// it is Call.
 func (m *Module) CallKey(ctx context.Context, key, name string, args ...any) (v any, err error) {
 	cn := m.canaryNow.Load()
-	if cn == nil || keyBucket(key) >= int(cn.percent.Load()) {
+	if cn == nil || key == "" || keyBucket(key) >= int(cn.percent.Load()) {
 		return m.Call(ctx, name, args...)
 	}
 	if observe := m.rt.opts.OnCall; observe != nil {
@@ -157,6 +158,15 @@ func (m *Module) CallKey(ctx context.Context, key, name string, args ...any) (v 
 		}
 		return cn.c.in[s.index].nv, nil
 	}, true)
+}
+
+// VersionForKey is the version CallKey serves key with now: the canary's
+// if a canary runs and key is in its share, else the serving version.
+func (m *Module) VersionForKey(key string) int {
+	if cn := m.canaryNow.Load(); cn != nil && key != "" && keyBucket(key) < int(cn.percent.Load()) {
+		return cn.c.n
+	}
+	return m.Version()
 }
 
 // Promote makes the canary the serving version: its __acceptHotReload runs

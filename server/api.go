@@ -62,6 +62,8 @@ func classify(err error) (int, string) {
 		return http.StatusNotFound, "not_found"
 	case errors.Is(err, hotmod.ErrVersionNotKept):
 		return http.StatusNotFound, "version_not_kept"
+	case errors.Is(err, hotmod.ErrNoCanary):
+		return http.StatusNotFound, "no_canary"
 	case errors.Is(err, hotmod.ErrExists), errors.Is(err, vfs.ErrConflict):
 		return http.StatusConflict, "conflict"
 	case errors.Is(err, hotmod.ErrStalePatch):
@@ -73,7 +75,8 @@ func classify(err error) (int, string) {
 	case errors.Is(err, hotmod.ErrNotFunction):
 		return http.StatusBadRequest, "not_function"
 	case errors.Is(err, hotmod.ErrInvalidID), errors.Is(err, vfs.ErrInvalidPath), errors.Is(err, hotmod.ErrConvert),
-		errors.Is(err, hotmod.ErrSandboxInput), errors.Is(err, hotmod.ErrInvalidPatch), errors.Is(err, hotmod.ErrInvalidName):
+		errors.Is(err, hotmod.ErrSandboxInput), errors.Is(err, hotmod.ErrInvalidPatch), errors.Is(err, hotmod.ErrInvalidName),
+		errors.Is(err, hotmod.ErrInvalidCanary):
 		return http.StatusBadRequest, "invalid"
 	case errors.As(err, &re):
 		return http.StatusUnprocessableEntity, "reload_failed"
@@ -268,6 +271,9 @@ func (s *Server) removeModule(w http.ResponseWriter, r *http.Request) error {
 type CallRequest struct {
 	Function string            `json:"function"`
 	Args     []json.RawMessage `json:"args"`
+	// Key names the caller (user, tenant) for a module with a canary: the
+	// keys in its share are served by the canary (Module.CallKey).
+	Key string `json:"key,omitempty"`
 }
 
 // CallResponse is a call's result.
@@ -297,12 +303,66 @@ func (s *Server) callModule(w http.ResponseWriter, r *http.Request) error {
 		args[i] = a
 	}
 	start := time.Now()
-	res, err := m.Call(r.Context(), req.Function, args...)
+	version := m.VersionForKey(req.Key)
+	res, err := m.CallKey(r.Context(), req.Key, req.Function, args...)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, CallResponse{Result: res, Version: m.Version(), DurationMS: ms(time.Since(start))})
+	writeJSON(w, http.StatusOK, CallResponse{Result: res, Version: version, DurationMS: ms(time.Since(start))})
 	return nil
+}
+
+// CanaryRequest starts a canary or sets its percentage.
+type CanaryRequest struct {
+	Percent int `json:"percent"`
+	// Source, if set, is the canary's source; else the store's (and if a
+	// canary runs, only its percentage changes).
+	Source *string `json:"source,omitempty"`
+}
+
+func (s *Server) startCanary(w http.ResponseWriter, r *http.Request) error {
+	m, err := s.module(r)
+	if err != nil {
+		return err
+	}
+	var req CanaryRequest
+	if err := decode(w, r, s.opts.MaxSourceBytes, &req); err != nil {
+		return err
+	}
+	if req.Source != nil {
+		err = m.CanarySource(r.Context(), []byte(*req.Source), req.Percent)
+	} else {
+		err = m.Canary(r.Context(), req.Percent)
+	}
+	if err != nil {
+		return err
+	}
+	return s.getModule(w, r)
+}
+
+func (s *Server) promoteCanary(w http.ResponseWriter, r *http.Request) error {
+	if err := requireJSON(w, r); err != nil {
+		return err
+	}
+	m, err := s.module(r)
+	if err != nil {
+		return err
+	}
+	if err := m.Promote(r.Context()); err != nil {
+		return err
+	}
+	return s.getModule(w, r)
+}
+
+func (s *Server) abortCanary(w http.ResponseWriter, r *http.Request) error {
+	m, err := s.module(r)
+	if err != nil {
+		return err
+	}
+	if err := m.Abort(r.Context()); err != nil {
+		return err
+	}
+	return s.getModule(w, r)
 }
 
 // checkNumbers rejects a JSON value holding a number that does not fit a

@@ -446,3 +446,27 @@ func TestDashboardProbation(t *testing.T) {
 	p.waitFor("the event's reason in the log", `return [...root.querySelectorAll('.event-log .type-auto-rolled-back')].some(l => l.textContent.includes('error rate'))`)
 	p.shot("auto-rolled-back")
 }
+
+// A canary shows its split, and Promote makes it the serving version.
+func TestDashboardCanary(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{"f.js": "export const f = () => 1"})
+	st, addr := startStack(t, dir, "127.0.0.1:0")
+	defer st.stop(t)
+	p := openPage(t, "http://"+addr+"/", 1200, 900)
+	p.waitFor("f", `return !!$card('f')`)
+	m, err := st.rt.Module("f")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.CanarySource(context.Background(), []byte("export const f = () => 2"), 30); err != nil {
+		t.Fatal(err)
+	}
+	p.waitFor("the canary split", `const b = $card('f').querySelector('.canary'); return !!b && !b.hidden && b.querySelector('.canary-text').textContent === 'v2 canary: 30% of keyed calls, v1 the rest'`)
+	p.shot("canary")
+	p.do("promote", click("f", "button.promote"))
+	p.waitFor("v2 serving", `return $card('f').querySelector('.module-version').textContent === 'v2' && $card('f').querySelector('.canary').hidden`)
+	if v, err := m.Call(context.Background(), "f"); err != nil || v != int64(2) {
+		t.Errorf("after promote in the browser: %v, %v", v, err)
+	}
+}

@@ -68,7 +68,7 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	pf.BoolVar(&c.asJSON, "json", false, "print JSON, for scripts")
 	root.AddCommand(newServe(c), c.ls(), c.stats(), c.call(), c.reload(), c.rollback(), c.patch(), c.unpatch(),
 		c.profile(), c.exec(), c.put(), c.rm(), c.cat(), c.history(), c.restore(), c.rescan(), c.events(),
-		c.snapshot(), c.restoreSnapshot(), c.snapshots())
+		c.snapshot(), c.restoreSnapshot(), c.snapshots(), c.canary(), c.promote(), c.abort())
 	return root
 }
 
@@ -163,7 +163,8 @@ func (c *cli) stats() *cobra.Command {
 }
 
 func (c *cli) call() *cobra.Command {
-	return &cobra.Command{
+	var key string
+	cmd := &cobra.Command{
 		Use:   "call MODULE FUNCTION [JSON_ARG...]",
 		Short: "Call a module's function and print its result as JSON",
 		Long:  "Each argument is JSON (5, \"text\", [1,2], {\"a\":1}); a word that is not JSON is passed as a string.",
@@ -176,7 +177,7 @@ func (c *cli) call() *cobra.Command {
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			req := server.CallRequest{Function: args[1], Args: []json.RawMessage{}}
+			req := server.CallRequest{Function: args[1], Args: []json.RawMessage{}, Key: key}
 			for _, a := range args[2:] {
 				if json.Valid([]byte(a)) {
 					req.Args = append(req.Args, json.RawMessage(a))
@@ -193,6 +194,75 @@ func (c *cli) call() *cobra.Command {
 				return c.printJSON(res)
 			}
 			return c.printJSON(res.Result)
+		},
+	}
+	cmd.Flags().StringVar(&key, "key", "", "the caller's key (user, tenant): with a canary running, its share of keys goes to the canary")
+	return cmd
+}
+
+func (c *cli) canary() *cobra.Command {
+	return &cobra.Command{
+		Use:   "canary MODULE PERCENT [FILE|-]",
+		Short: "Serve PERCENT% of keyed calls from a new version: the store's source, or FILE",
+		Long: "With FILE (or - for standard input) the canary runs that source, and promote writes it to the store; " +
+			"without, it runs the store's source, or, if a canary runs, only its percentage changes. " +
+			"Calls with --key are split by a stable hash of the key; others stay on the serving version.",
+		Example: "  hotmod canary pricing 10 pricing-v2.js\n  hotmod canary pricing 50\n  hotmod promote pricing",
+		Args:    cobra.RangeArgs(2, 3),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			pct, err := strconv.Atoi(strings.TrimSuffix(args[1], "%"))
+			if err != nil {
+				return fmt.Errorf("PERCENT must be a number from 0 to 100, not %q", args[1])
+			}
+			req := server.CanaryRequest{Percent: pct}
+			if len(args) == 3 {
+				src, err := c.readInput(args[2])
+				if err != nil {
+					return err
+				}
+				s := string(src)
+				req.Source = &s
+			}
+			var d server.ModuleDetail
+			if err := c.client().do(cmd.Context(), http.MethodPost, modulePath(args[0], "/canary"), req, &d); err != nil {
+				return err
+			}
+			if d.Canary == nil {
+				return fmt.Errorf("the server reports no canary for %s", d.ID)
+			}
+			return c.report(d, "%s: v%d serves %d%% of keyed calls, v%d the rest\n", d.ID, d.Canary.Version, d.Canary.Percent, d.Version)
+		},
+	}
+}
+
+func (c *cli) promote() *cobra.Command {
+	return &cobra.Command{
+		Use:     "promote MODULE",
+		Short:   "Make the module's canary its serving version",
+		Example: "  hotmod promote pricing",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var d server.ModuleDetail
+			if err := c.client().do(cmd.Context(), http.MethodPost, modulePath(args[0], "/canary/promote"), struct{}{}, &d); err != nil {
+				return err
+			}
+			return c.report(d, "%s is at v%d\n", d.ID, d.Version)
+		},
+	}
+}
+
+func (c *cli) abort() *cobra.Command {
+	return &cobra.Command{
+		Use:     "abort MODULE",
+		Short:   "Drop the module's canary: every call goes to the serving version",
+		Example: "  hotmod abort pricing",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var d server.ModuleDetail
+			if err := c.client().do(cmd.Context(), http.MethodDelete, modulePath(args[0], "/canary"), nil, &d); err != nil {
+				return err
+			}
+			return c.report(d, "%s: canary dropped, v%d serves every call\n", d.ID, d.Version)
 		},
 	}
 }

@@ -688,3 +688,36 @@ func TestSnapshotCommands(t *testing.T) {
 		t.Errorf("a bad name: %d %q", code, errOut)
 	}
 }
+
+func TestCanaryCommands(t *testing.T) {
+	url, dir := startServer(t)
+	src, err := os.ReadFile(filepath.Join(dir, "counter.js"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v2 := string(src) + "\nexport const canaried = () => true\n"
+	if out := ok(t, url, v2, "canary", "counter", "100", "-"); !strings.Contains(out, "counter: v2 serves 100% of keyed calls, v1 the rest") {
+		t.Errorf("canary: %s", out)
+	}
+	if out := ok(t, url, "", "call", "counter", "canaried", "--key", "alice"); strings.TrimSpace(out) != "true" {
+		t.Errorf("a keyed call on a 100%% canary: %q", out)
+	}
+	if _, errOut, code := runCLI(t, url, "", "call", "counter", "canaried"); code != 1 || !strings.Contains(errOut, "no export") {
+		t.Errorf("an unkeyed call reached the canary: %d %q", code, errOut)
+	}
+	if out := ok(t, url, "", "canary", "counter", "10"); !strings.Contains(out, "10%") {
+		t.Errorf("canary percent: %s", out)
+	}
+	if out := ok(t, url, "", "promote", "counter"); !strings.Contains(out, "counter is at v2") {
+		t.Errorf("promote: %s", out)
+	}
+	if now, _ := os.ReadFile(filepath.Join(dir, "counter.js")); string(now) != v2 {
+		t.Errorf("promote did not write the canary's source to the folder: %q", now)
+	}
+	if _, errOut, code := runCLI(t, url, "", "abort", "counter"); code != 1 || !strings.Contains(errOut, "no_canary") {
+		t.Errorf("abort without a canary: %d %q", code, errOut)
+	}
+	if _, errOut, code := runCLI(t, url, "", "canary", "counter", "120"); code != 1 || !strings.Contains(errOut, "0 to 100") {
+		t.Errorf("canary 120: %d %q", code, errOut)
+	}
+}

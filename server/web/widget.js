@@ -23,7 +23,7 @@ const DIFF_CONTEXT = 3;
 // Events that change what GET /api/modules/{id} says.
 const MODULE_EVENTS = new Set(['created', 'reloaded', 'reload-failed', 'rolled-back', 'removed', 'source-changed',
   'source-deleted', 'recovered', 'patched', 'unpatched', 'patch-dropped', 'profile-started', 'profile-stopped',
-  'probation-started', 'probation-passed', 'auto-rolled-back']);
+  'probation-started', 'probation-passed', 'auto-rolled-back', 'canary-started', 'canary-promoted', 'canary-aborted']);
 
 // el builds an element; strings among the children become text nodes.
 function el(tag, attrs = {}, ...children) {
@@ -202,6 +202,11 @@ class ModuleCard {
     // last rolled back by itself.
     this.probationBox = el('div', { class: 'probation', role: 'status' });
     this.autoRollbackBox = el('div', { class: 'auto-rollback' });
+    // A/B: the canary's share of keyed calls, promote and abort.
+    this.canaryText = el('span', { class: 'canary-text' });
+    this.canaryBox = el('div', { class: 'canary', role: 'status' }, this.canaryText, el('span', { class: 'spacer' }),
+      el('button', { class: 'promote', type: 'button', onclick: () => this.w.promote(this.id) }, 'Promote'),
+      el('button', { class: 'abort', type: 'button', onclick: () => this.w.abortCanary(this.id) }, 'Abort'));
 
     // Source: the store's text, the failing line marked; Edit turns it
     // into a textarea whose Save writes the store (and so reloads).
@@ -246,7 +251,7 @@ class ModuleCard {
         el('span', { class: 'spacer' }), this.spark, this.sparkText),
       this.pathNode,
       el('div', { class: 'actions' }, this.reloadBtn, this.profileBtn, this.rollbackBox),
-      this.errorBox, this.probationBox, this.autoRollbackBox, this.patchesBox, this.profileBox,
+      this.errorBox, this.canaryBox, this.probationBox, this.autoRollbackBox, this.patchesBox, this.profileBox,
       this.sourceSection, this.versionsSection, this.callSection);
   }
 
@@ -285,6 +290,7 @@ class ModuleCard {
       setText(this.errorMsg, m.lastError || '');
     });
     this.part('probation', JSON.stringify([m.probation, m.lastAutoRollback]), () => this.drawProbation());
+    this.part('canary', JSON.stringify([m.canary, m.version]), () => this.drawCanary());
     this.part('patches', JSON.stringify(m.patches || []), () => this.drawPatches());
     this.part('versions', JSON.stringify([m.version, m.versions]), () => this.drawVersions());
     this.part('functions', JSON.stringify(m.functions || []), () => this.drawCallForms());
@@ -294,6 +300,15 @@ class ModuleCard {
     if (m.lastError && !(prev && prev.lastError)) this.sourceSection.open = true;
     if (this.sourceSection.open) this.loadSource();
     else this.drawSource();
+  }
+
+  drawCanary() {
+    const c = this.m.canary;
+    show(this.canaryBox, !!c);
+    if (!c) return;
+    const bits = [`v${c.version} canary: ${c.percent}% of keyed calls, v${this.m.version} the rest`];
+    if (c.calls) bits.push(`${c.calls} calls, ${c.errors} errors`);
+    setText(this.canaryText, bits.join(' · '));
   }
 
   drawProbation() {
@@ -964,6 +979,14 @@ class HotReloadWidget extends HTMLElement {
 
   reload(id) {
     return this.act('reload ' + id, () => this.request('POST', this.moduleURL(id, '/reload')));
+  }
+
+  promote(id) {
+    return this.act('promote ' + id, () => this.request('POST', this.moduleURL(id, '/canary/promote')));
+  }
+
+  abortCanary(id) {
+    return this.act('abort the canary of ' + id, () => this.request('DELETE', this.moduleURL(id, '/canary')));
   }
 
   rollback(id, version) {
