@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 
@@ -143,10 +145,12 @@ func (b *HostModuleBuilder) Register(ctx context.Context) error {
 	rt := b.rt
 	n := len(rt.realms)
 	made := make([]*goja.Object, n)
-	unlock, err := rt.lockAll(ctx)
+	held, err := rt.lockAll(ctx)
 	if err != nil {
 		return err
 	}
+	var once sync.Once
+	unlock := func() { once.Do(held) }
 	defer unlock()
 	// Made in every realm first, then registered in all of them: a value
 	// one realm cannot take leaves every realm as it was.
@@ -192,7 +196,33 @@ func (b *HostModuleBuilder) Register(ctx context.Context) error {
 		}
 		return nil
 	})
+	unlock()
+	// Isolated modules' Runtimes get it too, now and when they start.
+	def := &hostDef{name: b.name, names: names, entries: maps.Clone(entries)}
+	rt.mu.Lock()
+	rt.hostDefs[b.name] = def
+	children := slices.Clone(rt.isolated)
+	rt.mu.Unlock()
+	for _, c := range children {
+		if err := def.registerIn(ctx, c); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// hostDef is a registered host module's definition, kept to register it
+// in the private Runtimes of isolated modules.
+type hostDef struct {
+	name    string
+	names   []string
+	entries map[string]any
+}
+
+func (d *hostDef) registerIn(ctx context.Context, rt *Runtime) error {
+	b := rt.NewHostModuleBuilder(d.name)
+	b.names, b.entries = slices.Clone(d.names), d.entries
+	return b.Register(ctx)
 }
 
 // hostFunction is the JavaScript function of realm r that calls hf.

@@ -162,6 +162,14 @@ func (rt *Runtime) Send(ctx context.Context, event string, data any) error {
 	if event == "" || strings.HasPrefix(event, "hotmod:") {
 		return fmt.Errorf("Send: event %q: names starting with hotmod: are the Runtime's own", event)
 	}
+	rt.mu.Lock()
+	children := slices.Clone(rt.isolated)
+	rt.mu.Unlock()
+	for _, c := range children {
+		if err := c.Send(ctx, event, data); err != nil {
+			return err
+		}
+	}
 	mods := rt.Modules()
 	return rt.runAll(ctx, rt.opts.CallTimeout, func(s *realm) error {
 		jv, err := s.ToJS(data)
@@ -169,7 +177,9 @@ func (rt *Runtime) Send(ctx context.Context, event string, data any) error {
 			return fmt.Errorf("Send %s: %w", event, err)
 		}
 		for _, m := range mods {
-			rt.dispatchLocked(s, m, m.in[s.index].cur.Load(), event, jv)
+			if m.rt == rt {
+				rt.dispatchLocked(s, m, m.in[s.index].cur.Load(), event, jv)
+			}
 		}
 		return nil
 	})

@@ -148,6 +148,9 @@ type Runtime struct {
 	profiles   map[string]*Profile // running profiles by id
 	profileSeq uint64
 	closed     bool
+	parent     *Runtime            // of an isolated module's private Runtime
+	isolated   []*Runtime          // the private Runtimes of isolated modules
+	hostDefs   map[string]*hostDef // every host module registered, for them
 	watchStop  context.CancelFunc
 	watchDone  chan struct{}
 
@@ -209,6 +212,7 @@ func New(ctx context.Context, opts Options) (*Runtime, error) {
 		modules:   make(map[string]*Module),
 		byPath:    make(map[string][]*Module),
 		hosts:     make(map[string]*hostModule),
+		hostDefs:  make(map[string]*hostDef),
 		holdFree:  make(chan struct{}),
 		callbacks: make(map[string]map[uint64]func(Update)),
 		patches:   make(map[string]*Patch),
@@ -321,14 +325,21 @@ func (rt *Runtime) Modules() []*Module {
 	return out
 }
 
-// registered is every registered module, listed or not (see listed),
-// sorted by id.
+// registered is every registered module of rt's own realms, listed or
+// not (see listed), sorted by id: isolated modules live in other realms.
 func (rt *Runtime) registered() []*Module {
 	rt.mu.Lock()
-	mods := slices.Collect(maps.Values(rt.modules))
+	mods := rt.ownLocked()
 	rt.mu.Unlock()
 	sortModules(mods)
 	return mods
+}
+
+// ownLocked is every registered module of rt's own realms. Call with
+// rt.mu held.
+func (rt *Runtime) ownLocked() []*Module {
+	mods := slices.Collect(maps.Values(rt.modules))
+	return slices.DeleteFunc(mods, func(m *Module) bool { return m.rt != rt })
 }
 
 // Cleanup disposes every module (their dispose callbacks run, their timers
@@ -360,11 +371,17 @@ func (rt *Runtime) Close(ctx context.Context) error {
 	rt.mu.Lock()
 	already := rt.closed
 	rt.closed = true
-	mods := slices.Collect(maps.Values(rt.modules))
+	mods := rt.ownLocked() // isolated ones go with their Runtimes, below
 	rt.mu.Unlock()
 	if !already {
 		rt.stopWatching()
 		rt.stopBg()
+	}
+	rt.mu.Lock()
+	children := slices.Clone(rt.isolated)
+	rt.mu.Unlock()
+	for _, c := range children {
+		_ = c.Close(ctx)
 	}
 	// Every realm at once: each interrupts what runs in it now.
 	errs := make([]error, len(rt.realms))
@@ -553,6 +570,9 @@ func (rt *Runtime) onStoreEvents(burst []vfs.Event) {
 		mods := slices.Clone(rt.byPath[p])
 		rt.mu.Unlock()
 		for _, m := range mods {
+			if m.rt != rt {
+				continue // isolated: its own Runtime watches the store
+			}
 			if ev.Op == vfs.Deleted {
 				if m.cur.Load() == nil {
 					continue

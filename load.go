@@ -32,7 +32,7 @@ const maxIDLen = 256
 // error, and it loads by itself when its source changes (or on
 // ReloadModule). CreateModule of a failed module's id tries again. Other
 // modules that require sourcePath get this same handle.
-func (rt *Runtime) CreateModule(ctx context.Context, id, sourcePath string) (*Module, error) {
+func (rt *Runtime) CreateModule(ctx context.Context, id, sourcePath string, opts ...ModuleOption) (*Module, error) {
 	if id == "" || len(id) > maxIDLen || strings.ContainsAny(id, "\x00\n\r") {
 		return nil, fmt.Errorf("%w: %q (1 to %d bytes, no NUL or line breaks)", ErrInvalidID, id, maxIDLen)
 	}
@@ -41,6 +41,13 @@ func (rt *Runtime) CreateModule(ctx context.Context, id, sourcePath string) (*Mo
 			return nil, fmt.Errorf("%w: store paths start with /, as in %q", err, "/"+sourcePath)
 		}
 		return nil, err
+	}
+	var mo moduleOptions
+	for _, o := range opts {
+		o(&mo)
+	}
+	if mo.isolated {
+		return rt.createIsolated(ctx, id, sourcePath)
 	}
 	m := newModule(rt, id, sourcePath)
 	rt.mu.Lock()
@@ -459,6 +466,9 @@ func (rt *Runtime) requireFunc(s *realm, m *Module) goja.Value {
 		if exp, ok := s.candidateExports(m, dep); ok {
 			return exp
 		}
+		if dep.rt != rt {
+			return rt.bridgeLocked(s, dep)
+		}
 		if dv := dep.in[s.index].cur.Load(); dv != nil {
 			// A module that exports a primitive (module.exports = '') has
 			// no object for a live handle to stand for: the importer gets
@@ -651,6 +661,9 @@ func (rt *Runtime) requireLocked(s *realm, importer, spec string, esm bool) (*Mo
 	if err != nil {
 		return nil, err
 	}
+	if existing != nil && existing.rt != rt {
+		return existing, nil // isolated: reached through a bridge
+	}
 	if existing == nil {
 		// Another realm, evaluating the same importer at the same time,
 		// may have registered it since.
@@ -740,6 +753,18 @@ func (rt *Runtime) RemoveModule(ctx context.Context, id string) error {
 }
 
 func (rt *Runtime) remove(ctx context.Context, m *Module) error {
+	if m.rt != rt {
+		// Isolated: its own Runtime removes it, then goes.
+		err := m.rt.remove(ctx, m)
+		if err == nil {
+			rt.unregister(m)
+			rt.mu.Lock()
+			rt.isolated = slices.DeleteFunc(rt.isolated, func(c *Runtime) bool { return c == m.rt })
+			rt.mu.Unlock()
+			err = m.rt.Close(ctx)
+		}
+		return err
+	}
 	if err := m.lockReload(ctx); err != nil {
 		return err
 	}

@@ -185,6 +185,9 @@ func (rt *Runtime) PatchFunction(ctx context.Context, id, name, source string) (
 	if err != nil {
 		return nil, err
 	}
+	if m.rt != rt {
+		return m.rt.PatchFunction(ctx, id, name, source) // isolated
+	}
 	file := fmt.Sprintf("%s%s.%s", engine.PatchFile, id, name)
 	prg, err := compileFactory(file, source)
 	if err != nil {

@@ -85,6 +85,9 @@ func (rt *Runtime) ProfileModule(id string) (*Profile, error) {
 	if err != nil {
 		return nil, err
 	}
+	if m.rt != rt {
+		return m.rt.ProfileModule(id) // isolated
+	}
 	rt.mu.Lock()
 	rt.profileSeq++
 	p := &Profile{

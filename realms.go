@@ -31,6 +31,7 @@ type realm struct {
 	// While a sibling test file runs: the candidate its imports of the
 	// module under test get (see runTests).
 	candidates map[*Module]*version
+	bridges    map[*Module]goja.Value // the handles of isolated modules (see bridgeLocked)
 }
 
 // inRealm is what a module has in one realm; guarded by that realm's lock.

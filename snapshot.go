@@ -139,8 +139,18 @@ func (rt *Runtime) Restore(ctx context.Context, name string) error {
 	if len(missing) > 0 {
 		return fmt.Errorf("restore %s: %w: the snapshot's modules %s no longer exist (with the same source path); create them first", name, ErrNotFound, strings.Join(missing, ", "))
 	}
-	if err := rt.restore(ctx, mods, byID); err != nil {
+	shared := slices.DeleteFunc(slices.Clone(mods), func(m *Module) bool { return m.rt != rt })
+	if err := rt.restore(ctx, shared, byID); err != nil {
 		return fmt.Errorf("restore %s: %w", name, err)
+	}
+	// Isolated modules are not part of the transaction: each goes back on
+	// its own, after it.
+	for _, m := range mods {
+		if m.rt != rt {
+			if err := m.rt.restore(ctx, []*Module{m}, byID); err != nil {
+				return fmt.Errorf("restore %s: the shared modules are restored, but the isolated %s: %w", name, m.id, err)
+			}
+		}
 	}
 	// The store gets the restored sources as one change: each event finds
 	// its source already serving.

@@ -65,17 +65,32 @@ func (c *change) nv() *version { return c.in[0].nv }
 // A module that has no version yet (its first load failed) is loaded first,
 // on its own; if that fails, nothing else is reloaded.
 func (rt *Runtime) ReloadModules(ctx context.Context, ids ...string) error {
-	var mods []*Module
+	var mods, isolated []*Module
 	for _, id := range ids {
 		m, err := rt.Module(id)
 		if err != nil {
 			return err
 		}
-		if !slices.Contains(mods, m) {
+		switch {
+		case m.rt != rt:
+			isolated = append(isolated, m)
+		case !slices.Contains(mods, m):
 			mods = append(mods, m)
 		}
 	}
-	return rt.reloadTogether(ctx, mods, false)
+	if len(mods) > 0 {
+		if err := rt.reloadTogether(ctx, mods, false); err != nil {
+			return err
+		}
+	}
+	// Isolated modules are not part of the transaction: each reloads on
+	// its own, after it.
+	for _, m := range isolated {
+		if err := m.Reload(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // reloadTogether reloads mods as one transaction. An auto reload leaves out
@@ -628,7 +643,9 @@ type exportSet struct {
 func (rt *Runtime) exportSetLocked(m *Module, after func(*Module) *version, next map[*Module]*change,
 	cache map[*version]exportSet, visiting map[*Module]bool) exportSet {
 	v := after(m)
-	if v == nil {
+	if v == nil || m.rt != rt {
+		// An isolated module's exports are looked up through its bridge
+		// at the time of the call: nothing to check here.
 		return exportSet{open: true}
 	}
 	if es, ok := cache[v]; ok {

@@ -228,13 +228,18 @@ func (s *Server) listModules(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) createModule(w http.ResponseWriter, r *http.Request) error {
 	var req struct {
-		ID   string `json:"id"`
-		Path string `json:"path"`
+		ID       string `json:"id"`
+		Path     string `json:"path"`
+		Isolated bool   `json:"isolated,omitempty"` // a realm of its own (hotmod.Isolated)
 	}
 	if err := decode(w, r, s.opts.MaxArgsBytes, &req); err != nil {
 		return err
 	}
-	m, err := s.rt.CreateModule(r.Context(), req.ID, req.Path)
+	var opts []hotmod.ModuleOption
+	if req.Isolated {
+		opts = append(opts, hotmod.Isolated())
+	}
+	m, err := s.rt.CreateModule(r.Context(), req.ID, req.Path, opts...)
 	if err != nil {
 		return err
 	}
