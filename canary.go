@@ -260,8 +260,6 @@ func (m *Module) canaryStatus() *CanaryStatus {
 // autoAbort drops canary n after its figures regressed.
 func (m *Module) autoAbort(n int, reason string) {
 	rt := m.rt
-	rt.work.Add(1)
-	defer rt.work.Done()
 	ctx, cancel := context.WithTimeout(rt.bg, rt.opts.ReloadTimeout)
 	defer cancel()
 	if err := m.lockReload(ctx); err != nil {

@@ -151,7 +151,7 @@ func (h *health) record(n int, d time.Duration, failed bool) {
 		f.add(d, failed)
 		if reason := h.judgeLocked(f, h.cur); reason != "" && h.opts.on() {
 			h.canary = nil // judged once
-			go h.m.autoAbort(n, reason)
+			h.m.rt.spawn(func() { h.m.autoAbort(n, reason) })
 		}
 		return
 	case h.cur != nil && h.cur.n == n:
@@ -174,7 +174,8 @@ func (h *health) record(n int, d time.Duration, failed bool) {
 	if reason := h.judgeLocked(f, h.prev); reason != "" {
 		h.failed = true
 		h.stopTimerLocked()
-		go h.m.autoRollback(h.on.Version, h.on.Previous, reason)
+		n, prev := h.on.Version, h.on.Previous
+		h.m.rt.spawn(func() { h.m.autoRollback(n, prev, reason) })
 		return
 	}
 	if h.opts.Calls > 0 && f.calls >= int64(h.opts.Calls) {
@@ -296,8 +297,6 @@ func (h *health) status() (*ProbationStatus, string) {
 // probation failed, and reports why.
 func (m *Module) autoRollback(n, prev int, reason string) {
 	rt := m.rt
-	rt.work.Add(1)
-	defer rt.work.Done()
 	ctx, cancel := context.WithTimeout(rt.bg, rt.opts.ReloadTimeout)
 	defer cancel()
 	if m.Version() != n {

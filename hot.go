@@ -306,16 +306,14 @@ func (rt *Runtime) invalidateLocked(s *realm, m *Module) {
 	if !m.invalidQueued.CompareAndSwap(false, true) {
 		return // one transaction, not yet started, serves every request
 	}
-	rt.work.Add(1)
-	go func() {
-		defer rt.work.Done()
+	rt.spawn(func() {
 		ctx, cancel := context.WithTimeout(rt.bg, rt.opts.ReloadTimeout)
 		defer cancel()
 		m.invalidQueued.Store(false)
 		if err := rt.reloadTogether(ctx, set, false); err != nil && rt.bg.Err() == nil {
 			rt.log.Warn("reload after hot.invalidate() failed; the running versions keep serving", "module", m.id, "err", err)
 		}
-	}()
+	})
 }
 
 // propagationLocked is m and the importers an update of m propagates to,

@@ -243,6 +243,23 @@ func bound(d, def time.Duration) time.Duration {
 // Realms is how many realms run every module (Options.Realms).
 func (rt *Runtime) Realms() int { return len(rt.realms) }
 
+// spawn runs fn on a goroutine that Close waits for, unless the Runtime
+// is closed: the count is raised under the lock Close takes to mark it
+// closed, so it never rises while Close waits.
+func (rt *Runtime) spawn(fn func()) {
+	rt.mu.Lock()
+	if rt.closed {
+		rt.mu.Unlock()
+		return
+	}
+	rt.work.Add(1)
+	rt.mu.Unlock()
+	go func() {
+		defer rt.work.Done()
+		fn()
+	}()
+}
+
 // closing is closed when the Runtime closes.
 func (rt *Runtime) closing() <-chan struct{} { return rt.realms[0].Done() }
 
@@ -605,14 +622,12 @@ func (rt *Runtime) onStoreEvents(burst []vfs.Event) {
 	case 1:
 		together[0].scheduleReload()
 	default:
-		rt.work.Add(1)
-		go func() {
-			defer rt.work.Done()
+		rt.spawn(func() {
 			ctx, cancel := context.WithTimeout(rt.bg, rt.opts.ReloadTimeout)
 			defer cancel()
 			if err := rt.reloadTogether(ctx, together, true); err != nil && rt.bg.Err() == nil {
 				rt.log.Warn("auto reload of several modules failed; none of them changed", "err", err)
 			}
-		}()
+		})
 	}
 }

@@ -88,14 +88,12 @@ func (rt *Runtime) adopt(m *Module) {
 // forwardEvents re-emits the private Runtime's events in rt's stream.
 func (rt *Runtime) forwardEvents(child *Runtime) {
 	ch := child.Events(rt.bg)
-	rt.work.Add(1)
-	go func() {
-		defer rt.work.Done()
+	rt.spawn(func() {
 		for ev := range ch {
 			ev.Seq, ev.Dropped = 0, 0
 			rt.events.emit(ev)
 		}
-	}()
+	})
 }
 
 func maps2slice[K comparable, V any](m map[K]V) []V {

@@ -542,16 +542,14 @@ func (m *Module) scheduleReload() {
 		return
 	}
 	rt := m.rt
-	rt.work.Add(1)
-	go func() {
-		defer rt.work.Done()
+	rt.spawn(func() {
 		ctx, cancel := context.WithTimeout(rt.bg, rt.opts.ReloadTimeout)
 		defer cancel()
 		m.autoQueued.Store(false)
 		if err := m.reload(ctx, !m.forceNext.Swap(false)); err != nil && rt.bg.Err() == nil {
 			rt.log.Warn("auto reload failed; the running version keeps serving", "module", m.id, "err", err)
 		}
-	}()
+	})
 }
 
 // ReloadModule reloads the module from its source: see the package
