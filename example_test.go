@@ -298,3 +298,58 @@ func ExampleOptions_verify() {
 	// reload of price (version 1 keeps serving) failed at verify: Options.Verify: price(100) = 20: below cost
 	// 12
 }
+
+// A canary serves a share of keyed calls; a key stays on its version while
+// the share grows; Promote makes it the serving version.
+func ExampleModule_Canary() {
+	ctx := context.Background()
+	store := vfs.NewMem()
+	defer store.Close()
+	check(store.Write(ctx, "/greet.js", []byte(`export const hello = (name) => "Hello, " + name`)))
+	rt, err := hotmod.New(ctx, hotmod.Options{Store: store, DisableAutoReload: true})
+	check(err)
+	defer rt.Close(context.Background())
+	m, err := rt.CreateModule(ctx, "greet", "/greet.js")
+	check(err)
+
+	check(m.CanarySource(ctx, []byte(`export const hello = (name) => "Hi, " + name`), 100))
+	canary, err := m.CallKey(ctx, "user-7", "hello", "Ada")
+	check(err)
+	plain, err := m.Call(ctx, "hello", "Ada") // unkeyed calls stay on the serving version
+	check(err)
+	fmt.Println(canary, "|", plain)
+
+	check(m.Promote(ctx))
+	promoted, err := m.Call(ctx, "hello", "Ada")
+	check(err)
+	fmt.Println(promoted, m.Version())
+	// Output:
+	// Hi, Ada | Hello, Ada
+	// Hi, Ada 2
+}
+
+// A snapshot records what every module serves; Restore brings it all back
+// in one transaction.
+func ExampleRuntime_Snapshot() {
+	ctx := context.Background()
+	store := vfs.NewMem()
+	defer store.Close()
+	check(store.Write(ctx, "/rate.js", []byte("export const rate = () => 0.2")))
+	rt, err := hotmod.New(ctx, hotmod.Options{Store: store, DisableAutoReload: true})
+	check(err)
+	defer rt.Close(context.Background())
+	m, err := rt.CreateModule(ctx, "rate", "/rate.js")
+	check(err)
+	_, err = rt.Snapshot(ctx, "before-sale")
+	check(err)
+
+	check(store.Write(ctx, "/rate.js", []byte("export const rate = () => 0.5")))
+	check(m.Reload(ctx))
+	check(rt.Restore(ctx, "before-sale"))
+	r, err := m.Call(ctx, "rate")
+	check(err)
+	src, err := store.Read(ctx, "/rate.js")
+	check(err)
+	fmt.Println(r, m.Version(), string(src))
+	// Output: 0.2 3 export const rate = () => 0.2
+}
