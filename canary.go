@@ -108,13 +108,11 @@ func (m *Module) startCanaryLocked(ctx context.Context, source []byte, percent i
 		return fmt.Errorf("%w: %s serves that source already (version %d)", ErrInvalidCanary, m.id, old.n)
 	}
 	m.abortCanaryLocked(ctx, "replaced by a new canary")
-	m.mu.Lock()
-	n := m.maxVersion + 1
-	m.mu.Unlock()
-	c := rt.newChange(m, old, res, st, n, false, start)
-	if err := rt.readTests(ctx, c); err != nil {
-		return m.fail(ctx, old, "verify", err)
+	c, err := m.nextChange(ctx, old, res, st, start)
+	if err != nil {
+		return err
 	}
+	n := c.n
 	if failed, err := rt.applyInRealms(ctx, []*change{c}, canarySteps); err != nil {
 		if failed == nil || failed.step == "" {
 			c.step = "evaluate"

@@ -634,12 +634,9 @@ func (m *Module) reloadLocked(ctx context.Context, auto bool) error {
 		m.sourceServes()
 		return nil
 	}
-	m.mu.Lock()
-	n := m.maxVersion + 1
-	m.mu.Unlock()
-	c := m.rt.newChange(m, old, res, st, n, false, start)
-	if err := m.rt.readTests(ctx, c); err != nil {
-		return m.fail(ctx, old, "verify", err)
+	c, err := m.nextChange(ctx, old, res, st, start)
+	if err != nil {
+		return err
 	}
 	return m.rt.apply(ctx, []*change{c})
 }

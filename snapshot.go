@@ -189,10 +189,11 @@ func (rt *Runtime) restore(ctx context.Context, mods []*Module, byID map[string]
 		}
 		st := newReads()
 		rt.prefetch(ctx, st, m.path, res)
-		m.mu.Lock()
-		n := m.maxVersion + 1
-		m.mu.Unlock()
-		cs = append(cs, rt.newChange(m, old, res, st, n, false, time.Now()))
+		c, err := m.nextChange(ctx, old, res, st, time.Now())
+		if err != nil {
+			return err
+		}
+		cs = append(cs, c)
 	}
 	if len(cs) == 0 {
 		return nil

@@ -143,12 +143,9 @@ func (rt *Runtime) reloadTogether(ctx context.Context, mods []*Module, auto bool
 			m.sourceServes()
 			continue
 		}
-		m.mu.Lock()
-		n := m.maxVersion + 1
-		m.mu.Unlock()
-		c := rt.newChange(m, old, res, st, n, false, start)
-		if err := rt.readTests(ctx, c); err != nil {
-			return m.fail(ctx, old, "verify", err)
+		c, err := m.nextChange(ctx, old, res, st, start)
+		if err != nil {
+			return err
 		}
 		cs = append(cs, c)
 	}
@@ -199,6 +196,20 @@ func (m *Module) sourceServes() {
 	if was && v != nil {
 		m.rt.events.emit(Event{Type: EventRecovered, Module: m.id, Path: m.path, Version: v.n})
 	}
+}
+
+// nextChange starts the change of m from old to its next version, of res
+// (read with st), with its sibling tests if they are asked for. Call with
+// the reload lock held.
+func (m *Module) nextChange(ctx context.Context, old *version, res *transform.Result, st *reads, start time.Time) (*change, error) {
+	m.mu.Lock()
+	n := m.maxVersion + 1
+	m.mu.Unlock()
+	c := m.rt.newChange(m, old, res, st, n, false, start)
+	if err := m.rt.readTests(ctx, c); err != nil {
+		return nil, m.fail(ctx, old, "verify", err)
+	}
+	return c, nil
 }
 
 // newChange starts a change of m from old to a new version n of res.
@@ -438,9 +449,15 @@ func (rt *Runtime) acceptLocked(s *realm, c *change) error {
 	if err != nil || hook == nil {
 		return err
 	}
+	return rt.runHook(s, in, hook, m.exportsOf(in.nv), m.exportsOf(in.old))
+}
+
+// runHook calls a hook of in's new version with this and args; a pending
+// promise is left in in.wait for awaitHooks. Call with s's lock held.
+func (rt *Runtime) runHook(s *realm, in *changeIn, hook goja.Callable, this goja.Value, args ...goja.Value) error {
 	s.Rebudget(rt.opts.LoadTimeout)
 	leave := rt.enter(s, in.nv)
-	ret, err := hook(m.exportsOf(in.nv), m.exportsOf(in.old))
+	ret, err := hook(this, args...)
 	leave()
 	if err != nil {
 		return engine.Err(err)
@@ -475,18 +492,7 @@ func (rt *Runtime) verifyLocked(s *realm, c *change) error {
 	if err != nil || hook == nil {
 		return err
 	}
-	leave := rt.enter(s, in.nv)
-	ret, err := hook(c.m.exportsOf(in.nv))
-	leave()
-	if err != nil {
-		return engine.Err(err)
-	}
-	out, ch, done := s.Settle(ret, func(goja.Value) (any, error) { return nil, nil })
-	if !done {
-		in.wait = ch
-		return nil
-	}
-	return out.Err
+	return rt.runHook(s, in, hook, c.m.exportsOf(in.nv))
 }
 
 // awaitHooks waits for the pending hooks of cs in every realm, all within
