@@ -149,3 +149,24 @@ func (w *watcher) run(ctx context.Context, h *hub) {
 		}
 	}
 }
+
+// Hub fans a store's events out to its watchers under the watch contract
+// (see Event): publishing never blocks, a slow watcher gets each path's
+// latest change, and every watch channel closes when its context ends or
+// the hub closes. It is for Store implementations outside this package.
+type Hub struct{ h *hub }
+
+// NewHub returns an empty hub.
+func NewHub() *Hub { return &Hub{h: newHub()} }
+
+// Subscribe starts a watch of the paths under prefix; it fails with
+// ErrClosed once the hub is closed.
+func (h *Hub) Subscribe(ctx context.Context, prefix string) (<-chan Event, error) {
+	return h.h.subscribe(ctx, prefix)
+}
+
+// Publish hands ev to every watcher whose prefix it is under.
+func (h *Hub) Publish(ev Event) { h.h.publish(ev) }
+
+// Close closes every watch channel.
+func (h *Hub) Close() { h.h.close() }

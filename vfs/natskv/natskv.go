@@ -1,0 +1,429 @@
+// Package natskv is a vfs.Store on a NATS JetStream key-value bucket: the
+// module store a fleet of hotmod nodes shares. Every node that opens the
+// same bucket sees every write, and its Watch reports them, so one write
+// reloads the module on every node.
+//
+// Paths become keys by joining their segments with "." and escaping every
+// byte outside [-_a-zA-Z0-9] as =XX (/lib/tax.ts is lib.tax=2Ets), so any
+// valid vfs path is a valid key, and a folder prefix is a wildcard
+// (/lib/ watches lib.>). Revisions are the bucket's; History lists the
+// revisions the bucket keeps (at most 64 per key).
+package natskv
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hotmod/hotmod/vfs"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Options configure Open.
+type Options struct {
+	// History is how many revisions of each path the bucket keeps, when
+	// Open creates it (1 to 64). Default 16.
+	History uint8
+	// Replicas is the bucket's replica count when Open creates it.
+	// Default 1.
+	Replicas int
+}
+
+// Store is a vfs.Store and vfs.Historian on a key-value bucket.
+type Store struct {
+	kv  jetstream.KeyValue
+	hub *vfs.Hub
+
+	stop context.CancelFunc
+	done chan struct{}
+
+	mu     sync.Mutex
+	closed bool
+	ready  chan struct{} // closed once the watcher has seen the bucket's current keys
+}
+
+// Open opens the bucket named bucket, creating it if it does not exist,
+// and starts following its changes. The Store does not close js's
+// connection.
+func Open(ctx context.Context, js jetstream.JetStream, bucket string, opts Options) (*Store, error) {
+	if opts.History == 0 {
+		opts.History = 16
+	}
+	if opts.History > 64 {
+		return nil, fmt.Errorf("natskv: History %d: a bucket keeps at most 64 revisions of a key", opts.History)
+	}
+	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+		Bucket: bucket, History: opts.History, Replicas: max(opts.Replicas, 1),
+		Description: "hotmod module sources",
+	})
+	if err != nil {
+		return nil, fmt.Errorf("natskv: opening bucket %q: %w", bucket, err)
+	}
+	wctx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	s := &Store{kv: kv, hub: vfs.NewHub(), stop: stop, done: make(chan struct{}), ready: make(chan struct{})}
+	go s.follow(wctx)
+	select {
+	case <-s.ready:
+	case <-ctx.Done():
+		_ = s.Close()
+		return nil, ctx.Err()
+	}
+	return s, nil
+}
+
+// follow watches the whole bucket and publishes its changes, watching
+// again (from the revision after the last it saw) when the watch ends
+// without the Store closing: a watch does not survive the connection
+// dropping.
+func (s *Store) follow(ctx context.Context) {
+	defer close(s.done)
+	known := map[string]bool{} // paths that exist, to tell created from modified
+	var last uint64
+	backoff := 50 * time.Millisecond
+	for ctx.Err() == nil {
+		var opts []jetstream.WatchOpt
+		if last > 0 {
+			opts = append(opts, jetstream.ResumeFromRevision(last+1))
+		}
+		w, err := s.kv.WatchAll(ctx, opts...)
+		if err != nil {
+			select {
+			case <-time.After(backoff):
+				backoff = min(2*backoff, 5*time.Second)
+				continue
+			case <-ctx.Done():
+				return
+			}
+		}
+		backoff = 50 * time.Millisecond
+		initial := last == 0
+		for e := range w.Updates() {
+			if e == nil { // the bucket's current state has been sent
+				if initial {
+					initial = false
+					s.markReady()
+				}
+				continue
+			}
+			last = max(last, e.Revision())
+			p, err := decode(e.Key())
+			if err != nil {
+				continue // not a key this package wrote
+			}
+			ev := vfs.Event{Path: p, Revision: e.Revision()}
+			switch e.Operation() {
+			case jetstream.KeyValuePut:
+				ev.Op = vfs.Created
+				if known[p] {
+					ev.Op = vfs.Modified
+				}
+				known[p] = true
+			default:
+				if !known[p] && initial {
+					continue // deleted before we looked
+				}
+				ev.Op = vfs.Deleted
+				delete(known, p)
+			}
+			if !initial {
+				s.hub.Publish(ev)
+			}
+		}
+		_ = w.Stop()
+		if initial {
+			s.markReady() // an empty bucket sends its marker too; be sure
+		}
+	}
+}
+
+func (s *Store) markReady() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	select {
+	case <-s.ready:
+	default:
+		close(s.ready)
+	}
+}
+
+// check fails once the Store is closed, or when ctx has ended.
+func (s *Store) check(ctx context.Context) error {
+	s.mu.Lock()
+	closed := s.closed
+	s.mu.Unlock()
+	if closed {
+		return vfs.ErrClosed
+	}
+	return ctx.Err()
+}
+
+// Read returns the file's content.
+func (s *Store) Read(ctx context.Context, p string) ([]byte, error) {
+	if err := s.check(ctx); err != nil {
+		return nil, err
+	}
+	if err := vfs.ValidatePath(p); err != nil {
+		return nil, err
+	}
+	e, err := s.kv.Get(ctx, encode(p))
+	if err != nil {
+		return nil, s.fail("read", p, err)
+	}
+	return slices.Clone(e.Value()), nil
+}
+
+// Write replaces the file. A path that is a folder of other files, or
+// under a file, is ErrConflict.
+func (s *Store) Write(ctx context.Context, p string, data []byte) error {
+	if err := s.check(ctx); err != nil {
+		return err
+	}
+	if err := vfs.ValidatePath(p); err != nil {
+		return err
+	}
+	for dir := range ancestors(p) {
+		if _, err := s.kv.Get(ctx, encode(dir)); err == nil {
+			return fmt.Errorf("%w: %s is a file, so %s cannot be in it", vfs.ErrConflict, dir, p)
+		} else if !errors.Is(err, jetstream.ErrKeyNotFound) {
+			return s.fail("write", p, err)
+		}
+	}
+	if has, err := s.hasUnder(ctx, p); err != nil {
+		return s.fail("write", p, err)
+	} else if has {
+		return fmt.Errorf("%w: %s is a folder of other files", vfs.ErrConflict, p)
+	}
+	if _, err := s.kv.Put(ctx, encode(p), data); err != nil {
+		return s.fail("write", p, err)
+	}
+	return nil
+}
+
+// Delete removes the file.
+func (s *Store) Delete(ctx context.Context, p string) error {
+	if err := s.check(ctx); err != nil {
+		return err
+	}
+	if err := vfs.ValidatePath(p); err != nil {
+		return err
+	}
+	e, err := s.kv.Get(ctx, encode(p))
+	if err != nil {
+		return s.fail("delete", p, err)
+	}
+	if err := s.kv.Delete(ctx, encode(p), jetstream.LastRevision(e.Revision())); err != nil {
+		return s.fail("delete", p, err)
+	}
+	return nil
+}
+
+// List returns the paths under prefix, sorted.
+func (s *Store) List(ctx context.Context, prefix string) ([]string, error) {
+	if err := s.check(ctx); err != nil {
+		return nil, err
+	}
+	pre, err := vfs.ValidatePrefix(prefix)
+	if err != nil {
+		return nil, err
+	}
+	l, err := s.kv.ListKeysFiltered(ctx, filter(pre))
+	if err != nil {
+		if errors.Is(err, jetstream.ErrNoKeysFound) {
+			return []string{}, nil
+		}
+		return nil, s.fail("list", pre, err)
+	}
+	seen := map[string]bool{}
+	out := []string{}
+	for k := range l.Keys() {
+		if p, err := decode(k); err == nil && !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	_ = l.Stop()
+	slices.Sort(out)
+	return out, nil
+}
+
+// hasUnder reports whether a file exists under the folder p.
+func (s *Store) hasUnder(ctx context.Context, p string) (bool, error) {
+	l, err := s.kv.ListKeysFiltered(ctx, encode(p)+".>")
+	if err != nil {
+		if errors.Is(err, jetstream.ErrNoKeysFound) {
+			return false, nil
+		}
+		return false, err
+	}
+	defer l.Stop()
+	for range l.Keys() {
+		return true, nil
+	}
+	return false, nil
+}
+
+// Watch reports the changes under prefix until ctx ends or the Store
+// closes.
+func (s *Store) Watch(ctx context.Context, prefix string) (<-chan vfs.Event, error) {
+	if err := s.check(ctx); err != nil {
+		return nil, err
+	}
+	pre, err := vfs.ValidatePrefix(prefix)
+	if err != nil {
+		return nil, err
+	}
+	return s.hub.Subscribe(ctx, pre)
+}
+
+// History lists the bucket's revisions of p, newest first.
+func (s *Store) History(ctx context.Context, p string) ([]vfs.Revision, error) {
+	if err := s.check(ctx); err != nil {
+		return nil, err
+	}
+	if err := vfs.ValidatePath(p); err != nil {
+		return nil, err
+	}
+	es, err := s.kv.History(ctx, encode(p))
+	if err != nil {
+		return nil, s.fail("history", p, err)
+	}
+	out := make([]vfs.Revision, 0, len(es))
+	exists := false
+	for _, e := range es { // oldest first
+		r := vfs.Revision{Rev: e.Revision(), Time: e.Created(), Size: len(e.Value())}
+		switch {
+		case e.Operation() != jetstream.KeyValuePut:
+			r.Op, exists = vfs.Deleted, false
+		case exists:
+			r.Op = vfs.Modified
+		default:
+			r.Op, exists = vfs.Created, true
+		}
+		out = append(out, r)
+	}
+	slices.Reverse(out)
+	return out, nil
+}
+
+// ReadRevision returns p's content at rev.
+func (s *Store) ReadRevision(ctx context.Context, p string, rev uint64) ([]byte, error) {
+	if err := s.check(ctx); err != nil {
+		return nil, err
+	}
+	if err := vfs.ValidatePath(p); err != nil {
+		return nil, err
+	}
+	e, err := s.kv.GetRevision(ctx, encode(p), rev)
+	if err != nil {
+		return nil, s.fail("read", fmt.Sprintf("%s at revision %d", p, rev), err)
+	}
+	if e.Operation() != jetstream.KeyValuePut {
+		return nil, fmt.Errorf("%w: %s at revision %d (a deletion)", vfs.ErrNotFound, p, rev)
+	}
+	return slices.Clone(e.Value()), nil
+}
+
+// Close stops following the bucket and closes every watch channel. It
+// does not close the NATS connection.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	s.mu.Unlock()
+	s.stop()
+	s.hub.Close()
+	<-s.done
+	return nil
+}
+
+// fail turns a JetStream error into the vfs one it means.
+func (s *Store) fail(op, p string, err error) error {
+	switch {
+	case errors.Is(err, jetstream.ErrKeyNotFound), errors.Is(err, jetstream.ErrKeyDeleted):
+		return fmt.Errorf("%w: %s", vfs.ErrNotFound, p)
+	case errors.Is(err, jetstream.ErrKeyRevisionMismatch):
+		return fmt.Errorf("%w: %s changed during the %s", vfs.ErrConflict, p, op)
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return err
+	}
+	return fmt.Errorf("natskv: %s %s: %w", op, p, err)
+}
+
+// ancestors yields the folders p is in, outermost first.
+func ancestors(p string) func(func(string) bool) {
+	return func(yield func(string) bool) {
+		for i := 1; i < len(p); i++ {
+			if p[i] == '/' && !yield(p[:i]) {
+				return
+			}
+		}
+	}
+}
+
+// encode is the key of path p: its segments joined by ".", each byte
+// outside [-_a-zA-Z0-9] written as =XX.
+func encode(p string) string {
+	var b strings.Builder
+	for i, seg := range strings.Split(p[1:], "/") {
+		if i > 0 {
+			b.WriteByte('.')
+		}
+		for j := 0; j < len(seg); j++ {
+			c := seg[j]
+			if c == '-' || c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' {
+				b.WriteByte(c)
+			} else {
+				fmt.Fprintf(&b, "=%02X", c)
+			}
+		}
+	}
+	return b.String()
+}
+
+// decode is the path of key k, the inverse of encode.
+func decode(k string) (string, error) {
+	var b strings.Builder
+	for _, seg := range strings.Split(k, ".") {
+		if seg == "" {
+			return "", fmt.Errorf("natskv: key %q has an empty token", k)
+		}
+		b.WriteByte('/')
+		for j := 0; j < len(seg); j++ {
+			c := seg[j]
+			if c != '=' {
+				b.WriteByte(c)
+				continue
+			}
+			if j+2 >= len(seg) {
+				return "", fmt.Errorf("natskv: key %q has a cut escape", k)
+			}
+			v, err := strconv.ParseUint(seg[j+1:j+3], 16, 8)
+			if err != nil {
+				return "", fmt.Errorf("natskv: key %q has a bad escape: %w", k, err)
+			}
+			b.WriteByte(byte(v))
+			j += 2
+		}
+	}
+	p := b.String()
+	if err := vfs.ValidatePath(p); err != nil {
+		return "", err
+	}
+	return p, nil
+}
+
+// filter is the key filter of the canonical prefix pre.
+func filter(pre string) string {
+	if pre == "/" {
+		return ">"
+	}
+	return encode(pre) + ".>"
+}
