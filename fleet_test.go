@@ -1,0 +1,185 @@
+package hotmod_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/hotmod/hotmod"
+	"github.com/hotmod/hotmod/internal/sample"
+	"github.com/hotmod/hotmod/vfs"
+	"github.com/hotmod/hotmod/vfs/natskv"
+	"github.com/hotmod/hotmod/server"
+	natsserver "github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// fleet is an embedded JetStream server and the nodes (Runtimes) that share
+// one bucket on it.
+type fleet struct {
+	t   *testing.T
+	srv *natsserver.Server
+	js  jetstream.JetStream // the operator's: writes as `hotmod put` would
+}
+
+func newFleet(t *testing.T) *fleet {
+	t.Helper()
+	srv, err := natsserver.NewServer(&natsserver.Options{JetStream: true, StoreDir: t.TempDir(), DontListen: true, NoLog: true, NoSigs: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Start()
+	if !srv.ReadyForConnections(10 * time.Second) {
+		t.Fatal("the embedded nats-server did not start within 10s")
+	}
+	t.Cleanup(srv.Shutdown)
+	f := &fleet{t: t, srv: srv}
+	f.js = f.connect()
+	return f
+}
+
+func (f *fleet) connect() jetstream.JetStream {
+	nc, err := nats.Connect(f.srv.ClientURL(), nats.InProcessServer(f.srv))
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	f.t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return js
+}
+
+// node starts a Runtime on the bucket over a connection of its own, and
+// loads every module in it, as `hotmod serve --nats` would.
+func (f *fleet) node() (*hotmod.Runtime, *natskv.Store) {
+	f.t.Helper()
+	ctx := context.Background()
+	store, err := natskv.Open(ctx, f.connect(), "modules", natskv.Options{})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	rt, err := hotmod.New(ctx, hotmod.Options{Store: store, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	// What `hotmod serve` does: load every module, and each new one.
+	lctx, stop := context.WithCancel(ctx)
+	loader := &server.Loader{Runtime: rt, Store: store, Logger: slog.New(slog.DiscardHandler)}
+	if err := loader.Start(lctx); err != nil {
+		f.t.Fatal(err)
+	}
+	if _, _, err := loader.LoadAll(ctx); err != nil {
+		f.t.Fatal(err)
+	}
+	f.t.Cleanup(func() { stop(); _ = rt.Close(context.Background()); _ = store.Close() })
+	return rt, store
+}
+
+func (f *fleet) put(store vfs.Store, p, src string) {
+	f.t.Helper()
+	if err := store.Write(context.Background(), p, []byte(src)); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+// serving waits until every node's module id runs want from v.
+func serving(t *testing.T, nodes []*hotmod.Runtime, id string, want any) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for _, rt := range nodes {
+		for {
+			m, err := rt.Module(id)
+			if err == nil {
+				if v, err := m.Call(context.Background(), "v"); err == nil && v == want {
+					break
+				}
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("a node does not serve %s = %v within 10s", id, want)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+}
+
+func TestFleetOnNATS(t *testing.T) {
+	f := newFleet(t)
+	op, err := natskv.Open(context.Background(), f.js, "modules", natskv.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer op.Close()
+	f.put(op, "/price.js", "export const v = () => 1")
+	var nodes []*hotmod.Runtime
+	for range 3 {
+		rt, _ := f.node()
+		nodes = append(nodes, rt)
+	}
+	serving(t, nodes, "price", int64(1))
+
+	// One put reloads every node; measured over 100 puts.
+	var took []time.Duration
+	for i := 2; i <= 101; i++ {
+		start := time.Now()
+		f.put(op, "/price.js", fmt.Sprintf("export const v = () => %d", i))
+		serving(t, nodes, "price", int64(i))
+		took = append(took, time.Since(start))
+	}
+	q := sample.Quantiles(took, 0.5, 0.99)
+	t.Logf("put -> all 3 nodes serving the new version, over %d puts: p50 %v, p99 %v", len(took), q[0], q[1])
+
+	// A syntax error pushed to the fleet: every node keeps serving, and
+	// every node reports the same position.
+	f.put(op, "/price.js", "export const v = () => {")
+	var positions []string
+	for _, rt := range nodes {
+		m, _ := rt.Module("price")
+		deadline := time.Now().Add(10 * time.Second)
+		for m.Stats().LastError == "" && time.Now().Before(deadline) {
+			time.Sleep(time.Millisecond)
+		}
+		st := m.Stats()
+		if st.LastErrorPosition == nil {
+			t.Fatalf("a node reports no error position: %+v", st)
+		}
+		positions = append(positions, fmt.Sprint(*st.LastErrorPosition))
+		if v, err := m.Call(context.Background(), "v"); err != nil || v != int64(101) {
+			t.Errorf("a node serves %v, %v after a broken push, want 101", v, err)
+		}
+	}
+	if len(slices.Compact(slices.Clone(positions))) != 1 {
+		t.Errorf("the nodes report different positions: %v", positions)
+	}
+
+	// A node stopped across two puts and a delete catches up on start.
+	f.put(op, "/price.js", "export const v = () => 200")
+	f.put(op, "/tax.js", "export const v = () => 0.2")
+	serving(t, nodes, "tax", 0.2)
+	_ = nodes[2].Close(context.Background())
+	// 1,000 changes while it is away: ten modules written 100 times, a
+	// new one, and a deletion.
+	for i := range 998 {
+		f.put(op, fmt.Sprintf("/m%d.js", i%10), fmt.Sprintf("export const v = () => %d", i))
+	}
+	f.put(op, "/price.js", "export const v = () => 300")
+	f.put(op, "/rate.js", "export const v = () => 7")
+	if err := op.Delete(context.Background(), "/tax.js"); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	back, _ := f.node()
+	serving(t, []*hotmod.Runtime{back}, "m9", int64(989)) // its last write, i = 989
+	t.Logf("a node that missed 1,001 changes serves the final state %v after it starts", time.Since(start))
+	serving(t, []*hotmod.Runtime{back, nodes[0], nodes[1]}, "price", int64(300))
+	serving(t, []*hotmod.Runtime{back}, "rate", int64(7))
+	if _, err := back.Module("tax"); !errors.Is(err, hotmod.ErrNotFound) {
+		t.Errorf("the returning node loaded the deleted tax module: %v", err)
+	}
+}
