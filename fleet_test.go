@@ -11,9 +11,9 @@ import (
 
 	"github.com/hotmod/hotmod"
 	"github.com/hotmod/hotmod/internal/sample"
+	"github.com/hotmod/hotmod/server"
 	"github.com/hotmod/hotmod/vfs"
 	"github.com/hotmod/hotmod/vfs/natskv"
-	"github.com/hotmod/hotmod/server"
 	natsserver "github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
