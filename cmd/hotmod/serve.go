@@ -17,6 +17,9 @@ import (
 	"github.com/hotmod/hotmod"
 	"github.com/hotmod/hotmod/server"
 	"github.com/hotmod/hotmod/vfs"
+	"github.com/hotmod/hotmod/vfs/natskv"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/spf13/cobra"
 )
 
@@ -34,6 +37,8 @@ type serveOptions struct {
 	testSiblings bool
 	// probation is Options.Probation's window.
 	probation hotmod.Probation
+	// natsURL and bucket: a fleet's store, a JetStream key-value bucket.
+	natsURL, bucket string
 	// compileCache keeps esbuild's output across starts ("" for none).
 	compileCache string
 	// ready, if set, is told the address once the server listens; loaded,
@@ -58,6 +63,7 @@ func newServe(c *cli) *cobra.Command {
 		Example: "  hotmod serve                                  # ./modules on 127.0.0.1:7070\n" +
 			"  hotmod serve examples/modules                 # the same as --dir examples/modules\n" +
 			"  hotmod serve --db modules.db --addr 127.0.0.1:8080\n" +
+			"  hotmod serve --nats nats://127.0.0.1:4222 --addr 127.0.0.1:7071   # a fleet node\n" +
 			"  hotmod serve --allow-host devbox.internal     # reached through an SSH tunnel by that name\n" +
 			"  hotmod serve --sandbox-max-time 5s --sandbox-max-memory 256MiB\n" +
 			"  HOTMOD_TOKEN=s3cret hotmod serve --addr 0.0.0.0:7070",
@@ -68,6 +74,15 @@ func newServe(c *cli) *cobra.Command {
 					return fmt.Errorf("give the folder as an argument or as --dir, not both (%s)", args[0])
 				}
 				o.dir = args[0]
+			}
+			stores := 0
+			for _, name := range []string{"dir", "db", "nats"} {
+				if cmd.Flags().Changed(name) {
+					stores++
+				}
+			}
+			if stores+min(len(args), 1) > 1 {
+				return fmt.Errorf("give one store: a folder (DIR or --dir), --db or --nats")
 			}
 			if o.loadTimeout <= 0 || o.callTimeout <= 0 {
 				return fmt.Errorf("--load-timeout and --call-timeout must be positive (%s, %s)", o.loadTimeout, o.callTimeout)
@@ -97,6 +112,8 @@ func newServe(c *cli) *cobra.Command {
 	f := cmd.Flags()
 	f.StringVar(&o.dir, "dir", "./modules", "folder of modules (created if missing)")
 	f.StringVar(&o.db, "db", "", "bbolt file of modules, instead of --dir")
+	f.StringVar(&o.natsURL, "nats", "", "NATS server URL of a fleet's module store (a JetStream key-value bucket), instead of --dir: every node on it reloads on every change")
+	f.StringVar(&o.bucket, "bucket", "hotmod", "the key-value bucket, with --nats")
 	f.StringVar(&o.addr, "addr", "127.0.0.1:7070", "listen address")
 	f.StringVar(&o.compileCache, "compile-cache", defaultCompileCache(),
 		`folder that keeps the JavaScript esbuild makes of each source, so a restart does not transpile a package again ("" for none)`)
@@ -162,7 +179,26 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	return l.w.Write(p)
 }
 
-func openStore(o serveOptions) (vfs.Store, string, error) {
+func openStore(ctx context.Context, o serveOptions) (vfs.Store, string, error) {
+	if o.natsURL != "" {
+		nc, err := nats.Connect(o.natsURL, nats.Name("hotmod serve"), nats.MaxReconnects(-1))
+		if err != nil {
+			return nil, "", fmt.Errorf("--nats %s: %w", o.natsURL, err)
+		}
+		js, err := jetstream.New(nc)
+		if err != nil {
+			nc.Close()
+			return nil, "", err
+		}
+		octx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		s, err := natskv.Open(octx, js, o.bucket, natskv.Options{})
+		if err != nil {
+			nc.Close()
+			return nil, "", fmt.Errorf("--nats %s: %w", o.natsURL, err)
+		}
+		return closingConn{s, nc}, fmt.Sprintf("bucket %s on %s", o.bucket, o.natsURL), nil
+	}
 	if o.db != "" {
 		s, err := vfs.OpenBolt(o.db)
 		return s, o.db, err
@@ -177,6 +213,18 @@ func openStore(o serveOptions) (vfs.Store, string, error) {
 	return s, s.Path(), nil
 }
 
+// closingConn is a natskv store that closes its connection with it.
+type closingConn struct {
+	*natskv.Store
+	nc *nats.Conn
+}
+
+func (c closingConn) Close() error {
+	err := c.Store.Close()
+	c.nc.Close()
+	return err
+}
+
 func serve(ctx context.Context, o serveOptions, stdout, stderr io.Writer) error {
 	if !server.IsLoopbackAddr(o.addr) && o.token == "" {
 		return fmt.Errorf("refusing to listen on %s without --token: anyone who can reach it could run code", o.addr)
@@ -186,7 +234,7 @@ func serve(ctx context.Context, o serveOptions, stdout, stderr io.Writer) error 
 	var mu sync.Mutex
 	stdout, stderr = &lockedWriter{mu: &mu, w: stdout}, &lockedWriter{mu: &mu, w: stderr}
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
-	store, where, err := openStore(o)
+	store, where, err := openStore(ctx, o)
 	if err != nil {
 		return err
 	}

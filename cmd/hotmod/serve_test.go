@@ -13,6 +13,10 @@ import (
 	"time"
 
 	"github.com/hotmod/hotmod"
+	"github.com/hotmod/hotmod/vfs/natskv"
+	natsserver "github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // A module whose top level never ends must not keep `hotmod serve` from
@@ -196,5 +200,69 @@ func TestByteSize(t *testing.T) {
 		if got := b.String(); got != want {
 			t.Errorf("String(%d) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// serve --nats: a node loads the bucket's modules and reloads on a put.
+func TestServeOnNATS(t *testing.T) {
+	srv, err := natsserver.NewServer(&natsserver.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoLog: true, NoSigs: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Start()
+	if !srv.ReadyForConnections(10 * time.Second) {
+		t.Fatal("nats-server did not start")
+	}
+	defer srv.Shutdown()
+	nc, err := nats.Connect(srv.ClientURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+	ctx0 := context.Background()
+	op, err := natskv.Open(ctx0, js, "hotmod", natskv.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer op.Close()
+	if err := op.Write(ctx0, "/price.js", []byte("export const v = () => 1")); err != nil {
+		t.Fatal(err)
+	}
+
+	ctx, cancel := context.WithCancel(ctx0)
+	defer cancel()
+	lines, w := ioPipe()
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--nats", srv.ClientURL(), "--addr", "127.0.0.1:0"}, strings.NewReader(""), w, w)
+	}()
+	defer func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			t.Error("serve did not stop")
+		}
+	}()
+	line := lines.waitFor(t, "dashboard at http://")
+	url := strings.TrimSuffix(line[strings.Index(line, "http://"):], "/")
+	lines.waitFor(t, "1 modules loaded")
+	if out := ok(t, url, "", "call", "price", "v"); strings.TrimSpace(out) != "1" {
+		t.Errorf("call: %q", out)
+	}
+	if err := op.Write(ctx0, "/price.js", []byte("export const v = () => 2")); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for strings.TrimSpace(ok(t, url, "", "call", "price", "v")) != "2" {
+		if time.Now().After(deadline) {
+			t.Fatal("the node did not reload on a put to the bucket")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	var errOut bytes.Buffer
+	if code := run(ctx0, []string{"serve", "--nats", srv.ClientURL(), "--db", "x.db"}, strings.NewReader(""), &bytes.Buffer{}, &errOut); code != 1 || !strings.Contains(errOut.String(), "give one store") {
+		t.Errorf("--nats with --db: %d %q", code, errOut.String())
 	}
 }
