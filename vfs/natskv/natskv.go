@@ -11,7 +11,10 @@
 package natskv
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
@@ -21,6 +24,7 @@ import (
 	"time"
 
 	"github.com/hotmod/hotmod/vfs"
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -36,8 +40,13 @@ type Options struct {
 
 // Store is a vfs.Store and vfs.Historian on a key-value bucket.
 type Store struct {
-	kv  jetstream.KeyValue
-	hub *vfs.Hub
+	kv    jetstream.KeyValue
+	js    jetstream.JetStream
+	blobs jetstream.ObjectStore // made on the first large source
+	limit int                   // the largest value stored in the bucket itself
+	blobM sync.Mutex
+	name  string
+	hub   *vfs.Hub
 
 	stop context.CancelFunc
 	done chan struct{}
@@ -65,7 +74,11 @@ func Open(ctx context.Context, js jetstream.JetStream, bucket string, opts Optio
 		return nil, fmt.Errorf("natskv: opening bucket %q: %w", bucket, err)
 	}
 	wctx, stop := context.WithCancel(context.WithoutCancel(ctx))
-	s := &Store{kv: kv, hub: vfs.NewHub(), stop: stop, done: make(chan struct{}), ready: make(chan struct{})}
+	// A message must fit the server's max payload (1 MiB by default), with
+	// room for headers; a larger source goes to an object store, and the
+	// key holds a reference to it.
+	limit := int(js.Conn().MaxPayload()) - 4096
+	s := &Store{kv: kv, js: js, limit: limit, name: bucket, hub: vfs.NewHub(), stop: stop, done: make(chan struct{}), ready: make(chan struct{})}
 	go s.follow(wctx)
 	select {
 	case <-s.ready:
@@ -82,6 +95,11 @@ func Open(ctx context.Context, js jetstream.JetStream, bucket string, opts Optio
 // dropping.
 func (s *Store) follow(ctx context.Context) {
 	defer close(s.done)
+	// A watch is not recovered after the connection drops (nats.go
+	// #1777): each reconnection starts a new one.
+	nc := s.js.Conn()
+	reconnected := nc.StatusChanged(nats.CONNECTED)
+	defer nc.RemoveStatusListener(reconnected)
 	known := map[string]bool{} // paths that exist, to tell created from modified
 	var last uint64
 	backoff := 50 * time.Millisecond
@@ -102,41 +120,59 @@ func (s *Store) follow(ctx context.Context) {
 		}
 		backoff = 50 * time.Millisecond
 		initial := last == 0
-		for e := range w.Updates() {
-			if e == nil { // the bucket's current state has been sent
-				if initial {
-					initial = false
-					s.markReady()
-				}
-				continue
-			}
-			last = max(last, e.Revision())
-			p, err := decode(e.Key())
-			if err != nil {
-				continue // not a key this package wrote
-			}
-			ev := vfs.Event{Path: p, Revision: e.Revision()}
-			switch e.Operation() {
-			case jetstream.KeyValuePut:
-				ev.Op = vfs.Created
-				if known[p] {
-					ev.Op = vfs.Modified
-				}
-				known[p] = true
-			default:
-				if !known[p] && initial {
-					continue // deleted before we looked
-				}
-				ev.Op = vfs.Deleted
-				delete(known, p)
-			}
-			if !initial {
-				s.hub.Publish(ev)
-			}
-		}
+		s.drain(ctx, w, reconnected, known, &last, &initial)
 		_ = w.Stop()
 		if initial {
-			s.markReady() // an empty bucket sends its marker too; be sure
+			s.markReady() // never leave Open waiting on a watch that ended
+		}
+	}
+}
+
+// drain publishes what w delivers until it ends, the connection comes
+// back after a drop (the watch is then dead), or ctx ends.
+func (s *Store) drain(ctx context.Context, w jetstream.KeyWatcher, reconnected <-chan nats.Status, known map[string]bool, last *uint64, initial *bool) {
+	for {
+		var e jetstream.KeyValueEntry
+		select {
+		case got, ok := <-w.Updates():
+			if !ok {
+				return
+			}
+			e = got
+		case <-reconnected:
+			return
+		case <-ctx.Done():
+			return
+		}
+		if e == nil { // the bucket's current state has been sent
+			if *initial {
+				*initial = false
+				s.markReady()
+			}
+			continue
+		}
+		*last = max(*last, e.Revision())
+		p, err := decode(e.Key())
+		if err != nil {
+			continue // not a key this package wrote
+		}
+		ev := vfs.Event{Path: p, Revision: e.Revision()}
+		switch e.Operation() {
+		case jetstream.KeyValuePut:
+			ev.Op = vfs.Created
+			if known[p] {
+				ev.Op = vfs.Modified
+			}
+			known[p] = true
+		default:
+			if !known[p] && *initial {
+				continue // deleted before we looked
+			}
+			ev.Op = vfs.Deleted
+			delete(known, p)
+		}
+		if !*initial {
+			s.hub.Publish(ev)
 		}
 	}
 }
@@ -174,7 +210,7 @@ func (s *Store) Read(ctx context.Context, p string) ([]byte, error) {
 	if err != nil {
 		return nil, s.fail("read", p, err)
 	}
-	return slices.Clone(e.Value()), nil
+	return s.content(ctx, p, e.Value())
 }
 
 // Write replaces the file. A path that is a folder of other files, or
@@ -198,10 +234,83 @@ func (s *Store) Write(ctx context.Context, p string, data []byte) error {
 	} else if has {
 		return fmt.Errorf("%w: %s is a folder of other files", vfs.ErrConflict, p)
 	}
-	if _, err := s.kv.Put(ctx, encode(p), data); err != nil {
+	value, err := s.stored(ctx, data)
+	if err != nil {
+		return s.fail("write", p, err)
+	}
+	if _, err := s.kv.Put(ctx, encode(p), value); err != nil {
 		return s.fail("write", p, err)
 	}
 	return nil
+}
+
+// blobMark starts a value that refers to a source kept in the object
+// store; a source that itself starts with it is kept there too, so a value
+// that starts with it is always a reference.
+var blobMark = []byte("\x00hotmod-blob:")
+
+// stored is what the bucket keeps for data: data itself, or for a source
+// too large for one message, a reference to it in the object store, named
+// by its SHA-256 (so history revisions keep their content).
+func (s *Store) stored(ctx context.Context, data []byte) ([]byte, error) {
+	if len(data) <= s.limit && !bytes.HasPrefix(data, blobMark) {
+		return data, nil
+	}
+	obs, err := s.objects(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(data)
+	name := hex.EncodeToString(sum[:])
+	meta := jetstream.ObjectMeta{Name: name, Opts: &jetstream.ObjectMetaOptions{ChunkSize: uint32(max(s.limit, 1024))}}
+	if _, err := obs.Put(ctx, meta, bytes.NewReader(data)); err != nil {
+		return nil, fmt.Errorf("storing a %d-byte source in object store %s: %w", len(data), s.name+"-sources", err)
+	}
+	return fmt.Appendf(slices.Clone(blobMark), "%s:%d", name, len(data)), nil
+}
+
+// size is the size of the source a bucket value stands for.
+func size(value []byte) int {
+	ref, ok := bytes.CutPrefix(value, blobMark)
+	if !ok {
+		return len(value)
+	}
+	_, n, _ := bytes.Cut(ref, []byte(":"))
+	size, _ := strconv.Atoi(string(n))
+	return size
+}
+
+// content is the source a bucket value stands for.
+func (s *Store) content(ctx context.Context, p string, value []byte) ([]byte, error) {
+	ref, ok := bytes.CutPrefix(value, blobMark)
+	if !ok {
+		return slices.Clone(value), nil
+	}
+	name, _, _ := bytes.Cut(ref, []byte(":"))
+	obs, err := s.objects(ctx)
+	if err != nil {
+		return nil, s.fail("read", p, err)
+	}
+	b, err := obs.GetBytes(ctx, string(name))
+	if err != nil {
+		return nil, s.fail("read", p, fmt.Errorf("its source, object %s: %w", name, err))
+	}
+	return b, nil
+}
+
+// objects is the object store of large sources, made when first needed.
+func (s *Store) objects(ctx context.Context) (jetstream.ObjectStore, error) {
+	s.blobM.Lock()
+	defer s.blobM.Unlock()
+	if s.blobs != nil {
+		return s.blobs, nil
+	}
+	obs, err := s.js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{Bucket: s.name + "-sources", Description: "hotmod sources too large for one message"})
+	if err != nil {
+		return nil, err
+	}
+	s.blobs = obs
+	return obs, nil
 }
 
 // Delete removes the file.
@@ -295,7 +404,7 @@ func (s *Store) History(ctx context.Context, p string) ([]vfs.Revision, error) {
 	out := make([]vfs.Revision, 0, len(es))
 	exists := false
 	for _, e := range es { // oldest first
-		r := vfs.Revision{Rev: e.Revision(), Time: e.Created(), Size: len(e.Value())}
+		r := vfs.Revision{Rev: e.Revision(), Time: e.Created(), Size: size(e.Value())}
 		switch {
 		case e.Operation() != jetstream.KeyValuePut:
 			r.Op, exists = vfs.Deleted, false
@@ -325,7 +434,7 @@ func (s *Store) ReadRevision(ctx context.Context, p string, rev uint64) ([]byte,
 	if e.Operation() != jetstream.KeyValuePut {
 		return nil, fmt.Errorf("%w: %s at revision %d (a deletion)", vfs.ErrNotFound, p, rev)
 	}
-	return slices.Clone(e.Value()), nil
+	return s.content(ctx, p, e.Value())
 }
 
 // Close stops following the bucket and closes every watch channel. It

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"net"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -108,4 +109,120 @@ func TestKeyEncodingRoundTrips(t *testing.T) {
 			t.Fatalf("no event for %q", p)
 		}
 	}
+}
+
+// A source over the server's max payload goes to the object store; the
+// store reads it, its history and its revisions as any other.
+func TestLargeSources(t *testing.T) {
+	srv, err := server.NewServer(&server.Options{JetStream: true, StoreDir: t.TempDir(), DontListen: true, NoLog: true, NoSigs: true, MaxPayload: 64 << 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Start()
+	if !srv.ReadyForConnections(10 * time.Second) {
+		t.Fatal("nats-server did not start")
+	}
+	defer srv.Shutdown()
+	nc, err := nats.Connect(srv.ClientURL(), nats.InProcessServer(srv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+	ctx := context.Background()
+	s, err := natskv.Open(ctx, js, "big", natskv.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	big := strings.Repeat("export const x = 1\n", 20000) // 380 KB, over 64 KB
+	for _, src := range []string{big, "small", big + "// 2"} {
+		if err := s.Write(ctx, "/big.js", []byte(src)); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.Read(ctx, "/big.js"); err != nil || string(got) != src {
+			t.Fatalf("Read = %d bytes, %v; want %d", len(got), err, len(src))
+		}
+	}
+	revs, err := s.History(ctx, "/big.js")
+	if err != nil || len(revs) != 3 || revs[2].Size != len(big) || revs[1].Size != len("small") {
+		t.Fatalf("History = %+v, %v", revs, err)
+	}
+	if got, err := s.ReadRevision(ctx, "/big.js", revs[2].Rev); err != nil || string(got) != big {
+		t.Errorf("ReadRevision of the first, large, revision: %d bytes, %v", len(got), err)
+	}
+}
+
+// The watch goes on after the connection drops and comes back, and
+// reports what changed meanwhile.
+func TestWatchSurvivesReconnects(t *testing.T) {
+	dir := t.TempDir()
+	start := func(port int) *server.Server {
+		srv, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: port, JetStream: true, StoreDir: dir, NoLog: true, NoSigs: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		go srv.Start()
+		if !srv.ReadyForConnections(10 * time.Second) {
+			t.Fatal("nats-server did not start")
+		}
+		return srv
+	}
+	srv := start(-1)
+	port := srv.Addr().(*net.TCPAddr).Port
+	nc, err := nats.Connect(srv.ClientURL(), nats.MaxReconnects(-1), nats.ReconnectWait(20*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+	ctx := context.Background()
+	s, err := natskv.Open(ctx, js, "rc", natskv.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	w, err := s.Watch(ctx, "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	expect := func(p string) {
+		t.Helper()
+		select {
+		case ev := <-w:
+			if ev.Path != p {
+				t.Fatalf("event for %s, want %s", ev.Path, p)
+			}
+		case <-time.After(15 * time.Second):
+			t.Fatalf("no event for %s", p)
+		}
+	}
+	if err := s.Write(ctx, "/before.js", []byte("1")); err != nil {
+		t.Fatal(err)
+	}
+	expect("/before.js")
+	srv.Shutdown()
+	srv.WaitForShutdown()
+	srv = start(port)
+	defer srv.Shutdown()
+	// Another node writes while this one may still be reconnecting.
+	other, err := nats.Connect(srv.ClientURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	ojs, _ := jetstream.New(other)
+	o, err := natskv.Open(ctx, ojs, "rc", natskv.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Close()
+	if err := o.Write(ctx, "/during.js", []byte("2")); err != nil {
+		t.Fatal(err)
+	}
+	expect("/during.js")
+	if err := o.Write(ctx, "/after.js", []byte("3")); err != nil {
+		t.Fatal(err)
+	}
+	expect("/after.js")
 }
