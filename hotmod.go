@@ -148,7 +148,6 @@ type Runtime struct {
 	profiles   map[string]*Profile // running profiles by id
 	profileSeq uint64
 	closed     bool
-	parent     *Runtime            // of an isolated module's private Runtime
 	isolated   []*Runtime          // the private Runtimes of isolated modules
 	hostDefs   map[string]*hostDef // every host module registered, for them
 	watchStop  context.CancelFunc

@@ -48,7 +48,6 @@ func (rt *Runtime) createIsolated(ctx context.Context, id, sourcePath string) (*
 	if err != nil {
 		return nil, err
 	}
-	child.parent = rt
 	rt.mu.Lock()
 	hosts := maps2slice(rt.hostDefs)
 	rt.mu.Unlock()
