@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hotmod/hotmod"
+	hotfleet "github.com/hotmod/hotmod/fleet"
 	"github.com/hotmod/hotmod/internal/sample"
 	"github.com/hotmod/hotmod/server"
 	"github.com/hotmod/hotmod/vfs"
@@ -22,9 +23,11 @@ import (
 // fleet is an embedded JetStream server and the nodes (Runtimes) that share
 // one bucket on it.
 type fleet struct {
-	t   *testing.T
-	srv *natsserver.Server
-	js  jetstream.JetStream // the operator's: writes as `hotmod put` would
+	t      *testing.T
+	srv    *natsserver.Server
+	js     jetstream.JetStream // the operator's: writes as `hotmod put` would
+	status jetstream.KeyValue  // the nodes' reports
+	nodes  int
 }
 
 func newFleet(t *testing.T) *fleet {
@@ -40,6 +43,9 @@ func newFleet(t *testing.T) *fleet {
 	t.Cleanup(srv.Shutdown)
 	f := &fleet{t: t, srv: srv}
 	f.js = f.connect()
+	if f.status, err = hotfleet.OpenStatus(context.Background(), f.js, "modules", 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
 	return f
 }
 
@@ -78,7 +84,12 @@ func (f *fleet) node() (*hotmod.Runtime, *natskv.Store) {
 	if _, _, err := loader.LoadAll(ctx); err != nil {
 		f.t.Fatal(err)
 	}
-	f.t.Cleanup(func() { stop(); _ = rt.Close(context.Background()); _ = store.Close() })
+	f.nodes++
+	rep := &hotfleet.Reporter{Node: fmt.Sprintf("n%d", f.nodes), Runtime: rt, Store: store, Status: f.status,
+		Interval: 200 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)}
+	reported := make(chan struct{})
+	go func() { defer close(reported); _ = rep.Run(lctx) }()
+	f.t.Cleanup(func() { stop(); <-reported; _ = rt.Close(context.Background()); _ = store.Close() })
 	return rt, store
 }
 
@@ -156,6 +167,30 @@ func TestFleetOnNATS(t *testing.T) {
 	}
 	if len(slices.Compact(slices.Clone(positions))) != 1 {
 		t.Errorf("the nodes report different positions: %v", positions)
+	}
+	// And each says so in the fleet's status: the revision it tried, its
+	// error and position, and the older revision it serves.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		statuses, err := hotfleet.Read(context.Background(), f.status)
+		if err != nil {
+			t.Fatal(err)
+		}
+		failing := 0
+		for _, st := range statuses {
+			for _, m := range st.Modules {
+				if m.ID == "price" && m.Error != "" && m.Behind() && m.Serving != 0 && m.Position != nil && fmt.Sprint(*m.Position) == positions[0] {
+					failing++
+				}
+			}
+		}
+		if failing == 3 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the fleet's status does not show the failure on all three nodes: %+v", statuses)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 
 	// A node stopped across two puts and a delete catches up on start.

@@ -905,3 +905,15 @@ func (s *Server) restoreSnapshot(w http.ResponseWriter, r *http.Request) error {
 	writeJSON(w, http.StatusOK, summarize(snap))
 	return nil
 }
+
+func (s *Server) fleet(w http.ResponseWriter, r *http.Request) error {
+	if s.opts.Fleet == nil {
+		return apiError{http.StatusNotFound, "not_supported", "this server is not part of a fleet (hotmod serve --nats)"}
+	}
+	nodes, err := s.opts.Fleet(r.Context())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"nodes": nodes})
+	return nil
+}

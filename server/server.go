@@ -12,6 +12,7 @@ package server
 
 import (
 	"cmp"
+	"context"
 	"crypto/subtle"
 	"embed"
 	"fmt"
@@ -25,6 +26,7 @@ import (
 	"time"
 
 	"github.com/hotmod/hotmod"
+	"github.com/hotmod/hotmod/fleet"
 	"github.com/hotmod/hotmod/vfs"
 )
 
@@ -58,6 +60,9 @@ type Options struct {
 	// running profiles' metrics (default 1 s; below 0, never). Call figures
 	// need Metrics, with its ObserveCall as the runtime's OnCall.
 	StatsInterval time.Duration
+	// Fleet, if set, lists what every node of the server's fleet serves
+	// (GET /api/fleet): `hotmod serve --nats` reads the status bucket.
+	Fleet func(ctx context.Context) ([]fleet.Status, error)
 	// AllowedHosts are host names, besides the loopback ones, that a
 	// server without a token answers to (any port). Without a token a
 	// request must name the server by localhost, *.localhost, 127.0.0.1,
@@ -212,6 +217,7 @@ func (s *Server) routes() {
 	api("GET /api/live", s.liveHistory)
 	api("POST /api/cleanup", s.cleanup)
 	api("POST /api/rescan", s.rescan)
+	api("GET /api/fleet", s.fleet)
 	api("GET /api/snapshots", s.listSnapshots)
 	api("POST /api/snapshots", s.takeSnapshot)
 	api("GET /api/snapshots/{name}", s.getSnapshot)

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/hotmod/hotmod"
+	"github.com/hotmod/hotmod/fleet"
 	"github.com/hotmod/hotmod/server"
 	"github.com/spf13/cobra"
 )
@@ -68,7 +69,7 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	pf.BoolVar(&c.asJSON, "json", false, "print JSON, for scripts")
 	root.AddCommand(newServe(c), c.ls(), c.stats(), c.call(), c.reload(), c.rollback(), c.patch(), c.unpatch(),
 		c.profile(), c.exec(), c.put(), c.rm(), c.cat(), c.history(), c.restore(), c.rescan(), c.events(),
-		c.snapshot(), c.restoreSnapshot(), c.snapshots(), c.canary(), c.promote(), c.abort())
+		c.snapshot(), c.restoreSnapshot(), c.snapshots(), c.canary(), c.promote(), c.abort(), c.fleet())
 	return root
 }
 
@@ -772,6 +773,42 @@ func (c *cli) snapshots() *cobra.Command {
 				fmt.Fprintln(c.stdout, n)
 			}
 			return nil
+		},
+	}
+}
+
+func (c *cli) fleet() *cobra.Command {
+	return &cobra.Command{
+		Use:     "fleet",
+		Short:   "What every node of the server's fleet serves: revisions, drift, failures",
+		Long:    "Each node of a fleet (hotmod serve --nats) reports, per module, the store revision it serves and the one it last tried, with that attempt's error.",
+		Example: "  hotmod fleet --server http://127.0.0.1:7071",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var out struct {
+				Nodes []fleet.Status `json:"nodes"`
+			}
+			if err := c.client().do(cmd.Context(), http.MethodGet, "/api/fleet", nil, &out); err != nil {
+				return err
+			}
+			if c.asJSON {
+				return c.printJSON(out)
+			}
+			tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "NODE\tMODULE\tVERSION\tREVISION\tSTATUS")
+			for _, n := range out.Nodes {
+				for _, m := range n.Modules {
+					status := "ok"
+					switch {
+					case m.Error != "":
+						status = fmt.Sprintf("revision %d failed: %s", m.Tried, m.Error)
+					case m.Behind():
+						status = fmt.Sprintf("behind: the store has revision %d", m.Tried)
+					}
+					fmt.Fprintf(tw, "%s\t%s\tv%d\t%d\t%s\n", n.Node, m.ID, m.Version, m.Serving, status)
+				}
+			}
+			return tw.Flush()
 		},
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/hotmod/hotmod"
+	"github.com/hotmod/hotmod/fleet"
 	"github.com/hotmod/hotmod/server"
 	"github.com/hotmod/hotmod/vfs"
 	"github.com/hotmod/hotmod/vfs/natskv"
@@ -37,8 +38,9 @@ type serveOptions struct {
 	testSiblings bool
 	// probation is Options.Probation's window.
 	probation hotmod.Probation
-	// natsURL and bucket: a fleet's store, a JetStream key-value bucket.
-	natsURL, bucket string
+	// natsURL and bucket: a fleet's store, a JetStream key-value bucket;
+	// node names this node in the fleet's status.
+	natsURL, bucket, node string
 	// compileCache keeps esbuild's output across starts ("" for none).
 	compileCache string
 	// ready, if set, is told the address once the server listens; loaded,
@@ -87,6 +89,9 @@ func newServe(c *cli) *cobra.Command {
 			if o.loadTimeout <= 0 || o.callTimeout <= 0 {
 				return fmt.Errorf("--load-timeout and --call-timeout must be positive (%s, %s)", o.loadTimeout, o.callTimeout)
 			}
+			if o.node != "" && fleet.NodeName(o.node) != o.node {
+				return fmt.Errorf("--node %q: a node name is 1 to 128 letters, digits, '-' or '_'", o.node)
+			}
 			if o.probation.Calls < 0 || o.probation.Duration < 0 {
 				return fmt.Errorf("--probation-calls and --probation-for cannot be negative")
 			}
@@ -114,6 +119,7 @@ func newServe(c *cli) *cobra.Command {
 	f.StringVar(&o.db, "db", "", "bbolt file of modules, instead of --dir")
 	f.StringVar(&o.natsURL, "nats", "", "NATS server URL of a fleet's module store (a JetStream key-value bucket), instead of --dir: every node on it reloads on every change")
 	f.StringVar(&o.bucket, "bucket", "hotmod", "the key-value bucket, with --nats")
+	f.StringVar(&o.node, "node", "", "this node's name in the fleet's status, with --nats (default: host name and port)")
 	f.StringVar(&o.addr, "addr", "127.0.0.1:7070", "listen address")
 	f.StringVar(&o.compileCache, "compile-cache", defaultCompileCache(),
 		`folder that keeps the JavaScript esbuild makes of each source, so a restart does not transpile a package again ("" for none)`)
@@ -197,7 +203,7 @@ func openStore(ctx context.Context, o serveOptions) (vfs.Store, string, error) {
 			nc.Close()
 			return nil, "", fmt.Errorf("--nats %s: %w", o.natsURL, err)
 		}
-		return closingConn{s, nc}, fmt.Sprintf("bucket %s on %s", o.bucket, o.natsURL), nil
+		return closingConn{s, nc, js}, fmt.Sprintf("bucket %s on %s", o.bucket, o.natsURL), nil
 	}
 	if o.db != "" {
 		s, err := vfs.OpenBolt(o.db)
@@ -217,6 +223,7 @@ func openStore(ctx context.Context, o serveOptions) (vfs.Store, string, error) {
 type closingConn struct {
 	*natskv.Store
 	nc *nats.Conn
+	js jetstream.JetStream
 }
 
 func (c closingConn) Close() error {
@@ -267,12 +274,38 @@ func serve(ctx context.Context, o serveOptions, stdout, stderr io.Writer) error 
 	// Listen before loading anything: a module that takes long to load, or
 	// never finishes, must not keep the dashboard and the API from
 	// answering, since they are how one finds and removes it.
-	srv := server.New(server.Options{Runtime: rt, Store: store, Token: o.token, Logger: logger, Metrics: metrics,
-		AllowedHosts: o.allowHosts, SandboxMax: o.sandboxMax})
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		return err
 	}
+	sopts := server.Options{Runtime: rt, Store: store, Token: o.token, Logger: logger, Metrics: metrics,
+		AllowedHosts: o.allowHosts, SandboxMax: o.sandboxMax}
+	if cc, ok := store.(closingConn); ok {
+		// A fleet node: it reports what it serves, and lists the others.
+		status, err := fleet.OpenStatus(ctx, cc.js, o.bucket, 15*time.Second)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		node := o.node
+		if node == "" {
+			host, _ := os.Hostname()
+			node = fleet.NodeName(host + "-" + strconv.Itoa(ln.Addr().(*net.TCPAddr).Port))
+		}
+		rep := &fleet.Reporter{Node: node, Addr: browserURL(ln.Addr()), Runtime: rt, Store: store, Status: status, Logger: logger}
+		repCtx, stopReporting := context.WithCancel(ctx)
+		reported := make(chan struct{})
+		go func() {
+			defer close(reported)
+			if err := rep.Run(repCtx); err != nil {
+				logger.Error("fleet status off", "err", err)
+			}
+		}()
+		defer func() { stopReporting(); <-reported }()
+		sopts.Fleet = func(ctx context.Context) ([]fleet.Status, error) { return fleet.Read(ctx, status) }
+		fmt.Fprintf(stdout, "hotmod: fleet node %s\n", node)
+	}
+	srv := server.New(sopts)
 	loadCtx, stopLoading := context.WithCancel(ctx)
 	defer stopLoading()
 	// The watch goes in place before the store is listed, so that a file

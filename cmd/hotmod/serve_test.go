@@ -235,7 +235,7 @@ func TestServeOnNATS(t *testing.T) {
 	lines, w := ioPipe()
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, []string{"serve", "--nats", srv.ClientURL(), "--addr", "127.0.0.1:0"}, strings.NewReader(""), w, w)
+		done <- run(ctx, []string{"serve", "--nats", srv.ClientURL(), "--addr", "127.0.0.1:0", "--node", "alpha"}, strings.NewReader(""), w, w)
 	}()
 	defer func() {
 		cancel()
@@ -260,6 +260,25 @@ func TestServeOnNATS(t *testing.T) {
 			t.Fatal("the node did not reload on a put to the bucket")
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+	// The node reports what it serves; a broken push shows there with
+	// its position, while the old version serves on.
+	if err := op.Write(ctx0, "/price.js", []byte("export const v = () => {")); err != nil {
+		t.Fatal(err)
+	}
+	deadline = time.Now().Add(10 * time.Second)
+	for {
+		out := ok(t, url, "", "fleet")
+		if strings.Contains(out, "alpha") && strings.Contains(out, "failed: reload of price (version 2 keeps serving) failed at compile: /price.js:1:") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("hotmod fleet does not show the failed push:\n%s", out)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if out := ok(t, url, "", "call", "price", "v"); strings.TrimSpace(out) != "2" {
+		t.Errorf("after a broken push the node serves %q", out)
 	}
 	var errOut bytes.Buffer
 	if code := run(ctx0, []string{"serve", "--nats", srv.ClientURL(), "--db", "x.db"}, strings.NewReader(""), &bytes.Buffer{}, &errOut); code != 1 || !strings.Contains(errOut.String(), "give one store") {

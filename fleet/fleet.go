@@ -1,0 +1,227 @@
+// Package fleet reports what each node of a fleet serves. Like an Envoy
+// xDS ACK/NACK, every node writes its status to a key-value bucket beside
+// the module store: per module, the store revision it serves, the revision
+// it last tried, and that attempt's error with its position. The entries
+// expire when a node stops refreshing them, so the bucket lists the live
+// nodes; Read and Summarize show drift and failures.
+package fleet
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hotmod/hotmod"
+	"github.com/hotmod/hotmod/vfs"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Status is one node's report.
+type Status struct {
+	Node    string         `json:"node"`
+	Addr    string         `json:"addr,omitempty"` // its API, if it serves one
+	Updated time.Time      `json:"updated"`
+	Modules []ModuleStatus `json:"modules"`
+}
+
+// ModuleStatus is what a node serves of one module.
+type ModuleStatus struct {
+	ID      string `json:"id"`
+	Path    string `json:"path"`
+	Version int    `json:"version"` // 0 while it has none (failed first load)
+	// Serving is the store revision of the source it serves (0 when that
+	// source is no longer among the revisions the store keeps); Tried is
+	// the store's latest revision of the path, the one it last tried.
+	Serving  uint64           `json:"serving"`
+	Tried    uint64           `json:"tried"`
+	Error    string           `json:"error,omitempty"` // why Tried does not serve
+	Position *hotmod.Position `json:"position,omitempty"`
+}
+
+// Behind reports whether the module does not serve the store's latest
+// source.
+func (m ModuleStatus) Behind() bool { return m.Serving != m.Tried }
+
+// OpenStatus opens (or makes) the status bucket of the module store named
+// bucket: entries expire after ttl, so a node must refresh within it.
+func OpenStatus(ctx context.Context, js jetstream.JetStream, bucket string, ttl time.Duration) (jetstream.KeyValue, error) {
+	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+		Bucket: bucket + "-status", TTL: ttl, History: 1, Description: "hotmod node status",
+	})
+	if err != nil {
+		return nil, fmt.Errorf("fleet: status bucket of %q: %w", bucket, err)
+	}
+	return kv, nil
+}
+
+// Reporter writes a node's status: at start, shortly after each runtime
+// event, and every Interval.
+type Reporter struct {
+	Node     string
+	Addr     string
+	Runtime  *hotmod.Runtime
+	Store    vfs.Store // the module store; a vfs.Historian gives revisions
+	Status   jetstream.KeyValue
+	Interval time.Duration // default 5s; the bucket's TTL should be a few of them
+	Logger   *slog.Logger  // default slog.Default()
+}
+
+// Run reports until ctx ends, then removes the node's entry.
+func (r *Reporter) Run(ctx context.Context) error {
+	if err := validNode(r.Node); err != nil {
+		return err
+	}
+	interval := r.Interval
+	if interval <= 0 {
+		interval = 5 * time.Second
+	}
+	events := r.Runtime.Events(ctx)
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	var soon <-chan time.Time
+	report := func() {
+		rctx, cancel := context.WithTimeout(ctx, interval)
+		defer cancel()
+		if err := r.Report(rctx); err != nil && ctx.Err() == nil {
+			log := r.Logger
+			if log == nil {
+				log = slog.Default()
+			}
+			log.Warn("fleet status not written; it is written again at the next change or tick", "node", r.Node, "err", err)
+		}
+	}
+	report()
+	for {
+		select {
+		case <-ctx.Done():
+			dctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			_ = r.Status.Delete(dctx, r.Node)
+			return nil
+		case _, ok := <-events:
+			if !ok {
+				return nil
+			}
+			if soon == nil {
+				soon = time.After(50 * time.Millisecond) // one report for a burst
+			}
+		case <-soon:
+			soon = nil
+			report()
+		case <-tick.C:
+			report()
+		}
+	}
+}
+
+// Report writes the node's status once.
+func (r *Reporter) Report(ctx context.Context) error {
+	st := Status{Node: r.Node, Addr: r.Addr, Updated: time.Now().UTC(), Modules: []ModuleStatus{}}
+	for _, m := range r.Runtime.Modules() {
+		st.Modules = append(st.Modules, r.module(ctx, m))
+	}
+	b, err := json.Marshal(st)
+	if err != nil {
+		return err
+	}
+	_, err = r.Status.Put(ctx, r.Node, b)
+	return err
+}
+
+// module is m's status on this node: the store revision whose source it
+// serves, found by content among the revisions the store keeps.
+func (r *Reporter) module(ctx context.Context, m *hotmod.Module) ModuleStatus {
+	ms := m.Stats()
+	out := ModuleStatus{ID: ms.ID, Path: ms.SourcePath, Version: ms.Version}
+	if ms.LastError != "" {
+		out.Error, out.Position = ms.LastError, ms.LastErrorPosition
+	}
+	h, ok := r.Store.(vfs.Historian)
+	if !ok {
+		return out
+	}
+	revs, err := h.History(ctx, ms.SourcePath)
+	if err != nil || len(revs) == 0 {
+		return out
+	}
+	out.Tried = revs[0].Rev
+	src, err := m.Source(ms.Version)
+	if err != nil {
+		return out
+	}
+	want := sha256.Sum256([]byte(src))
+	for _, rev := range revs {
+		if rev.Op == vfs.Deleted {
+			continue
+		}
+		if b, err := h.ReadRevision(ctx, ms.SourcePath, rev.Rev); err == nil && sha256.Sum256(b) == want {
+			out.Serving = rev.Rev
+			break
+		}
+	}
+	if !out.Behind() {
+		out.Error, out.Position = "", nil // an earlier failure the store has since fixed
+	}
+	return out
+}
+
+// Read lists the live nodes' statuses, by node name.
+func Read(ctx context.Context, status jetstream.KeyValue) ([]Status, error) {
+	l, err := status.ListKeys(ctx)
+	if err != nil {
+		if errors.Is(err, jetstream.ErrNoKeysFound) {
+			return []Status{}, nil
+		}
+		return nil, err
+	}
+	defer l.Stop()
+	out := []Status{}
+	for k := range l.Keys() {
+		e, err := status.Get(ctx, k)
+		if err != nil {
+			continue // expired meanwhile
+		}
+		var st Status
+		if json.Unmarshal(e.Value(), &st) == nil {
+			out = append(out, st)
+		}
+	}
+	slices.SortFunc(out, func(a, b Status) int { return strings.Compare(a.Node, b.Node) })
+	return out, nil
+}
+
+// validNode checks a node name: it is a key of the status bucket.
+func validNode(n string) error {
+	if n == "" || len(n) > 128 {
+		return fmt.Errorf("fleet: node name %q: 1 to 128 letters, digits, '-' or '_'", n)
+	}
+	for _, c := range n {
+		if !(c == '-' || c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			return fmt.Errorf("fleet: node name %q: 1 to 128 letters, digits, '-' or '_'", n)
+		}
+	}
+	return nil
+}
+
+// NodeName makes a valid node name of any text (a host name and port).
+func NodeName(s string) string {
+	var b strings.Builder
+	for _, c := range s {
+		if c == '-' || c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' {
+			b.WriteRune(c)
+		} else {
+			b.WriteByte('-')
+		}
+	}
+	n := b.String()
+	if n == "" {
+		n = "node"
+	}
+	return n[:min(len(n), 128)]
+}
