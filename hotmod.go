@@ -1,11 +1,14 @@
 // Package hotmod hot-reloads JavaScript and TypeScript modules inside a Go
-// program. Modules are loaded from a vfs.Store into one goja realm and used
-// through stable handles (*Module) that always reach the current version.
-// A reload is a transaction: the new version is compiled and evaluated next
-// to the running one, its __acceptHotReload(old) hook may carry state over,
-// and only then is it swapped in; if any step fails, the running version
-// serves on untouched. The Runtime watches its store and reloads modules
-// whose source changed.
+// program. Modules are loaded from a vfs.Store into a goja realm (or N of
+// them, Options.Realms, for calls on N cores) and used through stable
+// handles (*Module) that always reach the current version. A reload is a
+// transaction: the new version is compiled and evaluated next to the
+// running one, its __acceptHotReload(old) hook may carry state over, it may
+// be verified (__verifyHotReload, Options.Verify, sibling tests), and only
+// then is it swapped in; if any step fails, the running version serves on
+// untouched. The Runtime watches its store and reloads modules whose source
+// changed; with a Probation it rolls a regressing version back by itself.
+// A canary serves a share of keyed calls before it is promoted.
 //
 // The realm is for code its owner trusts (goja has no memory limit and
 // cannot interrupt a backtracking regular expression); untrusted snippets
