@@ -11,12 +11,12 @@ import (
 
 	"github.com/hotmod/hotmod"
 	hotfleet "github.com/hotmod/hotmod/fleet"
+	"github.com/hotmod/hotmod/internal/natstest"
 	"github.com/hotmod/hotmod/internal/sample"
 	"github.com/hotmod/hotmod/server"
 	"github.com/hotmod/hotmod/vfs"
 	"github.com/hotmod/hotmod/vfs/natskv"
 	natsserver "github.com/nats-io/nats-server/v2/server"
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -32,35 +32,17 @@ type fleet struct {
 
 func newFleet(t *testing.T) *fleet {
 	t.Helper()
-	srv, err := natsserver.NewServer(&natsserver.Options{JetStream: true, StoreDir: t.TempDir(), DontListen: true, NoLog: true, NoSigs: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Start()
-	if !srv.ReadyForConnections(10 * time.Second) {
-		t.Fatal("the embedded nats-server did not start within 10s")
-	}
-	t.Cleanup(srv.Shutdown)
+	srv := natstest.Start(t, natsserver.Options{})
 	f := &fleet{t: t, srv: srv}
 	f.js = f.connect()
+	var err error
 	if f.status, err = hotfleet.OpenStatus(context.Background(), f.js, "modules", 10*time.Second); err != nil {
 		t.Fatal(err)
 	}
 	return f
 }
 
-func (f *fleet) connect() jetstream.JetStream {
-	nc, err := nats.Connect(f.srv.ClientURL(), nats.InProcessServer(f.srv))
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	f.t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	return js
-}
+func (f *fleet) connect() jetstream.JetStream { return natstest.Connect(f.t, f.srv) }
 
 // node starts a Runtime on the bucket over a connection of its own, and
 // loads every module in it, as `hotmod serve --nats` would.

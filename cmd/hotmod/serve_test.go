@@ -13,10 +13,9 @@ import (
 	"time"
 
 	"github.com/hotmod/hotmod"
+	"github.com/hotmod/hotmod/internal/natstest"
 	"github.com/hotmod/hotmod/vfs/natskv"
 	natsserver "github.com/nats-io/nats-server/v2/server"
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 )
 
 // A module whose top level never ends must not keep `hotmod serve` from
@@ -205,21 +204,8 @@ func TestByteSize(t *testing.T) {
 
 // serve --nats: a node loads the bucket's modules and reloads on a put.
 func TestServeOnNATS(t *testing.T) {
-	srv, err := natsserver.NewServer(&natsserver.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoLog: true, NoSigs: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Start()
-	if !srv.ReadyForConnections(10 * time.Second) {
-		t.Fatal("nats-server did not start")
-	}
-	defer srv.Shutdown()
-	nc, err := nats.Connect(srv.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, _ := jetstream.New(nc)
+	srv := natstest.Start(t, natsserver.Options{Host: "127.0.0.1", Port: -1})
+	js := natstest.Connect(t, srv)
 	ctx0 := context.Background()
 	op, err := natskv.Open(ctx0, js, "hotmod", natskv.Options{})
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hotmod/hotmod/internal/natstest"
 	"github.com/hotmod/hotmod/vfs"
 	"github.com/hotmod/hotmod/vfs/natskv"
 	"github.com/hotmod/hotmod/vfs/vfstest"
@@ -18,29 +19,11 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-// startServer runs a JetStream server in the test's process, without a
-// listener, and returns a JetStream context on it.
+// startServer runs a JetStream server in the test's process and returns
+// JetStream on it.
 func startServer(t *testing.T) jetstream.JetStream {
 	t.Helper()
-	srv, err := server.NewServer(&server.Options{JetStream: true, StoreDir: t.TempDir(), DontListen: true, NoLog: true, NoSigs: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Start()
-	if !srv.ReadyForConnections(10 * time.Second) {
-		t.Fatal("the embedded nats-server did not start within 10s")
-	}
-	t.Cleanup(srv.Shutdown)
-	nc, err := nats.Connect(srv.ClientURL(), nats.InProcessServer(srv))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return js
+	return natstest.Connect(t, natstest.Start(t, server.Options{}))
 }
 
 func TestConformance(t *testing.T) {
@@ -114,21 +97,7 @@ func TestKeyEncodingRoundTrips(t *testing.T) {
 // A source over the server's max payload goes to the object store; the
 // store reads it, its history and its revisions as any other.
 func TestLargeSources(t *testing.T) {
-	srv, err := server.NewServer(&server.Options{JetStream: true, StoreDir: t.TempDir(), DontListen: true, NoLog: true, NoSigs: true, MaxPayload: 64 << 10})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Start()
-	if !srv.ReadyForConnections(10 * time.Second) {
-		t.Fatal("nats-server did not start")
-	}
-	defer srv.Shutdown()
-	nc, err := nats.Connect(srv.ClientURL(), nats.InProcessServer(srv))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, _ := jetstream.New(nc)
+	js := natstest.Connect(t, natstest.Start(t, server.Options{MaxPayload: 64 << 10}))
 	ctx := context.Background()
 	s, err := natskv.Open(ctx, js, "big", natskv.Options{})
 	if err != nil {
@@ -158,24 +127,11 @@ func TestLargeSources(t *testing.T) {
 func TestWatchSurvivesReconnects(t *testing.T) {
 	dir := t.TempDir()
 	start := func(port int) *server.Server {
-		srv, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: port, JetStream: true, StoreDir: dir, NoLog: true, NoSigs: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		go srv.Start()
-		if !srv.ReadyForConnections(10 * time.Second) {
-			t.Fatal("nats-server did not start")
-		}
-		return srv
+		return natstest.Start(t, server.Options{Host: "127.0.0.1", Port: port, StoreDir: dir})
 	}
 	srv := start(-1)
 	port := srv.Addr().(*net.TCPAddr).Port
-	nc, err := nats.Connect(srv.ClientURL(), nats.MaxReconnects(-1), nats.ReconnectWait(20*time.Millisecond))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, _ := jetstream.New(nc)
+	js := natstest.Connect(t, srv, nats.MaxReconnects(-1), nats.ReconnectWait(20*time.Millisecond))
 	ctx := context.Background()
 	s, err := natskv.Open(ctx, js, "rc", natskv.Options{})
 	if err != nil {
@@ -204,14 +160,8 @@ func TestWatchSurvivesReconnects(t *testing.T) {
 	srv.Shutdown()
 	srv.WaitForShutdown()
 	srv = start(port)
-	defer srv.Shutdown()
 	// Another node writes while this one may still be reconnecting.
-	other, err := nats.Connect(srv.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close()
-	ojs, _ := jetstream.New(other)
+	ojs := natstest.Connect(t, srv)
 	o, err := natskv.Open(ctx, ojs, "rc", natskv.Options{})
 	if err != nil {
 		t.Fatal(err)
