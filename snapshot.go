@@ -42,7 +42,7 @@ type SnapshotModule struct {
 	ID      string `json:"id"`
 	Path    string `json:"path"`
 	Version int    `json:"version"` // the version that served when it was taken
-	Source  string `json:"source"`
+	Source  string `json:"source,omitempty"` // left out where an answer lists snapshots
 }
 
 func snapshotPath(name string) (string, error) {

@@ -835,26 +835,16 @@ func (s *Server) cleanup(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// SnapshotSummary is a snapshot without its sources.
-type SnapshotSummary struct {
-	Name    string          `json:"name"`
-	Taken   time.Time       `json:"taken"`
-	Modules []SnapshotEntry `json:"modules"`
-}
-
-// SnapshotEntry is one module of a SnapshotSummary.
-type SnapshotEntry struct {
-	ID      string `json:"id"`
-	Path    string `json:"path"`
-	Version int    `json:"version"`
-}
-
-func summarize(snap hotmod.Snapshot) SnapshotSummary {
-	out := SnapshotSummary{Name: snap.Name, Taken: snap.Taken, Modules: []SnapshotEntry{}}
-	for _, m := range snap.Modules {
-		out.Modules = append(out.Modules, SnapshotEntry{ID: m.ID, Path: m.Path, Version: m.Version})
+// summarize is snap without its sources, for an answer that does not
+// need them (GET /api/snapshots/{name} has them).
+func summarize(snap hotmod.Snapshot) hotmod.Snapshot {
+	mods := make([]hotmod.SnapshotModule, len(snap.Modules))
+	for i, m := range snap.Modules {
+		m.Source = ""
+		mods[i] = m
 	}
-	return out
+	snap.Modules = mods
+	return snap
 }
 
 func (s *Server) listSnapshots(w http.ResponseWriter, r *http.Request) error {

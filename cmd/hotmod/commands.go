@@ -729,7 +729,7 @@ func (c *cli) snapshot() *cobra.Command {
 		Example: "  hotmod snapshot before-sale\n  hotmod restore-snapshot before-sale",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var snap server.SnapshotSummary
+			var snap hotmod.Snapshot
 			if err := c.client().do(cmd.Context(), http.MethodPost, "/api/snapshots", map[string]string{"name": args[0]}, &snap); err != nil {
 				return err
 			}
@@ -745,7 +745,7 @@ func (c *cli) restoreSnapshot() *cobra.Command {
 		Example: "  hotmod restore-snapshot before-sale",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var snap server.SnapshotSummary
+			var snap hotmod.Snapshot
 			if err := c.client().do(cmd.Context(), http.MethodPost, "/api/snapshots/"+url.PathEscape(args[0])+"/restore", struct{}{}, &snap); err != nil {
 				return err
 			}

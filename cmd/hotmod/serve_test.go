@@ -109,26 +109,9 @@ func TestServeListensBeforeLoading(t *testing.T) {
 // The serve flags reach the server: --allow-host names are answered
 // without a token, and sandbox requests over --sandbox-max-* are refused.
 func TestServeFlagsReachTheServer(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	lines, w := ioPipe()
-	done := make(chan int, 1)
-	go func() {
-		done <- run(ctx, []string{"serve", "--dir", t.TempDir(), "--addr", "127.0.0.1:0", "--allow-host", "devbox.test",
-			"--sandbox-max-time", "200ms", "--sandbox-max-memory", "32MiB", "--sandbox-max-console", "1KiB", "--sandbox-max-stack", "128KiB",
-			"--realms", "2"},
-			strings.NewReader(""), w, w)
-	}()
-	defer func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(30 * time.Second):
-			t.Error("serve did not stop")
-		}
-	}()
-	line := lines.waitFor(t, "dashboard at http://")
-	url := strings.TrimSuffix(line[strings.Index(line, "http://"):], "/")
+	url, lines := startServe(t, "--dir", t.TempDir(), "--addr", "127.0.0.1:0", "--allow-host", "devbox.test",
+		"--sandbox-max-time", "200ms", "--sandbox-max-memory", "32MiB", "--sandbox-max-console", "1KiB", "--sandbox-max-stack", "128KiB",
+		"--realms", "2")
 	lines.waitFor(t, "0 modules loaded")
 
 	get := func(host string) int {
@@ -216,23 +199,7 @@ func TestServeOnNATS(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	ctx, cancel := context.WithCancel(ctx0)
-	defer cancel()
-	lines, w := ioPipe()
-	done := make(chan int, 1)
-	go func() {
-		done <- run(ctx, []string{"serve", "--nats", srv.ClientURL(), "--addr", "127.0.0.1:0", "--node", "alpha"}, strings.NewReader(""), w, w)
-	}()
-	defer func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(30 * time.Second):
-			t.Error("serve did not stop")
-		}
-	}()
-	line := lines.waitFor(t, "dashboard at http://")
-	url := strings.TrimSuffix(line[strings.Index(line, "http://"):], "/")
+	url, lines := startServe(t, "--nats", srv.ClientURL(), "--addr", "127.0.0.1:0", "--node", "alpha")
 	lines.waitFor(t, "1 modules loaded")
 	if out := ok(t, url, "", "call", "price", "v"); strings.TrimSpace(out) != "1" {
 		t.Errorf("call: %q", out)
@@ -270,4 +237,24 @@ func TestServeOnNATS(t *testing.T) {
 	if code := run(ctx0, []string{"serve", "--nats", srv.ClientURL(), "--db", "x.db"}, strings.NewReader(""), &bytes.Buffer{}, &errOut); code != 1 || !strings.Contains(errOut.String(), "give one store") {
 		t.Errorf("--nats with --db: %d %q", code, errOut.String())
 	}
+}
+
+// startServe runs `hotmod serve` with args until the test ends, and
+// returns its API's URL and its output.
+func startServe(t *testing.T, args ...string) (string, *linePipe) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	lines, w := ioPipe()
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, append([]string{"serve"}, args...), strings.NewReader(""), w, w) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			t.Error("serve did not stop")
+		}
+	})
+	line := lines.waitFor(t, "dashboard at http://")
+	return strings.TrimSuffix(line[strings.Index(line, "http://"):], "/"), lines
 }
