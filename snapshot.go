@@ -41,7 +41,7 @@ type Snapshot struct {
 type SnapshotModule struct {
 	ID      string `json:"id"`
 	Path    string `json:"path"`
-	Version int    `json:"version"` // the version that served when it was taken
+	Version int    `json:"version"`          // the version that served when it was taken
 	Source  string `json:"source,omitempty"` // left out where an answer lists snapshots
 }
 
