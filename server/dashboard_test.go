@@ -7,10 +7,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/hotmod/hotmod"
+	"github.com/hotmod/hotmod/fleet"
 	"github.com/hotmod/hotmod/server"
 )
 
@@ -469,4 +471,40 @@ func TestDashboardCanary(t *testing.T) {
 	if v, err := m.Call(context.Background(), "f"); err != nil || v != int64(2) {
 		t.Errorf("after promote in the browser: %v, %v", v, err)
 	}
+}
+
+// A fleet node's dashboard lists what every node serves, failures and
+// drift marked.
+func TestDashboardFleet(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{"price.js": "export const v = () => 1"})
+	nodes := []fleet.Status{
+		{Node: "alpha", Modules: []fleet.ModuleStatus{{ID: "price", Path: "/price.js", Version: 2, Serving: 3, Tried: 3}}},
+		{Node: "beta", Modules: []fleet.ModuleStatus{{ID: "price", Path: "/price.js", Version: 2, Serving: 3, Tried: 4,
+			Error: "reload of price (version 2 keeps serving) failed at compile: Unexpected end", Position: &hotmod.Position{File: "/price.js", Line: 1, Column: 25}}}},
+		{Node: "gamma", Modules: []fleet.ModuleStatus{{ID: "price", Path: "/price.js", Version: 1, Serving: 2, Tried: 3}}},
+	}
+	var now atomic.Pointer[[]fleet.Status]
+	now.Store(&nodes)
+	st, addr := startStack(t, dir, "127.0.0.1:0", func(o *server.Options) {
+		o.Fleet = func(context.Context) ([]fleet.Status, error) { return *now.Load(), nil }
+	})
+	defer st.stop(t)
+	p := openPage(t, "http://"+addr+"/", 1200, 900)
+	p.waitFor("the fleet table", `return root.querySelectorAll('.fleet-table tr[data-node]').length === 3 && !root.querySelector('.fleet').hidden`)
+	if got := p.text(`root.querySelector('.fleet-table tr.failed[data-node="beta"]')`); !strings.Contains(got, "revision 4 failed: /price.js:1:25 reload of price") {
+		t.Errorf("beta's row: %q", got)
+	}
+	if got := p.text(`root.querySelector('.fleet-table tr.drift[data-node="gamma"]')`); !strings.Contains(got, "behind: the store has revision 3") {
+		t.Errorf("gamma's row: %q", got)
+	}
+	if got := p.text(`root.querySelector('.fleet-table tr.ok[data-node="alpha"]')`); !strings.HasSuffix(got, "ok") {
+		t.Errorf("alpha's row: %q", got)
+	}
+	p.shot("fleet")
+	// A change reaches every node: the table follows the reports after it.
+	fixed := []fleet.Status{{Node: "alpha", Modules: []fleet.ModuleStatus{{ID: "price", Path: "/price.js", Version: 3, Serving: 5, Tried: 5}}}}
+	now.Store(&fixed)
+	writeFiles(t, dir, map[string]string{"price.js": "export const v = () => 5"})
+	p.waitFor("the fleet after the change", `const rows = root.querySelectorAll('.fleet-table tr[data-node]'); return rows.length === 1 && rows[0].classList.contains('ok') && rows[0].textContent.includes('v3')`)
 }

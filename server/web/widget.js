@@ -21,6 +21,7 @@ const COALESCE_MS = 25;
 const MAX_DIFF_CELLS = 4e6;
 const DIFF_CONTEXT = 3;
 // Events that change what GET /api/modules/{id} says.
+const FLEET_SETTLE_MS = 400; // the other nodes report a change within a few hundred ms
 const MODULE_EVENTS = new Set(['created', 'reloaded', 'reload-failed', 'rolled-back', 'removed', 'source-changed',
   'source-deleted', 'recovered', 'patched', 'unpatched', 'patch-dropped', 'profile-started', 'profile-stopped',
   'probation-started', 'probation-passed', 'auto-rolled-back', 'canary-started', 'canary-promoted', 'canary-aborted']);
@@ -671,13 +672,17 @@ class HotReloadWidget extends HTMLElement {
     this.modulesHead = el('h4', {}, 'Modules');
     this.list = el('div', { class: 'module-list' });
     this.emptyNote = el('div', { class: 'empty' }, 'No modules loaded.');
+    // A fleet node (hotmod serve --nats) lists what every node serves.
+    this.fleetTable = el('table', { class: 'fleet-table' });
+    this.fleetBox = el('div', { class: 'fleet' }, el('h4', {}, 'Fleet'), this.fleetTable);
+    show(this.fleetBox, false);
     this.log = el('div', { class: 'event-log' });
     this.logEmpty = el('div', { class: 'empty' }, 'No events yet.');
     this.log.append(this.logEmpty);
     this.main = el('div', { class: 'main' },
       el('div', { class: 'stats-grid' }, cards),
       this.actionErrorBox, this.failedBox,
-      this.modulesHead, this.list, this.emptyNote,
+      this.modulesHead, this.list, this.emptyNote, this.fleetBox,
       el('h4', {}, 'Events'), this.log);
     this.view = el('div', { class: 'hot-reload-panel' },
       el('div', { class: 'top' },
@@ -753,12 +758,49 @@ class HotReloadWidget extends HTMLElement {
       for (const m of list.modules) this.apply(m.id, m, seq);
       for (const id of [...this.modules.keys()]) if (!ids.has(id)) this.apply(id, null, seq);
       if (live) this.loadLive(live);
+      this.refreshFleet();
       for (const m of list.modules) this.followProfiles(m);
     } catch (e) {
       if (e.status !== 401) this.note('error', 'loading modules: ' + (e.describe?.() || e.message));
     }
     this.renderChrome();
     this.renderModules();
+  }
+
+  // refreshFleet asks for every node's report; a server that is not a
+  // fleet node answers 404 once, and the section stays hidden.
+  async refreshFleet() {
+    if (this.fleetOn === false) return;
+    let out;
+    try {
+      out = await this.request('GET', '/api/fleet');
+    } catch (e) {
+      if (e.status === 404) this.fleetOn = false;
+      return;
+    }
+    this.fleetOn = true;
+    this.drawFleet(out.nodes || []);
+  }
+
+  drawFleet(nodes) {
+    show(this.fleetBox, true);
+    const rows = [el('tr', {}, ...['node', 'module', 'version', 'revision', 'status'].map((h) => el('th', {}, h)))];
+    for (const n of nodes) {
+      for (const m of n.modules || []) {
+        let status = 'ok';
+        let cls = 'ok';
+        if (m.error) {
+          status = `revision ${m.tried} failed: ` + (m.position ? where(m.position) + ' ' : '') + m.error;
+          cls = 'failed';
+        } else if (m.serving !== m.tried) {
+          status = `behind: the store has revision ${m.tried}`;
+          cls = 'drift';
+        }
+        rows.push(el('tr', { class: cls, 'data-node': n.node, 'data-module': m.id },
+          el('td', {}, n.node), el('td', {}, m.id), el('td', {}, 'v' + m.version), el('td', {}, String(m.serving)), el('td', {}, status)));
+      }
+    }
+    this.fleetTable.replaceChildren(...rows);
   }
 
   loadLive(live) {
@@ -921,6 +963,11 @@ class HotReloadWidget extends HTMLElement {
     } else if (ev.module && MODULE_EVENTS.has(type)) {
       if (type === 'removed') this.removed.add(ev.module);
       this.schedule(ev.module);
+    }
+    // A change reaches every node of a fleet: their reports follow it.
+    if (this.fleetOn && ev.module) {
+      clearTimeout(this.fleetTimer);
+      this.fleetTimer = setTimeout(() => this.refreshFleet(), FLEET_SETTLE_MS);
     }
     this.renderChrome();
   }
