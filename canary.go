@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"slices"
 	"sync/atomic"
 	"time"
+
+	"github.com/hotmod/hotmod/internal/transform"
 )
 
 // A/B versions: a canary is a new version evaluated beside the serving one
@@ -272,4 +275,56 @@ func (m *Module) autoAbort(n int, reason string) {
 	h.lastReason = fmt.Sprintf("canary version %d aborted: %s", n, reason)
 	h.mu.Unlock()
 	m.abortCanaryLocked(ctx, "regressed: "+reason)
+}
+
+// Pin makes source the module's serving version, as a reload does (hooks
+// and verification included), without writing the store, and keeps it
+// while the store changes: a node of a fleet rollout runs the rollout's
+// source this way. Unpin goes back to the store's source. A Pin that fails
+// leaves the module as it was.
+func (m *Module) Pin(ctx context.Context, source []byte) error {
+	if err := m.lockReload(ctx); err != nil {
+		return err
+	}
+	defer m.unlockReload()
+	prev := m.pinned.Load()
+	src := slices.Clone(source)
+	m.pinned.Store(&src)
+	if err := m.reloadLocked(ctx, false); err != nil {
+		m.pinned.Store(prev)
+		return err
+	}
+	return nil
+}
+
+// Unpin ends a Pin: the module serves the store's source again (nothing
+// changes if that is the pinned source).
+func (m *Module) Unpin(ctx context.Context) error {
+	if err := m.lockReload(ctx); err != nil {
+		return err
+	}
+	defer m.unlockReload()
+	if m.pinned.Swap(nil) == nil {
+		return nil
+	}
+	return m.reloadLocked(ctx, true)
+}
+
+// Pinned reports whether a Pin holds the module's source.
+func (m *Module) Pinned() bool { return m.pinned.Load() != nil }
+
+// readSource reads and compiles the module's source: the pinned one, or
+// the store's. Call with the reload lock held.
+func (m *Module) readSource(ctx context.Context) (*transform.Result, *reads, string, error) {
+	p := m.pinned.Load()
+	if p == nil {
+		return m.rt.readAndCompile(ctx, m.path)
+	}
+	res, err := m.rt.compiler.Compile(m.path, *p)
+	if err != nil {
+		return nil, nil, "compile", err
+	}
+	st := newReads()
+	m.rt.prefetch(ctx, st, m.path, res)
+	return res, st, "", nil
 }

@@ -182,3 +182,27 @@ func TestCanaryInProfiles(t *testing.T) {
 		t.Errorf("ByVersion = %+v", pm.ByVersion)
 	}
 }
+
+// A pinned source serves until Unpin, whatever the store says.
+func TestPin(t *testing.T) {
+	e := newEnv(t, map[string]string{"/m/p.js": versioned("v1")}, autoReload)
+	m := e.create("p", "/m/p.js")
+	events := e.events()
+	if err := m.Pin(e.ctx, []byte(versioned("pinned"))); err != nil {
+		t.Fatal(err)
+	}
+	if e.call(m, "version") != "pinned" || !m.Pinned() {
+		t.Fatalf("after Pin: %v", e.call(m, "version"))
+	}
+	e.write("/m/p.js", versioned("v2"))
+	waitFor(t, events, typ(hotmod.EventSourceChanged, "p"))
+	if err := m.Reload(e.ctx); err != nil || e.call(m, "version") != "pinned" {
+		t.Errorf("a pinned module followed the store: %v, %v", e.call(m, "version"), err)
+	}
+	if err := m.Pin(e.ctx, []byte("export const version = (")); err == nil || !m.Pinned() || e.call(m, "version") != "pinned" {
+		t.Errorf("a broken Pin changed the module: %v", err)
+	}
+	if err := m.Unpin(e.ctx); err != nil || e.call(m, "version") != "v2" || m.Pinned() {
+		t.Errorf("after Unpin: %v, %v", e.call(m, "version"), err)
+	}
+}

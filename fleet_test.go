@@ -23,11 +23,12 @@ import (
 // fleet is an embedded JetStream server and the nodes (Runtimes) that share
 // one bucket on it.
 type fleet struct {
-	t      *testing.T
-	srv    *natsserver.Server
-	js     jetstream.JetStream // the operator's: writes as `hotmod put` would
-	status jetstream.KeyValue  // the nodes' reports
-	nodes  int
+	t        *testing.T
+	srv      *natsserver.Server
+	js       jetstream.JetStream // the operator's: writes as `hotmod put` would
+	status   jetstream.KeyValue  // the nodes' reports
+	rollouts *hotfleet.Rollouts
+	nodes    int
 }
 
 func newFleet(t *testing.T) *fleet {
@@ -37,6 +38,9 @@ func newFleet(t *testing.T) *fleet {
 	f.js = f.connect()
 	var err error
 	if f.status, err = hotfleet.OpenStatus(context.Background(), f.js, "modules", 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if f.rollouts, err = hotfleet.OpenRollouts(context.Background(), f.js, "modules", nil); err != nil {
 		t.Fatal(err)
 	}
 	return f
@@ -69,9 +73,11 @@ func (f *fleet) node() (*hotmod.Runtime, *natskv.Store) {
 	f.nodes++
 	rep := &hotfleet.Reporter{Node: fmt.Sprintf("n%d", f.nodes), Runtime: rt, Store: store, Status: f.status,
 		Interval: 200 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)}
-	reported := make(chan struct{})
+	reported, followed := make(chan struct{}), make(chan struct{})
 	go func() { defer close(reported); _ = rep.Run(lctx) }()
-	f.t.Cleanup(func() { stop(); <-reported; _ = rt.Close(context.Background()); _ = store.Close() })
+	fol := &hotfleet.Follower{Node: rep.Node, Runtime: rt, Rollouts: f.rollouts, Logger: slog.New(slog.DiscardHandler)}
+	go func() { defer close(followed); _ = fol.Run(lctx) }()
+	f.t.Cleanup(func() { stop(); <-reported; <-followed; _ = rt.Close(context.Background()); _ = store.Close() })
 	return rt, store
 }
 
@@ -199,4 +205,84 @@ func TestFleetOnNATS(t *testing.T) {
 	if _, err := back.Module("tax"); !errors.Is(err, hotmod.ErrNotFound) {
 		t.Errorf("the returning node loaded the deleted tax module: %v", err)
 	}
+}
+
+// A rollout reaches only its nodes; abort takes them back, promote takes
+// every node forward through the store.
+func TestFleetRollouts(t *testing.T) {
+	f := newFleet(t)
+	ctx := context.Background()
+	op, err := natskv.Open(ctx, f.js, "modules", natskv.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer op.Close()
+	f.rollouts.Store = op
+	f.put(op, "/price.js", "export const v = () => 1")
+	var nodes []*hotmod.Runtime
+	for range 3 {
+		rt, _ := f.node()
+		nodes = append(nodes, rt)
+	}
+	serving(t, nodes, "price", int64(1))
+
+	if _, err := f.rollouts.Start(ctx, hotfleet.Rollout{Path: "/price.js", Source: "export const v = () => 2", Nodes: []string{"n2"}}); err != nil {
+		t.Fatal(err)
+	}
+	serving(t, nodes[1:2], "price", int64(2))
+	for _, i := range []int{0, 2} {
+		if v, _ := mustModule(t, nodes[i], "price").Call(ctx, "v"); v != int64(1) {
+			t.Errorf("node n%d, not in the rollout, serves %v", i+1, v)
+		}
+	}
+	// A write to the store meanwhile does not move the rollout's node.
+	f.put(op, "/price.js", "export const v = () => 3")
+	serving(t, []*hotmod.Runtime{nodes[0], nodes[2]}, "price", int64(3))
+	if v, _ := mustModule(t, nodes[1], "price").Call(ctx, "v"); v != int64(2) {
+		t.Errorf("the rollout's node serves %v after a write to the store, want the rollout's 2", v)
+	}
+	// A node that starts while the rollout runs, and that it selects,
+	// joins it once the module loads.
+	f.nodes = 1 // the next node is n2 again: the same name, a new process
+	late, _ := f.node()
+	serving(t, []*hotmod.Runtime{late}, "price", int64(2))
+	if _, err := f.rollouts.Abort(ctx, "/price.js", "by hand"); err != nil {
+		t.Fatal(err)
+	}
+	serving(t, append(nodes, late), "price", int64(3))
+
+	r, err := f.rollouts.Start(ctx, hotfleet.Rollout{Path: "/price.js", Source: "export const v = () => 4", Percent: 100})
+	if err != nil || !r.Selects("anyone") {
+		t.Fatal(r, err)
+	}
+	serving(t, nodes, "price", int64(4))
+	if _, err := f.rollouts.Promote(ctx, "/price.js"); err != nil {
+		t.Fatal(err)
+	}
+	if src, _ := op.Read(ctx, "/price.js"); string(src) != "export const v = () => 4" {
+		t.Errorf("promote wrote %q to the store", src)
+	}
+	// Unpinned, every node serves the store's source, which is the same.
+	deadline := time.Now().Add(10 * time.Second)
+	for _, rt := range nodes {
+		for mustModule(t, rt, "price").Pinned() {
+			if time.Now().After(deadline) {
+				t.Fatal("a node is still pinned after the promotion")
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	serving(t, nodes, "price", int64(4))
+	if _, err := f.rollouts.Promote(ctx, "/price.js"); !errors.Is(err, hotfleet.ErrNoRollout) {
+		t.Errorf("a second promote: %v", err)
+	}
+}
+
+func mustModule(t *testing.T, rt *hotmod.Runtime, id string) *hotmod.Module {
+	t.Helper()
+	m, err := rt.Module(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }

@@ -33,6 +33,7 @@ type Module struct {
 
 	health    atomic.Pointer[health] // see healthState
 	canaryNow atomic.Pointer[canary] // see canary.go
+	pinned    atomic.Pointer[[]byte] // see Pin
 
 	reloadSem     chan struct{}
 	reqSeq        atomic.Uint64
@@ -610,6 +611,9 @@ func (m *Module) reloadLocked(ctx context.Context, auto bool) error {
 		}
 		return m.firstLoadLocked(ctx, auto)
 	}
+	if m.pinned.Load() != nil && auto {
+		return nil // pinned: the store's changes wait for Unpin
+	}
 	if cn := m.canaryNow.Load(); cn != nil {
 		if auto {
 			// The store changed while a canary runs: the change is the
@@ -624,7 +628,7 @@ func (m *Module) reloadLocked(ctx context.Context, auto bool) error {
 	m.beginReload()
 	defer m.endReload()
 	start := time.Now()
-	res, st, step, err := m.rt.readAndCompile(ctx, m.path)
+	res, st, step, err := m.readSource(ctx)
 	if err != nil {
 		return m.fail(ctx, old, step, err)
 	}

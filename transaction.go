@@ -116,6 +116,9 @@ func (rt *Runtime) reloadTogether(ctx context.Context, mods []*Module, auto bool
 			}
 			continue
 		}
+		if m.pinned.Load() != nil && auto {
+			continue // pinned: the store's changes wait for Unpin
+		}
 		if m.canaryNow.Load() != nil {
 			if auto {
 				// As in reloadLocked: the change becomes the next canary.
@@ -129,7 +132,7 @@ func (rt *Runtime) reloadTogether(ctx context.Context, mods []*Module, auto bool
 		m.beginReload()
 		defer m.endReload()
 		start := time.Now()
-		res, st, step, err := rt.readAndCompile(ctx, m.path)
+		res, st, step, err := m.readSource(ctx)
 		if err != nil {
 			// The others' changes wait for this one's fix (see stale).
 			for _, o := range mods {

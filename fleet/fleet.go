@@ -42,6 +42,8 @@ type ModuleStatus struct {
 	Tried    uint64           `json:"tried"`
 	Error    string           `json:"error,omitempty"` // why Tried does not serve
 	Position *hotmod.Position `json:"position,omitempty"`
+	// Rollout: the node runs a rollout's source, pinned (see Rollout).
+	Rollout bool `json:"rollout,omitempty"`
 }
 
 // Behind reports whether the module does not serve the store's latest
@@ -138,7 +140,7 @@ func (r *Reporter) Report(ctx context.Context) error {
 // serves, found by content among the revisions the store keeps.
 func (r *Reporter) module(ctx context.Context, m *hotmod.Module) ModuleStatus {
 	ms := m.Stats()
-	out := ModuleStatus{ID: ms.ID, Path: ms.SourcePath, Version: ms.Version}
+	out := ModuleStatus{ID: ms.ID, Path: ms.SourcePath, Version: ms.Version, Rollout: m.Pinned()}
 	if ms.LastError != "" {
 		out.Error, out.Position = ms.LastError, ms.LastErrorPosition
 	}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/hotmod/hotmod"
+	"github.com/hotmod/hotmod/fleet"
 	"github.com/hotmod/hotmod/vfs"
 )
 
@@ -905,5 +907,65 @@ func (s *Server) fleet(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"nodes": nodes})
+	return nil
+}
+
+func (s *Server) rollouts() (*fleet.Rollouts, error) {
+	if s.opts.Rollouts == nil {
+		return nil, apiError{http.StatusNotFound, "not_supported", "this server is not part of a fleet (hotmod serve --nats)"}
+	}
+	return s.opts.Rollouts, nil
+}
+
+func (s *Server) startRollout(w http.ResponseWriter, r *http.Request) error {
+	rs, err := s.rollouts()
+	if err != nil {
+		return err
+	}
+	var req fleet.Rollout
+	if err := decode(w, r, s.opts.MaxSourceBytes, &req); err != nil {
+		return err
+	}
+	ro, err := rs.Start(r.Context(), req)
+	if err != nil {
+		return apiError{http.StatusBadRequest, "invalid", err.Error()}
+	}
+	writeJSON(w, http.StatusCreated, ro)
+	return nil
+}
+
+func (s *Server) promoteRollout(w http.ResponseWriter, r *http.Request) error {
+	return s.endRollout(w, r, true)
+}
+
+func (s *Server) abortRollout(w http.ResponseWriter, r *http.Request) error {
+	return s.endRollout(w, r, false)
+}
+
+func (s *Server) endRollout(w http.ResponseWriter, r *http.Request, promote bool) error {
+	rs, err := s.rollouts()
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Path   string `json:"path"`
+		Reason string `json:"reason,omitempty"`
+	}
+	if err := decode(w, r, s.opts.MaxArgsBytes, &req); err != nil {
+		return err
+	}
+	var ro fleet.Rollout
+	if promote {
+		ro, err = rs.Promote(r.Context(), req.Path)
+	} else {
+		ro, err = rs.Abort(r.Context(), req.Path, cmp.Or(req.Reason, "aborted by hand"))
+	}
+	if errors.Is(err, fleet.ErrNoRollout) {
+		return apiError{http.StatusNotFound, "no_rollout", err.Error()}
+	}
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, ro)
 	return nil
 }

@@ -63,6 +63,9 @@ type Options struct {
 	// Fleet, if set, lists what every node of the server's fleet serves
 	// (GET /api/fleet): `hotmod serve --nats` reads the status bucket.
 	Fleet func(ctx context.Context) ([]fleet.Status, error)
+	// Rollouts, if set, starts, promotes and aborts the fleet's rollouts
+	// (POST /api/rollouts, .../promote, .../abort).
+	Rollouts *fleet.Rollouts
 	// AllowedHosts are host names, besides the loopback ones, that a
 	// server without a token answers to (any port). Without a token a
 	// request must name the server by localhost, *.localhost, 127.0.0.1,
@@ -218,6 +221,9 @@ func (s *Server) routes() {
 	api("POST /api/cleanup", s.cleanup)
 	api("POST /api/rescan", s.rescan)
 	api("GET /api/fleet", s.fleet)
+	api("POST /api/rollouts", s.startRollout)
+	api("POST /api/rollouts/promote", s.promoteRollout)
+	api("POST /api/rollouts/abort", s.abortRollout)
 	api("GET /api/snapshots", s.listSnapshots)
 	api("POST /api/snapshots", s.takeSnapshot)
 	api("GET /api/snapshots/{name}", s.getSnapshot)

@@ -69,7 +69,7 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	pf.BoolVar(&c.asJSON, "json", false, "print JSON, for scripts")
 	root.AddCommand(newServe(c), c.ls(), c.stats(), c.call(), c.reload(), c.rollback(), c.patch(), c.unpatch(),
 		c.profile(), c.exec(), c.put(), c.rm(), c.cat(), c.history(), c.restore(), c.rescan(), c.events(),
-		c.snapshot(), c.restoreSnapshot(), c.snapshots(), c.canary(), c.promote(), c.abort(), c.fleet())
+		c.snapshot(), c.restoreSnapshot(), c.snapshots(), c.canary(), c.promote(), c.abort(), c.fleet(), c.rollout())
 	return root
 }
 
@@ -802,6 +802,8 @@ func (c *cli) fleet() *cobra.Command {
 					switch {
 					case m.Error != "":
 						status = fmt.Sprintf("revision %d failed: %s", m.Tried, m.Error)
+					case m.Rollout:
+						status = "rollout: serves the rollout's source"
 					case m.Behind():
 						status = fmt.Sprintf("behind: the store has revision %d", m.Tried)
 					}
@@ -811,4 +813,58 @@ func (c *cli) fleet() *cobra.Command {
 			return tw.Flush()
 		},
 	}
+}
+
+func (c *cli) rollout() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "rollout",
+		Short: "Send a module's new source to some nodes of the fleet first",
+		Long:  "The selected nodes serve the new source while the store keeps the old; promote writes it to the store, abort takes the nodes back.",
+	}
+	var nodes string
+	var percent int
+	start := &cobra.Command{
+		Use:     "start PATH FILE|-",
+		Short:   "Start a rollout of FILE as PATH's source on --nodes or --percent of the nodes",
+		Example: "  hotmod rollout start /price.js price.js --nodes alpha\n  hotmod rollout start /price.js price.js --percent 10",
+		Args:    cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			src, err := c.readInput(args[1])
+			if err != nil {
+				return err
+			}
+			names, err := fleet.NodeList(nodes)
+			if err != nil {
+				return err
+			}
+			if (len(names) == 0) == (percent == 0) {
+				return fmt.Errorf("give --nodes or --percent")
+			}
+			var ro fleet.Rollout
+			req := fleet.Rollout{Path: args[0], Source: string(src), Nodes: names, Percent: percent}
+			if err := c.client().do(cmd.Context(), http.MethodPost, "/api/rollouts", req, &ro); err != nil {
+				return err
+			}
+			return c.report(ro, "rollout of %s started\n", ro.Path)
+		},
+	}
+	start.Flags().StringVar(&nodes, "nodes", "", "the nodes that run the new source, comma-separated")
+	start.Flags().IntVar(&percent, "percent", 0, "the share of nodes that run it, chosen by a stable hash of their names")
+	end := func(verb, short string) *cobra.Command {
+		return &cobra.Command{
+			Use:   verb + " PATH",
+			Short: short,
+			Args:  cobra.ExactArgs(1),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				var ro fleet.Rollout
+				if err := c.client().do(cmd.Context(), http.MethodPost, "/api/rollouts/"+verb, map[string]string{"path": args[0]}, &ro); err != nil {
+					return err
+				}
+				return c.report(ro, "rollout of %s %s\n", ro.Path, ro.State)
+			},
+		}
+	}
+	root.AddCommand(start, end("promote", "Write the rollout's source to the store: every node serves it"),
+		end("abort", "End the rollout: its nodes serve the store's source again"))
+	return root
 }

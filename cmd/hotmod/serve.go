@@ -303,6 +303,21 @@ func serve(ctx context.Context, o serveOptions, stdout, stderr io.Writer) error 
 		}()
 		defer func() { stopReporting(); <-reported }()
 		sopts.Fleet = func(ctx context.Context) ([]fleet.Status, error) { return fleet.Read(ctx, status) }
+		rollouts, err := fleet.OpenRollouts(ctx, cc.js, o.bucket, store)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		sopts.Rollouts = rollouts
+		fol := &fleet.Follower{Node: node, Runtime: rt, Rollouts: rollouts, Logger: logger}
+		followed := make(chan struct{})
+		go func() {
+			defer close(followed)
+			if err := fol.Run(repCtx); err != nil {
+				logger.Error("this node does not follow rollouts", "err", err)
+			}
+		}()
+		defer func() { stopReporting(); <-followed }()
 		fmt.Fprintf(stdout, "hotmod: fleet node %s\n", node)
 	}
 	srv := server.New(sopts)

@@ -233,6 +233,31 @@ func TestServeOnNATS(t *testing.T) {
 	if out := ok(t, url, "", "call", "price", "v"); strings.TrimSpace(out) != "2" {
 		t.Errorf("after a broken push the node serves %q", out)
 	}
+	// A rollout to this node, then its abort.
+	if err := op.Write(ctx0, "/price.js", []byte("export const v = () => 2")); err != nil {
+		t.Fatal(err)
+	}
+	if out := ok(t, url, "export const v = () => 9", "rollout", "start", "/price.js", "-", "--nodes", "alpha"); !strings.Contains(out, "rollout of /price.js started") {
+		t.Errorf("rollout start: %q", out)
+	}
+	waitCall := func(want string) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for strings.TrimSpace(ok(t, url, "", "call", "price", "v")) != want {
+			if time.Now().After(deadline) {
+				t.Fatalf("the node does not serve %s", want)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	waitCall("9")
+	if out := ok(t, url, "", "rollout", "abort", "/price.js"); !strings.Contains(out, "aborted") {
+		t.Errorf("rollout abort: %q", out)
+	}
+	waitCall("2")
+	if _, errOut, code := runCLI(t, url, "", "rollout", "promote", "/price.js"); code != 1 || !strings.Contains(errOut, "no_rollout") {
+		t.Errorf("promote without a rollout: %d %q", code, errOut)
+	}
 	var errOut bytes.Buffer
 	if code := run(ctx0, []string{"serve", "--nats", srv.ClientURL(), "--db", "x.db"}, strings.NewReader(""), &bytes.Buffer{}, &errOut); code != 1 || !strings.Contains(errOut.String(), "give one store") {
 		t.Errorf("--nats with --db: %d %q", code, errOut.String())

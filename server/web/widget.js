@@ -792,6 +792,9 @@ class HotReloadWidget extends HTMLElement {
         if (m.error) {
           status = `revision ${m.tried} failed: ` + (m.position ? where(m.position) + ' ' : '') + m.error;
           cls = 'failed';
+        } else if (m.rollout) {
+          status = "rollout: serves the rollout's source";
+          cls = 'rollout';
         } else if (m.serving !== m.tried) {
           status = `behind: the store has revision ${m.tried}`;
           cls = 'drift';

@@ -536,3 +536,7 @@ func filter(pre string) string {
 	}
 	return encode(pre) + ".>"
 }
+
+// Key is the bucket key of a valid vfs path (see the package
+// documentation): other buckets keyed by path use it too.
+func Key(p string) string { return encode(p) }

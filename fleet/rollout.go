@@ -1,0 +1,238 @@
+package fleet
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hotmod/hotmod"
+	"github.com/hotmod/hotmod/vfs"
+	"github.com/hotmod/hotmod/vfs/natskv"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// A rollout sends a new source of one module to some nodes first: the
+// nodes it selects (by name, or a percentage chosen by a stable hash of
+// the node name) serve it, pinned, while the store keeps the old one;
+// promoting it writes it to the store, so every node serves it; aborting
+// it takes the selected nodes back to the store's source. Its state lives
+// in a bucket beside the store, so it survives restarts of nodes and of
+// the CLI: a node that starts while a rollout runs joins it.
+
+// Rollout is a rollout's state.
+type Rollout struct {
+	Path    string    `json:"path"`
+	Source  string    `json:"source"`
+	Nodes   []string  `json:"nodes,omitempty"`   // the nodes that run it; else Percent
+	Percent int       `json:"percent,omitempty"` // of the nodes, by a stable hash of their names
+	State   string    `json:"state"`             // running, promoted or aborted
+	Reason  string    `json:"reason,omitempty"`
+	Started time.Time `json:"started"`
+}
+
+// Rollout states.
+const (
+	Running  = "running"
+	Promoted = "promoted"
+	Aborted  = "aborted"
+)
+
+// ErrNoRollout: no rollout runs for the path.
+var ErrNoRollout = errors.New("no rollout")
+
+// Selects reports whether node runs the rollout's source.
+func (r Rollout) Selects(node string) bool {
+	if len(r.Nodes) > 0 {
+		return slices.Contains(r.Nodes, node)
+	}
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(node))
+	return int(h.Sum32()%100) < r.Percent
+}
+
+// Rollouts is the rollout bucket of a module store.
+type Rollouts struct {
+	KV    jetstream.KeyValue
+	Store vfs.Store // the module store: Promote writes the source to it
+}
+
+// OpenRollouts opens (or makes) the rollout bucket of the module store
+// named bucket.
+func OpenRollouts(ctx context.Context, js jetstream.JetStream, bucket string, store vfs.Store) (*Rollouts, error) {
+	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: bucket + "-rollouts", History: 1, Description: "hotmod rollouts"})
+	if err != nil {
+		return nil, fmt.Errorf("fleet: rollout bucket of %q: %w", bucket, err)
+	}
+	return &Rollouts{KV: kv, Store: store}, nil
+}
+
+// Start starts a rollout of r.Source for r.Path, replacing one that runs.
+func (rs *Rollouts) Start(ctx context.Context, r Rollout) (Rollout, error) {
+	if err := vfs.ValidatePath(r.Path); err != nil {
+		return r, err
+	}
+	if len(r.Nodes) == 0 && (r.Percent <= 0 || r.Percent > 100) {
+		return r, fmt.Errorf("fleet: a rollout needs nodes, or a percentage from 1 to 100 (not %d)", r.Percent)
+	}
+	r.State, r.Reason, r.Started = Running, "", time.Now().UTC()
+	return r, rs.put(ctx, r)
+}
+
+// Get returns the rollout of path, running or ended.
+func (rs *Rollouts) Get(ctx context.Context, path string) (Rollout, error) {
+	e, err := rs.KV.Get(ctx, natskv.Key(path))
+	if err != nil {
+		if errors.Is(err, jetstream.ErrKeyNotFound) {
+			return Rollout{}, fmt.Errorf("%w for %s", ErrNoRollout, path)
+		}
+		return Rollout{}, err
+	}
+	var r Rollout
+	if err := json.Unmarshal(e.Value(), &r); err != nil {
+		return Rollout{}, fmt.Errorf("fleet: rollout of %s: %w", path, err)
+	}
+	return r, nil
+}
+
+// Promote writes the running rollout's source to the store (every node
+// then serves it) and ends the rollout.
+func (rs *Rollouts) Promote(ctx context.Context, path string) (Rollout, error) {
+	r, err := rs.running(ctx, path)
+	if err != nil {
+		return r, err
+	}
+	if err := rs.Store.Write(ctx, r.Path, []byte(r.Source)); err != nil {
+		return r, fmt.Errorf("fleet: promoting the rollout of %s: %w", path, err)
+	}
+	r.State = Promoted
+	return r, rs.put(ctx, r)
+}
+
+// Abort ends the running rollout: its nodes go back to the store's source.
+func (rs *Rollouts) Abort(ctx context.Context, path, reason string) (Rollout, error) {
+	r, err := rs.running(ctx, path)
+	if err != nil {
+		return r, err
+	}
+	r.State, r.Reason = Aborted, reason
+	return r, rs.put(ctx, r)
+}
+
+func (rs *Rollouts) running(ctx context.Context, path string) (Rollout, error) {
+	r, err := rs.Get(ctx, path)
+	if err == nil && r.State != Running {
+		err = fmt.Errorf("%w for %s (the last one was %s)", ErrNoRollout, path, r.State)
+	}
+	return r, err
+}
+
+func (rs *Rollouts) put(ctx context.Context, r Rollout) error {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	_, err = rs.KV.Put(ctx, natskv.Key(r.Path), b)
+	return err
+}
+
+// Follower makes a node take part in rollouts: it watches the rollout
+// bucket and pins the modules of the rollouts that select it, and unpins
+// them when their rollouts end.
+type Follower struct {
+	Node     string
+	Runtime  *hotmod.Runtime
+	Rollouts *Rollouts
+	Logger   *slog.Logger
+}
+
+// Run follows the rollouts until ctx ends.
+func (f *Follower) Run(ctx context.Context) error {
+	// A module loaded after its rollout started (a node starting, a new
+	// module) joins it when it loads.
+	events := f.Runtime.Events(ctx)
+	w, err := f.Rollouts.KV.WatchAll(ctx)
+	if err != nil {
+		return err
+	}
+	defer w.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case ev, ok := <-events:
+			if !ok {
+				return nil
+			}
+			if ev.Type != hotmod.EventCreated || ev.Path == "" {
+				continue
+			}
+			if r, err := f.Rollouts.Get(ctx, ev.Path); err == nil && r.State == Running {
+				f.apply(ctx, r)
+			}
+		case e, ok := <-w.Updates():
+			if !ok {
+				return nil
+			}
+			if e == nil || e.Operation() != jetstream.KeyValuePut {
+				continue
+			}
+			var r Rollout
+			if json.Unmarshal(e.Value(), &r) == nil {
+				f.apply(ctx, r)
+			}
+		}
+	}
+}
+
+// apply brings the node's module in line with rollout r.
+func (f *Follower) apply(ctx context.Context, r Rollout) {
+	log := f.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	for _, m := range f.Runtime.Modules() {
+		if m.SourcePath() != r.Path {
+			continue
+		}
+		var err error
+		switch {
+		case r.State == Running && r.Selects(f.Node):
+			err = m.Pin(ctx, []byte(r.Source))
+		case m.Pinned():
+			err = m.Unpin(ctx)
+		}
+		if err != nil {
+			log.Warn("rollout not applied on this node", "node", f.Node, "module", m.ID(), "state", r.State, "err", err)
+		} else if r.State == Running && r.Selects(f.Node) {
+			log.Info("rollout: this node runs the new source", "node", f.Node, "module", m.ID())
+		}
+	}
+}
+
+// nodeList parses "a,b" as node names.
+func nodeList(s string) []string {
+	var out []string
+	for n := range strings.SplitSeq(s, ",") {
+		if n = strings.TrimSpace(n); n != "" {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// NodeList parses a comma-separated list of node names (--nodes a,b).
+func NodeList(s string) ([]string, error) {
+	out := nodeList(s)
+	for _, n := range out {
+		if err := validNode(n); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
