@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -71,11 +72,12 @@ func (f *fleet) node() (*hotmod.Runtime, *natskv.Store) {
 		f.t.Fatal(err)
 	}
 	f.nodes++
-	rep := &hotfleet.Reporter{Node: fmt.Sprintf("n%d", f.nodes), Runtime: rt, Store: store, Status: f.status,
-		Interval: 200 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)}
+	node := fmt.Sprintf("n%d", f.nodes)
+	fol := &hotfleet.Follower{Node: node, Runtime: rt, Rollouts: f.rollouts, Status: f.status, Logger: slog.New(slog.DiscardHandler)}
+	rep := &hotfleet.Reporter{Node: node, Runtime: rt, Store: store, Status: f.status, Follower: fol,
+		Interval: 100 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)}
 	reported, followed := make(chan struct{}), make(chan struct{})
 	go func() { defer close(reported); _ = rep.Run(lctx) }()
-	fol := &hotfleet.Follower{Node: rep.Node, Runtime: rt, Rollouts: f.rollouts, Logger: slog.New(slog.DiscardHandler)}
 	go func() { defer close(followed); _ = fol.Run(lctx) }()
 	f.t.Cleanup(func() { stop(); <-reported; <-followed; _ = rt.Close(context.Background()); _ = store.Close() })
 	return rt, store
@@ -285,4 +287,63 @@ func mustModule(t *testing.T, rt *hotmod.Runtime, id string) *hotmod.Module {
 		t.Fatal(err)
 	}
 	return m
+}
+
+// A rollout whose nodes throw on 10% of calls aborts by itself, saying why.
+func TestFleetRolloutAutoAbort(t *testing.T) {
+	f := newFleet(t)
+	ctx := context.Background()
+	op, err := natskv.Open(ctx, f.js, "modules", natskv.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer op.Close()
+	f.rollouts.Store = op
+	f.put(op, "/price.js", "export const f = (i) => i")
+	var nodes []*hotmod.Runtime
+	for range 3 {
+		rt, _ := f.node()
+		nodes = append(nodes, rt)
+	}
+	if _, err := f.rollouts.Start(ctx, hotfleet.Rollout{Path: "/price.js", Nodes: []string{"n1"}, AutoAbort: true,
+		Source: "export const f = (i) => { if (i % 10 === 0) throw new Error('one in ten'); return i }"}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for i := 1; ; i++ {
+		for _, rt := range nodes {
+			_, _ = mustModule(t, rt, "price").Call(ctx, "f", i)
+		}
+		r, err := f.rollouts.Get(ctx, "/price.js")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.State == hotfleet.Aborted {
+			// Its nodes' calls include a few made before they took the new
+			// source: the rate is about, not exactly, 10%.
+			if !strings.Contains(r.Reason, "regressed: error rate ") || !strings.Contains(r.Reason, "on its nodes against 0.0%") {
+				t.Errorf("reason: %q", r.Reason)
+			}
+			t.Logf("aborted after %d calls per node: %s", i, r.Reason)
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the rollout did not abort itself within 20s")
+		}
+		if i%50 == 0 {
+			time.Sleep(20 * time.Millisecond) // let the reports and the judges run
+		}
+	}
+	// Its node goes back to the store's source.
+	deadline = time.Now().Add(10 * time.Second)
+	for {
+		_, err := mustModule(t, nodes[0], "price").Call(ctx, "f", 10)
+		if err == nil && !mustModule(t, nodes[0], "price").Pinned() {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("n1 still runs the aborted rollout: %v", err)
+		}
+		time.Sleep(time.Millisecond)
+	}
 }

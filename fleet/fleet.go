@@ -44,6 +44,8 @@ type ModuleStatus struct {
 	Position *hotmod.Position `json:"position,omitempty"`
 	// Rollout: the node runs a rollout's source, pinned (see Rollout).
 	Rollout bool `json:"rollout,omitempty"`
+	// Figures are its calls while an AutoAbort rollout of it runs.
+	Figures *Figures `json:"figures,omitempty"`
 }
 
 // Behind reports whether the module does not serve the store's latest
@@ -72,6 +74,9 @@ type Reporter struct {
 	Status   jetstream.KeyValue
 	Interval time.Duration // default 5s; the bucket's TTL should be a few of them
 	Logger   *slog.Logger  // default slog.Default()
+	// Follower, if set, is the node's rollout follower: its figures of
+	// modules under an AutoAbort rollout go into the report.
+	Follower *Follower
 }
 
 // Run reports until ctx ends, then removes the node's entry.
@@ -140,7 +145,7 @@ func (r *Reporter) Report(ctx context.Context) error {
 // serves, found by content among the revisions the store keeps.
 func (r *Reporter) module(ctx context.Context, m *hotmod.Module) ModuleStatus {
 	ms := m.Stats()
-	out := ModuleStatus{ID: ms.ID, Path: ms.SourcePath, Version: ms.Version, Rollout: m.Pinned()}
+	out := ModuleStatus{ID: ms.ID, Path: ms.SourcePath, Version: ms.Version, Rollout: m.Pinned(), Figures: r.Follower.figures(ms.ID)}
 	if ms.LastError != "" {
 		out.Error, out.Position = ms.LastError, ms.LastErrorPosition
 	}

@@ -1,6 +1,7 @@
 package fleet
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hotmod/hotmod"
@@ -34,6 +36,15 @@ type Rollout struct {
 	State   string    `json:"state"`             // running, promoted or aborted
 	Reason  string    `json:"reason,omitempty"`
 	Started time.Time `json:"started"`
+	// AutoAbort: while it runs, every node counts the module's calls, and
+	// the rollout aborts by itself when its nodes' error rate rises more
+	// than MaxErrorRise (default 0.05) above the other nodes', or their p99
+	// passes MaxP99Ratio (default 3) times theirs, once its nodes have
+	// served MinCalls (default 20).
+	AutoAbort    bool    `json:"autoAbort,omitempty"`
+	MinCalls     int64   `json:"minCalls,omitempty"`
+	MaxErrorRise float64 `json:"maxErrorRise,omitempty"`
+	MaxP99Ratio  float64 `json:"maxP99Ratio,omitempty"`
 }
 
 // Rollout states.
@@ -143,12 +154,126 @@ func (rs *Rollouts) put(ctx context.Context, r Rollout) error {
 
 // Follower makes a node take part in rollouts: it watches the rollout
 // bucket and pins the modules of the rollouts that select it, and unpins
-// them when their rollouts end.
+// them when their rollouts end. For a rollout with AutoAbort it profiles
+// the module, and its Reporter publishes the figures (Reporter.Follower);
+// with Status set it also judges the rollout from every node's figures.
 type Follower struct {
 	Node     string
 	Runtime  *hotmod.Runtime
 	Rollouts *Rollouts
+	Status   jetstream.KeyValue // the nodes' reports, to judge AutoAbort rollouts
 	Logger   *slog.Logger
+
+	mu       sync.Mutex
+	profiles map[string]*hotmod.Profile // by module id, while an AutoAbort rollout runs
+}
+
+// Figures are one module's calls on one node while an AutoAbort rollout
+// runs, as a profile counts them.
+type Figures struct {
+	Calls  int64         `json:"calls"`
+	Errors int64         `json:"errors"`
+	P99    time.Duration `json:"p99Ns"`
+}
+
+// figures are module id's figures on this node, if a rollout profiles it.
+func (f *Follower) figures(id string) *Figures {
+	if f == nil {
+		return nil
+	}
+	f.mu.Lock()
+	p := f.profiles[id]
+	f.mu.Unlock()
+	if p == nil {
+		return nil
+	}
+	pm := p.Metrics()
+	out := &Figures{Calls: pm.TotalCalls, Errors: pm.TotalErrors}
+	for _, fm := range pm.Functions {
+		out.P99 = max(out.P99, fm.P99)
+	}
+	return out
+}
+
+// profile starts or stops profiling module m for an AutoAbort rollout.
+func (f *Follower) profile(m *hotmod.Module, on bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.profiles == nil {
+		f.profiles = map[string]*hotmod.Profile{}
+	}
+	p := f.profiles[m.ID()]
+	switch {
+	case on && p == nil:
+		if np, err := m.Profile(); err == nil {
+			f.profiles[m.ID()] = np
+		}
+	case !on && p != nil:
+		p.Stop()
+		delete(f.profiles, m.ID())
+	}
+}
+
+// judge aborts rollout r if its nodes regress against the others, as the
+// nodes' reports say. Any node may do it; the first abort wins.
+func (f *Follower) judge(ctx context.Context, r Rollout) {
+	if f.Status == nil || !r.AutoAbort || r.State != Running {
+		return
+	}
+	statuses, err := Read(ctx, f.Status)
+	if err != nil {
+		return
+	}
+	var canary, rest Figures
+	for _, st := range statuses {
+		for _, m := range st.Modules {
+			if m.Path != r.Path || m.Figures == nil {
+				continue
+			}
+			into := &rest
+			if m.Rollout {
+				into = &canary
+			}
+			into.Calls += m.Figures.Calls
+			into.Errors += m.Figures.Errors
+			into.P99 = max(into.P99, m.Figures.P99)
+		}
+	}
+	if reason := regression(r, canary, rest); reason != "" {
+		if _, err := f.Rollouts.Abort(ctx, r.Path, "regressed: "+reason); err == nil {
+			f.log().Warn("rollout aborted: its nodes regressed", "path", r.Path, "reason", reason)
+		}
+	}
+}
+
+// regression says how the rollout's nodes' figures regressed against the
+// others', or "".
+func regression(r Rollout, canary, rest Figures) string {
+	minCalls, rise, ratio := cmp.Or(r.MinCalls, 20), cmp.Or(r.MaxErrorRise, 0.05), cmp.Or(r.MaxP99Ratio, 3)
+	if canary.Calls < minCalls {
+		return ""
+	}
+	rate := func(f Figures) float64 {
+		if f.Calls == 0 {
+			return 0
+		}
+		return float64(f.Errors) / float64(f.Calls)
+	}
+	if rate(canary)-rate(rest) > rise {
+		return fmt.Sprintf("error rate %.1f%% over %d calls on its nodes against %.1f%% over %d calls on the others (allowed: %.1f points more)",
+			100*rate(canary), canary.Calls, 100*rate(rest), rest.Calls, 100*rise)
+	}
+	if rest.Calls >= minCalls && canary.P99 >= time.Millisecond && float64(canary.P99) > ratio*float64(rest.P99) {
+		return fmt.Sprintf("p99 %v on its nodes against %v on the others (allowed: %.1f×)", canary.P99, rest.P99, ratio)
+	}
+	return ""
+}
+
+func (f *Follower) log() *slog.Logger {
+	if f.Logger == nil {
+		return slog.Default()
+	}
+	return f.Logger
 }
 
 // Run follows the rollouts until ctx ends.
@@ -161,10 +286,17 @@ func (f *Follower) Run(ctx context.Context) error {
 		return err
 	}
 	defer w.Stop()
+	judging := time.NewTicker(250 * time.Millisecond)
+	defer judging.Stop()
+	running := map[string]Rollout{} // AutoAbort rollouts running, by path
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
+		case <-judging.C:
+			for _, r := range running {
+				f.judge(ctx, r)
+			}
 		case ev, ok := <-events:
 			if !ok {
 				return nil
@@ -184,6 +316,11 @@ func (f *Follower) Run(ctx context.Context) error {
 			}
 			var r Rollout
 			if json.Unmarshal(e.Value(), &r) == nil {
+				if r.AutoAbort && r.State == Running {
+					running[r.Path] = r
+				} else {
+					delete(running, r.Path)
+				}
 				f.apply(ctx, r)
 			}
 		}
@@ -192,14 +329,12 @@ func (f *Follower) Run(ctx context.Context) error {
 
 // apply brings the node's module in line with rollout r.
 func (f *Follower) apply(ctx context.Context, r Rollout) {
-	log := f.Logger
-	if log == nil {
-		log = slog.Default()
-	}
+	log := f.log()
 	for _, m := range f.Runtime.Modules() {
 		if m.SourcePath() != r.Path {
 			continue
 		}
+		f.profile(m, r.State == Running && r.AutoAbort)
 		var err error
 		switch {
 		case r.State == Running && r.Selects(f.Node):

@@ -823,10 +823,11 @@ func (c *cli) rollout() *cobra.Command {
 	}
 	var nodes string
 	var percent int
+	var autoAbort bool
 	start := &cobra.Command{
 		Use:     "start PATH FILE|-",
 		Short:   "Start a rollout of FILE as PATH's source on --nodes or --percent of the nodes",
-		Example: "  hotmod rollout start /price.js price.js --nodes alpha\n  hotmod rollout start /price.js price.js --percent 10",
+		Example: "  hotmod rollout start /price.js price.js --nodes alpha\n  hotmod rollout start /price.js price.js --percent 10 --auto-abort",
 		Args:    cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			src, err := c.readInput(args[1])
@@ -841,7 +842,7 @@ func (c *cli) rollout() *cobra.Command {
 				return fmt.Errorf("give --nodes or --percent")
 			}
 			var ro fleet.Rollout
-			req := fleet.Rollout{Path: args[0], Source: string(src), Nodes: names, Percent: percent}
+			req := fleet.Rollout{Path: args[0], Source: string(src), Nodes: names, Percent: percent, AutoAbort: autoAbort}
 			if err := c.client().do(cmd.Context(), http.MethodPost, "/api/rollouts", req, &ro); err != nil {
 				return err
 			}
@@ -850,6 +851,7 @@ func (c *cli) rollout() *cobra.Command {
 	}
 	start.Flags().StringVar(&nodes, "nodes", "", "the nodes that run the new source, comma-separated")
 	start.Flags().IntVar(&percent, "percent", 0, "the share of nodes that run it, chosen by a stable hash of their names")
+	start.Flags().BoolVar(&autoAbort, "auto-abort", false, "abort by itself if its nodes' error rate or p99 regresses against the other nodes'")
 	end := func(verb, short string) *cobra.Command {
 		return &cobra.Command{
 			Use:   verb + " PATH",

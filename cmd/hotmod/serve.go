@@ -292,32 +292,31 @@ func serve(ctx context.Context, o serveOptions, stdout, stderr io.Writer) error 
 			host, _ := os.Hostname()
 			node = fleet.NodeName(host + "-" + strconv.Itoa(ln.Addr().(*net.TCPAddr).Port))
 		}
-		rep := &fleet.Reporter{Node: node, Addr: browserURL(ln.Addr()), Runtime: rt, Store: store, Status: status, Logger: logger}
-		repCtx, stopReporting := context.WithCancel(ctx)
-		reported := make(chan struct{})
-		go func() {
-			defer close(reported)
-			if err := rep.Run(repCtx); err != nil {
-				logger.Error("fleet status off", "err", err)
-			}
-		}()
-		defer func() { stopReporting(); <-reported }()
-		sopts.Fleet = func(ctx context.Context) ([]fleet.Status, error) { return fleet.Read(ctx, status) }
 		rollouts, err := fleet.OpenRollouts(ctx, cc.js, o.bucket, store)
 		if err != nil {
 			ln.Close()
 			return err
 		}
-		sopts.Rollouts = rollouts
-		fol := &fleet.Follower{Node: node, Runtime: rt, Rollouts: rollouts, Logger: logger}
-		followed := make(chan struct{})
+		fol := &fleet.Follower{Node: node, Runtime: rt, Rollouts: rollouts, Status: status, Logger: logger}
+		rep := &fleet.Reporter{Node: node, Addr: browserURL(ln.Addr()), Runtime: rt, Store: store, Status: status,
+			Follower: fol, Logger: logger}
+		fleetCtx, stopFleet := context.WithCancel(ctx)
+		reported, followed := make(chan struct{}), make(chan struct{})
+		go func() {
+			defer close(reported)
+			if err := rep.Run(fleetCtx); err != nil {
+				logger.Error("fleet status off", "err", err)
+			}
+		}()
 		go func() {
 			defer close(followed)
-			if err := fol.Run(repCtx); err != nil {
+			if err := fol.Run(fleetCtx); err != nil {
 				logger.Error("this node does not follow rollouts", "err", err)
 			}
 		}()
-		defer func() { stopReporting(); <-followed }()
+		defer func() { stopFleet(); <-reported; <-followed }()
+		sopts.Fleet = func(ctx context.Context) ([]fleet.Status, error) { return fleet.Read(ctx, status) }
+		sopts.Rollouts = rollouts
 		fmt.Fprintf(stdout, "hotmod: fleet node %s\n", node)
 	}
 	srv := server.New(sopts)
