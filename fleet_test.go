@@ -212,20 +212,8 @@ func TestFleetOnNATS(t *testing.T) {
 // A rollout reaches only its nodes; abort takes them back, promote takes
 // every node forward through the store.
 func TestFleetRollouts(t *testing.T) {
-	f := newFleet(t)
+	f, op, nodes := threeNodes(t, "export const v = () => 1")
 	ctx := context.Background()
-	op, err := natskv.Open(ctx, f.js, "modules", natskv.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer op.Close()
-	f.rollouts.Store = op
-	f.put(op, "/price.js", "export const v = () => 1")
-	var nodes []*hotmod.Runtime
-	for range 3 {
-		rt, _ := f.node()
-		nodes = append(nodes, rt)
-	}
 	serving(t, nodes, "price", int64(1))
 
 	if _, err := f.rollouts.Start(ctx, hotfleet.Rollout{Path: "/price.js", Source: "export const v = () => 2", Nodes: []string{"n2"}}); err != nil {
@@ -291,20 +279,8 @@ func mustModule(t *testing.T, rt *hotmod.Runtime, id string) *hotmod.Module {
 
 // A rollout whose nodes throw on 10% of calls aborts by itself, saying why.
 func TestFleetRolloutAutoAbort(t *testing.T) {
-	f := newFleet(t)
+	f, _, nodes := threeNodes(t, "export const f = (i) => i")
 	ctx := context.Background()
-	op, err := natskv.Open(ctx, f.js, "modules", natskv.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer op.Close()
-	f.rollouts.Store = op
-	f.put(op, "/price.js", "export const f = (i) => i")
-	var nodes []*hotmod.Runtime
-	for range 3 {
-		rt, _ := f.node()
-		nodes = append(nodes, rt)
-	}
 	if _, err := f.rollouts.Start(ctx, hotfleet.Rollout{Path: "/price.js", Nodes: []string{"n1"}, AutoAbort: true,
 		Source: "export const f = (i) => { if (i % 10 === 0) throw new Error('one in ten'); return i }"}); err != nil {
 		t.Fatal(err)
@@ -346,4 +322,24 @@ func TestFleetRolloutAutoAbort(t *testing.T) {
 		}
 		time.Sleep(time.Millisecond)
 	}
+}
+
+// threeNodes starts a fleet whose store holds /price.js = src, with three
+// nodes on it, and returns the operator's store too.
+func threeNodes(t *testing.T, src string) (*fleet, *natskv.Store, []*hotmod.Runtime) {
+	t.Helper()
+	f := newFleet(t)
+	op, err := natskv.Open(context.Background(), f.js, "modules", natskv.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = op.Close() })
+	f.rollouts.Store = op
+	f.put(op, "/price.js", src)
+	var nodes []*hotmod.Runtime
+	for range 3 {
+		rt, _ := f.node()
+		nodes = append(nodes, rt)
+	}
+	return f, op, nodes
 }
