@@ -3,6 +3,7 @@ package hotmod
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/dop251/goja"
@@ -49,7 +50,7 @@ func (rt *Runtime) createIsolated(ctx context.Context, id, sourcePath string) (*
 		return nil, err
 	}
 	rt.mu.Lock()
-	hosts := maps2slice(rt.hostDefs)
+	hosts := slices.Collect(maps.Values(rt.hostDefs))
 	rt.mu.Unlock()
 	for _, def := range hosts {
 		if err := def.registerIn(ctx, child); err != nil {
@@ -93,14 +94,6 @@ func (rt *Runtime) forwardEvents(child *Runtime) {
 			rt.events.emit(ev)
 		}
 	})
-}
-
-func maps2slice[K comparable, V any](m map[K]V) []V {
-	out := make([]V, 0, len(m))
-	for _, v := range m {
-		out = append(out, v)
-	}
-	return out
 }
 
 // bridgeLocked is what a module of realm s gets when it imports the
@@ -206,7 +199,7 @@ func refuseFunctions(v any, where string) error {
 		}
 		return fmt.Errorf("%w: %s is a function (%s): values that cross into or out of an isolated module are copied, and a function cannot be", ErrConvert, where, name)
 	case map[string]any:
-		for _, k := range sortedKeys(x) {
+		for _, k := range slices.Sorted(maps.Keys(x)) {
 			if err := refuseFunctions(x[k], where+"."+k); err != nil {
 				return err
 			}
@@ -219,13 +212,4 @@ func refuseFunctions(v any, where string) error {
 		}
 	}
 	return nil
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

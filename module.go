@@ -611,19 +611,8 @@ func (m *Module) reloadLocked(ctx context.Context, auto bool) error {
 		}
 		return m.firstLoadLocked(ctx, auto)
 	}
-	if m.pinned.Load() != nil && auto {
-		return nil // pinned: the store's changes wait for Unpin
-	}
-	if cn := m.canaryNow.Load(); cn != nil {
-		if auto {
-			// The store changed while a canary runs: the change is the
-			// next canary, not the serving version.
-			if err := m.startCanaryLocked(ctx, nil, int(cn.percent.Load())); err != nil && !errors.Is(err, ErrInvalidCanary) {
-				return err
-			}
-			return nil
-		}
-		m.abortCanaryLocked(ctx, "the module was reloaded")
+	if handled, err := m.divertLocked(ctx, auto); handled {
+		return err
 	}
 	m.beginReload()
 	defer m.endReload()
@@ -643,6 +632,29 @@ func (m *Module) reloadLocked(ctx context.Context, auto bool) error {
 		return err
 	}
 	return m.rt.apply(ctx, []*change{c})
+}
+
+// divertLocked handles a reload that a pin or a canary takes instead of
+// the serving version, and reports whether it did: a store change
+// (auto) waits for Unpin while the module is pinned, and becomes the next
+// canary while a canary runs; any other reload drops the canary and goes
+// on. Call with the reload lock held.
+func (m *Module) divertLocked(ctx context.Context, auto bool) (handled bool, err error) {
+	if m.pinned.Load() != nil && auto {
+		return true, nil
+	}
+	cn := m.canaryNow.Load()
+	if cn == nil {
+		return false, nil
+	}
+	if !auto {
+		m.abortCanaryLocked(ctx, "the module was reloaded")
+		return false, nil
+	}
+	if err := m.startCanaryLocked(ctx, nil, int(cn.percent.Load())); err != nil && !errors.Is(err, ErrInvalidCanary) {
+		return true, err
+	}
+	return true, nil
 }
 
 // RollbackModule makes a kept version current again, without reading or

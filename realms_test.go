@@ -87,13 +87,22 @@ func TestRealmsEachHaveTheirState(t *testing.T) {
 
 func TestRealmsCallsRunBesideEachOther(t *testing.T) {
 	e := newEnv(t, map[string]string{"/m/h.js": `
-export function hold(ms) { const end = Date.now() + ms; while (Date.now() < end) {} return import.meta.hot.realm.index }
+import { started } from 'host:signal'
+export function hold(ms) { started(); const end = Date.now() + ms; while (Date.now() < end) {} return import.meta.hot.realm.index }
 export const where = () => import.meta.hot.realm.index
 `}, realms(2))
+	holding := make(chan struct{}, 1)
+	if err := e.rt.NewHostModuleBuilder("signal").Func("started", func() { holding <- struct{}{} }).Register(e.ctx); err != nil {
+		t.Fatal(err)
+	}
 	m := e.create("h", "/m/h.js")
 	held := make(chan any, 1)
 	go func() { v, _ := m.Call(context.Background(), "hold", 400); held <- v }()
-	time.Sleep(100 * time.Millisecond) // hold has taken a realm
+	select {
+	case <-holding: // hold has taken a realm
+	case <-time.After(10 * time.Second):
+		t.Fatal("hold did not start within 10s")
+	}
 	start := time.Now()
 	other := e.call(m, "where")
 	if waited := time.Since(start); waited > 200*time.Millisecond {
@@ -104,8 +113,13 @@ export const where = () => import.meta.hot.realm.index
 		t.Fatalf("hold returned (realm %v) before the second call: the test proves nothing", h)
 	default:
 	}
-	if h := <-held; h == other {
-		t.Errorf("both calls ran in realm %v", h)
+	select {
+	case h := <-held:
+		if h == other {
+			t.Errorf("both calls ran in realm %v", h)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("hold did not return within 10s")
 	}
 }
 

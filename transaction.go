@@ -2,7 +2,6 @@ package hotmod
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -116,18 +115,11 @@ func (rt *Runtime) reloadTogether(ctx context.Context, mods []*Module, auto bool
 			}
 			continue
 		}
-		if m.pinned.Load() != nil && auto {
-			continue // pinned: the store's changes wait for Unpin
-		}
-		if m.canaryNow.Load() != nil {
-			if auto {
-				// As in reloadLocked: the change becomes the next canary.
-				if err := m.startCanaryLocked(ctx, nil, int(m.canaryNow.Load().percent.Load())); err != nil && !errors.Is(err, ErrInvalidCanary) {
-					return err
-				}
-				continue
+		if handled, err := m.divertLocked(ctx, auto); handled {
+			if err != nil {
+				return err
 			}
-			m.abortCanaryLocked(ctx, "the module was reloaded")
+			continue
 		}
 		m.beginReload()
 		defer m.endReload()

@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hotmod/hotmod"
@@ -77,6 +78,17 @@ type Reporter struct {
 	// Follower, if set, is the node's rollout follower: its figures of
 	// modules under an AutoAbort rollout go into the report.
 	Follower *Follower
+
+	mu     sync.Mutex
+	served map[string]served // by source path: the revision a source was found at
+}
+
+// served remembers which store revision holds a serving source, so that
+// a report reads the store's history once per module, not every kept
+// revision of it each time.
+type served struct {
+	sum [32]byte
+	rev uint64
 }
 
 // Run reports until ctx ends, then removes the node's entry.
@@ -163,19 +175,43 @@ func (r *Reporter) module(ctx context.Context, m *hotmod.Module) ModuleStatus {
 		return out
 	}
 	want := sha256.Sum256([]byte(src))
-	for _, rev := range revs {
-		if rev.Op == vfs.Deleted {
-			continue
-		}
-		if b, err := h.ReadRevision(ctx, ms.SourcePath, rev.Rev); err == nil && sha256.Sum256(b) == want {
-			out.Serving = rev.Rev
-			break
-		}
-	}
+	out.Serving = r.servingRevision(ctx, h, ms.SourcePath, want, revs)
 	if !out.Behind() {
 		out.Error, out.Position = "", nil // an earlier failure the store has since fixed
 	}
 	return out
+}
+
+// servingRevision is the kept revision of path whose content has the
+// digest want, or 0.
+func (r *Reporter) servingRevision(ctx context.Context, h vfs.Historian, path string, want [32]byte, revs []vfs.Revision) uint64 {
+	r.mu.Lock()
+	known, ok := r.served[path]
+	r.mu.Unlock()
+	if ok && known.sum == want && slices.ContainsFunc(revs, func(rv vfs.Revision) bool { return rv.Rev == known.rev }) {
+		// Still kept; but the newest revision may hold the same source
+		// again, and then it is the one served.
+		if newest := revs[0]; newest.Rev == known.rev || newest.Op == vfs.Deleted {
+			return known.rev
+		} else if b, err := h.ReadRevision(ctx, path, newest.Rev); err != nil || sha256.Sum256(b) != want {
+			return known.rev
+		}
+	}
+	for _, rev := range revs {
+		if rev.Op == vfs.Deleted {
+			continue
+		}
+		if b, err := h.ReadRevision(ctx, path, rev.Rev); err == nil && sha256.Sum256(b) == want {
+			r.mu.Lock()
+			if r.served == nil {
+				r.served = map[string]served{}
+			}
+			r.served[path] = served{sum: want, rev: rev.Rev}
+			r.mu.Unlock()
+			return rev.Rev
+		}
+	}
+	return 0
 }
 
 // Read lists the live nodes' statuses, by node name.

@@ -350,24 +350,17 @@ func (f *Follower) apply(ctx context.Context, r Rollout) {
 	}
 }
 
-// nodeList parses "a,b" as node names.
-func nodeList(s string) []string {
-	var out []string
-	for n := range strings.SplitSeq(s, ",") {
-		if n = strings.TrimSpace(n); n != "" {
-			out = append(out, n)
-		}
-	}
-	return out
-}
-
 // NodeList parses a comma-separated list of node names (--nodes a,b).
 func NodeList(s string) ([]string, error) {
-	out := nodeList(s)
-	for _, n := range out {
+	var out []string
+	for n := range strings.SplitSeq(s, ",") {
+		if n = strings.TrimSpace(n); n == "" {
+			continue
+		}
 		if err := validNode(n); err != nil {
 			return nil, err
 		}
+		out = append(out, n)
 	}
 	return out, nil
 }
