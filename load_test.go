@@ -331,3 +331,23 @@ func TestRequireOfAPrimitiveExport(t *testing.T) {
 		t.Errorf("run() = %s, want [true true 43]", got)
 	}
 }
+
+// LoadAll reports a module whose load was already under way (the store
+// watcher's, an import's) by that load's outcome, not as loaded.
+func TestLoadAllWaitsForALoadUnderWay(t *testing.T) {
+	e := newEnv(t, map[string]string{
+		"/slow.js": "const end = Date.now() + 300\nwhile (Date.now() < end) {}\nthrow new Error('late')",
+	})
+	go func() { _, _ = e.rt.CreateModule(e.ctx, "slow", "/slow.js") }()
+	eventually(t, "slow's first load to start", func() bool {
+		m, err := e.rt.Module("slow")
+		return err == nil && m.State() == hotmod.StateLoading
+	})
+	rep, err := e.rt.LoadAll(e.ctx, "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Loaded) != 0 || !strings.Contains(fmt.Sprint(rep.Failed["slow"]), "late") {
+		t.Errorf("LoadAll = %+v, want slow failed with its error", rep)
+	}
+}

@@ -60,6 +60,12 @@ func (rt *Runtime) LoadAll(ctx context.Context, prefix string) (LoadReport, erro
 		}
 		id := rt.opts.ModuleID(p)
 		_, err := rt.CreateModule(ctx, id, p)
+		if errors.Is(err, ErrExists) {
+			// Loaded by an import, an earlier call, or the store watcher,
+			// whose load may still be under way: its outcome is the
+			// report's.
+			err = rt.outcome(ctx, id)
+		}
 		switch {
 		case err == nil, errors.Is(err, ErrExists):
 			rep.Loaded = append(rep.Loaded, id)
@@ -70,4 +76,23 @@ func (rt *Runtime) LoadAll(ctx context.Context, prefix string) (LoadReport, erro
 		}
 	}
 	return rep, nil
+}
+
+// outcome waits for a load of module id under way (bounded by ctx and the
+// Runtime's close) and returns its failure, if it failed.
+func (rt *Runtime) outcome(ctx context.Context, id string) error {
+	m, err := rt.Module(id)
+	if err != nil {
+		return nil // removed meanwhile: nothing of this load to report
+	}
+	if err := m.lockReload(ctx); err != nil {
+		return err
+	}
+	m.unlockReload()
+	if m.State() != StateFailed {
+		return nil
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.lastErr
 }
