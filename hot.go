@@ -113,30 +113,24 @@ func (rt *Runtime) acceptDepLocked(s *realm, dep *Module) {
 				list[hit] = proxy
 				arg = vm.NewArray(list...)
 			}
-			s.Rebudget(rt.opts.LoadTimeout)
-			leave := rt.enter(s, v)
-			if _, err := da.cb(goja.Undefined(), arg); err != nil {
-				rt.log.Error("hot.accept callback for a dependency failed", "module", m.id, "dependency", dep.id, "err", engine.Err(err))
-			}
-			leave()
+			// Each importer's callbacks are a phase of their own: one
+			// importer's endless callback does not stop another's.
+			rt.callEach(s, v, "hot.accept callback for a dependency", []goja.Callable{da.cb}, []goja.Value{arg}, "module", m.id, "dependency", dep.id)
 		}
 	}
 }
 
-// dispatchLocked calls v's hot.on listeners of event with data. Call with
-// s's lock held.
+// dispatchLocked calls v's hot.on listeners of event with data, as one
+// phase (see callEach). Call with s's lock held.
 func (rt *Runtime) dispatchLocked(s *realm, m *Module, v *version, event string, data goja.Value) {
 	if v == nil || len(v.hot.listeners[event]) == 0 {
 		return
 	}
-	leave := rt.enter(s, v)
-	defer leave()
-	for _, l := range slices.Clone(v.hot.listeners[event]) {
-		s.Rebudget(rt.opts.LoadTimeout)
-		if _, err := l.fn(goja.Undefined(), data); err != nil {
-			rt.log.Error("hot.on listener failed", "module", m.id, "event", event, "err", engine.Err(err))
-		}
+	fns := make([]goja.Callable, 0, len(v.hot.listeners[event]))
+	for _, l := range v.hot.listeners[event] {
+		fns = append(fns, l.fn)
 	}
+	rt.callEach(s, v, "hot.on listener", fns, []goja.Value{data}, "module", m.id, "event", event)
 }
 
 // lifecycleLocked tells v's hot.on listeners of a lifecycle event, with
@@ -360,16 +354,9 @@ func acceptsDep(v *version, dep *Module) bool {
 	return false
 }
 
-// runPruners calls a removed version's hot.prune callbacks. Call with the
-// s's lock held.
+// runPruners calls a removed version's hot.prune callbacks, as one phase
+// (see callEach). Call with the s's lock held.
 func (rt *Runtime) runPruners(s *realm, m *Module, v *version) {
-	leave := rt.enter(s, v)
-	defer leave()
-	for _, fn := range v.hot.pruners {
-		s.Rebudget(rt.opts.LoadTimeout)
-		if _, err := fn(goja.Undefined(), v.hot.data); err != nil {
-			rt.log.Error("hot.prune callback failed", "module", m.id, "err", engine.Err(err))
-		}
-	}
+	rt.callEach(s, v, "hot.prune callback", v.hot.pruners, []goja.Value{v.hot.data}, "module", m.id)
 	v.hot.pruners = nil
 }

@@ -122,6 +122,25 @@ type Options struct {
 	// OnCall, if set, is told of every Module.Call when it ends (for
 	// metrics). It runs on the caller's goroutine, outside the realm.
 	OnCall func(module, function string, d time.Duration, err error)
+	// MaxResultSize bounds every value copied out of JavaScript into Go: a
+	// call's result, a host function's arguments, hot.send data, what
+	// crosses into an isolated module. A larger value is refused with a
+	// *LimitError (Limit "result") before it is copied, so a module cannot
+	// make the process allocate what it chooses (an array whose length is
+	// 2^32-1 exports to 64 GB of Go values). Zero fields take the
+	// defaults: 1,000,000 elements and 64 MiB.
+	MaxResultSize ResultSize
+}
+
+// ResultSize bounds one value copied out of JavaScript (see
+// Options.MaxResultSize). A negative field means no bound.
+type ResultSize struct {
+	// Elements counts array elements, object properties, Map entries and
+	// Set members, at every level of the value together.
+	Elements int
+	// Bytes counts strings (those longer than 64 bytes), Uint8Arrays,
+	// ArrayBuffers and property names, at every level together.
+	Bytes int
 }
 
 // Runtime loads modules and keeps them hot. All methods are safe for

@@ -3,6 +3,7 @@ package hotmod
 import (
 	"github.com/dop251/goja"
 	"github.com/hotmod/hotmod/internal/engine"
+	"slices"
 )
 
 // State is where a module is in its life. It changes only through the
@@ -123,17 +124,35 @@ func (rt *Runtime) disposeLocked(s *realm, m *Module, v *version, data *goja.Obj
 	}
 }
 
-// runDisposers calls the version's hot.dispose callbacks with data, each
-// bounded by LoadTimeout from its start.
+// runDisposers calls the version's hot.dispose callbacks with data, as one
+// phase (see callEach).
 func (rt *Runtime) runDisposers(s *realm, m *Module, v *version, data *goja.Object) {
+	rt.callEach(s, v, "hot.dispose callback", v.hot.disposers, []goja.Value{data}, "module", m.id, "version", v.n)
+	v.hot.disposers = nil
+}
+
+// callEach calls fns one after another with args, as v's code, as one
+// phase of the realm's run: together they have LoadTimeout from the first
+// one's start, however many of them loop, so a version with many endless
+// callbacks holds the realm for one LoadTimeout, not one each. Once that
+// time is spent the rest are skipped; failures and skips are logged with
+// fields, under what. Call with s's lock held.
+func (rt *Runtime) callEach(s *realm, v *version, what string, fns []goja.Callable, args []goja.Value, fields ...any) {
+	if len(fns) == 0 {
+		return
+	}
+	s.Rebudget(rt.opts.LoadTimeout)
 	defer rt.enter(s, v)()
-	for _, fn := range v.hot.disposers {
-		s.Rebudget(rt.opts.LoadTimeout)
-		if _, err := fn(goja.Undefined(), data); err != nil {
-			rt.log.Error("hot.dispose callback failed", "module", m.id, "version", v.n, "err", engine.Err(err))
+	for i, fn := range fns {
+		if s.PhaseStopped() {
+			rt.log.Error(what+"s skipped: the ones before them used up their time",
+				slices.Concat(fields, []any{"skipped", len(fns) - i, "limit", rt.opts.LoadTimeout})...)
+			return
+		}
+		if _, err := fn(goja.Undefined(), args...); err != nil {
+			rt.log.Error(what+" failed", slices.Concat(fields, []any{"err", engine.Err(err)})...)
 		}
 	}
-	v.hot.disposers = nil
 }
 
 // retireLocked ends the module in realm s: its patches are dropped, its

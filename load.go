@@ -278,7 +278,16 @@ func (rt *Runtime) loadEverywhere(ctx context.Context, m *Module, res *transform
 		defer func() { s.staged = prev }()
 		return rt.loadLocked(s, m, res, start, false)
 	})
-	if _, err := firstErr(errs); err != nil {
+	_, err = firstErr(errs)
+	if err == nil {
+		err = sameExports(func(i int) *version {
+			if had[i] {
+				return nil
+			}
+			return m.in[i].cur.Load()
+		}, len(rt.realms))
+	}
+	if err != nil {
 		rt.eachLocked(context.WithoutCancel(ctx), rt.opts.LoadTimeout, func(s *realm) error {
 			if in := m.in[s.index]; !had[s.index] && in.cur.Load() != nil {
 				v := in.cur.Load()
@@ -404,6 +413,21 @@ func (rt *Runtime) evalLocked(s *realm, m *Module, res *transform.Result, n int,
 		// others.
 		if exp := m.exportsOf(v); exp != nil {
 			v.names, v.fns = m.listExports(s, exp)
+		}
+	}
+	if len(rt.realms) > 1 {
+		names, fns := v.names, v.fns
+		if v.names == nil {
+			if exp := m.exportsOf(v); exp != nil {
+				names, fns = m.listExports(s, exp)
+			}
+		}
+		v.kinds = make(map[string]bool, len(names))
+		for _, k := range names {
+			v.kinds[k] = false
+		}
+		for _, k := range fns {
+			v.kinds[k] = true
 		}
 	}
 	return v, nil

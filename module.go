@@ -80,6 +80,10 @@ type version struct {
 	// An ES module's export names and the functions among them, as its
 	// evaluation left them (nil for other kinds, whose exports may change).
 	names, fns []string
+	// With several realms, every name the version exported when its
+	// evaluation ended, and whether it was a function: each realm's copy
+	// of a version must agree (see sameExports).
+	kinds map[string]bool
 	// Set when it starts serving, under m.mu: when, and how long its load
 	// or reload took from the first read of its source to the swap.
 	served time.Time
@@ -746,14 +750,7 @@ func (m *Module) swapLocked(s *realm, old, nv *version) {
 		return
 	}
 	if exp := m.exportsOf(nv); exp != nil && len(old.hot.acceptors) > 0 {
-		leave := rt.enter(s, nv)
-		for _, fn := range old.hot.acceptors {
-			s.Rebudget(rt.opts.LoadTimeout)
-			if _, err := fn(goja.Undefined(), exp); err != nil {
-				rt.log.Error("hot.accept callback failed", "module", m.id, "err", engine.Err(err))
-			}
-		}
-		leave()
+		rt.callEach(s, nv, "hot.accept callback", old.hot.acceptors, []goja.Value{exp}, "module", m.id)
 	}
 	nv.hot.disposing = true
 	rt.disposeLocked(s, m, old, nv.hot.data)

@@ -2,6 +2,7 @@ package hotmod
 
 import (
 	"fmt"
+	"github.com/hotmod/hotmod/internal/engine"
 	"math"
 	"slices"
 	"sort"
@@ -234,7 +235,7 @@ func (m *Module) invoke(s *realm, h *hooks, v *version, name string, fn goja.Cal
 		return nil, err
 	}
 	if obj, ok := ret.(*goja.Object); ok {
-		if pr, ok := obj.Export().(*goja.Promise); ok {
+		if pr := engine.AsPromise(obj); pr != nil {
 			switch pr.State() {
 			case goja.PromiseStatePending:
 				s.OnSettle(obj, func(rejected bool) { done(start, rejected) })

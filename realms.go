@@ -2,7 +2,10 @@ package hotmod
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -46,10 +49,12 @@ func newRealms(opts Options) []*realm {
 	out := make([]*realm, opts.Realms)
 	for i := range out {
 		out[i] = &realm{index: i, Realm: engine.New(engine.Options{
-			Logger:           opts.Logger,
-			MaxCallStackSize: opts.MaxCallStackSize,
-			TimerTimeout:     opts.TimerTimeout,
-			FrozenIntrinsics: opts.FrozenIntrinsics,
+			Logger:            opts.Logger,
+			MaxCallStackSize:  opts.MaxCallStackSize,
+			TimerTimeout:      opts.TimerTimeout,
+			FrozenIntrinsics:  opts.FrozenIntrinsics,
+			MaxResultElements: opts.MaxResultSize.Elements,
+			MaxResultBytes:    opts.MaxResultSize.Bytes,
 		})}
 	}
 	return out
@@ -162,6 +167,62 @@ type RealmError struct {
 func (e *RealmError) Error() string { return fmt.Sprintf("in realm %d: %v", e.Realm, e.Err) }
 func (e *RealmError) Unwrap() error { return e.Err }
 
+// ErrRealmsDisagree: a version exported other names in one realm than in
+// another, or a name as a function in one and not in another (code that
+// looks at import.meta.hot.realm, Math.random, the clock): a call's outcome
+// would depend on which realm served it, so the version is refused.
+var ErrRealmsDisagree = errors.New("the realms disagree on what the version exports")
+
+// sameExports checks that the versions of(0..n-1) (nil: skip that realm)
+// export the same names with the same kinds, naming the first difference.
+func sameExports(of func(i int) *version, n int) error {
+	first := -1
+	var want map[string]bool
+	for i := range n {
+		v := of(i)
+		if v == nil || v.kinds == nil {
+			continue
+		}
+		if first < 0 {
+			first, want = i, v.kinds
+			continue
+		}
+		for _, k := range slices.Sorted(maps.Keys(want)) {
+			fn, ok := v.kinds[k]
+			switch {
+			case !ok:
+				return fmt.Errorf("%w: %q is exported in realm %d, not in realm %d", ErrRealmsDisagree, k, first, i)
+			case fn != want[k]:
+				return fmt.Errorf("%w: %q is %s in realm %d but %s in realm %d", ErrRealmsDisagree, k, kindName(want[k]), first, kindName(fn), i)
+			}
+		}
+		for _, k := range slices.Sorted(maps.Keys(v.kinds)) {
+			if _, ok := want[k]; !ok {
+				return fmt.Errorf("%w: %q is exported in realm %d, not in realm %d", ErrRealmsDisagree, k, i, first)
+			}
+		}
+	}
+	return nil
+}
+
+func kindName(fn bool) string {
+	if fn {
+		return "a function"
+	}
+	return "not a function"
+}
+
+// realmsAgree checks that each change's new version exports the same in
+// every realm (see sameExports), returning the first change that does not.
+func realmsAgree(cs []*change) (*change, error) {
+	for _, c := range cs {
+		if err := sameExports(func(i int) *version { return c.in[i].nv }, len(c.in)); err != nil {
+			return c, err
+		}
+	}
+	return nil, nil
+}
+
 // at is the version of m serving in realm s. A module that serves, but
 // was never evaluated in s (loaded by a require that ran in another realm
 // only, at call time), is evaluated there now from its current source. Call
@@ -175,6 +236,17 @@ func (m *Module) at(s *realm) (*version, error) {
 		return nil, err
 	}
 	v, err := m.rt.evalLocked(s, m, rec.res, rec.n, nil)
+	if err == nil {
+		err = sameExports(func(i int) *version {
+			if i == 0 {
+				return rec
+			}
+			return v
+		}, 2)
+		if err != nil {
+			m.rt.discardLocked(s, m, v)
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("evaluating %s in realm %d: %w", m.id, s.index, err)
 	}

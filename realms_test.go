@@ -354,3 +354,32 @@ func TestRealmsCallsUnderReloads(t *testing.T) {
 		}
 	}
 }
+
+// A version whose export is a function in one realm and a number in another
+// would fail a share of calls by chance: it is refused, on a first load and
+// on a reload, and the serving version stays.
+func TestVersionMustExportTheSameKindsInEveryRealm(t *testing.T) {
+	e := newEnv(t, map[string]string{
+		"/m/odd.js": "export const f = import.meta.hot.realm.index === 0 ? () => 1 : 1",
+		"/m/cjs.js": "if (import.meta.hot.realm.index === 1) exports.extra = 2; exports.g = () => 1",
+		"/m/ok.js":  "export const f = () => 1",
+	}, func(o *hotmod.Options) { o.Realms = 2 })
+	for _, id := range []string{"odd", "cjs"} {
+		_, err := e.rt.CreateModule(e.ctx, id, "/m/"+id+".js")
+		if !errors.Is(err, hotmod.ErrRealmsDisagree) {
+			t.Errorf("first load of %s = %v, want ErrRealmsDisagree", id, err)
+		}
+	}
+	ok := e.create("ok", "/m/ok.js")
+	e.write("/m/ok.js", "export const f = import.meta.hot.realm.index === 1 ? () => 2 : 'two'")
+	err := e.rt.ReloadModule(e.ctx, "ok")
+	var re *hotmod.ReloadError
+	if !errors.Is(err, hotmod.ErrRealmsDisagree) || !errors.As(err, &re) || !strings.Contains(err.Error(), `"f" is`) {
+		t.Fatalf("reload = %v, want ErrRealmsDisagree naming f", err)
+	}
+	for range 20 {
+		if got := e.call(ok, "f"); got != int64(1) {
+			t.Fatalf("after the refused reload: f() = %v, want version 1's 1", got)
+		}
+	}
+}

@@ -287,6 +287,10 @@ func (rt *Runtime) applyInRealms(ctx context.Context, cs []*change, steps transa
 		if c, err := rt.eachChange(ctx, cs, phase); err != nil {
 			return fail(c, err)
 		}
+		if c, err := realmsAgree(cs); err != nil {
+			c.step = "evaluate"
+			return fail(c, err)
+		}
 		if pending(cs) {
 			unlock()
 			if c, err := rt.awaitHooks(ctx, cs); err != nil {

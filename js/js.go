@@ -89,18 +89,28 @@ type Function struct {
 	Name string `json:"function"`
 }
 
-// ErrLimit matches every sandbox limit breach (each is a *LimitError).
-var ErrLimit = errors.New("sandbox limit exceeded")
+// ErrLimit matches every limit breach, a sandbox's or a module's (each is
+// a *LimitError).
+var ErrLimit = errors.New("limit exceeded")
 
-// LimitError says which limit a sandboxed run broke. Use it with errors.As
-// to tell the user which one; errors.Is(err, ErrLimit) holds for all.
+// LimitError says which limit a sandboxed run or a module broke. Use it
+// with errors.As to tell the user which one; errors.Is(err, ErrLimit)
+// holds for all.
 type LimitError struct {
-	Limit  string // "memory", "time", "stack" or "console"
+	// Limit is, for a sandbox, "memory", "time", "stack" or "console";
+	// for a module, "result" (Options.MaxResultSize), "memory"
+	// (Options.MaxMemory) or "timers" (Options.MaxTimers).
+	Limit  string
 	Detail string // what happened, with the limit's value
 	Err    error  // the context's error, when the context ended the run
+	// InModule is true for a module's limits, false for a sandbox's.
+	InModule bool
 }
 
 func (e *LimitError) Error() string {
+	if e.InModule {
+		return fmt.Sprintf("%s limit exceeded: %s", e.Limit, e.Detail)
+	}
 	return fmt.Sprintf("hotmod: sandbox %s limit exceeded: %s", e.Limit, e.Detail)
 }
 

@@ -21,8 +21,8 @@ func (r *Realm) Settle(v goja.Value, convert func(goja.Value) (any, error)) (out
 		val, err := convert(v)
 		return Outcome{val, err}, nil, true
 	}
-	p, ok := obj.Export().(*goja.Promise)
-	if !ok {
+	p := AsPromise(obj)
+	if p == nil {
 		val, err := convert(v)
 		return Outcome{val, err}, nil, true
 	}
@@ -56,4 +56,15 @@ func (r *Realm) OnSettle(promise *goja.Object, fn func(rejected bool)) {
 	ok := r.vm.ToValue(func(goja.FunctionCall) goja.Value { fn(false); return goja.Undefined() })
 	fail := r.vm.ToValue(func(goja.FunctionCall) goja.Value { fn(true); return goja.Undefined() })
 	_, _ = r.then(promise, ok, fail)
+}
+
+// AsPromise is obj as a promise, or nil. It asks the object's export type
+// first: Export itself would copy a whole array or object (of a length the
+// module chose) only to find it is not a promise.
+func AsPromise(obj *goja.Object) *goja.Promise {
+	if obj == nil || obj.ExportType() != typePromise {
+		return nil
+	}
+	p, _ := obj.Export().(*goja.Promise)
+	return p
 }

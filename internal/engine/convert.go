@@ -8,6 +8,7 @@ import (
 	"math"
 	"math/big"
 	"reflect"
+	"strconv"
 	"time"
 
 	"github.com/dop251/goja"
@@ -114,75 +115,162 @@ func (r *Realm) toJS(v any, depth int) (goja.Value, error) {
 	return r.jsonParse(goja.Undefined(), vm.ToValue(string(b)))
 }
 
+// Result bounds by default (Options.MaxResultElements, MaxResultBytes):
+// far above what a call returns in practice, far below what would hurt a
+// process: a million elements export to about 100 MB of Go values at the
+// very most.
+const (
+	DefaultMaxResultElements = 1_000_000
+	DefaultMaxResultBytes    = 64 << 20
+)
+
 // FromJS copies a JavaScript value out of the realm as Go data: undefined
 // and null are nil; numbers are int64 when integral and safe, else float64;
 // Arrays are []any, Uint8Array and ArrayBuffer []byte, Date time.Time, Map
 // map[string]any (or [][2]any for other keys), Set []any, BigInt *big.Int,
 // functions Function, and other objects map[string]any of their own
-// enumerable properties. A cycle is an error. Call with the lock held.
+// enumerable properties. A cycle is an error. A value larger than the
+// realm's result bounds is a *js.LimitError, found before anything of that
+// size is allocated; and the copy stops with a *TimeoutError as soon as the
+// run it is part of is stopped (a copy of a large value is work like any
+// other). Call with the lock held.
 func (r *Realm) FromJS(v goja.Value) (any, error) {
-	return r.fromJS(v, make(map[*goja.Object]bool), 0)
+	c := fromConv{r: r, elems: r.opts.MaxResultElements, bytes: r.opts.MaxResultBytes}
+	if o, ok := v.(*goja.Object); ok && o != nil {
+		c.seen = make(map[*goja.Object]bool) // not for the common case of a primitive
+	}
+	return c.from(v, 0)
 }
 
-func (r *Realm) fromJS(v goja.Value, seen map[*goja.Object]bool, depth int) (any, error) {
+func (r *Realm) fromPrimitive(v goja.Value) any {
 	if v == nil || goja.IsUndefined(v) || goja.IsNull(v) {
-		return nil, nil
+		return nil
+	}
+	if x, ok := v.Export().(float64); ok {
+		if x == math.Trunc(x) && math.Abs(x) <= 1<<53 && !(x == 0 && math.Signbit(x)) {
+			return int64(x)
+		}
+		return x
+	}
+	return v.Export()
+}
+
+// fromConv is one copy out of the realm: what it has seen (for cycles) and
+// how much of the result bounds it has left.
+type fromConv struct {
+	r            *Realm
+	seen         map[*goja.Object]bool
+	elems, bytes int // left; a bound of 0 or less is none
+	work         int // units since the last look at the watchdog
+}
+
+// checkEvery is how many elements a copy converts between two looks at
+// whether its run was stopped: a look is a mutex, an element about 100 ns.
+const checkEvery = 1024
+
+// take counts n elements and size bytes against the bounds, and looks at
+// the watchdog now and then. what names the value for the error.
+func (c *fromConv) take(n, size int, what string) error {
+	if c.r.opts.MaxResultElements > 0 {
+		if c.elems -= n; c.elems < 0 {
+			return &js.LimitError{Limit: "result", InModule: true, Detail: fmt.Sprintf(
+				"%s makes the value hold more than %d elements (Options.MaxResultSize.Elements)", what, c.r.opts.MaxResultElements)}
+		}
+	}
+	if c.r.opts.MaxResultBytes > 0 {
+		if c.bytes -= size; c.bytes < 0 {
+			return &js.LimitError{Limit: "result", InModule: true, Detail: fmt.Sprintf(
+				"%s makes the value hold more than %d bytes (Options.MaxResultSize.Bytes)", what, c.r.opts.MaxResultBytes)}
+		}
+	}
+	if c.work += n + size/64; c.work >= checkEvery {
+		c.work = 0
+		return c.r.stopped()
+	}
+	return nil
+}
+
+func (c *fromConv) from(v goja.Value, depth int) (any, error) {
+	obj, ok := v.(*goja.Object)
+	if !ok || obj == nil {
+		g := c.r.fromPrimitive(v)
+		if s, ok := g.(string); ok && len(s) > 64 {
+			if err := c.take(0, len(s), fmt.Sprintf("a string of %d bytes", len(s))); err != nil {
+				return nil, err
+			}
+		}
+		return g, nil
 	}
 	if depth > maxDepth {
 		return nil, fmt.Errorf("%w: nested deeper than %d levels", ErrConvert, maxDepth)
 	}
-	obj, ok := v.(*goja.Object)
-	if !ok {
-		switch x := v.Export().(type) {
-		case float64:
-			if x == math.Trunc(x) && math.Abs(x) <= 1<<53 && !(x == 0 && math.Signbit(x)) {
-				return int64(x), nil
-			}
-			return x, nil
-		default:
-			return x, nil
-		}
-	}
-	if seen[obj] {
+	if c.seen[obj] {
 		return nil, fmt.Errorf("%w: the value contains a cycle", ErrConvert)
 	}
-	seen[obj] = true
-	defer delete(seen, obj)
-	switch x := obj.Export().(type) {
-	case time.Time:
-		return x, nil
-	case []byte:
-		return append([]byte(nil), x...), nil
-	case goja.ArrayBuffer:
-		return append([]byte(nil), x.Bytes()...), nil
-	case *goja.Promise:
+	c.seen[obj] = true
+	defer delete(c.seen, obj)
+	r := c.r
+	// ExportType, not Export: Export copies the whole value (an array of
+	// 2^32-1 holes into a slice of that length) before anything could
+	// check its size.
+	switch obj.ExportType() {
+	case typeTime:
+		return obj.Export(), nil
+	case typeBytes:
+		b := obj.Export().([]byte) // a view of the typed array: no copy yet
+		if err := c.take(0, len(b), fmt.Sprintf("a Uint8Array of %d bytes", len(b))); err != nil {
+			return nil, err
+		}
+		return append([]byte(nil), b...), nil
+	case typeArrayBuffer:
+		b := obj.Export().(goja.ArrayBuffer).Bytes()
+		if err := c.take(0, len(b), fmt.Sprintf("an ArrayBuffer of %d bytes", len(b))); err != nil {
+			return nil, err
+		}
+		return append([]byte(nil), b...), nil
+	case typePromise:
 		return nil, fmt.Errorf("%w: a promise inside a result is not awaited", ErrConvert)
+	case typeBigInt:
+		return obj.Export(), nil
 	}
 	switch obj.ClassName() {
 	case "Function":
 		name := obj.Get("name")
 		return Function{Name: name.String()}, nil
 	case "Array":
-		n := int(obj.Get("length").ToInteger())
+		n := obj.Get("length").ToInteger()
+		if err := c.take(int(min(n, math.MaxInt32)), 0, fmt.Sprintf("an array of %d elements", n)); err != nil {
+			return nil, err
+		}
 		out := make([]any, n)
-		for i := range n {
-			e, err := r.fromJS(obj.Get(fmt.Sprint(i)), seen, depth+1)
+		for i := range out {
+			e, err := c.from(obj.Get(strconv.Itoa(i)), depth+1)
 			if err != nil {
 				return nil, err
 			}
 			out[i] = e
+			if i&(checkEvery-1) == checkEvery-1 {
+				if err := r.stopped(); err != nil {
+					return nil, err
+				}
+			}
 		}
 		return out, nil
+	case "Error":
+		return map[string]any{"name": obj.Get("name").String(), "message": obj.Get("message").String()}, nil
 	}
 	switch {
 	case r.vm.InstanceOf(obj, r.mapCtor):
-		return r.fromMap(obj, seen, depth)
+		return c.fromMap(obj, depth)
 	case r.vm.InstanceOf(obj, r.setCtor):
 		var out []any
 		var err error
 		r.vm.ForOf(obj, func(e goja.Value) bool {
+			if err = c.take(1, 0, "a Set member"); err != nil {
+				return false
+			}
 			var g any
-			if g, err = r.fromJS(e, seen, depth+1); err != nil {
+			if g, err = c.from(e, depth+1); err != nil {
 				return false
 			}
 			out = append(out, g)
@@ -190,16 +278,19 @@ func (r *Realm) fromJS(v goja.Value, seen map[*goja.Object]bool, depth int) (any
 		})
 		return out, err
 	}
-	switch obj.ClassName() {
-	case "Error":
-		return map[string]any{"name": obj.Get("name").String(), "message": obj.Get("message").String()}, nil
-	}
-	if bi, ok := obj.Export().(*big.Int); ok {
-		return bi, nil
+	if t := obj.ExportType(); t != nil && t.Kind() == reflect.Slice {
+		// Another typed array: its length is known before its keys are.
+		n := obj.Get("length").ToInteger()
+		if err := c.take(int(min(n, math.MaxInt32)), 0, fmt.Sprintf("a typed array of %d elements", n)); err != nil {
+			return nil, err
+		}
 	}
 	out := make(map[string]any)
 	for _, k := range obj.Keys() {
-		e, err := r.fromJS(obj.Get(k), seen, depth+1)
+		if err := c.take(1, len(k), "a property"); err != nil {
+			return nil, err
+		}
+		e, err := c.from(obj.Get(k), depth+1)
 		if err != nil {
 			return nil, err
 		}
@@ -208,17 +299,29 @@ func (r *Realm) fromJS(v goja.Value, seen map[*goja.Object]bool, depth int) (any
 	return out, nil
 }
 
-func (r *Realm) fromMap(obj *goja.Object, seen map[*goja.Object]bool, depth int) (any, error) {
+var (
+	typeTime        = reflect.TypeFor[time.Time]()
+	typeBytes       = reflect.TypeFor[[]byte]()
+	typeArrayBuffer = reflect.TypeFor[goja.ArrayBuffer]()
+	typePromise     = reflect.TypeFor[*goja.Promise]()
+	typeBigInt      = reflect.TypeFor[*big.Int]()
+)
+
+func (c *fromConv) fromMap(obj *goja.Object, depth int) (any, error) {
 	var pairs [][2]any
 	stringKeys := true
 	var err error
+	r := c.r
 	r.vm.ForOf(obj, func(e goja.Value) bool {
-		kv := e.ToObject(r.vm)
-		var k, v any
-		if k, err = r.fromJS(kv.Get("0"), seen, depth+1); err != nil {
+		if err = c.take(1, 0, "a Map entry"); err != nil {
 			return false
 		}
-		if v, err = r.fromJS(kv.Get("1"), seen, depth+1); err != nil {
+		kv := e.ToObject(r.vm)
+		var k, v any
+		if k, err = c.from(kv.Get("0"), depth+1); err != nil {
+			return false
+		}
+		if v, err = c.from(kv.Get("1"), depth+1); err != nil {
 			return false
 		}
 		if _, ok := k.(string); !ok {

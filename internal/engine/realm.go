@@ -50,6 +50,10 @@ type Options struct {
 	// FrozenIntrinsics freezes the built-ins once the realm is made (see
 	// lockdown.go).
 	FrozenIntrinsics bool
+	// MaxResultElements and MaxResultBytes bound a value FromJS copies out
+	// (see DefaultMaxResultElements); 0 takes the default, a negative value
+	// means no bound.
+	MaxResultElements, MaxResultBytes int
 }
 
 // Realm is one goja runtime and the lock that guards it.
@@ -101,6 +105,12 @@ func New(opts Options) *Realm {
 	}
 	if opts.TimerTimeout <= 0 {
 		opts.TimerTimeout = 5 * time.Second
+	}
+	if opts.MaxResultElements == 0 {
+		opts.MaxResultElements = DefaultMaxResultElements
+	}
+	if opts.MaxResultBytes == 0 {
+		opts.MaxResultBytes = DefaultMaxResultBytes
 	}
 	vm := goja.New()
 	vm.SetMaxCallStackSize(opts.MaxCallStackSize)
@@ -246,10 +256,10 @@ func (r *Realm) RunLocked(ctx context.Context, limit time.Duration, fn func(vm *
 	r.depth++
 	r.ctx = ctx
 	defer func() { r.depth--; r.ctx = nil }()
-	gen := r.watch.arm(limit)
+	run := r.watch.arm(limit)
 	var stop func() bool
 	if ctx.Done() != nil {
-		stop = context.AfterFunc(ctx, func() { r.watch.interrupt(gen, ctx) })
+		stop = context.AfterFunc(ctx, func() { r.watch.interrupt(run, ctx) })
 	}
 	err := r.call(fn)
 	r.owner = nil // whatever a recovered panic skipped, the next run starts with no owner
@@ -326,28 +336,44 @@ func (r *Realm) Get(obj *goja.Object, name string) (v goja.Value, err error) {
 
 // watchdog interrupts the holder of the realm when its time is up. It
 // samples instead of timing each run: while runs happen, one timer ticks
-// every tickFor(limit) and notes which run it sees; a run it keeps seeing
-// for its whole limit is stopped. A run then pays for two uncontended mutex
-// operations: no clock read, no timer started or stopped (in a call's CPU
-// profile, the clock reads alone were 7.5 %). A run is never stopped before
-// its limit, and at most two ticks after it.
+// every tickFor(limit) and notes which phase it sees; a phase it keeps
+// seeing for its whole limit is stopped. A run then pays for two
+// uncontended mutex operations: no clock read, no timer started or stopped
+// (in a call's CPU profile, the clock reads alone were 7.5 %). A phase is
+// never stopped before its limit, and at most two ticks after it.
+//
+// goja forgets an interrupt once the interrupted code has unwound to an
+// empty stack, but the Go code holding the realm may go on to call more
+// JavaScript in the same run (a second dispose callback, the next change of
+// a transaction). So a stop is the watchdog's to remember, not goja's:
+// while a run whose phase was stopped is still active, every tick
+// interrupts the engine again, so anything started later in that phase is
+// stopped within a tick. Rebudget begins a new phase with a budget of its
+// own; a run stopped for good (its context ended, the realm closes) stays
+// stopped whatever phase begins.
 type watchdog struct {
 	vm      *goja.Runtime
 	mu      sync.Mutex
-	gen     uint64
-	active  bool
-	fired   bool
+	run     uint64       // the run in progress (or last run)
+	phase   uint64       // the phase of that run; every run starts one
+	active  bool         // a run holds the realm
+	fired   *interrupted // why the current phase was stopped
+	stopped *interrupted // why the whole run was stopped: no new phase clears it
+	anyFire bool         // something of this run was interrupted
 	closing bool
 	limit   time.Duration
 	timer   *time.Timer
 	ticking bool
-	seenGen uint64    // the run the ticks are watching
-	seenAt  time.Time // when a tick first saw it (or it started a new phase)
+	seen    uint64    // the phase the ticks are watching
+	seenAt  time.Time // when a tick first saw it
 }
 
 // tickFor is the sampling period for runs of limit: fine enough to stop
 // a run within 20 ms of its limit, coarse enough to cost nothing.
 func tickFor(limit time.Duration) time.Duration {
+	if limit <= 0 {
+		return 10 * time.Millisecond
+	}
 	return min(max(limit/50, time.Millisecond), 10*time.Millisecond)
 }
 
@@ -358,29 +384,36 @@ func newWatchdog(vm *goja.Runtime) *watchdog {
 	return w
 }
 
-// arm starts a run; the returned generation names it.
+// arm starts a run and its first phase; the returned number names the run.
 func (w *watchdog) arm(limit time.Duration) uint64 {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.gen++
-	w.active, w.fired, w.limit = true, false, limit
+	w.run++
+	w.phase++
+	w.active, w.fired, w.stopped, w.anyFire, w.limit = true, nil, nil, false, limit
 	if w.closing {
-		w.fire(&interrupted{err: ErrClosed})
-		return w.gen
+		w.stop(&interrupted{err: ErrClosed})
+		return w.run
 	}
-	if limit > 0 && !w.ticking {
-		w.ticking = true
-		w.timer.Reset(tickFor(limit))
+	if limit > 0 {
+		w.startTicking()
 	}
-	return w.gen
+	return w.run
 }
 
-// disarm ends the run and reports whether it was interrupted.
+func (w *watchdog) startTicking() {
+	if !w.ticking {
+		w.ticking = true
+		w.timer.Reset(tickFor(w.limit))
+	}
+}
+
+// disarm ends the run and reports whether anything in it was interrupted.
 func (w *watchdog) disarm() bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.active = false
-	return w.fired
+	return w.anyFire
 }
 
 // tick is the timer's callback. It stops ticking when it finds no run to
@@ -388,27 +421,35 @@ func (w *watchdog) disarm() bool {
 func (w *watchdog) tick() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if !w.active || w.fired || w.limit <= 0 {
+	if !w.active {
 		w.ticking = false
 		return
 	}
-	now := time.Now()
-	if w.seenGen != w.gen {
-		w.seenGen, w.seenAt = w.gen, now
-	} else if now.Sub(w.seenAt) >= w.limit {
-		w.fire(&interrupted{err: context.DeadlineExceeded, limit: w.limit})
+	switch {
+	case w.stopped != nil:
+		w.vm.Interrupt(w.stopped) // again: goja may have forgotten it
+	case w.fired != nil:
+		w.vm.Interrupt(w.fired)
+	case w.limit <= 0:
 		w.ticking = false
 		return
+	default:
+		now := time.Now()
+		if w.seen != w.phase {
+			w.seen, w.seenAt = w.phase, now
+		} else if now.Sub(w.seenAt) >= w.limit {
+			w.fire(&interrupted{err: context.DeadlineExceeded, limit: w.limit})
+		}
 	}
 	w.timer.Reset(tickFor(w.limit))
 }
 
-// interrupt stops run gen because its context ended.
-func (w *watchdog) interrupt(gen uint64, ctx context.Context) {
+// interrupt stops run because its context ended.
+func (w *watchdog) interrupt(run uint64, ctx context.Context) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.active && !w.fired && w.gen == gen {
-		w.fire(&interrupted{err: context.Cause(ctx)})
+	if w.active && w.run == run && w.stopped == nil {
+		w.stop(&interrupted{err: context.Cause(ctx)})
 	}
 }
 
@@ -418,32 +459,73 @@ func (w *watchdog) setClosing(closing bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.closing = closing
-	if closing && w.active && !w.fired {
-		w.fire(&interrupted{err: ErrClosed})
+	if closing && w.active && w.stopped == nil {
+		w.stop(&interrupted{err: ErrClosed})
 	}
 }
 
-// Rebudget gives the current run limit from now (a new phase of one
-// transaction, such as the dispose callbacks after an evaluation), unless
-// it was already interrupted. Call with the lock held.
+// Rebudget begins a new phase of the current run (the dispose callbacks
+// after an evaluation, the next change of a transaction) with limit from
+// now, even if the phase before it was stopped; a run stopped for good
+// (its context ended, the realm closes) stays stopped. Call with the lock
+// held, from Go code between two calls into JavaScript.
 func (r *Realm) Rebudget(limit time.Duration) {
 	w := r.watch
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if !w.active || w.fired || limit <= 0 {
+	if !w.active || w.stopped != nil || limit <= 0 {
 		return
 	}
-	w.limit = limit
-	w.seenGen, w.seenAt = w.gen, time.Now()
-	if !w.ticking {
-		w.ticking = true
-		w.timer.Reset(tickFor(limit))
+	if w.fired != nil {
+		w.fired = nil
+		r.vm.ClearInterrupt()
 	}
+	w.phase++
+	w.limit = limit
+	w.seen, w.seenAt = w.phase, time.Now()
+	w.startTicking()
 }
 
+// PhaseStopped reports whether the current phase of the run was stopped:
+// JavaScript started now would be interrupted at once, so a caller with
+// more callables to run in this phase may as well skip them. Call with the
+// lock held.
+func (r *Realm) PhaseStopped() bool {
+	w := r.watch
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.fired != nil || w.stopped != nil
+}
+
+// stopped is the *TimeoutError of the current phase if it was stopped, for
+// Go code that works for the run (a conversion) to give up as JavaScript
+// would. Call with the lock held.
+func (r *Realm) stopped() error {
+	w := r.watch
+	w.mu.Lock()
+	why := w.stopped
+	if why == nil {
+		why = w.fired
+	}
+	w.mu.Unlock()
+	if why == nil {
+		return nil
+	}
+	return &TimeoutError{Err: why.err, Limit: why.limit}
+}
+
+// fire stops the current phase.
 func (w *watchdog) fire(why *interrupted) {
-	w.fired = true
+	w.fired, w.anyFire = why, true
 	w.vm.Interrupt(why)
+	w.startTicking()
+}
+
+// stop stops the whole run.
+func (w *watchdog) stop(why *interrupted) {
+	w.stopped, w.anyFire = why, true
+	w.vm.Interrupt(why)
+	w.startTicking()
 }
 
 type interrupted struct {
