@@ -130,6 +130,16 @@ type Options struct {
 	// 2^32-1 exports to 64 GB of Go values). Zero fields take the
 	// defaults: 1,000,000 elements and 64 MiB.
 	MaxResultSize ResultSize
+	// MaxMemory bounds how many bytes the Go heap may grow while one load,
+	// call, hook or timer callback runs: past it, the JavaScript is
+	// stopped with a *LimitError (Limit "memory") and the realm serves
+	// on. goja has no heap of its own, so this is the process's heap,
+	// sampled every few milliseconds while JavaScript runs: growth, not
+	// size, so a module that holds memory does not stop the others' calls
+	// (a module that leaks a little per call is not caught; watch
+	// Stats and the process's memory for that). Default 1 GiB; negative
+	// means no bound. README: "Bounds".
+	MaxMemory int64
 }
 
 // ResultSize bounds one value copied out of JavaScript (see

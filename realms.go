@@ -55,6 +55,7 @@ func newRealms(opts Options) []*realm {
 			FrozenIntrinsics:  opts.FrozenIntrinsics,
 			MaxResultElements: opts.MaxResultSize.Elements,
 			MaxResultBytes:    opts.MaxResultSize.Bytes,
+			MaxMemory:         opts.MaxMemory,
 		})}
 	}
 	return out

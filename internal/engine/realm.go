@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"github.com/hotmod/hotmod/js"
 	"log/slog"
+	"runtime/metrics"
 	"sync"
 	"time"
 
@@ -50,6 +51,10 @@ type Options struct {
 	// FrozenIntrinsics freezes the built-ins once the realm is made (see
 	// lockdown.go).
 	FrozenIntrinsics bool
+	// MaxMemory bounds how much the Go heap may grow while one run holds
+	// the realm (see DefaultMaxMemory); 0 takes the default, a negative
+	// value means no bound.
+	MaxMemory int64
 	// MaxResultElements and MaxResultBytes bound a value FromJS copies out
 	// (see DefaultMaxResultElements); 0 takes the default, a negative value
 	// means no bound.
@@ -106,6 +111,9 @@ func New(opts Options) *Realm {
 	if opts.TimerTimeout <= 0 {
 		opts.TimerTimeout = 5 * time.Second
 	}
+	if opts.MaxMemory == 0 {
+		opts.MaxMemory = DefaultMaxMemory
+	}
 	if opts.MaxResultElements == 0 {
 		opts.MaxResultElements = DefaultMaxResultElements
 	}
@@ -121,7 +129,7 @@ func New(opts Options) *Realm {
 		log:        opts.Logger,
 		opts:       opts,
 		rejections: make(map[*goja.Promise]struct{}),
-		watch:      newWatchdog(vm),
+		watch:      newWatchdog(vm, opts.MaxMemory),
 		released:   make(chan struct{}),
 		tindex:     make(map[int64]*timer),
 	}
@@ -279,6 +287,14 @@ func (r *Realm) RunLocked(ctx context.Context, limit time.Duration, fn func(vm *
 	var ie *goja.InterruptedError
 	if errors.As(err, &ie) {
 		if cause, ok := ie.Value().(*interrupted); ok {
+			var le *js.LimitError
+			if errors.As(cause.err, &le) {
+				out := *le // one per run: the detail gains this run's position
+				if f, l, c := firstPosition(ie); f != "" {
+					out.Detail += fmt.Sprintf(" (at %s:%d:%d)", f, l, c)
+				}
+				return &out
+			}
 			te := &TimeoutError{Err: cause.err, Limit: cause.limit}
 			te.File, te.Line, te.Column = firstPosition(ie)
 			return te
@@ -366,6 +382,30 @@ type watchdog struct {
 	ticking bool
 	seen    uint64    // the phase the ticks are watching
 	seenAt  time.Time // when a tick first saw it
+
+	maxMemory int64  // bound on the heap's growth during one run; 0: none
+	heapRun   uint64 // the run heapAt was read for
+	heapAt    uint64 // the heap when a tick first saw that run
+}
+
+// DefaultMaxMemory is how much the Go heap may grow while one run holds a
+// realm before the run is stopped. goja has no heap of its own to bound:
+// JavaScript allocates on the Go heap like any Go code, so the watchdog
+// samples the heap as it samples the clock. Growth, not size, so that one
+// module holding memory does not stop the calls of all the others; 1 GiB
+// is far above what a call or a load needs (a 300-line module's load grows
+// the heap by under 1 MB) and far below what takes a server down.
+const DefaultMaxMemory = 1 << 30
+
+// heapSample reads the bytes of live and not yet swept objects on the Go
+// heap: about a microsecond, read once a tick.
+func heapSample() uint64 {
+	s := [1]metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	metrics.Read(s[:])
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return s[0].Value.Uint64()
 }
 
 // tickFor is the sampling period for runs of limit: fine enough to stop
@@ -377,8 +417,8 @@ func tickFor(limit time.Duration) time.Duration {
 	return min(max(limit/50, time.Millisecond), 10*time.Millisecond)
 }
 
-func newWatchdog(vm *goja.Runtime) *watchdog {
-	w := &watchdog{vm: vm}
+func newWatchdog(vm *goja.Runtime, maxMemory int64) *watchdog {
+	w := &watchdog{vm: vm, maxMemory: max(maxMemory, 0)}
 	w.timer = time.AfterFunc(time.Hour, w.tick)
 	w.timer.Stop()
 	return w
@@ -395,7 +435,7 @@ func (w *watchdog) arm(limit time.Duration) uint64 {
 		w.stop(&interrupted{err: ErrClosed})
 		return w.run
 	}
-	if limit > 0 {
+	if limit > 0 || w.maxMemory > 0 {
 		w.startTicking()
 	}
 	return w.run
@@ -425,14 +465,26 @@ func (w *watchdog) tick() {
 		w.ticking = false
 		return
 	}
+	if w.stopped == nil && w.maxMemory > 0 {
+		heap := heapSample()
+		if w.heapRun != w.run {
+			w.heapRun, w.heapAt = w.run, heap
+		} else if heap > w.heapAt && int64(heap-w.heapAt) > w.maxMemory {
+			w.stop(&interrupted{err: &js.LimitError{Limit: "memory", InModule: true, Detail: fmt.Sprintf(
+				"the heap grew by %d MiB while this code ran, more than the %d MiB allowed (Options.MaxMemory)",
+				(heap-w.heapAt)>>20, w.maxMemory>>20)}})
+		}
+	}
 	switch {
 	case w.stopped != nil:
 		w.vm.Interrupt(w.stopped) // again: goja may have forgotten it
 	case w.fired != nil:
 		w.vm.Interrupt(w.fired)
 	case w.limit <= 0:
-		w.ticking = false
-		return
+		if w.maxMemory <= 0 {
+			w.ticking = false
+			return
+		}
 	default:
 		now := time.Now()
 		if w.seen != w.phase {
@@ -510,6 +562,10 @@ func (r *Realm) stopped() error {
 	w.mu.Unlock()
 	if why == nil {
 		return nil
+	}
+	var le *js.LimitError
+	if errors.As(why.err, &le) {
+		return le
 	}
 	return &TimeoutError{Err: why.err, Limit: why.limit}
 }
