@@ -299,3 +299,30 @@ func BenchmarkCallFromGoCommonJS(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkLargeResult is the cost of copying a result at the default
+// element bound (Options.MaxResultSize): how long such a call holds the
+// realm, and what refusing one past the bound costs.
+func BenchmarkLargeResult(b *testing.B) {
+	e := benchEnv(b, map[string]string{"/m/big.js": `
+const atBound = Array.from({ length: 1e6 }, (_, i) => i)
+export const big = () => atBound
+export const holes = () => { const a = []; a.length = 2 ** 32 - 1; return a }`})
+	m := e.create("big", "/m/big.js")
+	b.Run("1e6-numbers", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := m.Call(e.ctx, "big"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("refused-2^32-1-holes", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := m.Call(e.ctx, "holes"); err == nil {
+				b.Fatal("a result past the bound was copied")
+			}
+		}
+	})
+}
