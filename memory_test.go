@@ -17,12 +17,13 @@ import (
 
 func TestMaxMemoryStopsARunawayAllocation(t *testing.T) {
 	e := newEnv(t, map[string]string{
-		"/m/hog.js": `export function hog() { const a = []; for (;;) a.push(new Array(1e5).fill(a.length)) }
+		"/m/hog.js": `export function hog() { const a = []; for (;;) a.push('x'.repeat(1e6) + a.length) }
 export const small = () => Array(1000).fill(1).length`,
 		"/m/other.js": "export const hi = () => 'hi'",
 	}, func(o *hotmod.Options) {
 		o.MaxMemory = 64 << 20
 		o.CallTimeout = 20 * time.Second
+		o.LoadTimeout = 20 * time.Second
 	})
 	hog := e.create("hog", "/m/hog.js")
 	other := e.create("other", "/m/other.js")
@@ -42,7 +43,7 @@ export const small = () => Array(1000).fill(1).length`,
 		t.Errorf("another module after: %v", got)
 	}
 	// The same at load time.
-	e.write("/m/boot.js", "const a = []; for (;;) a.push(new Array(1e5).fill(0))")
+	e.write("/m/boot.js", "const a = []; for (;;) a.push('y'.repeat(1e6) + a.length)")
 	_, err = e.rt.CreateModule(context.Background(), "boot", "/m/boot.js")
 	if !errors.As(err, &le) || le.Limit != "memory" {
 		t.Errorf("a load that allocates without end: %v", err)
