@@ -6,7 +6,8 @@
 // rather than by an event-loop goroutine: an uncontended call then costs a
 // channel send and receive instead of two goroutine hand-overs. Promise jobs
 // run when the outermost JavaScript call returns (goja does this itself);
-// timers fire on their own goroutines and take the lock like any caller.
+// timers are run by one scheduler goroutine per realm, which takes the lock
+// like any caller and lets it go whenever a caller waits.
 package engine
 
 import (
@@ -85,10 +86,14 @@ type Realm struct {
 	consoleProto *goja.Object
 	consoleKey   *goja.Symbol
 
-	tmu    sync.Mutex // guards every timer of the realm
-	tseq   int64
-	tindex map[int64]*timer // pending timers of every owner, by id
-	global *Timers
+	tmu        sync.Mutex // guards every timer of the realm
+	tseq       int64
+	tindex     map[int64]*timer // pending timers of every owner, by id
+	global     *Timers
+	queue      timerQueue    // the pending timers by deadline, but those running
+	qseq       uint64        // counts queueings, for timerQueue's ties
+	scheduling bool          // the scheduler goroutine is started
+	kick       chan struct{} // one slot: "the earliest deadline changed"
 }
 
 // New starts a realm.
@@ -114,6 +119,7 @@ func New(opts Options) *Realm {
 		watch:      newWatchdog(vm),
 		released:   make(chan struct{}),
 		tindex:     make(map[int64]*timer),
+		kick:       make(chan struct{}, 1),
 	}
 	vm.SetPromiseRejectionTracker(func(p *goja.Promise, op goja.PromiseRejectionOperation) {
 		if op == goja.PromiseRejectionReject {
@@ -185,6 +191,12 @@ func (r *Realm) Lock(ctx context.Context) error {
 	if err := r.lk.lock(ctx, r.closed); err != nil {
 		return err
 	}
+	return r.lockedOpen()
+}
+
+// lockedOpen gives back the lock just taken if the realm closed meanwhile:
+// a closed realm is never taken.
+func (r *Realm) lockedOpen() error {
 	select {
 	case <-r.closed:
 		r.lk.unlock()
