@@ -49,6 +49,7 @@ func newRealms(opts Options) []*realm {
 			Logger:           opts.Logger,
 			MaxCallStackSize: opts.MaxCallStackSize,
 			TimerTimeout:     opts.TimerTimeout,
+			MaxTimers:        opts.MaxTimers,
 			FrozenIntrinsics: opts.FrozenIntrinsics,
 		})}
 	}

@@ -1,9 +1,11 @@
 package hotmod_test
 
 import (
+	"errors"
 	"reflect"
 	"runtime"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -122,5 +124,68 @@ func TestTimersDoNotStarveCalls(t *testing.T) {
 	// the p90 was 212 ms, 821 ms under the race detector.
 	if p90 > 100*time.Millisecond || worst > time.Second {
 		t.Errorf("calls took p90 %v, at most %v (want within 100 ms and 1 s)", p90, worst)
+	}
+}
+
+// A version may have Options.MaxTimers timers pending (default 10,000);
+// one more throws a RangeError naming the limit, which reaches Go as an
+// error matching ErrTooManyTimers. Clearing one makes room, and a new
+// version starts from zero.
+func TestMaxTimersIsEnforced(t *testing.T) {
+	src := `
+const ids = []
+export function fill(n) { for (let i = 0; i < n; i++) ids.push(setTimeout(() => {}, 60000)) }
+export function one(kind) {
+	if (kind === 'interval') return setInterval(() => {}, 60000)
+	if (kind === 'immediate') return setImmediate(() => {})
+	return setTimeout(() => {}, 60000)
+}
+export function caught() {
+	try { setTimeout(() => {}, 1) } catch (e) { return [e instanceof RangeError, e.message] }
+	return 'no throw'
+}
+export function clearOne() { clearTimeout(ids.pop()) }
+`
+	e := newEnv(t, map[string]string{"/m/t.js": src}, oneRealm)
+	m := e.create("t", "/m/t.js")
+	e.call(m, "fill", 10000)
+	if n := m.Stats().PendingTimers; n != 10000 {
+		t.Fatalf("PendingTimers = %d after 10,000 timers, want 10000", n)
+	}
+	for _, kind := range []string{"timeout", "interval", "immediate"} {
+		_, err := m.Call(e.ctx, "one", kind)
+		var je *hotmod.JSError
+		if !errors.Is(err, hotmod.ErrTooManyTimers) || !errors.As(err, &je) || je.Name != "RangeError" ||
+			!strings.Contains(je.Message, "10000 timers pending") || !strings.Contains(je.Message, "Options.MaxTimers") {
+			t.Errorf("the 10,001st timer (%s): %v, want a RangeError naming the limit and matching ErrTooManyTimers", kind, err)
+		}
+	}
+	got := e.call(m, "caught").([]any)
+	if got[0] != true || got[1] != "setTimeout: 10000 timers pending in this module (Options.MaxTimers)" {
+		t.Errorf("caught in JavaScript: %v", got)
+	}
+	e.call(m, "clearOne")
+	if _, err := m.Call(e.ctx, "one", "timeout"); err != nil {
+		t.Errorf("a timer after clearing one: %v", err)
+	}
+	if _, err := m.Call(e.ctx, "one", "timeout"); !errors.Is(err, hotmod.ErrTooManyTimers) {
+		t.Errorf("the limit again once the cleared one's place is taken: %v", err)
+	}
+	e.write("/m/t.js", src+"\n// v2")
+	e.reload("t")
+	if n := m.Stats().PendingTimers; n != 0 {
+		t.Errorf("PendingTimers = %d after a reload, want 0", n)
+	}
+	e.call(m, "fill", 10000)
+	if _, err := m.Call(e.ctx, "one", "timeout"); !errors.Is(err, hotmod.ErrTooManyTimers) {
+		t.Errorf("the new version's 10,001st timer: %v", err)
+	}
+
+	// The option reaches the realm.
+	e2 := newEnv(t, map[string]string{"/m/t.js": src}, oneRealm, func(o *hotmod.Options) { o.MaxTimers = 3 })
+	m2 := e2.create("t", "/m/t.js")
+	e2.call(m2, "fill", 3)
+	if _, err := m2.Call(e2.ctx, "one", "interval"); err == nil || !strings.Contains(err.Error(), "setInterval: 3 timers pending") {
+		t.Errorf("the 4th timer under MaxTimers 3: %v", err)
 	}
 }

@@ -51,6 +51,10 @@ type Options struct {
 	// FrozenIntrinsics freezes the built-ins once the realm is made (see
 	// lockdown.go).
 	FrozenIntrinsics bool
+	// MaxTimers bounds the timers one owner (a module version) may have
+	// pending; setTimeout and its kin throw a RangeError past it. Default
+	// DefaultMaxTimers.
+	MaxTimers int
 }
 
 // Realm is one goja runtime and the lock that guards it.
@@ -65,6 +69,7 @@ type Realm struct {
 	// Captured at start, so modules that replace these globals cannot
 	// change how the loader and the conversions behave.
 	date, uint8Array, arrayBuffer *goja.Object
+	rangeError                    *goja.Object
 	jsonParse, jsonStringify      goja.Callable
 	defineAll                     goja.Callable
 	getOwnDesc, reflectHas        goja.Callable
@@ -107,6 +112,9 @@ func New(opts Options) *Realm {
 	if opts.TimerTimeout <= 0 {
 		opts.TimerTimeout = 5 * time.Second
 	}
+	if opts.MaxTimers <= 0 {
+		opts.MaxTimers = DefaultMaxTimers
+	}
 	vm := goja.New()
 	vm.SetMaxCallStackSize(opts.MaxCallStackSize)
 	r := &Realm{
@@ -131,6 +139,7 @@ func New(opts Options) *Realm {
 	r.date = vm.Get("Date").ToObject(vm)
 	r.uint8Array = vm.Get("Uint8Array").ToObject(vm)
 	r.arrayBuffer = vm.Get("ArrayBuffer").ToObject(vm)
+	r.rangeError = vm.Get("RangeError").ToObject(vm)
 	json := vm.Get("JSON").ToObject(vm)
 	r.jsonParse, _ = goja.AssertFunction(json.Get("parse"))
 	r.jsonStringify, _ = goja.AssertFunction(json.Get("stringify"))

@@ -3,11 +3,22 @@ package engine
 import (
 	"container/heap"
 	"context"
+	"fmt"
 	"math"
 	"time"
 
 	"github.com/dop251/goja"
+	"github.com/hotmod/hotmod/js"
 )
+
+// DefaultMaxTimers is how many timers one owner (a module version) may have
+// pending unless Options.MaxTimers says otherwise. A pending timer costs
+// the realm little (its callback, a heap slot, two map entries), so the cap
+// is not about the common case: it stops a loop that starts timers without
+// end before it fills the heap and every scheduler round with them, while
+// leaving room for a server module that keeps a timeout per request in
+// flight (see RATIONALE.md, "Timers").
+const DefaultMaxTimers = 10_000
 
 // timerSlice is the longest the scheduler holds the realm for timers
 // before it lets go, even when nobody is seen waiting: a caller that is
@@ -105,9 +116,14 @@ func (t *Timers) Functions() map[string]goja.Value {
 	return t.r.timerFunctions(func() *Timers { return t })
 }
 
+// limitKey marks the exceptions the realm throws for a limit, so that
+// FromValue can tell them from the same error thrown by a module. One
+// symbol serves every realm: a goja Symbol is never changed once made.
+var limitKey = goja.NewSymbol("hotmod.limit")
+
 func (r *Realm) timerFunctions(owner func() *Timers) map[string]goja.Value {
 	vm := r.vm
-	set := func(repeat, immediate bool) goja.Value {
+	set := func(name string, repeat, immediate bool) goja.Value {
 		return vm.ToValue(func(call goja.FunctionCall) goja.Value {
 			fn, ok := goja.AssertFunction(call.Argument(0))
 			if !ok {
@@ -127,7 +143,11 @@ func (r *Realm) timerFunctions(owner func() *Timers) map[string]goja.Value {
 			if len(call.Arguments) > rest {
 				args = append(args, call.Arguments[rest:]...)
 			}
-			return vm.ToValue(owner().add(fn, args, delay, repeat))
+			id, ok := owner().add(fn, args, delay, repeat)
+			if !ok {
+				panic(r.tooManyTimers(name))
+			}
+			return vm.ToValue(id)
 		})
 	}
 	clear := vm.ToValue(func(call goja.FunctionCall) goja.Value {
@@ -135,24 +155,43 @@ func (r *Realm) timerFunctions(owner func() *Timers) map[string]goja.Value {
 		return goja.Undefined()
 	})
 	return map[string]goja.Value{
-		"setTimeout": set(false, false), "setInterval": set(true, false), "setImmediate": set(false, true),
+		"setTimeout": set("setTimeout", false, false), "setInterval": set("setInterval", true, false), "setImmediate": set("setImmediate", false, true),
 		"clearTimeout": clear, "clearInterval": clear, "clearImmediate": clear,
 	}
 }
 
-func (t *Timers) add(fn goja.Callable, args []goja.Value, d time.Duration, repeat bool) int64 {
+// tooManyTimers is the RangeError a timer function throws at the cap: a
+// RangeError because JavaScript code that guards against the cap can test
+// for it, marked so that Go sees js.ErrTooManyTimers behind it.
+func (r *Realm) tooManyTimers(fn string) *goja.Object {
+	msg := fmt.Sprintf("%s: %d timers pending in this module (Options.MaxTimers)", fn, r.opts.MaxTimers)
+	e, err := r.vm.New(r.rangeError, r.vm.ToValue(msg))
+	if err != nil {
+		panic(err) // the constructor captured at start: cannot throw
+	}
+	_ = e.DefineDataPropertySymbol(limitKey, r.vm.ToValue("timers"), goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_FALSE)
+	return e
+}
+
+// add schedules a timer and returns its id; false when t already has
+// MaxTimers pending.
+func (t *Timers) add(fn goja.Callable, args []goja.Value, d time.Duration, repeat bool) (int64, bool) {
 	r := t.r
 	r.tmu.Lock()
 	defer r.tmu.Unlock()
-	r.tseq++
 	if t.stopped {
-		return r.tseq // a disposed owner's timers never run
+		r.tseq++
+		return r.tseq, true // a disposed owner's timers never run
 	}
+	if len(t.active) >= r.opts.MaxTimers {
+		return 0, false
+	}
+	r.tseq++
 	tm := &timer{id: r.tseq, owner: t, fn: fn, args: args, interval: d, repeat: repeat, index: -1}
 	t.active[tm.id] = tm
 	r.tindex[tm.id] = tm
 	r.queueLocked(tm, time.Now().Add(d))
-	return tm.id
+	return tm.id, true
 }
 
 // queueLocked puts tm in the queue to run at when, and wakes the scheduler
@@ -351,4 +390,13 @@ func (r *Realm) stopAllTimers() {
 	for t := range owners {
 		t.stopTimersLocked()
 	}
+}
+
+// limitOf is the error Go should see behind an exception the realm threw
+// for a limit, or nil for any other.
+func limitOf(obj *goja.Object) error {
+	if v := obj.GetSymbol(limitKey); v != nil && v.String() == "timers" {
+		return js.ErrTooManyTimers
+	}
+	return nil
 }

@@ -2,16 +2,19 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/dop251/goja"
+	"github.com/hotmod/hotmod/js"
 )
 
 // run runs src in r and returns its value exported, failing the test on
@@ -255,6 +258,43 @@ func TestSchedulerLetsCallersIn(t *testing.T) {
 	}
 }
 
+// The cap counts one owner's pending timers; past it, each timer function
+// throws a RangeError that Err turns into a *JSError matching
+// js.ErrTooManyTimers. The same error thrown by JavaScript does not match.
+func TestMaxTimersPerOwner(t *testing.T) {
+	r := New(Options{MaxTimers: 2})
+	t.Cleanup(func() { _ = r.Close(context.Background(), 0, nil) })
+	a, b := r.NewTimers("a"), r.NewTimers("b")
+	err := r.Run(context.Background(), 0, func(vm *goja.Runtime) error {
+		_ = vm.Set("a", a.Functions())
+		_ = vm.Set("b", b.Functions())
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run(t, r, `globalThis.first = a.setInterval(() => {}, 60000); a.setTimeout(() => {}, 60000); b.setTimeout(() => {}, 60000)`)
+	for _, fn := range []string{"setTimeout", "setInterval", "setImmediate"} {
+		err := r.Run(context.Background(), 0, func(vm *goja.Runtime) error {
+			_, err := vm.RunString(`a.` + fn + `(() => {}, 1)`)
+			return Err(err)
+		})
+		var je *JSError
+		if !errors.As(err, &je) || je.Name != "RangeError" || !errors.Is(err, js.ErrTooManyTimers) ||
+			je.Message != fn+": 2 timers pending in this module (Options.MaxTimers)" {
+			t.Errorf("a's third timer by %s: %v", fn, err)
+		}
+	}
+	run(t, r, `a.clearInterval(first); a.setTimeout(() => {}, 60000)`)
+	err = r.Run(context.Background(), 0, func(vm *goja.Runtime) error {
+		_, err := vm.RunString(`throw new RangeError('setTimeout: 2 timers pending in this module (Options.MaxTimers)')`)
+		return Err(err)
+	})
+	if errors.Is(err, js.ErrTooManyTimers) || !strings.Contains(err.Error(), "RangeError") {
+		t.Errorf("a RangeError thrown by JavaScript: %v", err)
+	}
+}
+
 // Stopping an owner, clearing and Close race with a scheduler that runs
 // callbacks (for the race detector).
 func TestTimersRaceWithStopAndClose(t *testing.T) {
@@ -285,9 +325,10 @@ func TestTimersRaceWithStopAndClose(t *testing.T) {
 
 // BenchmarkManyIntervals reports what n intervals of 1 ms cost a realm:
 // the heap each pending one holds, its callback included, and how long one
-// round of them takes, which is how often each really runs.
+// round of them takes, which is how often each really runs (the figures
+// behind DefaultMaxTimers).
 func BenchmarkManyIntervals(b *testing.B) {
-	for _, n := range []int{5000, 10000} {
+	for _, n := range []int{5000, DefaultMaxTimers} {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
 			r := New(Options{Logger: discard()})
 			defer func() { _ = r.Close(context.Background(), 0, nil) }()
