@@ -326,3 +326,30 @@ export const holes = () => { const a = []; a.length = 2 ** 32 - 1; return a }`})
 		}
 	})
 }
+
+// BenchmarkCallBesideManyIntervals times a call of one module while another
+// module of the same realm runs 5,000 intervals of 1 ms, and reports the
+// goroutines those intervals hold and the slowest call.
+func BenchmarkCallBesideManyIntervals(b *testing.B) {
+	e := benchEnv(b, map[string]string{
+		"/m/many.js":  "export function start(n) { for (let i = 0; i < n; i++) setInterval(() => {}, 1) }",
+		"/m/quiet.js": "export function f(x) { return x + 1 }",
+	})
+	busy := e.create("many", "/m/many.js")
+	quiet := e.create("quiet", "/m/quiet.js")
+	baseline := runtime.NumGoroutine()
+	e.call(busy, "start", 5000)
+	time.Sleep(50 * time.Millisecond) // the intervals are due and running
+	peak := 0
+	var worst time.Duration
+	for b.Loop() {
+		start := time.Now()
+		if _, err := quiet.Call(e.ctx, "f", 1); err != nil {
+			b.Fatal(err)
+		}
+		worst = max(worst, time.Since(start))
+		peak = max(peak, runtime.NumGoroutine())
+	}
+	b.ReportMetric(float64(peak-baseline), "goroutines")
+	b.ReportMetric(float64(worst.Microseconds())/1000, "max-ms")
+}

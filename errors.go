@@ -41,6 +41,10 @@ var (
 	ErrConvert = engine.ErrConvert
 	// ErrInvalidID: an empty or over-long module id.
 	ErrInvalidID = errors.New("invalid module id")
+	// ErrTooManyTimers: a module started a timer while its version had
+	// Options.MaxTimers pending, and did not catch the RangeError. The
+	// error is also a *JSError.
+	ErrTooManyTimers = js.ErrTooManyTimers
 )
 
 // SourceError is a syntax or transform error at a place in a module's

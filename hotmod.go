@@ -64,6 +64,17 @@ type Options struct {
 	CallTimeout time.Duration
 	// TimerTimeout bounds one timer callback. Default 5s.
 	TimerTimeout time.Duration
+	// MaxTimers is how many timers one version of a module may have
+	// pending (intervals count until cleared, timeouts until they run);
+	// past it setTimeout, setInterval and setImmediate throw a RangeError
+	// naming the limit, which reaches Go as an error matching
+	// ErrTooManyTimers if the module does not catch it. Each version
+	// starts from zero. Default 10,000: far above what modules keep
+	// (a few polls and debounces, or a timeout per request in flight),
+	// low enough to stop a loop that starts timers without end before it
+	// slows the realm (RATIONALE.md, "Timers"). Zero or less takes the
+	// default.
+	MaxTimers int
 	// ReloadTimeout bounds a reload the Runtime starts by itself (on a
 	// store change, or hot.invalidate()), reading and compiling included.
 	// Default 30s.

@@ -56,6 +56,7 @@ func newRealms(opts Options) []*realm {
 			MaxResultElements: opts.MaxResultSize.Elements,
 			MaxResultBytes:    opts.MaxResultSize.Bytes,
 			MaxMemory:         opts.MaxMemory,
+			MaxTimers:         opts.MaxTimers,
 		})}
 	}
 	return out

@@ -42,6 +42,9 @@ type JSError struct {
 	File    string // where it was thrown; empty when no frame had a place
 	Line    int    // 1-based
 	Column  int    // 1-based
+	// Err is the limit behind an exception hotmod threw itself
+	// (ErrTooManyTimers), so that errors.Is finds it; nil for every other.
+	Err error
 }
 
 func (e *JSError) Error() string {
@@ -56,6 +59,15 @@ func (e *JSError) Error() string {
 	b.WriteString(e.Message)
 	return b.String()
 }
+
+// Unwrap gives the limit behind the exception, if hotmod threw it for one.
+func (e *JSError) Unwrap() error { return e.Err }
+
+// ErrTooManyTimers matches the exception setTimeout, setInterval and
+// setImmediate throw when the module version calling them already has
+// Options.MaxTimers timers pending: a RangeError in JavaScript, a *JSError
+// whose Err is this in Go.
+var ErrTooManyTimers = errors.New("too many timers pending")
 
 // TimeoutError is returned when JavaScript was stopped before it finished:
 // its context ended (it matches the context's error), it ran past its

@@ -67,6 +67,9 @@ func FromValue(v goja.Value) *JSError {
 	if name := obj.Get("name"); name != nil && !goja.IsUndefined(name) {
 		e.Name = name.String()
 	}
+	if e.Name == "RangeError" { // the one name a limit of the realm throws
+		e.Err = limitOf(obj)
+	}
 	if msg := obj.Get("message"); msg != nil && !goja.IsUndefined(msg) {
 		e.Message = msg.String()
 	} else {

@@ -83,3 +83,26 @@ func (l *realmLock) unlock() {
 		}
 	}
 }
+
+// lockBehind takes the lock after the goroutines sleeping on it now. The
+// timer scheduler calls it when it has just let the lock go for them: with
+// lock it would take the lock straight back (it is running, they are still
+// waking), and a call would wait until the timers ran out of work or it
+// starved. It waits for a wake token as a sleeper does, then takes the lock
+// as lock does; it waits at most starveAfter for the token, because a
+// sleeper whose context ended takes no turn and so never unlocks to pass
+// one on.
+func (l *realmLock) lockBehind(closed <-chan struct{}) error {
+	if l.waiters.Load() > 0 {
+		l.waiters.Add(1)
+		t := time.NewTimer(starveAfter)
+		select {
+		case <-l.wake:
+		case <-t.C:
+		case <-closed:
+		}
+		t.Stop()
+		l.waiters.Add(-1)
+	}
+	return l.lock(context.Background(), closed)
+}

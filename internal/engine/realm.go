@@ -6,7 +6,8 @@
 // rather than by an event-loop goroutine: an uncontended call then costs a
 // channel send and receive instead of two goroutine hand-overs. Promise jobs
 // run when the outermost JavaScript call returns (goja does this itself);
-// timers fire on their own goroutines and take the lock like any caller.
+// timers are run by one scheduler goroutine per realm, which takes the lock
+// like any caller and lets it go whenever a caller waits.
 package engine
 
 import (
@@ -59,6 +60,10 @@ type Options struct {
 	// (see DefaultMaxResultElements); 0 takes the default, a negative value
 	// means no bound.
 	MaxResultElements, MaxResultBytes int
+	// MaxTimers bounds the timers one owner (a module version) may have
+	// pending; setTimeout and its kin throw a RangeError past it. Default
+	// DefaultMaxTimers.
+	MaxTimers int
 }
 
 // Realm is one goja runtime and the lock that guards it.
@@ -73,6 +78,7 @@ type Realm struct {
 	// Captured at start, so modules that replace these globals cannot
 	// change how the loader and the conversions behave.
 	date, uint8Array, arrayBuffer *goja.Object
+	rangeError                    *goja.Object
 	jsonParse, jsonStringify      goja.Callable
 	defineAll                     goja.Callable
 	getOwnDesc, reflectHas        goja.Callable
@@ -94,10 +100,14 @@ type Realm struct {
 	consoleProto *goja.Object
 	consoleKey   *goja.Symbol
 
-	tmu    sync.Mutex // guards every timer of the realm
-	tseq   int64
-	tindex map[int64]*timer // pending timers of every owner, by id
-	global *Timers
+	tmu        sync.Mutex // guards every timer of the realm
+	tseq       int64
+	tindex     map[int64]*timer // pending timers of every owner, by id
+	global     *Timers
+	queue      timerQueue    // the pending timers by deadline, but those running
+	qseq       uint64        // counts queueings, for timerQueue's ties
+	scheduling bool          // the scheduler goroutine is started
+	kick       chan struct{} // one slot: "the earliest deadline changed"
 }
 
 // New starts a realm.
@@ -120,6 +130,9 @@ func New(opts Options) *Realm {
 	if opts.MaxResultBytes == 0 {
 		opts.MaxResultBytes = DefaultMaxResultBytes
 	}
+	if opts.MaxTimers <= 0 {
+		opts.MaxTimers = DefaultMaxTimers
+	}
 	vm := goja.New()
 	vm.SetMaxCallStackSize(opts.MaxCallStackSize)
 	r := &Realm{
@@ -132,6 +145,7 @@ func New(opts Options) *Realm {
 		watch:      newWatchdog(vm, opts.MaxMemory),
 		released:   make(chan struct{}),
 		tindex:     make(map[int64]*timer),
+		kick:       make(chan struct{}, 1),
 	}
 	vm.SetPromiseRejectionTracker(func(p *goja.Promise, op goja.PromiseRejectionOperation) {
 		if op == goja.PromiseRejectionReject {
@@ -143,6 +157,7 @@ func New(opts Options) *Realm {
 	r.date = vm.Get("Date").ToObject(vm)
 	r.uint8Array = vm.Get("Uint8Array").ToObject(vm)
 	r.arrayBuffer = vm.Get("ArrayBuffer").ToObject(vm)
+	r.rangeError = vm.Get("RangeError").ToObject(vm)
 	json := vm.Get("JSON").ToObject(vm)
 	r.jsonParse, _ = goja.AssertFunction(json.Get("parse"))
 	r.jsonStringify, _ = goja.AssertFunction(json.Get("stringify"))
@@ -203,6 +218,12 @@ func (r *Realm) Lock(ctx context.Context) error {
 	if err := r.lk.lock(ctx, r.closed); err != nil {
 		return err
 	}
+	return r.lockedOpen()
+}
+
+// lockedOpen gives back the lock just taken if the realm closed meanwhile:
+// a closed realm is never taken.
+func (r *Realm) lockedOpen() error {
 	select {
 	case <-r.closed:
 		r.lk.unlock()

@@ -1,12 +1,29 @@
 package engine
 
 import (
+	"container/heap"
 	"context"
+	"fmt"
 	"math"
 	"time"
 
 	"github.com/dop251/goja"
+	"github.com/hotmod/hotmod/js"
 )
+
+// DefaultMaxTimers is how many timers one owner (a module version) may have
+// pending unless Options.MaxTimers says otherwise. A pending timer costs
+// the realm little (its callback, a heap slot, two map entries), so the cap
+// is not about the common case: it stops a loop that starts timers without
+// end before it fills the heap and every scheduler round with them, while
+// leaving room for a server module that keeps a timeout per request in
+// flight (see RATIONALE.md, "Timers").
+const DefaultMaxTimers = 10_000
+
+// timerSlice is the longest the scheduler holds the realm for timers
+// before it lets go, even when nobody is seen waiting: a caller that is
+// still spinning for the lock, not yet counted as a waiter, then gets in.
+const timerSlice = time.Millisecond
 
 // Timers is the set of timers one owner (a module version, or the realm)
 // started. Stop cancels all of them at once: that is how a disposed or failed
@@ -15,7 +32,7 @@ import (
 type Timers struct {
 	r       *Realm
 	owner   string
-	ctx     context.Context // ends at Stop: a timer waiting for the realm gives up
+	ctx     context.Context // ends at Stop: a callback running then is interrupted
 	cancel  context.CancelFunc
 	active  map[int64]*timer // r.tmu
 	stopped bool             // r.tmu
@@ -28,7 +45,37 @@ type timer struct {
 	args     []goja.Value
 	interval time.Duration
 	repeat   bool
-	t        *time.Timer
+	when     time.Time // r.tmu
+	seq      uint64    // r.tmu; breaks ties of when, so equal deadlines run in the order they were set
+	index    int       // r.tmu; the timer's place in r.queue, -1 while it runs or once it is cleared
+}
+
+// timerQueue is the realm's pending timers, earliest first (container/heap).
+type timerQueue []*timer
+
+func (q timerQueue) Len() int { return len(q) }
+func (q timerQueue) Less(i, j int) bool {
+	if !q[i].when.Equal(q[j].when) {
+		return q[i].when.Before(q[j].when)
+	}
+	return q[i].seq < q[j].seq
+}
+func (q timerQueue) Swap(i, j int) {
+	q[i], q[j] = q[j], q[i]
+	q[i].index, q[j].index = i, j
+}
+func (q *timerQueue) Push(x any) {
+	tm := x.(*timer)
+	tm.index = len(*q)
+	*q = append(*q, tm)
+}
+func (q *timerQueue) Pop() any {
+	old := *q
+	tm := old[len(old)-1]
+	old[len(old)-1] = nil // the slot would keep a cleared timer's callback alive
+	tm.index = -1
+	*q = old[:len(old)-1]
+	return tm
 }
 
 // NewTimers returns an empty timer set; owner names it in logs.
@@ -69,9 +116,14 @@ func (t *Timers) Functions() map[string]goja.Value {
 	return t.r.timerFunctions(func() *Timers { return t })
 }
 
+// limitKey marks the exceptions the realm throws for a limit, so that
+// FromValue can tell them from the same error thrown by a module. One
+// symbol serves every realm: a goja Symbol is never changed once made.
+var limitKey = goja.NewSymbol("hotmod.limit")
+
 func (r *Realm) timerFunctions(owner func() *Timers) map[string]goja.Value {
 	vm := r.vm
-	set := func(repeat, immediate bool) goja.Value {
+	set := func(name string, repeat, immediate bool) goja.Value {
 		return vm.ToValue(func(call goja.FunctionCall) goja.Value {
 			fn, ok := goja.AssertFunction(call.Argument(0))
 			if !ok {
@@ -91,7 +143,11 @@ func (r *Realm) timerFunctions(owner func() *Timers) map[string]goja.Value {
 			if len(call.Arguments) > rest {
 				args = append(args, call.Arguments[rest:]...)
 			}
-			return vm.ToValue(owner().add(fn, args, delay, repeat))
+			id, ok := owner().add(fn, args, delay, repeat)
+			if !ok {
+				panic(r.tooManyTimers(name))
+			}
+			return vm.ToValue(id)
 		})
 	}
 	clear := vm.ToValue(func(call goja.FunctionCall) goja.Value {
@@ -99,85 +155,201 @@ func (r *Realm) timerFunctions(owner func() *Timers) map[string]goja.Value {
 		return goja.Undefined()
 	})
 	return map[string]goja.Value{
-		"setTimeout": set(false, false), "setInterval": set(true, false), "setImmediate": set(false, true),
+		"setTimeout": set("setTimeout", false, false), "setInterval": set("setInterval", true, false), "setImmediate": set("setImmediate", false, true),
 		"clearTimeout": clear, "clearInterval": clear, "clearImmediate": clear,
 	}
 }
 
-func (t *Timers) add(fn goja.Callable, args []goja.Value, d time.Duration, repeat bool) int64 {
+// tooManyTimers is the RangeError a timer function throws at the cap: a
+// RangeError because JavaScript code that guards against the cap can test
+// for it, marked so that Go sees js.ErrTooManyTimers behind it.
+func (r *Realm) tooManyTimers(fn string) *goja.Object {
+	msg := fmt.Sprintf("%s: %d timers pending in this module (Options.MaxTimers)", fn, r.opts.MaxTimers)
+	e, err := r.vm.New(r.rangeError, r.vm.ToValue(msg))
+	if err != nil {
+		panic(err) // the constructor captured at start: cannot throw
+	}
+	_ = e.DefineDataPropertySymbol(limitKey, r.vm.ToValue("timers"), goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_FALSE)
+	return e
+}
+
+// add schedules a timer and returns its id; false when t already has
+// MaxTimers pending.
+func (t *Timers) add(fn goja.Callable, args []goja.Value, d time.Duration, repeat bool) (int64, bool) {
 	r := t.r
 	r.tmu.Lock()
 	defer r.tmu.Unlock()
-	r.tseq++
 	if t.stopped {
-		return r.tseq // a disposed owner's timers never run
+		r.tseq++
+		return r.tseq, true // a disposed owner's timers never run
 	}
-	tm := &timer{id: r.tseq, owner: t, fn: fn, args: args, interval: d, repeat: repeat}
+	if len(t.active) >= r.opts.MaxTimers {
+		return 0, false
+	}
+	r.tseq++
+	tm := &timer{id: r.tseq, owner: t, fn: fn, args: args, interval: d, repeat: repeat, index: -1}
 	t.active[tm.id] = tm
 	r.tindex[tm.id] = tm
-	tm.t = time.AfterFunc(d, func() { t.fire(tm) })
-	return tm.id
+	r.queueLocked(tm, time.Now().Add(d))
+	return tm.id, true
+}
+
+// queueLocked puts tm in the queue to run at when, and wakes the scheduler
+// if tm is now the earliest (starting it the first time).
+func (r *Realm) queueLocked(tm *timer, when time.Time) {
+	r.qseq++
+	tm.when, tm.seq = when, r.qseq
+	heap.Push(&r.queue, tm)
+	if tm.index != 0 {
+		return
+	}
+	if !r.scheduling {
+		r.scheduling = true
+		go r.schedule()
+		return
+	}
+	select {
+	case r.kick <- struct{}{}:
+	default: // a kick is pending already: the scheduler will look again
+	}
+}
+
+func (r *Realm) unqueueLocked(tm *timer) {
+	if tm.index >= 0 {
+		heap.Remove(&r.queue, tm.index)
+	}
 }
 
 func (r *Realm) clearTimer(id int64) {
 	r.tmu.Lock()
 	defer r.tmu.Unlock()
 	if tm, ok := r.tindex[id]; ok {
-		tm.t.Stop()
+		r.unqueueLocked(tm)
 		delete(tm.owner.active, id)
 		delete(r.tindex, id)
 	}
 }
 
-// claim reports whether tm may run now; a timeout stops being pending as it
-// starts to run, as in browsers, while an interval stays.
-func (t *Timers) claim(tm *timer) bool {
-	r := t.r
-	r.tmu.Lock()
-	defer r.tmu.Unlock()
-	if t.stopped || t.active[tm.id] != tm {
-		return false
+// schedule is the realm's one timer goroutine, started with its first
+// timer: it sleeps until the earliest deadline, then takes the realm like
+// any caller and runs what is due. Waiting for the realm has no time limit
+// of its own (a busy realm delays timers, as a busy event loop does); a
+// timer cleared or stopped meanwhile has left the queue and does not run.
+// The goroutine ends when the realm closes.
+func (r *Realm) schedule() {
+	wake := time.NewTimer(time.Hour)
+	defer wake.Stop()
+	behind := false // the last round let go of the realm for waiting callers
+	for {
+		r.tmu.Lock()
+		var next time.Time
+		pending := len(r.queue) > 0
+		if pending {
+			next = r.queue[0].when
+		}
+		r.tmu.Unlock()
+		var due <-chan time.Time // nil: nothing to wait for but a kick
+		if pending {
+			d := time.Until(next)
+			if d > 0 {
+				wake.Reset(d)
+				due = wake.C
+			}
+		}
+		if !pending || due != nil {
+			select {
+			case <-due:
+			case <-r.kick:
+				continue // an earlier timer came
+			case <-r.closed:
+				return
+			}
+		}
+		if err := r.lockForTimers(behind); err != nil {
+			r.dropDue()
+			return
+		}
+		behind = r.runDue()
+		r.Unlock()
 	}
-	if !tm.repeat {
-		delete(t.active, tm.id)
-		delete(r.tindex, tm.id)
-	}
-	return true
 }
 
-// fire runs a due timer. Waiting for the realm has no time limit of its
-// own (a busy realm delays timers, as a busy event loop does) but ends
-// when the owner stops or the realm closes; the callback itself is bounded
-// by TimerTimeout. An interval is scheduled again after each run, whether
-// the callback succeeded or not.
-func (t *Timers) fire(tm *timer) {
-	r := t.r
-	if err := r.Lock(t.ctx); err != nil {
-		r.tmu.Lock()
-		due := t.active[tm.id] == tm && !t.stopped
-		r.tmu.Unlock()
-		if due {
-			r.log.Info("timer dropped: the realm closed before it could run", "module", t.owner, "timer", tm.id)
-		}
-		return
+// lockForTimers takes the realm for the scheduler. After a round that let
+// go for waiting callers, it takes it behind them, not back before they
+// wake (see realmLock.lockBehind).
+func (r *Realm) lockForTimers(behind bool) error {
+	if !behind {
+		return r.Lock(context.Background())
 	}
-	defer r.Unlock()
-	if !t.claim(tm) { // cleared or stopped while waiting for the lock
-		return
-	}
-	prev := r.SwapOwner(t)
-	err := r.RunLocked(t.ctx, r.opts.TimerTimeout, func(*goja.Runtime) error {
-		_, err := tm.fn(goja.Undefined(), tm.args...)
+	if err := r.lk.lockBehind(r.closed); err != nil {
 		return err
-	})
-	r.SwapOwner(prev)
-	if err != nil {
-		r.log.Error("timer callback failed", "module", t.owner, "timer", tm.id, "err", Err(err))
 	}
+	return r.lockedOpen()
+}
+
+// runDue runs, holding the realm, the timers due when it starts, earliest
+// first; timers that come due meanwhile wait for the next round. It stops
+// early, reporting true, once a caller waits for the realm or it has held
+// the realm for timerSlice: a call then waits for at most one callback,
+// however many timers are due. A timeout stops being pending as it starts
+// to run, as in browsers; an interval is queued again after each run,
+// whether the callback succeeded or not.
+func (r *Realm) runDue() bool {
+	start := time.Now()
+	for {
+		select {
+		case <-r.closed:
+			return false
+		default:
+		}
+		r.tmu.Lock()
+		if len(r.queue) == 0 || r.queue[0].when.After(start) {
+			r.tmu.Unlock()
+			return false
+		}
+		tm := heap.Pop(&r.queue).(*timer)
+		t := tm.owner
+		if !tm.repeat {
+			delete(t.active, tm.id)
+			delete(r.tindex, tm.id)
+		}
+		r.tmu.Unlock()
+
+		prev := r.SwapOwner(t)
+		err := r.RunLocked(t.ctx, r.opts.TimerTimeout, func(*goja.Runtime) error {
+			_, err := tm.fn(goja.Undefined(), tm.args...)
+			return err
+		})
+		r.SwapOwner(prev)
+		if err != nil {
+			r.log.Error("timer callback failed", "module", t.owner, "timer", tm.id, "err", Err(err))
+		}
+		now := time.Now()
+		if tm.repeat {
+			r.tmu.Lock()
+			if !t.stopped && t.active[tm.id] == tm { // not cleared by its own callback
+				r.queueLocked(tm, now.Add(tm.interval))
+			}
+			r.tmu.Unlock()
+		}
+		if r.lk.waiters.Load() > 0 || now.Sub(start) >= timerSlice {
+			return true
+		}
+	}
+}
+
+// dropDue logs the timers that were due when the realm closed under them.
+func (r *Realm) dropDue() {
 	r.tmu.Lock()
 	defer r.tmu.Unlock()
-	if tm.repeat && !t.stopped && t.active[tm.id] == tm {
-		tm.t.Reset(tm.interval)
+	now, n := time.Now(), 0
+	for _, tm := range r.queue {
+		if !tm.when.After(now) {
+			n++
+		}
+	}
+	if n > 0 {
+		r.log.Info("timers dropped: the realm closed before they could run", "timers", n)
 	}
 }
 
@@ -188,8 +360,8 @@ func (t *Timers) Len() int {
 	return len(t.active)
 }
 
-// Stop cancels every timer and makes later ones no-ops; a timer waiting for
-// the realm gives up. It does not need the realm lock.
+// Stop cancels every timer and makes later ones no-ops; a callback of t
+// running now is interrupted. It does not need the realm lock.
 func (t *Timers) Stop() {
 	r := t.r
 	r.tmu.Lock()
@@ -201,7 +373,7 @@ func (t *Timers) stopTimersLocked() {
 	t.stopped = true
 	t.cancel()
 	for id, tm := range t.active {
-		tm.t.Stop()
+		t.r.unqueueLocked(tm)
 		delete(t.active, id)
 		delete(t.r.tindex, id)
 	}
@@ -218,4 +390,13 @@ func (r *Realm) stopAllTimers() {
 	for t := range owners {
 		t.stopTimersLocked()
 	}
+}
+
+// limitOf is the error Go should see behind an exception the realm threw
+// for a limit, or nil for any other.
+func limitOf(obj *goja.Object) error {
+	if v := obj.GetSymbol(limitKey); v != nil && v.String() == "timers" {
+		return js.ErrTooManyTimers
+	}
+	return nil
 }
