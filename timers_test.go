@@ -155,7 +155,9 @@ export function clearOne() { clearTimeout(ids.pop()) }
 	for _, kind := range []string{"timeout", "interval", "immediate"} {
 		_, err := m.Call(e.ctx, "one", kind)
 		var je *hotmod.JSError
-		if !errors.Is(err, hotmod.ErrTooManyTimers) || !errors.As(err, &je) || je.Name != "RangeError" ||
+		var le *hotmod.LimitError
+		if !errors.Is(err, hotmod.ErrTooManyTimers) || !errors.Is(err, hotmod.ErrLimit) || !errors.As(err, &le) || le.Limit != "timers" ||
+			!errors.As(err, &je) || je.Name != "RangeError" ||
 			!strings.Contains(je.Message, "10000 timers pending") || !strings.Contains(je.Message, "Options.MaxTimers") {
 			t.Errorf("the 10,001st timer (%s): %v, want a RangeError naming the limit and matching ErrTooManyTimers", kind, err)
 		}

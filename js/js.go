@@ -66,8 +66,10 @@ func (e *JSError) Unwrap() error { return e.Err }
 // ErrTooManyTimers matches the exception setTimeout, setInterval and
 // setImmediate throw when the module version calling them already has
 // Options.MaxTimers timers pending: a RangeError in JavaScript, a *JSError
-// whose Err is this in Go.
-var ErrTooManyTimers = errors.New("too many timers pending")
+// whose Err is this in Go. It is a *LimitError too (Limit "timers"), so
+// errors.Is(err, ErrLimit) holds, as for every other bound.
+var ErrTooManyTimers error = &LimitError{Limit: "timers", InModule: true,
+	Detail: "too many timers pending in one module version (Options.MaxTimers)"}
 
 // TimeoutError is returned when JavaScript was stopped before it finished:
 // its context ended (it matches the context's error), it ran past its
