@@ -58,6 +58,12 @@ type Options struct {
 	// the dispose callbacks of the version it replaces; also a patch's
 	// factory. Default 5s; negative means no bound.
 	LoadTimeout time.Duration
+	// FirstPassBudget is how long LoadAll and LoadPaths let each module's
+	// top level run in their first pass, so that modules that load
+	// quickly serve before one that is slow or endless holds the realm for
+	// its whole LoadTimeout; those that run out load in a second pass.
+	// Default 100ms; negative: one pass, each module with LoadTimeout.
+	FirstPassBudget time.Duration
 	// CallTimeout bounds a Call, Get, Set or Exports whose context has no
 	// earlier deadline, including the wait for a returned promise.
 	// Default 10s; negative means no bound.
@@ -193,6 +199,7 @@ type Runtime struct {
 	closed     bool
 	isolated   []*Runtime          // the private Runtimes of isolated modules
 	hostDefs   map[string]*hostDef // every host module registered, for them
+	slow       map[string]bool     // sources whose load ran out of a first pass (see LoadPaths)
 	watchStop  context.CancelFunc
 	watchDone  chan struct{}
 
@@ -229,6 +236,7 @@ func New(ctx context.Context, opts Options) (*Runtime, error) {
 	}
 	opts.LoadTimeout = bound(opts.LoadTimeout, 5*time.Second)
 	opts.CallTimeout = bound(opts.CallTimeout, 10*time.Second)
+	opts.FirstPassBudget = bound(opts.FirstPassBudget, DefaultFirstPassBudget)
 	if opts.MaxCallStackSize > engine.MaxCallStackSizeLimit {
 		return nil, fmt.Errorf("hotmod: Options.MaxCallStackSize %d is above %d: deeper runaways could not be stopped within 100 ms of their deadline", opts.MaxCallStackSize, engine.MaxCallStackSizeLimit)
 	}

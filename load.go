@@ -33,6 +33,14 @@ const maxIDLen = 256
 // ReloadModule). CreateModule of a failed module's id tries again. Other
 // modules that require sourcePath get this same handle.
 func (rt *Runtime) CreateModule(ctx context.Context, id, sourcePath string, opts ...ModuleOption) (*Module, error) {
+	return rt.createModule(ctx, id, sourcePath, 0, opts...)
+}
+
+// createModule is CreateModule with quick, if above 0, as the bound of the
+// load's evaluation instead of LoadTimeout: a load that runs out of it
+// fails with errRanPastFirstPass and leaves the module registered and
+// StateLoading, as if never tried (see LoadAll).
+func (rt *Runtime) createModule(ctx context.Context, id, sourcePath string, quick time.Duration, opts ...ModuleOption) (*Module, error) {
 	if id == "" || len(id) > maxIDLen || strings.ContainsAny(id, "\x00\n\r") {
 		return nil, fmt.Errorf("%w: %q (1 to %d bytes, no NUL or line breaks)", ErrInvalidID, id, maxIDLen)
 	}
@@ -72,11 +80,16 @@ func (rt *Runtime) CreateModule(ctx context.Context, id, sourcePath string, opts
 	rt.registerLocked(m)
 	rt.mu.Unlock()
 
+	if quick == registerOnly {
+		m.setState(StateLoading)
+		m.deferred.Store(true)
+		return nil, errRanPastFirstPass
+	}
 	if err := m.lockReload(ctx); err != nil {
 		rt.unregister(m)
 		return nil, err
 	}
-	err := m.firstLoadLocked(ctx, false)
+	err := m.firstLoadLocked(ctx, false, quick)
 	m.unlockReload()
 	if err != nil {
 		return nil, err
@@ -93,7 +106,13 @@ func (rt *Runtime) CreateModule(ctx context.Context, id, sourcePath string, opts
 // An auto load skips a source whose evaluation already failed: it would
 // fail again, and it may be one that holds the realm for all of LoadTimeout.
 // Call with the reload lock held.
-func (m *Module) firstLoadLocked(ctx context.Context, auto bool) error {
+//
+// quick, if above 0, bounds the evaluation instead of LoadTimeout, and a
+// load that runs out of it is not a failure: the version is discarded in
+// every realm (its timers stopped, its dispose callbacks run), the module
+// stays StateLoading with no error and no event, and errRanPastFirstPass
+// says to load it again with the full LoadTimeout.
+func (m *Module) firstLoadLocked(ctx context.Context, auto bool, quick time.Duration) error {
 	rt := m.rt
 	if m.cur.Load() != nil {
 		return nil
@@ -109,7 +128,13 @@ func (m *Module) firstLoadLocked(ctx context.Context, auto bool) error {
 	loaded := false
 	if err == nil {
 		step = "evaluate"
-		loaded, err = rt.loadEverywhere(ctx, m, res, st, start)
+		loaded, err = rt.loadEverywhere(ctx, m, res, st, start, quick)
+	}
+	var te *TimeoutError
+	if quick > 0 && err != nil && m.cur.Load() == nil && errors.As(err, &te) && te.Limit == quick && errors.Is(err, context.DeadlineExceeded) {
+		m.setState(StateLoading)
+		m.deferred.Store(true)
+		return errRanPastFirstPass
 	}
 	if err != nil {
 		if res != nil {
@@ -261,14 +286,19 @@ func (rt *Runtime) read(ctx context.Context, st *reads, p string) ([]byte, error
 // from res and the reads st made ahead. If it fails in any realm it is
 // undone in all of them. loaded reports that an importer had loaded m
 // meanwhile (from a source that may be older than res).
-func (rt *Runtime) loadEverywhere(ctx context.Context, m *Module, res *transform.Result, st *reads, start time.Time) (loaded bool, err error) {
+//
+// limit, if above 0, bounds the evaluation instead of LoadTimeout.
+func (rt *Runtime) loadEverywhere(ctx context.Context, m *Module, res *transform.Result, st *reads, start time.Time, limit time.Duration) (loaded bool, err error) {
+	if limit <= 0 {
+		limit = rt.opts.LoadTimeout
+	}
 	unlock, err := rt.lockAll(ctx)
 	if err != nil {
 		return false, err
 	}
 	defer unlock()
 	had := make([]bool, len(rt.realms))
-	errs := rt.eachLocked(ctx, rt.opts.LoadTimeout, func(s *realm) error {
+	errs := rt.eachLocked(ctx, limit, func(s *realm) error {
 		if m.in[s.index].cur.Load() != nil {
 			had[s.index] = true
 			return nil

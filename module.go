@@ -27,6 +27,9 @@ type Module struct {
 	// realm's own copy of it is in[realm].cur.
 	cur atomic.Pointer[version]
 	in  []*inRealm // by realm index
+	// deferred: the first pass of LoadPaths ran out and its second pass
+	// is to come; a store change waits for it (see LoadPaths).
+	deferred atomic.Bool
 
 	hooks   atomic.Pointer[hooks] // patches and profiles; nil when none
 	hooksMu sync.Mutex            // serializes edits of hooks
@@ -613,7 +616,10 @@ func (m *Module) reloadLocked(ctx context.Context, auto bool) error {
 		if m.State() == StateRemoved {
 			return fmt.Errorf("%w: %q", ErrRemoved, m.id)
 		}
-		return m.firstLoadLocked(ctx, auto)
+		if auto && m.deferred.Load() {
+			return nil // the second pass reads the newest source anyway
+		}
+		return m.firstLoadLocked(ctx, auto, 0)
 	}
 	if handled, err := m.divertLocked(ctx, auto); handled {
 		return err

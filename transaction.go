@@ -110,7 +110,10 @@ func (rt *Runtime) reloadTogether(ctx context.Context, mods []*Module, auto bool
 			if m.State() == StateRemoved {
 				return fmt.Errorf("%w: %q", ErrRemoved, m.id)
 			}
-			if err := m.firstLoadLocked(ctx, auto); err != nil {
+			if auto && m.deferred.Load() {
+				continue // the second pass reads the newest source anyway
+			}
+			if err := m.firstLoadLocked(ctx, auto, 0); err != nil {
 				return err
 			}
 			continue

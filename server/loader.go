@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 
 	"github.com/hotmod/hotmod"
 	"github.com/hotmod/hotmod/vfs"
@@ -69,16 +70,50 @@ func (l *Loader) Start(ctx context.Context) error {
 	}
 	go func() {
 		for ev := range events {
-			if ev.Op == vfs.Deleted {
+			// Everything that arrived meanwhile loads as one batch (a put
+			// of a folder, a fleet node catching up, files written while
+			// the last batch loaded), in LoadPaths's two passes: one slow
+			// or endless file does not delay the others.
+			batch := l.newSources(nil, ev)
+		more:
+			for {
+				select {
+				case ev, ok := <-events:
+					if !ok {
+						break more
+					}
+					batch = l.newSources(batch, ev)
+				default:
+					break more
+				}
+			}
+			if len(batch) == 0 {
 				continue
 			}
-			if _, err := l.Runtime.Module(ModuleID(ev.Path)); err == nil {
-				continue // loaded: the runtime reloads it
+			rep, err := l.Runtime.LoadPaths(ctx, batch...)
+			if err != nil && ctx.Err() != nil {
+				// Stopped, not broken: telling the user to fix it would mislead.
+				l.log().Info("module load interrupted", "err", err)
+				continue
 			}
-			l.load(ctx, ev.Path)
+			for id, ferr := range rep.Failed {
+				l.log().Warn("module failed to load; it loads when its source is fixed", "module", id, "err", ferr)
+			}
 		}
 	}()
 	return nil
+}
+
+// newSources adds ev's path to batch if it is a source with no module yet
+// (a loaded one the runtime reloads by itself).
+func (l *Loader) newSources(batch []string, ev vfs.Event) []string {
+	if ev.Op == vfs.Deleted || !l.Runtime.LoadsAsModule(ev.Path) || slices.Contains(batch, ev.Path) {
+		return batch
+	}
+	if _, err := l.Runtime.Module(ModuleID(ev.Path)); err == nil {
+		return batch
+	}
+	return append(batch, ev.Path)
 }
 
 func (l *Loader) log() *slog.Logger {

@@ -1,0 +1,106 @@
+package hotmod_test
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/hotmod/hotmod"
+)
+
+// LoadAll's two passes: good modules serve before an endless one has used
+// its LoadTimeout; the endless one ends failed with its position, having
+// held the serving realm only for the first pass's budget.
+func TestLoadAllServesGoodModulesBeforeAnEndlessOne(t *testing.T) {
+	e := newEnv(t, map[string]string{
+		"/a-loop.js": "export const a = 1\nlet n = 0\nwhile (true) { n++ }",
+		"/b-good.js": "export const ping = () => 'pong'",
+	}, func(o *hotmod.Options) { o.LoadTimeout = 2 * time.Second })
+	done := make(chan hotmod.LoadReport, 1)
+	start := time.Now()
+	go func() {
+		rep, err := e.rt.LoadAll(context.Background(), "/")
+		if err != nil {
+			t.Error(err)
+		}
+		done <- rep
+	}()
+	for {
+		m, err := e.rt.Module("b-good")
+		if err == nil {
+			if v, err := m.Call(context.Background(), "ping"); err == nil && v == "pong" {
+				break
+			}
+		}
+		if time.Since(start) > time.Second {
+			t.Fatalf("b-good did not serve within 1s of LoadAll (LoadTimeout 2s): %v", err)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	// While the endless module's second pass runs, calls are not held up
+	// by it: it runs in a private realm.
+	m, _ := e.rt.Module("b-good")
+	for range 20 {
+		callStart := time.Now()
+		if _, err := m.Call(context.Background(), "ping"); err != nil {
+			t.Fatal(err)
+		}
+		if d := time.Since(callStart); d > 500*time.Millisecond {
+			t.Errorf("a call during the second pass took %v", d)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	var rep hotmod.LoadReport
+	within(t, 10*time.Second, "LoadAll", func() { rep = <-done })
+	err := rep.Failed["a-loop"]
+	var te *hotmod.TimeoutError
+	if !errors.As(err, &te) || te.Limit != 2*time.Second {
+		t.Fatalf("a-loop: %v, want a timeout at the 2s LoadTimeout", err)
+	}
+	if pos, ok := hotmod.PositionOf(err); !ok || pos.File != "/a-loop.js" || pos.Line != 3 {
+		t.Errorf("a-loop's position: %+v", pos)
+	}
+	if len(rep.Loaded) != 1 || rep.Loaded[0] != "b-good" {
+		t.Errorf("loaded: %v", rep.Loaded)
+	}
+	if m, err := e.rt.Module("a-loop"); err != nil || m.State() != hotmod.StateFailed {
+		t.Errorf("a-loop is not listed failed: %v", err)
+	}
+}
+
+// A module whose honest top level takes longer than the first pass's
+// budget still loads; its top level runs three times (the first pass, cut
+// short; the probe; the load), and a second LoadAll of the same Runtime
+// runs it only twice more (no first pass).
+func TestSlowButHonestModuleLoadsAfterItsProbe(t *testing.T) {
+	e := newEnv(t, map[string]string{
+		"/slow.js": "import { tick } from 'host:counter'\ntick()\nconst end = Date.now() + 300; while (Date.now() < end) {}\nexport const ok = () => 'ok'",
+	}, func(o *hotmod.Options) { o.LoadTimeout = 3 * time.Second })
+	var runs atomic.Int64
+	if err := e.rt.NewHostModuleBuilder("counter").Func("tick", func() { runs.Add(1) }).Register(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := e.rt.LoadAll(e.ctx, "/")
+	if err != nil || len(rep.Loaded) != 1 {
+		t.Fatalf("LoadAll: %+v, %v", rep, err)
+	}
+	m, _ := e.rt.Module("slow")
+	if got := e.call(m, "ok"); got != "ok" {
+		t.Errorf("ok() = %v", got)
+	}
+	if n := runs.Load(); n != 3 {
+		t.Errorf("its top level ran %d times, want 3 (first pass, probe, load)", n)
+	}
+	if err := e.rt.RemoveModule(e.ctx, "slow"); err != nil {
+		t.Fatal(err)
+	}
+	runs.Store(0)
+	if rep, err := e.rt.LoadAll(e.ctx, "/"); err != nil || len(rep.Loaded) != 1 {
+		t.Fatalf("second LoadAll: %+v, %v", rep, err)
+	}
+	if n := runs.Load(); n != 2 {
+		t.Errorf("in a second LoadAll its top level ran %d times, want 2 (probe, load)", n)
+	}
+}
