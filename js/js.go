@@ -95,7 +95,7 @@ var ErrLimit = errors.New("sandbox limit exceeded")
 // LimitError says which limit a sandboxed run broke. Use it with errors.As
 // to tell the user which one; errors.Is(err, ErrLimit) holds for all.
 type LimitError struct {
-	Limit  string // "memory", "time", "stack" or "console"
+	Limit  string // "memory", "time", "stack", "console" or "result"
 	Detail string // what happened, with the limit's value
 	Err    error  // the context's error, when the context ended the run
 }
