@@ -102,3 +102,67 @@ export const timers = () => new Promise(r => setTimeout(() => r('t'), 1))
 		t.Error("timers")
 	}
 }
+
+// With the intrinsics frozen, a module could still put a Proxy under the
+// global object (Object.setPrototypeOf(globalThis, proxy)), which then saw,
+// and could answer, every other module's lookup of a missing global. The
+// global object's prototype is fixed now, whichever way a module tries.
+func TestFrozenIntrinsicsFixTheGlobalPrototype(t *testing.T) {
+	e := newEnv(t, map[string]string{
+		"/m/a.js": `
+const seen = []
+const proxy = new Proxy({}, {
+  get(t, k) { seen.push(String(k)); return 'forged' },
+  has(t, k) { seen.push(String(k)); return true },
+})
+const original = Object.getPrototypeOf(globalThis)
+const tries = {
+  'Object.setPrototypeOf': () => Object.setPrototypeOf(globalThis, proxy),
+  'Reflect.setPrototypeOf': () => { if (!Reflect.setPrototypeOf(globalThis, proxy)) throw new TypeError('refused') },
+  'globalThis.__proto__': () => { globalThis.__proto__ = proxy },
+  'the __proto__ setter': () => Object.getOwnPropertyDescriptor(Object.prototype, '__proto__').set.call(globalThis, proxy),
+  'Reflect.apply': () => Reflect.apply(Object.setPrototypeOf, Object, [globalThis, proxy]),
+}
+const outcome = {}
+// Setting the prototype it already has is no change, and succeeds.
+outcome.same = Object.setPrototypeOf(globalThis, original) === globalThis ? 'succeeded' : 'failed'
+for (const [name, f] of Object.entries(tries)) {
+  try { f(); outcome[name] = 'succeeded' } catch (e) { outcome[name] = e.name }
+}
+outcome.unchanged = Object.getPrototypeOf(globalThis) === original ? 'yes' : 'no'
+// A module's own objects take any prototype, whichever way is used.
+const mine = {}, base = { base: true }
+Object.setPrototypeOf(mine, base)
+const viaReflect = Reflect.setPrototypeOf({}, base)
+const viaProto = {}
+viaProto.__proto__ = base
+outcome.own = mine.base && viaReflect && viaProto.base && Object.setPrototypeOf.name === 'setPrototypeOf' && Reflect.setPrototypeOf.length === 2 ? 'yes' : 'no'
+export const report = () => outcome
+export const lookups = () => seen.slice()
+`,
+		"/m/b.js": `
+export const probe = () => {
+  let threw = false
+  try { someMissingGlobal } catch (e) { threw = e instanceof ReferenceError }
+  return [typeof someMissingGlobal === 'undefined', threw, 'anotherMissing' in globalThis]
+}
+`,
+	}, func(o *hotmod.Options) { o.FrozenIntrinsics = true })
+	a := e.create("a", "/m/a.js")
+	b := e.create("b", "/m/b.js")
+	got := e.call(a, "report").(map[string]any)
+	for name, want := range map[string]string{
+		"Object.setPrototypeOf": "TypeError", "Reflect.setPrototypeOf": "TypeError", "globalThis.__proto__": "TypeError",
+		"the __proto__ setter": "TypeError", "Reflect.apply": "TypeError", "same": "succeeded", "unchanged": "yes", "own": "yes",
+	} {
+		if got[name] != want {
+			t.Errorf("%s: %v, want %s", name, got[name], want)
+		}
+	}
+	if p := e.call(b, "probe").([]any); p[0] != true || p[1] != true || p[2] != false {
+		t.Errorf("module b's missing globals: typeof undefined %v, ReferenceError %v, in %v; want true, true, false", p[0], p[1], p[2])
+	}
+	if seen := e.call(a, "lookups").([]any); len(seen) > 0 {
+		t.Errorf("module a's proxy saw lookups: %v", seen)
+	}
+}

@@ -123,8 +123,9 @@ type Options struct {
 	// purpose; such an assignment throws a TypeError in strict code (ES
 	// modules) and does nothing in sloppy code. The global names the realm
 	// starts with (JSON, Math, setTimeout, console, ...) become read-only;
-	// modules may still add globals. A module that assigns toString,
-	// constructor, name or message on its own objects works as before.
+	// modules may still add globals, but not change the global object's
+	// prototype. A module that assigns toString, constructor, name or
+	// message on its own objects works as before.
 	// Polyfills, which patch built-ins on purpose, fail to load
 	// (README: "Frozen intrinsics").
 	FrozenIntrinsics bool

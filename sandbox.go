@@ -19,8 +19,8 @@ var (
 )
 
 // LimitError says which sandbox limit a run broke: Limit ("memory",
-// "time", "stack" or "console"), Detail, and Err, the context's error when
-// the context ended the run. Defined in package js.
+// "time", "stack", "console" or "result"), Detail, and Err, the context's
+// error when the context ended the run. Defined in package js.
 type LimitError = js.LimitError
 
 // Undefined is the Value of a SafeResult whose code returned undefined (or
@@ -39,6 +39,9 @@ type SafeResult = js.SafeResult
 // SafeOptions are a sandbox's limits; zero fields take the defaults.
 type SafeOptions struct {
 	// MemoryLimit is how many bytes the VM may allocate. Default 64 MiB.
+	// A result's JSON form may be at most a quarter of it, in characters
+	// (the "result" limit): copying it out holds the value, its JSON and a
+	// UTF-8 copy in the VM at once.
 	MemoryLimit int64
 	// TimeLimit bounds a run's wall time; the context's deadline applies
 	// too. Default 1 s.

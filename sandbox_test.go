@@ -419,3 +419,78 @@ func TestSandboxThrownInterruptedIsNotATimeBreach(t *testing.T) {
 		t.Errorf("%v, want the snippet's JSError", err)
 	}
 }
+
+// A large result once came back as "awaits a promise that can never
+// settle" or as a time breach: copying it out ran out of memory inside the
+// driver, where nothing reported it. Its JSON form is bounded by a quarter
+// of the memory limit, checked before it is built, and running out of
+// memory while copying it out is the memory limit.
+func TestSandboxLargeResultIsALimitError(t *testing.T) {
+	e := sandboxEnv(t)
+	for _, tc := range []struct {
+		name, code, limit, detail string
+		opts                      hotmod.SafeOptions
+	}{
+		{"20e6 characters", "return 'x'.repeat(20e6)", "result", "16777216", hotmod.SafeOptions{}},
+		{"30e6 characters", "return 'x'.repeat(30e6)", "result", "16777216", hotmod.SafeOptions{}},
+		// Small as a value, 10 MB as JSON: refused long before that is built.
+		{"one string many times", "const s = 'x'.repeat(1e4); return Array(1000).fill(s)", "result", "1048576", hotmod.SafeOptions{MemoryLimit: 4 << 20}},
+		{"just over a quarter", "return 'x'.repeat(1048575)", "result", "1048576", hotmod.SafeOptions{MemoryLimit: 4 << 20}},
+		// Under the result limit, but two bytes a character in the VM and
+		// three in the UTF-8 copy Go reads: that copy does not fit.
+		{"wide characters", "return '\\u4e00'.repeat(600000)", "memory", "copying the outcome", hotmod.SafeOptions{MemoryLimit: 4 << 20}},
+		{"a huge array", "return new Array(1e8).fill(0)", "memory", "8388608", hotmod.SafeOptions{MemoryLimit: 8 << 20}},
+		{"a huge key count", "const o = {}; for (let i = 0; ; i++) o['k' + i] = i; return o", "memory", "4194304", hotmod.SafeOptions{MemoryLimit: 4 << 20}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.opts.TimeLimit = time.Minute // the point is that time is not what stops these
+			sc, err := e.rt.CreateSafeContext(tc.code, tc.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			within(t, 90*time.Second, tc.name, func() { _, err = sc.Run(e.ctx, nil) })
+			var le *hotmod.LimitError
+			if !errors.As(err, &le) || le.Limit != tc.limit || !strings.Contains(le.Detail, tc.detail) {
+				t.Fatalf("%v, want the %s limit naming %s", err, tc.limit, tc.detail)
+			}
+		})
+	}
+	// Right at the bound, the result comes out whole.
+	sc, err := e.rt.CreateSafeContext("return 'x'.repeat(1048574)", hotmod.SafeOptions{MemoryLimit: 4 << 20, TimeLimit: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := sc.Run(e.ctx, nil)
+	if s, _ := res.Value.(string); err != nil || len(s) != 1048574 {
+		t.Errorf("a result of exactly a quarter: %d characters, %v", len(s), err)
+	}
+}
+
+// A console line or an error as large as the VM's memory once broke the
+// copy out too: a wide-character line came back as the snippet's own
+// TypeError from the console's argument conversion, and an error's 20 MB
+// message crossed into Go whole.
+func TestSandboxLargeConsoleLinesAndErrorsAreBounded(t *testing.T) {
+	e := sandboxEnv(t)
+	opts := hotmod.SafeOptions{TimeLimit: time.Minute}
+	sc, err := e.rt.CreateSafeContext("console.log('\\u4e00'.repeat(15e6)); return 1", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = sc.Run(e.ctx, nil)
+	var le *hotmod.LimitError
+	if !errors.As(err, &le) || le.Limit != "console" {
+		t.Errorf("a wide 15e6-character line: %v, want the console limit", err)
+	}
+	for _, code := range []string{"throw new Error('x'.repeat(20e6))", "throw 'x'.repeat(20e6)"} {
+		sc, err := e.rt.CreateSafeContext(code, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = sc.Run(e.ctx, nil)
+		var je *hotmod.JSError
+		if !errors.As(err, &je) || len(je.Message) > 1<<17 || !strings.HasSuffix(je.Message, " more characters)") {
+			t.Errorf("%s: %T with a %d-byte message, want a JSError with the message cut", code, err, len(err.Error()))
+		}
+	}
+}

@@ -111,7 +111,8 @@ var ErrLimit = errors.New("limit exceeded")
 // with errors.As to tell the user which one; errors.Is(err, ErrLimit)
 // holds for all.
 type LimitError struct {
-	// Limit is, for a sandbox, "memory", "time", "stack" or "console";
+	// Limit is, for a sandbox, "memory", "time", "stack", "console" or "result" (a result
+	// too large to copy out);
 	// for a module, "result" (Options.MaxResultSize), "memory"
 	// (Options.MaxMemory) or "timers" (Options.MaxTimers).
 	Limit  string

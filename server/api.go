@@ -62,6 +62,11 @@ func classify(err error) (int, string) {
 		return http.StatusGatewayTimeout, "timeout"
 	case errors.Is(err, hotmod.ErrNotFound), errors.Is(err, vfs.ErrNotFound), errors.Is(err, hotmod.ErrRemoved):
 		return http.StatusNotFound, "not_found"
+	case errors.Is(err, vfs.ErrOutsideRoot):
+		// A symbolic link in a Dir store that leads out of its folder: the
+		// path names something the store will not serve, which is the
+		// client's to fix (or the folder's owner's), not a server fault.
+		return http.StatusForbidden, "outside_root"
 	case errors.Is(err, hotmod.ErrVersionNotKept):
 		return http.StatusNotFound, "version_not_kept"
 	case errors.Is(err, hotmod.ErrNoCanary):

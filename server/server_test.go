@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -753,5 +755,67 @@ func TestFreshEventStreamIsNotReset(t *testing.T) {
 		if ev.typ == "reloaded" && strings.Contains(ev.data, `"version":6`) {
 			break
 		}
+	}
+}
+
+// A symbolic link in a Dir store that leads outside its folder was refused
+// by the store, and the API answered 500 "internal". It is the client's
+// path that is refused: 403 "outside_root", naming the path.
+func TestSymlinkOutsideTheStoreIsA4xx(t *testing.T) {
+	ctx := context.Background()
+	root, outside := t.TempDir(), t.TempDir()
+	for name, src := range map[string]string{
+		filepath.Join(outside, "secret.js"): "export const secret = 'outside'",
+		filepath.Join(root, "uses.js"):      "import { secret } from './link.js'\nexport const get = () => secret",
+	} {
+		if err := os.WriteFile(name, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink(filepath.Join(outside, "secret.js"), filepath.Join(root, "link.js")); err != nil {
+		t.Skipf("no symbolic links here: %v", err)
+	}
+	if err := os.Symlink(outside, filepath.Join(root, "dirlink")); err != nil {
+		t.Fatal(err)
+	}
+	dir, err := vfs.NewDir(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	rt, err := hotmod.New(ctx, hotmod.Options{Store: dir, Logger: logger, ModuleID: server.ModuleID, DisableAutoReload: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{t: t, store: dir, rt: rt, srv: server.New(server.Options{Runtime: rt, Store: dir, Logger: logger})}
+	f.http = httptest.NewServer(f.srv.Handler())
+	t.Cleanup(func() {
+		f.srv.Close()
+		f.http.Close()
+		_ = rt.Close(ctx)
+		_ = dir.Close()
+	})
+	for _, tc := range []struct {
+		method, path, named string
+		body                any
+	}{
+		{"POST", "/api/modules", "/link.js", map[string]any{"id": "link", "path": "/link.js"}},
+		{"GET", "/api/files/link.js", "/link.js", nil},
+		{"GET", "/api/files/dirlink/secret.js", "/dirlink/secret.js", nil},
+	} {
+		r := f.do(tc.method, tc.path, tc.body)
+		var e server.ErrorBody
+		_ = json.Unmarshal(r.body, &e)
+		if r.status != http.StatusForbidden || e.Error.Code != "outside_root" || !strings.Contains(e.Error.Message, tc.named) {
+			t.Errorf("%s %s %v: %d %s, want 403 outside_root naming %s", tc.method, tc.path, tc.body, r.status, r.body, tc.named)
+		}
+	}
+	// A module that imports the link is a module that fails to load, as
+	// with a missing import: 422 with the importing line, the reason named.
+	r := f.do("POST", "/api/modules", map[string]any{"id": "uses", "path": "/uses.js"})
+	var e server.ErrorBody
+	_ = json.Unmarshal(r.body, &e)
+	if r.status != http.StatusUnprocessableEntity || e.Error.Code != "reload_failed" || !strings.Contains(e.Error.Message, "/link.js: vfs: path leads outside the store's root") || e.Error.Position == nil {
+		t.Errorf("importing the link: %d %s", r.status, r.body)
 	}
 }

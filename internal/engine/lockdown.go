@@ -15,7 +15,8 @@ import (
 // frozen prototypes, whose setter defines the property on the object
 // assigned to: otherwise `MyError.prototype.name = 'MyError'` would throw
 // in strict code (the "override mistake"), because the inherited property
-// is read-only.
+// is read-only. The global object stays extensible, but its prototype is
+// fixed.
 //
 //go:embed lockdown.js
 var lockdownJS string

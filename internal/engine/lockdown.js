@@ -39,6 +39,40 @@
   }
   prototypes.add(Object.prototype);
   prototypes.add(Function.prototype);
+  // The global object's [[Prototype]] is fixed, as the spec fixes
+  // Object.prototype's (an immutable prototype exotic object). Freezing
+  // would fix it too, but the global stays extensible so that modules may
+  // add globals, and goja has no immutable-prototype objects: a module
+  // could otherwise put a Proxy under the global object and see, and
+  // answer, every other module's lookup of a missing global. The three
+  // ways JavaScript sets a prototype are replaced, before the freeze below
+  // makes them read-only, by versions that refuse the global object (and
+  // allow setting the prototype it has, as the spec does). The built-ins
+  // they wrap stay reachable only from here.
+  const fixed = getPrototypeOf(g);
+  const objectSet = Object.setPrototypeOf;
+  const reflectSet = Reflect.setPrototypeOf;
+  const protoSet = Function.prototype.call.bind(getOwnPropertyDescriptor(Object.prototype, '__proto__').set);
+  const refuses = (o, p) => o === g && p !== fixed;
+  const refusal = () => new TypeError('Cannot set the prototype of the global object (Options.FrozenIntrinsics)');
+  const wrappers = {
+    setPrototypeOf(o, p) {
+      if (refuses(o, p)) throw refusal();
+      return objectSet(o, p);
+    },
+    reflectSetPrototypeOf(o, p) {
+      if (refuses(o, p)) return false;
+      return reflectSet(o, p);
+    },
+    set __proto__(p) {
+      if (refuses(this, p)) throw refusal();
+      protoSet(this, p);
+    },
+  };
+  defineProperty(wrappers.reflectSetPrototypeOf, 'name', { value: 'setPrototypeOf' });
+  defineProperty(Object, 'setPrototypeOf', { value: wrappers.setPrototypeOf });
+  defineProperty(Reflect, 'setPrototypeOf', { value: wrappers.reflectSetPrototypeOf });
+  defineProperty(Object.prototype, '__proto__', { set: getOwnPropertyDescriptor(wrappers, '__proto__').set });
   // Tame the override mistake first: accessors replace the data
   // properties named above on every built-in prototype.
   // Every property of Object.prototype and Function.prototype: a function

@@ -196,43 +196,99 @@ func leadingUnmapped(smap []byte) int {
 // outcome channel off the global object (so the snippet can never reach
 // them), builds console on the sink, and evaluates to the driver, which Go
 // holds and calls: it copies the input in with JSON.parse, awaits the
-// snippet, and reports the outcome as JSON. Everything the driver uses is
-// captured before the snippet runs, and it wires its promise chain before
-// the snippet's first line, so nothing the snippet redefines changes how
-// its outcome is reported.
+// snippet, and reports the outcome. Everything the driver uses is captured
+// before the snippet runs, and it wires its promise chain before the
+// snippet's first line, so nothing the snippet redefines changes how its
+// outcome is reported.
+//
+// The outcome is report(kind, text): kind is "value" (text is the JSON),
+// "undefined", "bad" (text is the typeof), "error" (text is the error as
+// JSON) or "result" (text is how far serialization got). A report()
+// without arguments comes first and says the snippet settled: copying its
+// outcome out allocates inside the VM, and a breach of the memory limit
+// there throws out of the driver's reaction into a promise nobody awaits,
+// so Go learns of it only as "settled but never reported".
 const prelude = `(() => {
 	const sink = globalThis.__hotmod_console;
 	const report = globalThis.__hotmod_report;
 	delete globalThis.__hotmod_console;
 	delete globalThis.__hotmod_report;
 	const { parse, stringify } = JSON;
-	const str = (v) => {
-		if (typeof v === 'string') return v;
-		try { const j = stringify(v); if (j !== undefined) return j; } catch {}
-		return String(v);
-	};
-	const out = (level) => (...args) => { sink(level, args.map(str).join(' ')); };
-	globalThis.console = { log: out('log'), info: out('info'), warn: out('warn'), error: out('error'), debug: out('debug'), trace: out('debug') };
+	const { isArray } = Array;
 	const String_ = String;
+	const slice = Function.prototype.call.bind(String.prototype.slice);
+	// bounded(most) is a replacer for stringify that hands every value back
+	// as it is (so the JSON is the same) while it counts a lower bound of
+	// the JSON built so far, each string before stringify copies it, and
+	// throws tooLarge past most: a large outcome (a long string, one string
+	// referenced many times) is refused before it is built, rather than by
+	// the memory or time limit halfway through building it. Each stringify
+	// counts on its own, since a toJSON may log while the result is built.
+	const tooLarge = {};
+	let counted = 0;
+	const bounded = (most) => {
+		let size = 0;
+		return function (k, x) {
+			const t = typeof x;
+			if (t === 'undefined' || t === 'function' || t === 'symbol') return x;
+			size += t === 'string' ? x.length + 2 : 1;
+			if (k !== '' && !isArray(this)) size += k.length + 3;
+			if (size > most) { counted = size; throw tooLarge; }
+			return x;
+		};
+	};
+	const str = (v, most) => {
+		if (typeof v === 'string') return v;
+		try { const j = stringify(v, bounded(most)); if (j !== undefined) return j; } catch (e) { if (e === tooLarge) throw e; }
+		return String_(v);
+	};
+	// An error's text is cut, not refused: the error is what the caller
+	// needs to see.
+	const maxErrorText = 1 << 16;
+	const cut = (s) => s.length > maxErrorText ? slice(s, 0, maxErrorText) + '... (' + (s.length - maxErrorText) + ' more characters)' : s;
+	let consoleMost = 0;
+	// A line longer than the console limit is sent as null: Go counts it
+	// over the limit without copying it out.
+	const out = (level) => (...args) => {
+		let text = '';
+		try {
+			for (let i = 0; i < args.length; i++) {
+				text += (i ? ' ' : '') + str(args[i], consoleMost);
+				if (text.length > consoleMost) { text = null; break; }
+			}
+		} catch (e) { if (e !== tooLarge) throw e; text = null; }
+		sink(level, text);
+	};
+	globalThis.console = { log: out('log'), info: out('info'), warn: out('warn'), error: out('error'), debug: out('debug'), trace: out('debug') };
+	let resultMost = 0;
 	const ok = (v) => {
-		if (v === undefined) { report('{"undefined":true}'); return; }
+		report();
+		if (v === undefined) { report('undefined'); return; }
 		let j;
-		try { j = stringify(v); } catch (e) { fail(e); return; }
-		report(j === undefined ? stringify({ bad: typeof v }) : '{"value":' + j + '}');
+		try { j = stringify(v, bounded(resultMost)); } catch (e) {
+			if (e === tooLarge) { report('result', String_(counted)); return; }
+			fail(e);
+			return;
+		}
+		if (j === undefined) { report('bad', typeof v); return; }
+		report('value', j);
 	};
 	const fail = (e) => {
+		report();
 		let o;
 		try {
-			o = e instanceof Error ? { name: String_(e.name), message: String_(e.message), stack: String_(e.stack) } : { name: '', message: str(e), stack: '', nullish: e == null };
+			o = e instanceof Error ? { name: cut(String_(e.name)), message: cut(String_(e.message)), stack: cut(String_(e.stack)) } : { name: '', message: cut(str(e, maxErrorText)), stack: '', nullish: e == null };
 		} catch { o = { name: '', message: 'an error that cannot be described', stack: '' }; }
-		report(stringify({ error: o }));
+		report('error', stringify(o));
 	};
 	// The snippet is an async function, so it returns a native promise:
 	// the captured then settles it, whatever the snippet does to
 	// Promise.prototype.then meanwhile.
 	const then = Promise.prototype.then;
 	const call = Function.prototype.call.bind(then);
-	return (fn, input) => {
+	return (fn, input, mostResult, mostConsole) => {
+		resultMost = mostResult;
+		consoleMost = mostConsole;
 		call(Promise.resolve(), () => {
 			let p;
 			try { p = fn(parse(input)); } catch (e) { fail(e); return; }
@@ -251,15 +307,15 @@ var preludeBytecode = sync.OnceValues(func() ([]byte, error) {
 	return vm.Compile(prelude, quickjs.EvalGlobal)
 })
 
-type outcome struct {
-	Value     json.RawMessage `json:"value"`
-	Undefined bool            `json:"undefined"`
-	Bad       string          `json:"bad"`
-	Error     *struct {
-		Name, Message, Stack string
-		Nullish              bool
-	} `json:"error"`
+type thrown struct {
+	Name, Message, Stack string
+	Nullish              bool
 }
+
+// resultShare is the share of the memory limit a result's JSON may take,
+// in characters: copying it out holds the value, its JSON and the engine's
+// UTF-8 copy of that in the VM at once.
+const resultShare = 4
 
 // Run executes the program once in a fresh VM.
 func (p *Program) Run(ctx context.Context, vars map[string]any, lim Limits) (res Result, err error) {
@@ -285,11 +341,18 @@ func (p *Program) Run(ctx context.Context, vars map[string]any, lim Limits) (res
 	if err := vm.RegisterHostFunc("__hotmod_console", sink.write); err != nil {
 		return res, err
 	}
-	var raw string
-	reported := false
+	var kind, text string
+	settled, reported := false, false
 	if err := vm.RegisterHostFunc("__hotmod_report", func(args []any) (any, error) {
-		if len(args) == 1 && !reported {
-			raw, _ = args[0].(string)
+		switch {
+		case reported:
+		case len(args) == 0:
+			settled = true
+		default:
+			kind, _ = args[0].(string)
+			if len(args) > 1 {
+				text, _ = args[1].(string)
+			}
 			reported = true
 		}
 		return nil, nil
@@ -360,7 +423,8 @@ func (p *Program) Run(ctx context.Context, vars map[string]any, lim Limits) (res
 		fn.Free()
 		return res, err
 	}
-	_, err = drive.Call(quickjs.UndefinedValue, fn, input)
+	mostResult := lim.Memory / resultShare
+	_, err = drive.Call(quickjs.UndefinedValue, fn, input, mostResult, lim.Console)
 	fn.Free()
 	if err != nil {
 		return res, classify(err)
@@ -376,6 +440,9 @@ func (p *Program) Run(ctx context.Context, vars map[string]any, lim Limits) (res
 		if sink.over {
 			break
 		}
+		if n == 0 && !reported && settled {
+			return res, &LimitError{Limit: "memory", Detail: fmt.Sprintf("allocated more than %d bytes while copying the outcome out of the VM", lim.Memory)}
+		}
 		if n == 0 && !reported {
 			return res, fmt.Errorf("%w: the code awaits a promise that can never settle (a sandbox has no timers or I/O)", ErrResult)
 		}
@@ -384,33 +451,38 @@ func (p *Program) Run(ctx context.Context, vars map[string]any, lim Limits) (res
 	if sink.over {
 		return res, classify(errors.New("interrupted"))
 	}
-	var out outcome
-	if err := json.Unmarshal([]byte(raw), &out); err != nil {
-		return res, fmt.Errorf("%w: %v", ErrResult, err)
-	}
-	switch {
-	case out.Error != nil && out.Error.Nullish:
-		// QuickJS raises null when it runs out of memory while building the
-		// error for running out of memory; nothing tells that apart from
-		// code that throws null itself (measured: same value, same type, no
-		// stack either way), so both count as the memory limit.
-		return res, &LimitError{Limit: "memory", Detail: fmt.Sprintf("allocated more than %d bytes (the engine raised an empty exception, which it does when it cannot even build an error; code that throws null or undefined itself is reported the same way)", lim.Memory)}
-	case out.Error != nil:
-		e := &engine.JSError{Name: out.Error.Name, Message: out.Error.Message}
-		e.Stack, e.File, e.Line, e.Column = p.mapStack(out.Error.Stack)
+	switch kind {
+	case "error":
+		var out thrown
+		if err := json.Unmarshal([]byte(text), &out); err != nil {
+			return res, fmt.Errorf("%w: %v", ErrResult, err)
+		}
+		if out.Nullish {
+			// QuickJS raises null when it runs out of memory while building
+			// the error for running out of memory; nothing tells that apart
+			// from code that throws null itself (measured: same value, same
+			// type, no stack either way), so both count as the memory limit.
+			return res, &LimitError{Limit: "memory", Detail: fmt.Sprintf("allocated more than %d bytes (the engine raised an empty exception, which it does when it cannot even build an error; code that throws null or undefined itself is reported the same way)", lim.Memory)}
+		}
+		e := &engine.JSError{Name: out.Name, Message: out.Message}
+		e.Stack, e.File, e.Line, e.Column = p.mapStack(out.Stack)
 		return res, p.classify(e, ctx, runCtx, sink, lim)
-	case out.Bad != "":
-		return res, fmt.Errorf("%w: the code returned a %s, which has no JSON form", ErrResult, out.Bad)
-	case out.Undefined:
+	case "result":
+		return res, &LimitError{Limit: "result", Detail: fmt.Sprintf("the result's JSON form is more than %d characters (a quarter of the %d-byte memory limit: %s characters were counted when copying stopped)", mostResult, lim.Memory, text)}
+	case "bad":
+		return res, fmt.Errorf("%w: the code returned a %s, which has no JSON form", ErrResult, text)
+	case "undefined":
 		res.Value = Undefined{}
-	default:
-		dec := json.NewDecoder(strings.NewReader(string(out.Value)))
+	case "value":
+		dec := json.NewDecoder(strings.NewReader(text))
 		dec.UseNumber()
 		var v any
 		if err := dec.Decode(&v); err != nil {
 			return res, fmt.Errorf("%w: %v", ErrResult, err)
 		}
 		res.Value = numbers(v)
+	default:
+		return res, fmt.Errorf("%w: the driver reported %q", ErrResult, kind)
 	}
 	return res, nil
 }
@@ -506,7 +578,7 @@ func (c *console) write(args []any) (any, error) {
 	level, _ := args[0].(string)
 	text, _ := args[1].(string)
 	// A line costs its break too: empty lines are not free.
-	if c.size+len(text)+1 > c.max || len(c.lines) >= c.maxLines {
+	if args[1] == nil || c.size+len(text)+1 > c.max || len(c.lines) >= c.maxLines {
 		c.over = true
 		c.vm.Interrupt() // stop the run now, not at its end
 		return nil, nil
