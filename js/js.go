@@ -42,6 +42,10 @@ type JSError struct {
 	File    string // where it was thrown; empty when no frame had a place
 	Line    int    // 1-based
 	Column  int    // 1-based
+	// Err is the Go error a host function returned or panicked with, when
+	// that is what was thrown: errors.Is and errors.As see it through the
+	// JavaScript that let it pass.
+	Err error
 }
 
 func (e *JSError) Error() string {
@@ -56,6 +60,9 @@ func (e *JSError) Error() string {
 	b.WriteString(e.Message)
 	return b.String()
 }
+
+// Unwrap gives Err.
+func (e *JSError) Unwrap() error { return e.Err }
 
 // TimeoutError is returned when JavaScript was stopped before it finished:
 // its context ended (it matches the context's error), it ran past its

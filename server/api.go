@@ -11,6 +11,7 @@ import (
 	"mime"
 	"net/http"
 	"os"
+	"reflect"
 	"strconv"
 	"time"
 
@@ -39,6 +40,7 @@ type ErrorBody struct {
 
 // classify maps an error to a status and a code.
 func classify(err error) (int, string) {
+	err = outsideJS{err}
 	var ae apiError
 	var mbe *http.MaxBytesError
 	var re *hotmod.ReloadError
@@ -92,6 +94,48 @@ func classify(err error) (int, string) {
 		return http.StatusServiceUnavailable, "closed"
 	}
 	return http.StatusInternalServerError, "internal"
+}
+
+// outsideJS is err's chain up to what JavaScript threw, and no further: a
+// *JSError wraps the Go error of a host function that JavaScript let pass,
+// and that error (a store's "not found", a context's deadline) is the
+// module's failure, not what the request did.
+type outsideJS struct{ err error }
+
+func (o outsideJS) Error() string { return o.err.Error() }
+
+func (o outsideJS) Is(target error) bool {
+	if x, ok := o.err.(interface{ Is(error) bool }); ok && x.Is(target) {
+		return true
+	}
+	return target != nil && reflect.TypeOf(target).Comparable() && o.err == target
+}
+
+func (o outsideJS) As(target any) bool {
+	if t := reflect.ValueOf(target).Elem(); reflect.TypeOf(o.err).AssignableTo(t.Type()) {
+		t.Set(reflect.ValueOf(o.err))
+		return true
+	}
+	x, ok := o.err.(interface{ As(any) bool })
+	return ok && x.As(target)
+}
+
+func (o outsideJS) Unwrap() []error {
+	var inner []error
+	switch x := o.err.(type) {
+	case *hotmod.JSError:
+	case interface{ Unwrap() error }:
+		inner = []error{x.Unwrap()}
+	case interface{ Unwrap() []error }:
+		inner = x.Unwrap()
+	}
+	var out []error
+	for _, e := range inner {
+		if e != nil {
+			out = append(out, outsideJS{e})
+		}
+	}
+	return out
 }
 
 func writeError(w http.ResponseWriter, err error) {
