@@ -145,13 +145,7 @@ func writeError(w http.ResponseWriter, err error) {
 	if p, ok := hotmod.PositionOf(err); ok {
 		body.Error.Position = &p
 	}
-	writeJSON(w, status, body)
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+	_ = writeJSON(w, status, body) // strings and ints: it always encodes
 }
 
 // apiHandler bounds the request's time and turns a returned error into the
@@ -268,8 +262,7 @@ func (s *Server) listModules(w http.ResponseWriter, r *http.Request) error {
 		}
 		out = append(out, d)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"modules": out, "realms": s.rt.Realms()})
-	return nil
+	return writeJSON(w, http.StatusOK, map[string]any{"modules": out, "realms": s.rt.Realms()})
 }
 
 func (s *Server) createModule(w http.ResponseWriter, r *http.Request) error {
@@ -293,8 +286,7 @@ func (s *Server) createModule(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, d)
-	return nil
+	return writeJSON(w, http.StatusCreated, d)
 }
 
 func (s *Server) getModule(w http.ResponseWriter, r *http.Request) error {
@@ -306,8 +298,7 @@ func (s *Server) getModule(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, d)
-	return nil
+	return writeJSON(w, http.StatusOK, d)
 }
 
 func (s *Server) removeModule(w http.ResponseWriter, r *http.Request) error {
@@ -359,8 +350,7 @@ func (s *Server) callModule(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, CallResponse{Result: res, Version: version, DurationMS: ms(time.Since(start))})
-	return nil
+	return writeJSON(w, http.StatusOK, CallResponse{Result: res, Version: version, DurationMS: ms(time.Since(start))})
 }
 
 // CanaryRequest starts a canary or sets its percentage.
@@ -505,8 +495,7 @@ func (s *Server) getVersion(w http.ResponseWriter, r *http.Request) error {
 			out.Served, out.TookMS, out.Serving = v.Served, ms(v.Took), v.Serving
 		}
 	}
-	writeJSON(w, http.StatusOK, out)
-	return nil
+	return writeJSON(w, http.StatusOK, out)
 }
 
 func previousKept(st hotmod.ModuleStats) int {
@@ -530,8 +519,7 @@ func (s *Server) createPatch(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, patchBody(p))
-	return nil
+	return writeJSON(w, http.StatusCreated, patchBody(p))
 }
 
 func patchBody(p *hotmod.Patch) map[string]any {
@@ -546,8 +534,7 @@ func (s *Server) deletePatch(w http.ResponseWriter, r *http.Request) error {
 	if err := p.RollbackContext(r.Context()); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, patchBody(p))
-	return nil
+	return writeJSON(w, http.StatusOK, patchBody(p))
 }
 
 func (s *Server) startProfile(w http.ResponseWriter, r *http.Request) error {
@@ -558,8 +545,7 @@ func (s *Server) startProfile(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, p.Metrics())
-	return nil
+	return writeJSON(w, http.StatusCreated, p.Metrics())
 }
 
 func (s *Server) getProfile(w http.ResponseWriter, r *http.Request) error {
@@ -567,8 +553,7 @@ func (s *Server) getProfile(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, p.Metrics())
-	return nil
+	return writeJSON(w, http.StatusOK, p.Metrics())
 }
 
 func (s *Server) stopProfile(w http.ResponseWriter, r *http.Request) error {
@@ -576,8 +561,7 @@ func (s *Server) stopProfile(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, p.Stop())
-	return nil
+	return writeJSON(w, http.StatusOK, p.Stop())
 }
 
 // SandboxRequest runs a snippet. A limit of 0 takes the library default or
@@ -670,8 +654,7 @@ func (s *Server) sandbox(w http.ResponseWriter, r *http.Request) error {
 	if res.Console == nil {
 		res.Console = []hotmod.ConsoleLine{}
 	}
-	writeJSON(w, http.StatusOK, SandboxResponse{Value: res.Value, Undefined: undef, Console: res.Console, DurationMS: ms(res.Duration)})
-	return nil
+	return writeJSON(w, http.StatusOK, SandboxResponse{Value: res.Value, Undefined: undef, Console: res.Console, DurationMS: ms(res.Duration)})
 }
 
 func filePath(r *http.Request) string { return "/" + r.PathValue("path") }
@@ -684,8 +667,7 @@ func (s *Server) listFiles(w http.ResponseWriter, r *http.Request) error {
 	if files == nil {
 		files = []string{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"files": files})
-	return nil
+	return writeJSON(w, http.StatusOK, map[string]any{"files": files})
 }
 
 func (s *Server) readFile(w http.ResponseWriter, r *http.Request) error {
@@ -725,8 +707,7 @@ func (s *Server) writeFile(w http.ResponseWriter, r *http.Request) error {
 	if err := s.store.Write(r.Context(), p, data); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"path": p, "size": len(data)})
-	return nil
+	return writeJSON(w, http.StatusOK, map[string]any{"path": p, "size": len(data)})
 }
 
 // FileBatch is the body of POST /api/files: files written as one change, so
@@ -818,8 +799,7 @@ func (s *Server) writeFiles(w http.ResponseWriter, r *http.Request) error {
 	for _, f := range batch.Files {
 		total += len(f.Content)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"files": len(batch.Files), "size": total})
-	return nil
+	return writeJSON(w, http.StatusOK, map[string]any{"files": len(batch.Files), "size": total})
 }
 
 // RescanResponse is what POST /api/rescan did: the ids that serve, and
@@ -840,8 +820,7 @@ func (s *Server) rescan(w http.ResponseWriter, r *http.Request) error {
 	for id, ferr := range rep.Failed {
 		out.Failed[id] = ferr.Error()
 	}
-	writeJSON(w, http.StatusOK, out)
-	return nil
+	return writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) deleteFile(w http.ResponseWriter, r *http.Request) error {
@@ -861,13 +840,11 @@ func (s *Server) history(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"path": filePath(r), "revisions": revs})
-	return nil
+	return writeJSON(w, http.StatusOK, map[string]any{"path": filePath(r), "revisions": revs})
 }
 
 func (s *Server) stats(w http.ResponseWriter, _ *http.Request) error {
-	writeJSON(w, http.StatusOK, s.rt.Stats())
-	return nil
+	return writeJSON(w, http.StatusOK, s.rt.Stats())
 }
 
 func (s *Server) cleanup(w http.ResponseWriter, r *http.Request) error {
@@ -877,8 +854,7 @@ func (s *Server) cleanup(w http.ResponseWriter, r *http.Request) error {
 	if err := s.rt.Cleanup(r.Context()); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, s.rt.Stats())
-	return nil
+	return writeJSON(w, http.StatusOK, s.rt.Stats())
 }
 
 // summarize is snap without its sources, for an answer that does not
@@ -898,8 +874,7 @@ func (s *Server) listSnapshots(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"snapshots": names})
-	return nil
+	return writeJSON(w, http.StatusOK, map[string]any{"snapshots": names})
 }
 
 func (s *Server) takeSnapshot(w http.ResponseWriter, r *http.Request) error {
@@ -913,8 +888,7 @@ func (s *Server) takeSnapshot(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, summarize(snap))
-	return nil
+	return writeJSON(w, http.StatusCreated, summarize(snap))
 }
 
 func (s *Server) getSnapshot(w http.ResponseWriter, r *http.Request) error {
@@ -922,8 +896,7 @@ func (s *Server) getSnapshot(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, snap)
-	return nil
+	return writeJSON(w, http.StatusOK, snap)
 }
 
 func (s *Server) restoreSnapshot(w http.ResponseWriter, r *http.Request) error {
@@ -938,8 +911,7 @@ func (s *Server) restoreSnapshot(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, summarize(snap))
-	return nil
+	return writeJSON(w, http.StatusOK, summarize(snap))
 }
 
 func (s *Server) fleet(w http.ResponseWriter, r *http.Request) error {
@@ -950,8 +922,7 @@ func (s *Server) fleet(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"nodes": nodes})
-	return nil
+	return writeJSON(w, http.StatusOK, map[string]any{"nodes": nodes})
 }
 
 func (s *Server) rollouts() (*fleet.Rollouts, error) {
@@ -974,8 +945,7 @@ func (s *Server) startRollout(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return apiError{http.StatusBadRequest, "invalid", err.Error()}
 	}
-	writeJSON(w, http.StatusCreated, ro)
-	return nil
+	return writeJSON(w, http.StatusCreated, ro)
 }
 
 func (s *Server) promoteRollout(w http.ResponseWriter, r *http.Request) error {
@@ -1010,6 +980,5 @@ func (s *Server) endRollout(w http.ResponseWriter, r *http.Request, promote bool
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, ro)
-	return nil
+	return writeJSON(w, http.StatusOK, ro)
 }

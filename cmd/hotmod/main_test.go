@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -719,5 +720,16 @@ func TestCanaryCommands(t *testing.T) {
 	}
 	if _, errOut, code := runCLI(t, url, "", "canary", "counter", "120"); code != 1 || !strings.Contains(errOut, "0 to 100") {
 		t.Errorf("canary 120: %d %q", code, errOut)
+	}
+}
+
+// A server that answers 200 with nothing where the CLI expects an answer
+// (an older server, a proxy) is an error, not a printed null.
+func TestCallOfAnEmptyAnswerIsAnError(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer srv.Close()
+	out, errOut, code := runCLI(t, srv.URL, "", "call", "m", "f")
+	if code == 0 || out != "" || !strings.Contains(errOut, "the server's answer is empty") {
+		t.Errorf("exit %d, stdout %q, stderr %q; want an error", code, out, errOut)
 	}
 }
