@@ -190,6 +190,12 @@ func (m *Module) current() (*version, error) {
 // interrupted and the error matches ctx.Err(); if it ends while a promise is
 // pending, Call returns and the promise settles on its own. A JavaScript
 // throw or rejection is a *JSError.
+//
+// The result is Go data (see the package function Call for its types). NaN,
+// Infinity and -Infinity, at any depth, are the float64 values
+// math.NaN(), math.Inf(1) and math.Inf(-1): Go can hold them, JSON cannot,
+// so encoding/json refuses such a result, and the HTTP API answers the call
+// 422 unrepresentable_result naming the value and where it is.
 func (m *Module) Call(ctx context.Context, name string, args ...any) (v any, err error) {
 	if observe := m.rt.opts.OnCall; observe != nil {
 		start := time.Now()

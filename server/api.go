@@ -350,6 +350,9 @@ func (s *Server) callModule(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if msg := unrepresentable(res, "result"); msg != "" {
+		return apiError{http.StatusUnprocessableEntity, "unrepresentable_result", fmt.Sprintf("call %s.%s: %s", m.ID(), req.Function, msg)}
+	}
 	return writeJSON(w, http.StatusOK, CallResponse{Result: res, Version: version, DurationMS: ms(time.Since(start))})
 }
 
