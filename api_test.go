@@ -6,6 +6,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"math"
 	"os"
 	"path"
 	"path/filepath"
@@ -395,5 +396,29 @@ func TestNotFunctionWithAThrowingGetter(t *testing.T) {
 	_, err := m.Call(e.ctx, "nope")
 	if !errors.Is(err, hotmod.ErrNotFunction) || !strings.Contains(err.Error(), `c has no export "nope" (its functions: f)`) {
 		t.Errorf("%v", err)
+	}
+}
+
+// Call gives NaN and the infinities to Go as the float64 values they are,
+// at the top and inside (JSON cannot hold them; Go can).
+func TestCallReturnsNaNAndInfinitiesAsFloats(t *testing.T) {
+	e := newEnv(t, map[string]string{"/m/n.js": `
+export const top = () => [NaN, Infinity, -Infinity]
+export const nested = () => ({ items: [1, { v: -Infinity }] })
+`})
+	m := e.create("n", "/m/n.js")
+	got, _ := e.call(m, "top").([]any)
+	if len(got) != 3 {
+		t.Fatalf("top() = %#v", got)
+	}
+	if f, ok := got[0].(float64); !ok || !math.IsNaN(f) {
+		t.Errorf("NaN = %#v", got[0])
+	}
+	if got[1] != math.Inf(1) || got[2] != math.Inf(-1) {
+		t.Errorf("Infinity, -Infinity = %#v, %#v", got[1], got[2])
+	}
+	want := map[string]any{"items": []any{int64(1), map[string]any{"v": math.Inf(-1)}}}
+	if got := e.call(m, "nested"); !reflect.DeepEqual(got, want) {
+		t.Errorf("nested() = %#v, want %#v", got, want)
 	}
 }

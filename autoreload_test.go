@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -275,4 +276,106 @@ func TestReloadStormThroughDir(t *testing.T) {
 		t.Errorf("%d reloads failed: %s", st.FailedReloads, st.LastError)
 	}
 	eventually(t, "goroutines back to their baseline", func() bool { return runtime.NumGoroutine() <= baseline })
+}
+
+// A module whose first load failed because an import was missing loads by
+// itself once the file appears, though its own source did not change: the
+// store watcher retries it when any path its resolver tried (extensions and
+// index files probed included) is written, also one its import's import
+// tried.
+func TestFailedModuleRetriesWhenAMissingImportAppears(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		files map[string]string
+		add   string // the missing file, written after the failure
+	}{
+		{"direct", map[string]string{
+			"/app/imp.js": "import { d } from './dep.js'\nexport const get = () => d",
+		}, "/app/dep.js"},
+		{"probed", map[string]string{
+			"/app/imp.js": "import { d } from './dep'\nexport const get = () => d",
+		}, "/app/dep/index.ts"},
+		{"transitive", map[string]string{
+			"/app/imp.js": "import { d } from './a.js'\nexport const get = () => d",
+			"/app/a.js":   "export { d } from './b.js'",
+		}, "/app/b.js"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, tc.files, autoReload)
+			events := e.events()
+			_, err := e.rt.CreateModule(e.ctx, "imp", "/app/imp.js")
+			if err == nil || !strings.Contains(err.Error(), "no file for") {
+				t.Fatalf("CreateModule with a missing import: %v", err)
+			}
+			m, err := e.rt.Module("imp")
+			if err != nil || m.State() != hotmod.StateFailed {
+				t.Fatalf("the module after its failed load: %v, %v", m, err)
+			}
+			e.write(tc.add, "export const d = 42")
+			waitFor(t, events, typ(hotmod.EventCreated, "imp"))
+			if got := e.call(m, "get"); got != int64(42) || m.State() != hotmod.StateServing {
+				t.Errorf("after %s appeared: get() = %v, state %s", tc.add, got, m.State())
+			}
+		})
+	}
+}
+
+// slowMiss is a store whose first read of one missing path answers only
+// when released: the file may be written meanwhile, as a load that looked
+// for an import just before it was written sees it.
+type slowMiss struct {
+	vfs.Store
+	path             string
+	missed, released chan struct{}
+	once             sync.Once
+}
+
+func (s *slowMiss) Read(ctx context.Context, p string) ([]byte, error) {
+	b, err := s.Store.Read(ctx, p)
+	if p == s.path {
+		s.once.Do(func() {
+			close(s.missed)
+			<-s.released
+		})
+	}
+	return b, err
+}
+
+// A missing import written while the load that looked for it is still
+// under way (the watcher hears of it before the load has failed) is not
+// missed: the module is retried once that load has failed.
+func TestFailedModuleRetriesWhenAMissingImportAppearsDuringItsLoad(t *testing.T) {
+	store := &slowMiss{Store: vfs.NewMem(), path: "/app/dep.js", missed: make(chan struct{}), released: make(chan struct{})}
+	e := newEnv(t, map[string]string{"/app/imp.js": "import { d } from './dep.js'\nexport const get = () => d"},
+		autoReload, func(o *hotmod.Options) { o.Store = store })
+	events := e.events()
+	failed := make(chan error, 1)
+	go func() {
+		_, err := e.rt.CreateModule(e.ctx, "imp", "/app/imp.js")
+		failed <- err
+	}()
+	select {
+	case <-store.missed:
+	case <-time.After(wait):
+		t.Fatal("the load did not look for /app/dep.js")
+	}
+	e.write("/app/dep.js", "export const d = 42")
+	// The watcher takes a burst 5 ms after its last change: by now it has
+	// had this one, while the load still waits for its read. (Were it
+	// later, this would only be the test above.)
+	time.Sleep(200 * time.Millisecond)
+	close(store.released)
+	select {
+	case err := <-failed:
+		if err == nil {
+			t.Fatal("the load that read /app/dep.js as missing succeeded")
+		}
+	case <-time.After(wait):
+		t.Fatal("CreateModule did not return")
+	}
+	waitFor(t, events, typ(hotmod.EventCreated, "imp"))
+	m, err := e.rt.Module("imp")
+	if err != nil || e.call(m, "get") != int64(42) {
+		t.Errorf("after the retry: %v", err)
+	}
 }

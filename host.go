@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/dop251/goja"
+	"github.com/hotmod/hotmod/internal/engine"
 )
 
 // Host modules give JavaScript modules what the Go program chooses to
@@ -30,7 +31,10 @@ import (
 // arguments do. A function may take a context.Context first: it gets the
 // context of the call or load that runs the JavaScript. It may return
 // nothing, a value, an error, or a value and an error; a non-nil error is
-// thrown as a JavaScript Error with the Go error's text. A host function
+// thrown as a JavaScript Error whose message is the Go error's text, and if
+// the JavaScript lets it escape, the error of Call or of the load is a
+// *JSError that wraps it (errors.Is finds the original). A panic is thrown
+// the same way, as "NAME panicked: ...". A host function
 // runs while the realm is held: it should return promptly, and honour its
 // context.
 //
@@ -234,17 +238,6 @@ func (rt *Runtime) hostFunction(r *realm, name string, hf hostFunc) goja.Value {
 		first = 1
 	}
 	return vm.ToValue(func(call goja.FunctionCall) goja.Value {
-		defer func() {
-			// A Go panic in the program's function is the calling
-			// JavaScript's exception, not the end of the process.
-			if p := recover(); p != nil {
-				switch p.(type) {
-				case *goja.Exception, *goja.InterruptedError, *goja.StackOverflowError:
-					panic(p)
-				}
-				panic(vm.NewGoError(fmt.Errorf("%s panicked: %v", name, p)))
-			}
-		}()
 		in := make([]reflect.Value, t.NumIn())
 		if hf.ctx {
 			in[0] = reflect.ValueOf(r.Context())
@@ -256,10 +249,10 @@ func (rt *Runtime) hostFunction(r *realm, name string, hf hostFunc) goja.Value {
 			}
 			in[i] = arg
 		}
-		out := hf.fn.Call(in)
+		out := callHost(vm, name, hf.fn, in)
 		if n := len(out); n > 0 && t.Out(n-1) == errorType {
 			if err, _ := out[n-1].Interface().(error); err != nil {
-				panic(vm.NewGoError(err))
+				panic(engine.NewError(vm, err))
 			}
 			out = out[:n-1]
 		}
@@ -272,6 +265,25 @@ func (rt *Runtime) hostFunction(r *realm, name string, hf hostFunc) goja.Value {
 		}
 		return v
 	})
+}
+
+// callHost calls the program's function fn. Its panic becomes the calling
+// JavaScript's exception, not the end of the process; only its own: the
+// exceptions this file throws are raised outside, so they never read as one.
+func callHost(vm *goja.Runtime, name string, fn reflect.Value, in []reflect.Value) []reflect.Value {
+	defer func() {
+		if p := recover(); p != nil {
+			switch p := p.(type) {
+			case *goja.Exception, *goja.InterruptedError, *goja.StackOverflowError:
+				panic(p) // the realm's own unwinding, passing through
+			case error:
+				panic(engine.NewError(vm, fmt.Errorf("%s panicked: %w", name, p)))
+			default:
+				panic(engine.NewError(vm, fmt.Errorf("%s panicked: %v", name, p)))
+			}
+		}
+	}()
+	return fn.Call(in)
 }
 
 // hostArg converts a JavaScript argument to a parameter of type t, by

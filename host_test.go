@@ -117,3 +117,80 @@ export const greet = (id) => "hello, " + user(id).name
 	fmt.Println(out)
 	// Output: hello, user 7
 }
+
+// An error a host function returns is what JavaScript catches: an Error
+// whose message is the error's text, not a report of a panic; uncaught, it
+// reaches the Go caller still matching the original error.
+func TestHostFunctionErrorIsAnError(t *testing.T) {
+	e := newEnv(t, map[string]string{"/m/shop.js": `
+import * as inv from "host:inv"
+export function caught() {
+  try { inv.stock('') } catch (e) { return [e instanceof Error, e.name, e.message, String(e)] }
+}
+export const uncaught = () => inv.stock('')
+export async function later() { await null; return inv.stock('') }
+`})
+	errEmpty := errors.New("empty sku")
+	err := e.rt.NewHostModuleBuilder("inv").
+		Func("stock", func(sku string) (int, error) {
+			if sku == "" {
+				return 0, errEmpty
+			}
+			return 1, nil
+		}).
+		Register(e.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := e.create("shop", "/m/shop.js")
+	want := []any{true, "Error", "empty sku", "Error: empty sku"}
+	if got := e.call(m, "caught"); !reflect.DeepEqual(got, want) {
+		t.Errorf("caught in JavaScript: %#v, want %#v", got, want)
+	}
+	for _, fn := range []string{"uncaught", "later"} {
+		_, err := m.Call(e.ctx, fn)
+		var je *hotmod.JSError
+		if !errors.As(err, &je) || je.Message != "empty sku" || je.Name != "Error" {
+			t.Errorf("%s: %v, want a JSError \"Error: empty sku\"", fn, err)
+		}
+		if !errors.Is(err, errEmpty) {
+			t.Errorf("%s: %v does not match the host function's error", fn, err)
+		}
+		if err != nil && strings.Contains(err.Error(), "panicked") {
+			t.Errorf("%s: %v speaks of a panic", fn, err)
+		}
+	}
+}
+
+// Only a Go panic in a host function says "panicked"; the TypeError of an
+// argument that does not convert does not.
+func TestHostFunctionPanicSaysPanicked(t *testing.T) {
+	e := newEnv(t, map[string]string{"/m/app.js": `
+import * as inv from "host:inv"
+const catching = (f) => { try { f() } catch (e) { return [e instanceof Error, e.name, e.message] } }
+export const boom = () => catching(() => inv.boom())
+export const badArg = () => catching(() => inv.add("two", 3))
+export const uncaught = () => inv.boomErr()
+`})
+	errBroken := errors.New("broken invariant")
+	err := e.rt.NewHostModuleBuilder("inv").
+		Func("boom", func() int { panic("out of range") }).
+		Func("boomErr", func() { panic(errBroken) }).
+		Func("add", func(a, b int) int { return a + b }).
+		Register(e.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := e.create("app", "/m/app.js")
+	if got, want := e.call(m, "boom"), []any{true, "Error", "inv.boom panicked: out of range"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("a panic: %#v, want %#v", got, want)
+	}
+	got, _ := e.call(m, "badArg").([]any)
+	if len(got) != 3 || got[0] != true || got[1] != "TypeError" || !strings.HasPrefix(got[2].(string), "inv.add: argument 1: ") {
+		t.Errorf("an argument that does not convert: %#v, want a TypeError naming it", got)
+	}
+	_, err = m.Call(e.ctx, "uncaught")
+	if err == nil || !strings.Contains(err.Error(), "inv.boomErr panicked: broken invariant") || !errors.Is(err, errBroken) {
+		t.Errorf("a panic with an error, uncaught: %v, want it to say so and match the error", err)
+	}
+}

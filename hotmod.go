@@ -625,7 +625,8 @@ func (rt *Runtime) bursts(ch <-chan vfs.Event) <-chan []vfs.Event {
 // module and its importers see it through its handle. A module without a
 // version (failed, or on its first load, which may have read the source
 // before this change) gets a reload of its own: it waits for the load under
-// way, then loads or reloads from the source as it is now.
+// way, then loads or reloads from the source as it is now. A failed module
+// is also tried again when a file its load tried changes.
 func (rt *Runtime) onStoreEvents(burst []vfs.Event) {
 	last := map[string]vfs.Event{}
 	for _, ev := range burst {
@@ -659,6 +660,9 @@ func (rt *Runtime) onStoreEvents(burst []vfs.Event) {
 				together = append(together, m)
 			}
 		}
+	}
+	for _, m := range rt.registered() {
+		m.retryIfTried(last)
 	}
 	if len(together) > 0 {
 		// Modules whose change was refused for another's sake go along.

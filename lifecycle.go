@@ -25,7 +25,8 @@ const (
 	// compiled and evaluated beside it.
 	StateReloading State = "reloading"
 	// StateFailed: its first load failed; calls get ErrNotLoaded with the
-	// reason, and a change of its source (or a reload) loads it.
+	// reason, and a change of its source or of a file its load tried (or a
+	// reload) loads it.
 	StateFailed State = "failed"
 	// StateRemoved: disposed and forgotten (RemoveModule, Cleanup, Close).
 	StateRemoved State = "removed"

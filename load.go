@@ -29,9 +29,11 @@ const maxIDLen = 256
 //
 // A module whose source exists but fails to compile or evaluate stays
 // registered in StateFailed: Module(id) returns it, Stats lists it with its
-// error, and it loads by itself when its source changes (or on
-// ReloadModule). CreateModule of a failed module's id tries again. Other
-// modules that require sourcePath get this same handle.
+// error, and it loads by itself when its source changes, or when a file its
+// load read or looked for (a missing import, extensions and index files
+// probed, an import's own imports) is written, or on ReloadModule; auto
+// reload must be on for the first two. CreateModule of a failed module's id
+// tries again. Other modules that require sourcePath get this same handle.
 func (rt *Runtime) CreateModule(ctx context.Context, id, sourcePath string, opts ...ModuleOption) (*Module, error) {
 	return rt.createModule(ctx, id, sourcePath, 0, opts...)
 }
@@ -140,6 +142,9 @@ func (m *Module) firstLoadLocked(ctx context.Context, auto bool, quick time.Dura
 		if res != nil {
 			m.failedHash = res.Hash
 		}
+		m.mu.Lock()
+		m.tried = st.paths(m.path)
+		m.mu.Unlock()
 		return m.loadFailed(step, err)
 	}
 	if loaded {
@@ -248,6 +253,22 @@ func (st *reads) put(p string, f staged) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	st.files[p] = f
+}
+
+// paths are the paths st read or found missing, but for except; nil for a
+// nil st.
+func (st *reads) paths(except string) map[string]bool {
+	if st == nil {
+		return nil
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	out := make(map[string]bool, len(st.files))
+	for p := range st.files {
+		out[p] = true
+	}
+	delete(out, except)
+	return out
 }
 
 type staged struct {
@@ -366,6 +387,7 @@ func (m *Module) publish(v *version, start time.Time) bool {
 	v.took = v.served.Sub(start)
 	m.keep(v)
 	m.lastErr = nil
+	m.tried, m.changed = nil, nil
 	m.mu.Unlock()
 	m.setState(StateServing)
 	rt.events.emit(Event{Type: EventCreated, Module: m.id, Path: m.path, Version: 1, Duration: v.took})

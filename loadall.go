@@ -42,7 +42,8 @@ func DefaultModuleID(p string) string {
 // LoadReport is what LoadAll did: the ids of the modules that serve (loaded
 // now, or before by an import or an earlier call) and, by id, why each of
 // the others failed its first load. A failed module stays listed as
-// StateFailed and loads when its source is fixed.
+// StateFailed and loads when its source, or a file it tried to import,
+// changes.
 type LoadReport struct {
 	Loaded []string
 	Failed map[string]error

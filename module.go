@@ -13,6 +13,7 @@ import (
 	"github.com/dop251/goja"
 	"github.com/hotmod/hotmod/internal/engine"
 	"github.com/hotmod/hotmod/internal/transform"
+	"github.com/hotmod/hotmod/vfs"
 )
 
 // Module is a stable handle to a hot module: every method reaches the
@@ -54,6 +55,7 @@ type Module struct {
 	lastCallers bool     // lastResult is its caller's context ending, not the module's outcome
 	pending     []func() // user callbacks to run once the reload lock is released
 	failedHash  [32]byte // the source whose first load failed at evaluation
+	retryQueued atomic.Bool
 
 	mu            sync.Mutex
 	state         State
@@ -65,6 +67,11 @@ type Module struct {
 	lastReload    time.Time
 	lastErr       error
 	sourceDeleted bool
+	// tried are the store paths, other than its own, that the module's
+	// failed first load read or looked for, and changed those written since
+	// that a queued retry has still to look at (see retryIfTried); nil once
+	// it has a version.
+	tried, changed map[string]bool
 }
 
 // version is one evaluated copy of a module's source, in one realm.
@@ -197,6 +204,12 @@ func (m *Module) current() (*version, error) {
 // interrupted and the error matches ctx.Err(); if it ends while a promise is
 // pending, Call returns and the promise settles on its own. A JavaScript
 // throw or rejection is a *JSError.
+//
+// The result is Go data (see the package function Call for its types). NaN,
+// Infinity and -Infinity, at any depth, are the float64 values
+// math.NaN(), math.Inf(1) and math.Inf(-1): Go can hold them, JSON cannot,
+// so encoding/json refuses such a result, and the HTTP API answers the call
+// 422 unrepresentable_result naming the value and where it is.
 func (m *Module) Call(ctx context.Context, name string, args ...any) (v any, err error) {
 	if observe := m.rt.opts.OnCall; observe != nil {
 		start := time.Now()
@@ -558,6 +571,64 @@ func (m *Module) scheduleReload() {
 			rt.log.Warn("auto reload failed; the running version keeps serving", "module", m.id, "err", err)
 		}
 	})
+}
+
+// retryIfTried retries, in the background, the first load of a failed
+// module that read or looked for one of paths: the import it missed may
+// have appeared, or the import that broke been fixed, so the same source
+// may load now. Its own source changing is the store watcher's other rule.
+// A module still on its first load may have looked before the write: which
+// paths it tried is known once it fails, so it is decided after that load.
+func (m *Module) retryIfTried(paths map[string]vfs.Event) {
+	if m.cur.Load() != nil {
+		return
+	}
+	m.mu.Lock()
+	if m.state != StateLoading && !(m.state == StateFailed && triedAny(m.tried, paths)) {
+		m.mu.Unlock()
+		return
+	}
+	if m.changed == nil {
+		m.changed = make(map[string]bool)
+	}
+	for p := range paths {
+		m.changed[p] = true
+	}
+	m.mu.Unlock()
+	if !m.retryQueued.CompareAndSwap(false, true) {
+		return // the queued retry takes these paths too
+	}
+	rt := m.rt
+	rt.spawn(func() {
+		ctx, cancel := context.WithTimeout(rt.bg, rt.opts.ReloadTimeout)
+		defer cancel()
+		err := m.lockReload(ctx)
+		m.retryQueued.Store(false)
+		if err != nil {
+			return // the paths stay, for the next change to retry
+		}
+		m.mu.Lock()
+		hit := m.state == StateFailed && triedAny(m.tried, m.changed)
+		m.changed = nil
+		m.mu.Unlock()
+		if hit && m.cur.Load() == nil {
+			// Not auto: an auto load skips the source that already failed.
+			err = m.firstLoadLocked(ctx, false, 0)
+		}
+		m.unlockReload()
+		if err != nil && rt.bg.Err() == nil {
+			rt.log.Warn("a failed module's retry failed", "module", m.id, "err", err)
+		}
+	})
+}
+
+func triedAny[V any](tried map[string]bool, paths map[string]V) bool {
+	for p := range paths {
+		if tried[p] {
+			return true
+		}
+	}
+	return false
 }
 
 // ReloadModule reloads the module from its source: see the package

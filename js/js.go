@@ -42,8 +42,10 @@ type JSError struct {
 	File    string // where it was thrown; empty when no frame had a place
 	Line    int    // 1-based
 	Column  int    // 1-based
-	// Err is the limit behind an exception hotmod threw itself
-	// (ErrTooManyTimers), so that errors.Is finds it; nil for every other.
+	// Err is what hotmod knows is behind the exception: the Go error a
+	// host function returned or panicked with, or the limit of the realm
+	// that threw it (ErrTooManyTimers), so that errors.Is and errors.As see
+	// it through the JavaScript that let it pass; nil for every other.
 	Err error
 }
 
@@ -60,7 +62,7 @@ func (e *JSError) Error() string {
 	return b.String()
 }
 
-// Unwrap gives the limit behind the exception, if hotmod threw it for one.
+// Unwrap gives Err.
 func (e *JSError) Unwrap() error { return e.Err }
 
 // ErrTooManyTimers matches the exception setTimeout, setInterval and

@@ -11,6 +11,7 @@ import (
 	"mime"
 	"net/http"
 	"os"
+	"reflect"
 	"strconv"
 	"time"
 
@@ -39,6 +40,7 @@ type ErrorBody struct {
 
 // classify maps an error to a status and a code.
 func classify(err error) (int, string) {
+	err = outsideJS{err}
 	var ae apiError
 	var mbe *http.MaxBytesError
 	var re *hotmod.ReloadError
@@ -99,6 +101,48 @@ func classify(err error) (int, string) {
 	return http.StatusInternalServerError, "internal"
 }
 
+// outsideJS is err's chain up to what JavaScript threw, and no further: a
+// *JSError wraps the Go error of a host function that JavaScript let pass,
+// and that error (a store's "not found", a context's deadline) is the
+// module's failure, not what the request did.
+type outsideJS struct{ err error }
+
+func (o outsideJS) Error() string { return o.err.Error() }
+
+func (o outsideJS) Is(target error) bool {
+	if x, ok := o.err.(interface{ Is(error) bool }); ok && x.Is(target) {
+		return true
+	}
+	return target != nil && reflect.TypeOf(target).Comparable() && o.err == target
+}
+
+func (o outsideJS) As(target any) bool {
+	if t := reflect.ValueOf(target).Elem(); reflect.TypeOf(o.err).AssignableTo(t.Type()) {
+		t.Set(reflect.ValueOf(o.err))
+		return true
+	}
+	x, ok := o.err.(interface{ As(any) bool })
+	return ok && x.As(target)
+}
+
+func (o outsideJS) Unwrap() []error {
+	var inner []error
+	switch x := o.err.(type) {
+	case *hotmod.JSError:
+	case interface{ Unwrap() error }:
+		inner = []error{x.Unwrap()}
+	case interface{ Unwrap() []error }:
+		inner = x.Unwrap()
+	}
+	var out []error
+	for _, e := range inner {
+		if e != nil {
+			out = append(out, outsideJS{e})
+		}
+	}
+	return out
+}
+
 func writeError(w http.ResponseWriter, err error) {
 	status, code := classify(err)
 	var body ErrorBody
@@ -106,13 +150,7 @@ func writeError(w http.ResponseWriter, err error) {
 	if p, ok := hotmod.PositionOf(err); ok {
 		body.Error.Position = &p
 	}
-	writeJSON(w, status, body)
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+	_ = writeJSON(w, status, body) // strings and ints: it always encodes
 }
 
 // apiHandler bounds the request's time and turns a returned error into the
@@ -229,8 +267,7 @@ func (s *Server) listModules(w http.ResponseWriter, r *http.Request) error {
 		}
 		out = append(out, d)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"modules": out, "realms": s.rt.Realms()})
-	return nil
+	return writeJSON(w, http.StatusOK, map[string]any{"modules": out, "realms": s.rt.Realms()})
 }
 
 func (s *Server) createModule(w http.ResponseWriter, r *http.Request) error {
@@ -254,8 +291,7 @@ func (s *Server) createModule(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, d)
-	return nil
+	return writeJSON(w, http.StatusCreated, d)
 }
 
 func (s *Server) getModule(w http.ResponseWriter, r *http.Request) error {
@@ -267,8 +303,7 @@ func (s *Server) getModule(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, d)
-	return nil
+	return writeJSON(w, http.StatusOK, d)
 }
 
 func (s *Server) removeModule(w http.ResponseWriter, r *http.Request) error {
@@ -320,8 +355,10 @@ func (s *Server) callModule(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, CallResponse{Result: res, Version: version, DurationMS: ms(time.Since(start))})
-	return nil
+	if msg := unrepresentable(res, "result"); msg != "" {
+		return apiError{http.StatusUnprocessableEntity, "unrepresentable_result", fmt.Sprintf("call %s.%s: %s", m.ID(), req.Function, msg)}
+	}
+	return writeJSON(w, http.StatusOK, CallResponse{Result: res, Version: version, DurationMS: ms(time.Since(start))})
 }
 
 // CanaryRequest starts a canary or sets its percentage.
@@ -466,8 +503,7 @@ func (s *Server) getVersion(w http.ResponseWriter, r *http.Request) error {
 			out.Served, out.TookMS, out.Serving = v.Served, ms(v.Took), v.Serving
 		}
 	}
-	writeJSON(w, http.StatusOK, out)
-	return nil
+	return writeJSON(w, http.StatusOK, out)
 }
 
 func previousKept(st hotmod.ModuleStats) int {
@@ -491,8 +527,7 @@ func (s *Server) createPatch(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, patchBody(p))
-	return nil
+	return writeJSON(w, http.StatusCreated, patchBody(p))
 }
 
 func patchBody(p *hotmod.Patch) map[string]any {
@@ -507,8 +542,7 @@ func (s *Server) deletePatch(w http.ResponseWriter, r *http.Request) error {
 	if err := p.RollbackContext(r.Context()); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, patchBody(p))
-	return nil
+	return writeJSON(w, http.StatusOK, patchBody(p))
 }
 
 func (s *Server) startProfile(w http.ResponseWriter, r *http.Request) error {
@@ -519,8 +553,7 @@ func (s *Server) startProfile(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, p.Metrics())
-	return nil
+	return writeJSON(w, http.StatusCreated, p.Metrics())
 }
 
 func (s *Server) getProfile(w http.ResponseWriter, r *http.Request) error {
@@ -528,8 +561,7 @@ func (s *Server) getProfile(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, p.Metrics())
-	return nil
+	return writeJSON(w, http.StatusOK, p.Metrics())
 }
 
 func (s *Server) stopProfile(w http.ResponseWriter, r *http.Request) error {
@@ -537,8 +569,7 @@ func (s *Server) stopProfile(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, p.Stop())
-	return nil
+	return writeJSON(w, http.StatusOK, p.Stop())
 }
 
 // SandboxRequest runs a snippet. A limit of 0 takes the library default or
@@ -631,8 +662,7 @@ func (s *Server) sandbox(w http.ResponseWriter, r *http.Request) error {
 	if res.Console == nil {
 		res.Console = []hotmod.ConsoleLine{}
 	}
-	writeJSON(w, http.StatusOK, SandboxResponse{Value: res.Value, Undefined: undef, Console: res.Console, DurationMS: ms(res.Duration)})
-	return nil
+	return writeJSON(w, http.StatusOK, SandboxResponse{Value: res.Value, Undefined: undef, Console: res.Console, DurationMS: ms(res.Duration)})
 }
 
 func filePath(r *http.Request) string { return "/" + r.PathValue("path") }
@@ -645,8 +675,7 @@ func (s *Server) listFiles(w http.ResponseWriter, r *http.Request) error {
 	if files == nil {
 		files = []string{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"files": files})
-	return nil
+	return writeJSON(w, http.StatusOK, map[string]any{"files": files})
 }
 
 func (s *Server) readFile(w http.ResponseWriter, r *http.Request) error {
@@ -686,8 +715,7 @@ func (s *Server) writeFile(w http.ResponseWriter, r *http.Request) error {
 	if err := s.store.Write(r.Context(), p, data); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"path": p, "size": len(data)})
-	return nil
+	return writeJSON(w, http.StatusOK, map[string]any{"path": p, "size": len(data)})
 }
 
 // FileBatch is the body of POST /api/files: files written as one change, so
@@ -779,8 +807,7 @@ func (s *Server) writeFiles(w http.ResponseWriter, r *http.Request) error {
 	for _, f := range batch.Files {
 		total += len(f.Content)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"files": len(batch.Files), "size": total})
-	return nil
+	return writeJSON(w, http.StatusOK, map[string]any{"files": len(batch.Files), "size": total})
 }
 
 // RescanResponse is what POST /api/rescan did: the ids that serve, and
@@ -801,8 +828,7 @@ func (s *Server) rescan(w http.ResponseWriter, r *http.Request) error {
 	for id, ferr := range rep.Failed {
 		out.Failed[id] = ferr.Error()
 	}
-	writeJSON(w, http.StatusOK, out)
-	return nil
+	return writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) deleteFile(w http.ResponseWriter, r *http.Request) error {
@@ -822,13 +848,11 @@ func (s *Server) history(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"path": filePath(r), "revisions": revs})
-	return nil
+	return writeJSON(w, http.StatusOK, map[string]any{"path": filePath(r), "revisions": revs})
 }
 
 func (s *Server) stats(w http.ResponseWriter, _ *http.Request) error {
-	writeJSON(w, http.StatusOK, s.rt.Stats())
-	return nil
+	return writeJSON(w, http.StatusOK, s.rt.Stats())
 }
 
 func (s *Server) cleanup(w http.ResponseWriter, r *http.Request) error {
@@ -838,8 +862,7 @@ func (s *Server) cleanup(w http.ResponseWriter, r *http.Request) error {
 	if err := s.rt.Cleanup(r.Context()); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, s.rt.Stats())
-	return nil
+	return writeJSON(w, http.StatusOK, s.rt.Stats())
 }
 
 // summarize is snap without its sources, for an answer that does not
@@ -859,8 +882,7 @@ func (s *Server) listSnapshots(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"snapshots": names})
-	return nil
+	return writeJSON(w, http.StatusOK, map[string]any{"snapshots": names})
 }
 
 func (s *Server) takeSnapshot(w http.ResponseWriter, r *http.Request) error {
@@ -874,8 +896,7 @@ func (s *Server) takeSnapshot(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, summarize(snap))
-	return nil
+	return writeJSON(w, http.StatusCreated, summarize(snap))
 }
 
 func (s *Server) getSnapshot(w http.ResponseWriter, r *http.Request) error {
@@ -883,8 +904,7 @@ func (s *Server) getSnapshot(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, snap)
-	return nil
+	return writeJSON(w, http.StatusOK, snap)
 }
 
 func (s *Server) restoreSnapshot(w http.ResponseWriter, r *http.Request) error {
@@ -899,8 +919,7 @@ func (s *Server) restoreSnapshot(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, summarize(snap))
-	return nil
+	return writeJSON(w, http.StatusOK, summarize(snap))
 }
 
 func (s *Server) fleet(w http.ResponseWriter, r *http.Request) error {
@@ -911,8 +930,7 @@ func (s *Server) fleet(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"nodes": nodes})
-	return nil
+	return writeJSON(w, http.StatusOK, map[string]any{"nodes": nodes})
 }
 
 func (s *Server) rollouts() (*fleet.Rollouts, error) {
@@ -935,8 +953,7 @@ func (s *Server) startRollout(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return apiError{http.StatusBadRequest, "invalid", err.Error()}
 	}
-	writeJSON(w, http.StatusCreated, ro)
-	return nil
+	return writeJSON(w, http.StatusCreated, ro)
 }
 
 func (s *Server) promoteRollout(w http.ResponseWriter, r *http.Request) error {
@@ -971,6 +988,5 @@ func (s *Server) endRollout(w http.ResponseWriter, r *http.Request, promote bool
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, ro)
-	return nil
+	return writeJSON(w, http.StatusOK, ro)
 }

@@ -69,7 +69,18 @@ func newBroker(rt *hotmod.Runtime, max int, observe func(hotmod.Event)) *broker 
 }
 
 func (b *broker) add(ev hotmod.Event) {
-	data, _ := json.Marshal(ev)
+	data, err := json.Marshal(ev)
+	if err != nil {
+		// A custom event's data is a module's, and may hold what JSON
+		// cannot (NaN): the event still goes out, saying what it lacks.
+		// The rest of an event is strings, integers and a time.
+		msg := unrepresentable(ev.Data, "data")
+		if msg == "" {
+			msg = "data: " + err.Error()
+		}
+		ev.Data, ev.Error = nil, msg
+		data, _ = json.Marshal(ev)
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.ring = append(b.ring, sseEvent{seq: ev.Seq, typ: string(ev.Type), data: data})

@@ -262,11 +262,9 @@ func (s *Server) liveHistory(w http.ResponseWriter, _ *http.Request) error {
 	if s.live == nil {
 		return apiError{http.StatusNotFound, "not_supported", "this server publishes no live figures (Options.StatsInterval < 0)"}
 	}
-	writeJSON(w, http.StatusOK, s.live.history())
-	return nil
+	return writeJSON(w, http.StatusOK, s.live.history())
 }
 
-func (e StatsEvent) marshal() []byte {
-	b, _ := json.Marshal(e)
-	return b
+func (e StatsEvent) marshal() ([]byte, error) {
+	return json.Marshal(e)
 }

@@ -17,7 +17,8 @@ func ModuleID(p string) string { return hotmod.DefaultModuleID(p) }
 
 // Loader keeps a Runtime's modules in step with a store: it loads every
 // module source there, and loads new ones as they appear. A source that
-// fails its first load is tried again when it changes. Reloads of loaded
+// fails its first load is tried again (by the Runtime) when it, or a file it
+// tried to import, changes. Reloads of loaded
 // modules are the Runtime's own work.
 type Loader struct {
 	Runtime *hotmod.Runtime
@@ -32,7 +33,7 @@ type Loader struct {
 func (l *Loader) LoadAll(ctx context.Context) (loaded, failed int, err error) {
 	rep, err := l.Runtime.LoadAll(ctx, "/")
 	for id, ferr := range rep.Failed {
-		l.log().Warn("module failed to load; it loads when its source is fixed", "module", id, "err", ferr)
+		l.log().Warn("module failed to load; it loads when its source, or a file it tried to import, changes", "module", id, "err", ferr)
 	}
 	if err != nil && ctx.Err() != nil {
 		l.log().Info("loading interrupted", "err", err)
@@ -55,7 +56,7 @@ func (l *Loader) load(ctx context.Context, p string) bool {
 		l.log().Info("module load interrupted", "path", p, "err", err)
 		return false
 	default:
-		l.log().Warn("module failed to load; it loads when its source is fixed", "path", p, "err", err)
+		l.log().Warn("module failed to load; it loads when its source, or a file it tried to import, changes", "path", p, "err", err)
 		return false
 	}
 	return true

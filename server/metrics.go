@@ -58,7 +58,7 @@ func NewMetrics() *Metrics {
 // figures. Calls of names that are not functions are not recorded, so that
 // unknown names cannot grow the label space.
 func (m *Metrics) ObserveCall(module, function string, d time.Duration, err error) {
-	if errors.Is(err, hotmod.ErrNotFunction) || errors.Is(err, hotmod.ErrNotFound) {
+	if err != nil && (errors.Is(outsideJS{err}, hotmod.ErrNotFunction) || errors.Is(outsideJS{err}, hotmod.ErrNotFound)) {
 		return
 	}
 	m.calls.WithLabelValues(module, function).Inc()

@@ -137,7 +137,15 @@ func New(opts Options) *Server {
 	}
 	var observe func(hotmod.Event)
 	if opts.StatsInterval > 0 {
-		s.live = newLiveStats(opts.Runtime, opts.StatsInterval, func(ev StatsEvent) { s.events.setStats(ev.marshal()) })
+		s.live = newLiveStats(opts.Runtime, opts.StatsInterval, func(ev StatsEvent) {
+			b, err := ev.marshal()
+			if err != nil {
+				// Clients keep the last figures rather than get an empty event.
+				s.log.Error("stats event not sent", "err", err)
+				return
+			}
+			s.events.setStats(b)
+		})
 		observe = s.live.onEvent
 		if opts.Metrics != nil {
 			s.unobserve = opts.Metrics.observe(s.live.observe)

@@ -204,6 +204,28 @@ func TestCallEndpoint(t *testing.T) {
 	expect(t, f.do("POST", "/api/modules/counter/call", map[string]any{}), 400, "invalid")
 }
 
+// A host function's error that escapes a call is the module's failure: the
+// error it wraps (here the store's "not found") does not decide the answer.
+func TestCallWhoseHostFunctionFailedIsAJSError(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	err := f.rt.NewHostModuleBuilder("db").
+		Func("row", func(id string) (string, error) { return "", fmt.Errorf("row %s: %w", id, vfs.ErrNotFound) }).
+		Register(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.store.Write(ctx, "/rows.js", []byte("import { row } from 'host:db'\nexport const get = (id) => row(id)")); err != nil {
+		t.Fatal(err)
+	}
+	expect(t, f.do("POST", "/api/modules", map[string]any{"id": "rows", "path": "/rows.js"}), 201, "")
+	r := f.do("POST", "/api/modules/rows/call", map[string]any{"function": "get", "args": []any{"7"}})
+	expect(t, r, 422, "js_error")
+	if !strings.Contains(string(r.body), "Error: row 7: vfs: file not found") {
+		t.Errorf("the message: %s", r.body)
+	}
+}
+
 func TestReloadAndRollbackEndpoints(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()

@@ -92,7 +92,11 @@ func (c *client) do(ctx context.Context, method, path string, body, out any) err
 	if out == nil || res.StatusCode == http.StatusNoContent {
 		return nil
 	}
-	if err := json.NewDecoder(res.Body).Decode(out); err != nil && !errors.Is(err, io.EOF) {
+	if err := json.NewDecoder(res.Body).Decode(out); err != nil {
+		if errors.Is(err, io.EOF) {
+			// Printing the zero value would pass it off as the answer.
+			return fmt.Errorf("the server's answer is empty (%s %s: %s)", method, path, res.Status)
+		}
 		return fmt.Errorf("reading the server's answer: %w", err)
 	}
 	return nil

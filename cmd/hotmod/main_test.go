@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -719,5 +720,41 @@ func TestCanaryCommands(t *testing.T) {
 	}
 	if _, errOut, code := runCLI(t, url, "", "canary", "counter", "120"); code != 1 || !strings.Contains(errOut, "0 to 100") {
 		t.Errorf("canary 120: %d %q", code, errOut)
+	}
+}
+
+// `hotmod call` of a function whose result JSON cannot hold prints the
+// server's error naming the value and where, and exits non-zero: no "null".
+func TestCallResultJSONCannotHold(t *testing.T) {
+	url, dir := startServer(t)
+	src := "export const nan = () => NaN\nexport const inf = () => Infinity\nexport const negInf = () => -Infinity\n" +
+		"export const nested = () => ({ items: [1, { v: -Infinity }] })\n"
+	if err := os.WriteFile(filepath.Join(dir, "nonjson.js"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ok(t, url, "", "rescan")
+	for _, tc := range []struct{ fn, want string }{
+		{"nan", "hotmod: call nonjson.nan: result is NaN: JSON cannot hold it (unrepresentable_result)\n"},
+		{"inf", "hotmod: call nonjson.inf: result is Infinity: JSON cannot hold it (unrepresentable_result)\n"},
+		{"negInf", "hotmod: call nonjson.negInf: result is -Infinity: JSON cannot hold it (unrepresentable_result)\n"},
+		{"nested", "hotmod: call nonjson.nested: result.items[1].v is -Infinity: JSON cannot hold it (unrepresentable_result)\n"},
+	} {
+		for _, args := range [][]string{{"call", "nonjson", tc.fn}, {"call", "--json", "nonjson", tc.fn}} {
+			out, errOut, code := runCLI(t, url, "", args...)
+			if code == 0 || out != "" || errOut != tc.want {
+				t.Errorf("hotmod %s: exit %d, stdout %q, stderr %q; want exit 1 and %q", strings.Join(args, " "), code, out, errOut, tc.want)
+			}
+		}
+	}
+}
+
+// A server that answers 200 with nothing where the CLI expects an answer
+// (an older server, a proxy) is an error, not a printed null.
+func TestCallOfAnEmptyAnswerIsAnError(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer srv.Close()
+	out, errOut, code := runCLI(t, srv.URL, "", "call", "m", "f")
+	if code == 0 || out != "" || !strings.Contains(errOut, "the server's answer is empty") {
+		t.Errorf("exit %d, stdout %q, stderr %q; want an error", code, out, errOut)
 	}
 }

@@ -95,11 +95,15 @@ func run(ctx context.Context, dir string, watch bool, out io.Writer) error {
 			qty int
 		}{{"apple", 12}, {"pear", 5}, {"plum", 2}} {
 			q, err := rules.Call(ctx, "quote", order.sku, order.qty)
-			if err != nil {
+			switch {
+			case errors.Is(err, errUnknownSKU):
+				// price's own error, come back through the rules
+				fmt.Fprintf(out, "%s x%d: not sold here (%v)\n", order.sku, order.qty, err)
+			case err != nil:
 				fmt.Fprintf(out, "%s x%d: %v\n", order.sku, order.qty, err)
-				continue
+			default:
+				fmt.Fprintf(out, "%s x%d: %v\n", order.sku, order.qty, q)
 			}
-			fmt.Fprintf(out, "%s x%d: %v\n", order.sku, order.qty, q)
 		}
 		if !watch {
 			return nil

@@ -69,6 +69,10 @@ func FromValue(v goja.Value) *JSError {
 	}
 	if e.Name == "RangeError" { // the one name a limit of the realm throws
 		e.Err = limitOf(obj)
+	} else if c := obj.Get("value"); c != nil {
+		if c, ok := c.Export().(goCause); ok {
+			e.Err = c.error
+		}
 	}
 	if msg := obj.Get("message"); msg != nil && !goja.IsUndefined(msg) {
 		e.Message = msg.String()
@@ -81,6 +85,25 @@ func FromValue(v goja.Value) *JSError {
 	}
 	return e
 }
+
+// NewError makes the Error to throw for err, a Go error from the program's
+// own code (a host function's): its message is err's text, and FromValue
+// gives err back to Go when it escapes. Other Go errors thrown in a realm (a
+// failed require, say) are the runtime's and carry only their text, so that
+// what they wrap does not pass for the caller's failure.
+func NewError(vm *goja.Runtime, err error) *goja.Object {
+	// goja's GoError is its one way to make an Error without the global
+	// Error, which a module may have replaced. JavaScript cannot make a
+	// goCause, so only Go decides what reaches Go as the cause; to the
+	// module this is a plain Error.
+	obj := vm.NewGoError(goCause{err})
+	_ = obj.DefineDataProperty("name", vm.ToValue("Error"), goja.FLAG_TRUE, goja.FLAG_FALSE, goja.FLAG_TRUE)
+	_ = obj.DefineDataProperty("value", obj.Get("value"), goja.FLAG_TRUE, goja.FLAG_FALSE, goja.FLAG_TRUE)
+	return obj
+}
+
+// goCause marks the Go errors NewError throws.
+type goCause struct{ error }
 
 // cleanStack rewrites goja's frames ("at f (/m/a.js:3:8(12))", with a
 // 0-based column once source-mapped, as all module code is, and a program

@@ -719,7 +719,11 @@ class HotReloadWidget extends HTMLElement {
       throw new ApiError(res.status, err || { message: `${res.status} ${res.statusText}` });
     }
     if (text) return raw;
-    return raw ? JSON.parse(raw) : null;
+    if (raw) return JSON.parse(raw);
+    // Only "no content" is meant to be empty: anything else would be taken
+    // for an answer of null.
+    if (res.status === 204) return null;
+    throw new ApiError(res.status, { message: `the server's answer (${res.status}) is empty` });
   }
 
   moduleURL(id, rest = '') {
