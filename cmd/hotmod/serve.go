@@ -32,6 +32,8 @@ type serveOptions struct {
 	sandboxMax hotmod.SafeOptions
 	// loadTimeout and callTimeout bound module loads and calls.
 	loadTimeout, callTimeout time.Duration
+	// firstPass is Options.FirstPassBudget.
+	firstPass time.Duration
 	// realms is Options.Realms.
 	realms int
 	// testSiblings is Options.TestSiblings.
@@ -123,6 +125,7 @@ func newServe(c *cli) *cobra.Command {
 	f.StringVar(&o.addr, "addr", "127.0.0.1:7070", "listen address")
 	f.StringVar(&o.compileCache, "compile-cache", defaultCompileCache(),
 		`folder that keeps the JavaScript esbuild makes of each source, so a restart does not transpile a package again ("" for none)`)
+	f.DurationVar(&o.firstPass, "first-pass", 100*time.Millisecond, "how long each module's top level may run in the first pass of loading a folder, before the slow ones get the whole --load-timeout (negative: one pass)")
 	f.DurationVar(&o.loadTimeout, "load-timeout", 5*time.Second, "how long evaluating one version of a module may run (a module that never finishes loading is listed as failed)")
 	f.IntVar(&o.probation.Calls, "probation-calls", 0, "watch each reloaded version for this many calls, and roll it back by itself if its error rate or p99 regresses")
 	f.DurationVar(&o.probation.Duration, "probation-for", 0, "watch each reloaded version for this long (with --probation-calls: whichever ends first)")
@@ -256,7 +259,7 @@ func serve(ctx context.Context, o serveOptions, stdout, stderr io.Writer) error 
 		}
 	}
 	rt, err := hotmod.New(ctx, hotmod.Options{Store: store, Logger: logger, ModuleID: server.ModuleID, OnCall: metrics.ObserveCall,
-		LoadTimeout: o.loadTimeout, CallTimeout: o.callTimeout, CompileCacheDir: o.compileCache, Realms: o.realms,
+		LoadTimeout: o.loadTimeout, CallTimeout: o.callTimeout, FirstPassBudget: o.firstPass, CompileCacheDir: o.compileCache, Realms: o.realms,
 		TestSiblings: o.testSiblings, Probation: o.probation})
 	if err != nil {
 		return err
