@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -68,19 +67,7 @@ func TestEndlessAllocationAtDefaultLimitsLeavesTheProcessUp(t *testing.T) {
 		t.Logf("stopped by: %v", err)
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestEndlessAllocationAtDefaultLimitsLeavesTheProcessUp$", "-test.v")
-	cmd.Env = append(os.Environ(), "HOTMOD_HOG_CHILD=1")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		tail := string(out)
-		if i := strings.Index(tail, "fatal error"); i >= 0 {
-			tail = tail[i:min(len(tail), i+300)]
-		}
-		t.Fatalf("the child process failed (%v): %s", err, tail)
-	}
-	for _, line := range strings.Split(string(out), "\n") {
+	for _, line := range inChildProcess(t, "HOTMOD_HOG_CHILD") {
 		if strings.Contains(line, "stopped by") {
 			t.Log(strings.TrimSpace(line))
 		}

@@ -36,10 +36,19 @@ func TestSparseArrayResultDoesNotCrashTheProcess(t *testing.T) {
 		}
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	inChildProcess(t, "HOTMOD_SPARSE_CHILD")
+}
+
+// inChildProcess runs the test that calls it again in a child process,
+// with env set to 1 there, and fails with the child's fatal error if it
+// died: for a test whose failure could take the test binary down (an out
+// of memory). The test itself does its work when env is 1.
+func inChildProcess(t *testing.T, env string) []string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestSparseArrayResultDoesNotCrashTheProcess$", "-test.v")
-	cmd.Env = append(os.Environ(), "HOTMOD_SPARSE_CHILD=1")
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^"+t.Name()+"$", "-test.v")
+	cmd.Env = append(os.Environ(), env+"=1")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		tail := string(out)
@@ -48,6 +57,7 @@ func TestSparseArrayResultDoesNotCrashTheProcess(t *testing.T) {
 		}
 		t.Fatalf("the child process failed (%v): %s", err, tail)
 	}
+	return strings.Split(string(out), "\n")
 }
 
 func TestLargeResultsAreRefusedByMaxResultSize(t *testing.T) {

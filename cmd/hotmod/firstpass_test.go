@@ -112,34 +112,9 @@ func TestServeLoadsGoodModulesFirst(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	ready := make(chan string, 1)
-	done := make(chan error, 1)
-	var out syncBuf
-	go func() {
-		done <- serve(ctx, serveOptions{dir: dir, addr: "127.0.0.1:0", ready: func(a string) { ready <- a }, loadTimeout: 2 * time.Second, callTimeout: 10 * time.Second}, &out, &out)
-	}()
-	var url string
-	select {
-	case addr := <-ready:
-		url = "http://" + addr
-	case err := <-done:
-		t.Fatalf("serve ended: %v\n%s", err, out.String())
-	case <-time.After(20 * time.Second):
-		t.Fatalf("serve did not listen:\n%s", out.String())
-	}
+	url, _ := startServe(t, "--dir", dir, "--addr", "127.0.0.1:0", "--load-timeout", "2s")
 	goodAnswerWithin(t, url, "", time.Now(), time.Second)
 	loopsEndFailed(t, url, "/")
-	if t.Failed() {
-		t.Log(out.String())
-	}
-	cancel()
-	select {
-	case <-done:
-	case <-time.After(30 * time.Second):
-		t.Fatal("serve did not stop")
-	}
 }
 
 func TestRescanLoadsGoodModulesFirst(t *testing.T) {
