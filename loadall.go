@@ -90,16 +90,15 @@ func (rt *Runtime) LoadPaths(ctx context.Context, paths ...string) (LoadReport, 
 		} else {
 			_, err = rt.createModule(ctx, id, p, quick)
 		}
-		if errors.Is(err, ErrExists) && rt.deferred(id, p) != nil {
-			// Another LoadPaths's first pass ran out on it: its second
-			// pass is this one's too.
-			err = errRanPastFirstPass
-		}
 		if errors.Is(err, ErrExists) {
 			// Loaded by an import, an earlier call, or the store watcher,
 			// whose load may still be under way: its outcome is the
-			// report's.
+			// report's. If that load's first pass ran out, its second
+			// pass is this one's too.
 			err = rt.outcome(ctx, id)
+			if err == nil && rt.deferred(id, p) != nil {
+				err = errRanPastFirstPass
+			}
 		}
 		switch {
 		case errors.Is(err, errRanPastFirstPass):
