@@ -584,3 +584,32 @@ func TestFailedSourceIsNotEvaluatedAgainForTheSameContent(t *testing.T) {
 		t.Errorf("%d failed loads of one endless source, want 1", failures)
 	}
 }
+
+// LoadTimeout bounds each module's own evaluation, not its whole import
+// graph: a graph of modules that each take a while loads though their sum
+// is past LoadTimeout, and an endless module deep in it is stopped at its
+// own bound with its own position.
+func TestLoadTimeoutBoundsEachModuleNotItsGraph(t *testing.T) {
+	files := map[string]string{"/m/app.js": "import './d0.js'\nimport './d1.js'\nimport './d2.js'\nimport './d3.js'\nexport const ok = () => 'ok'"}
+	for i := range 4 {
+		files[fmt.Sprintf("/m/d%d.js", i)] = "const end = Date.now() + 120; while (Date.now() < end) {}\nexport const x = 1"
+	}
+	files["/m/bad.js"] = "import './d0.js'\nimport './deep.js'\nexport const ok = () => 'ok'"
+	files["/m/deep.js"] = "export const y = 1\nlet n = 0\nwhile (true) { n++ }"
+	e := newEnv(t, files, func(o *hotmod.Options) { o.LoadTimeout = 300 * time.Millisecond })
+	app := e.create("app", "/m/app.js")
+	if got := e.call(app, "ok"); got != "ok" {
+		t.Errorf("app: %v", got)
+	}
+	var err error
+	within(t, 5*time.Second, "a graph with an endless module", func() {
+		_, err = e.rt.CreateModule(e.ctx, "bad", "/m/bad.js")
+	})
+	var te *hotmod.TimeoutError
+	if !errors.As(err, &te) || te.Limit != 300*time.Millisecond {
+		t.Fatalf("bad: %v, want the endless dependency's timeout", err)
+	}
+	if pos, ok := hotmod.PositionOf(err); !ok || pos.File != "/m/deep.js" || pos.Line != 3 {
+		t.Errorf("the position is not the endless dependency's: %+v (%v)", pos, err)
+	}
+}

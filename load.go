@@ -788,6 +788,10 @@ func (rt *Runtime) requireLocked(s *realm, importer, spec string, esm bool) (*Mo
 // module the import created is forgotten if it fails. Call with s's lock
 // held.
 func (rt *Runtime) loadRequired(s *realm, m *Module, file string, src []byte, start time.Time, created bool) (*Module, error) {
+	// LoadTimeout bounds each module's own evaluation: a package of
+	// thousands of files loads however long the whole graph takes, and an
+	// endless one among them is stopped at its own bound.
+	defer s.Nest(rt.opts.LoadTimeout)()
 	res, err := rt.compile(s.staged, file, src)
 	if err == nil {
 		err = rt.loadLocked(s, m, res, start, true)

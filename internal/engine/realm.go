@@ -559,6 +559,42 @@ func (r *Realm) Rebudget(limit time.Duration) {
 	w.startTicking()
 }
 
+// Nest begins a phase for work nested in the current one (a module that
+// an importer's evaluation requires) with limit of its own, and returns
+// the function that ends it: the phase it interrupted then resumes with
+// the time it had left, so that time spent in nested work counts against
+// the nested work only. A nested phase that was stopped leaves the outer
+// one stopped too (the stop unwinds through it). Call with the lock held;
+// a run stopped for good stays stopped.
+func (r *Realm) Nest(limit time.Duration) (resume func()) {
+	w := r.watch
+	w.mu.Lock()
+	if !w.active || w.stopped != nil || w.fired != nil || limit <= 0 {
+		w.mu.Unlock()
+		return func() {}
+	}
+	now := time.Now()
+	outerLimit, used := w.limit, time.Duration(0)
+	if w.seen == w.phase {
+		used = now.Sub(w.seenAt)
+	}
+	w.phase++
+	w.limit = limit
+	w.seen, w.seenAt = w.phase, now
+	w.startTicking()
+	w.mu.Unlock()
+	return func() {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		if !w.active || w.stopped != nil || w.fired != nil {
+			return
+		}
+		w.phase++
+		w.limit = outerLimit
+		w.seen, w.seenAt = w.phase, time.Now().Add(-used)
+	}
+}
+
 // PhaseStopped reports whether the current phase of the run was stopped:
 // JavaScript started now would be interrupted at once, so a caller with
 // more callables to run in this phase may as well skip them. Call with the

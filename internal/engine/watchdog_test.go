@@ -134,3 +134,48 @@ func TestCloseStopsAHolderWhosePhaseWasStopped(t *testing.T) {
 		t.Fatalf("Close: %v", err)
 	}
 }
+
+// Nested work has a budget of its own, and the time it takes does not
+// count against the work it is nested in.
+func TestNestedPhaseHasItsOwnBudget(t *testing.T) {
+	r := realm(t)
+	bounded(t, 5*time.Second, "nested phases", func() {
+		err := r.Run(context.Background(), 300*time.Millisecond, func(vm *goja.Runtime) error {
+			busy, err := vm.RunString("(function (ms) { const end = Date.now() + ms; while (Date.now() < end) {} })")
+			if err != nil {
+				return err
+			}
+			fn, _ := goja.AssertFunction(busy)
+			// Three nested pieces of 200 ms each: 600 ms in all, twice
+			// the outer budget, none past its own.
+			for range 3 {
+				resume := r.Nest(300 * time.Millisecond)
+				_, err := fn(goja.Undefined(), vm.ToValue(200))
+				resume()
+				if err != nil {
+					return err
+				}
+			}
+			// The outer phase still has its own 300 ms.
+			_, err = fn(goja.Undefined(), vm.ToValue(100))
+			return err
+		})
+		if err != nil {
+			t.Errorf("nested work within its own budgets was stopped: %v", err)
+		}
+	})
+	// A nested endless loop is stopped at its own budget.
+	bounded(t, 5*time.Second, "an endless nested phase", func() {
+		start := time.Now()
+		err := r.Run(context.Background(), time.Hour, func(vm *goja.Runtime) error {
+			resume := r.Nest(100 * time.Millisecond)
+			defer resume()
+			_, err := vm.RunString("while (true) {}")
+			return err
+		})
+		var te *TimeoutError
+		if !errors.As(err, &te) || te.Limit != 100*time.Millisecond {
+			t.Errorf("an endless nested phase: %v after %v", err, time.Since(start))
+		}
+	})
+}
