@@ -47,8 +47,11 @@ type changeIn struct {
 
 // hook names the hook a pending wait is for.
 func (in *changeIn) hook() string {
-	if in.step == "verify" {
+	switch in.step {
+	case "verify":
 		return "__verifyHotReload"
+	case "evaluate":
+		return "the top-level await"
 	}
 	return "__acceptHotReload"
 }
@@ -353,7 +356,7 @@ func (t transactionSteps) phases(rt *Runtime) []func(*realm, *change) error {
 	if t == promoteSteps {
 		return []func(*realm, *change) error{rt.reacceptLocked}
 	}
-	return []func(*realm, *change) error{rt.prepareLocked, rt.verifyLocked}
+	return []func(*realm, *change) error{rt.prepareLocked, rt.acceptPhaseLocked, rt.verifyLocked}
 }
 
 func (t transactionSteps) goVerify() bool { return t != promoteSteps }
@@ -435,7 +438,17 @@ func (rt *Runtime) prepareLocked(s *realm, c *change) error {
 		return err
 	}
 	in.nv = nv
-	if old == nil {
+	// A top-level await is awaited before the accept hook runs (the
+	// hook is an export, set when the body settles).
+	err, in.wait = settleLocked(s, nv)
+	return err
+}
+
+// acceptPhaseLocked runs the accept hook of c's new version in realm s,
+// once its evaluation has settled. Call with s's lock held.
+func (rt *Runtime) acceptPhaseLocked(s *realm, c *change) error {
+	in := &c.in[s.index]
+	if in.old == nil || in.nv == nil {
 		return nil
 	}
 	return rt.acceptLocked(s, c)
