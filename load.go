@@ -389,6 +389,10 @@ func (rt *Runtime) loadLocked(s *realm, m *Module, res *transform.Result, start 
 	if err != nil {
 		return err
 	}
+	if err := rt.firstImportsLocked(s, m, v); err != nil {
+		rt.discardLocked(s, m, v)
+		return err
+	}
 	m.in[s.index].cur.Store(v)
 	m.ensureProxy(s)
 	if publish {

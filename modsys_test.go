@@ -2,9 +2,11 @@ package hotmod_test
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -137,5 +139,79 @@ func TestDynamicImportResolvesLikeImportAndJoinsTheGraph(t *testing.T) {
 			t.Fatalf("after the change: %s", got)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// nodeFailure runs c under Node when it is installed and returns the
+// SyntaxError line Node stops with; else the recorded one.
+func nodeFailure(t *testing.T, c nodeCase) string {
+	t.Helper()
+	bin, err := exec.LookPath("node")
+	if err != nil {
+		return c.node
+	}
+	dir := t.TempDir()
+	for p, src := range c.files {
+		if err := os.WriteFile(filepath.Join(dir, filepath.FromSlash(p)), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, err := exec.Command(bin, filepath.Join(dir, "main.mjs")).CombinedOutput()
+	if err == nil {
+		t.Fatalf("node ran %s without an error", c.name)
+	}
+	var got string
+	for _, line := range strings.Split(string(out), "\n") {
+		if strings.HasPrefix(line, "SyntaxError: ") {
+			got = line
+		}
+	}
+	if got != c.node {
+		t.Errorf("the recorded answer %q is not Node's %q: update the table", c.node, got)
+	}
+	return got
+}
+
+// On a first load, as on a reload, importing a name an ES module does not
+// export (or the default of one without a default) fails the load at the
+// importer's position, as Node's link does.
+func TestFirstLoadRefusesAnImportTheModuleDoesNotExport(t *testing.T) {
+	for _, c := range []nodeCase{
+		{
+			name: "named",
+			files: map[string]string{
+				"/dep.mjs":  "export const here = 1\n",
+				"/main.mjs": "\nimport { here, nope } from './dep.mjs'\nexport function run() { return [here, nope] }\n",
+			},
+			node: "SyntaxError: The requested module './dep.mjs' does not provide an export named 'nope'",
+		},
+		{
+			name: "default",
+			files: map[string]string{
+				"/dep.mjs":  "export const here = 1\n",
+				"/main.mjs": "import d from './dep.mjs'\nexport function run() { return d }\n",
+			},
+			node: "SyntaxError: The requested module './dep.mjs' does not provide an export named 'default'",
+		},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			want := nodeFailure(t, c)
+			name := want[strings.LastIndex(want, " ")+2 : len(want)-1]
+			e := newEnv(t, c.files)
+			_, err := e.rt.CreateModule(e.ctx, "main", "/main.mjs")
+			var ie *hotmod.ImportError
+			if !errors.As(err, &ie) || !slices.Contains(ie.Missing, name) {
+				t.Fatalf("CreateModule: %v; Node: %s", err, want)
+			}
+			pos, ok := hotmod.PositionOf(err)
+			line := strings.Index(c.files["/main.mjs"], "import")
+			wantLine := 1 + strings.Count(c.files["/main.mjs"][:line], "\n")
+			if !ok || pos.File != "/main.mjs" || pos.Line != wantLine || pos.Column < 1 {
+				t.Fatalf("position %+v, want /main.mjs:%d", pos, wantLine)
+			}
+			if !strings.Contains(err.Error(), "does not export") {
+				t.Fatalf("message: %v", err)
+			}
+		})
 	}
 }
