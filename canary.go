@@ -317,14 +317,24 @@ func (m *Module) Pinned() bool { return m.pinned.Load() != nil }
 // the store's. Call with the reload lock held.
 func (m *Module) readSource(ctx context.Context) (*transform.Result, *reads, string, error) {
 	p := m.pinned.Load()
+	var res *transform.Result
+	var st *reads
 	if p == nil {
-		return m.rt.readAndCompile(ctx, m.path)
+		var step string
+		var err error
+		if res, st, step, err = m.rt.readAndCompile(ctx, m.path); err != nil {
+			return nil, nil, step, err
+		}
+	} else {
+		var err error
+		if res, err = m.rt.compiler.Compile(m.path, *p); err != nil {
+			return nil, nil, "compile", err
+		}
+		st = newReads()
+		m.rt.prefetch(ctx, st, m.path, res)
 	}
-	res, err := m.rt.compiler.Compile(m.path, *p)
-	if err != nil {
-		return nil, nil, "compile", err
+	if err := m.rt.preloadAsync(ctx, m.path, res, st, 0); err != nil {
+		return nil, nil, "evaluate", err
 	}
-	st := newReads()
-	m.rt.prefetch(ctx, st, m.path, res)
 	return res, st, "", nil
 }

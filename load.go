@@ -127,6 +127,11 @@ func (m *Module) firstLoadLocked(ctx context.Context, auto bool, quick time.Dura
 		m.setState(StateFailed)
 		return nil // nothing new: the failure of this very source was reported
 	}
+	if err == nil {
+		if err = rt.preloadAsync(ctx, m.path, res, st, quick); err != nil {
+			step = "evaluate"
+		}
+	}
 	loaded := false
 	if err == nil {
 		step = "evaluate"
@@ -317,8 +322,13 @@ func (rt *Runtime) loadEverywhere(ctx context.Context, m *Module, res *transform
 	if err != nil {
 		return false, err
 	}
-	defer unlock()
+	defer func() {
+		if unlock != nil {
+			unlock()
+		}
+	}()
 	had := make([]bool, len(rt.realms))
+	waits := make([]<-chan engine.Outcome, len(rt.realms))
 	errs := rt.eachLocked(ctx, limit, func(s *realm) error {
 		if m.in[s.index].cur.Load() != nil {
 			had[s.index] = true
@@ -327,9 +337,25 @@ func (rt *Runtime) loadEverywhere(ctx context.Context, m *Module, res *transform
 		prev := s.staged
 		s.staged = st
 		defer func() { s.staged = prev }()
-		return rt.loadLocked(s, m, res, start, false)
+		if err := rt.loadLocked(s, m, res, start, false); err != nil {
+			return err
+		}
+		err, ch := settleLocked(s, m.in[s.index].cur.Load())
+		waits[s.index] = ch
+		return err
 	})
 	_, err = firstErr(errs)
+	if err == nil && slices.ContainsFunc(waits, func(ch <-chan engine.Outcome) bool { return ch != nil }) {
+		// Top-level await: waited for with the realms free.
+		unlock()
+		unlock = nil
+		_, err = rt.awaitOutcomes(ctx, waits, limit, "the top-level await of "+m.path)
+		relocked, lerr := rt.lockAll(context.WithoutCancel(ctx))
+		if lerr != nil {
+			return false, lerr
+		}
+		unlock = relocked
+	}
 	if err == nil {
 		err = sameExports(func(i int) *version {
 			if had[i] {
@@ -361,6 +387,10 @@ func (rt *Runtime) loadEverywhere(ctx context.Context, m *Module, res *transform
 func (rt *Runtime) loadLocked(s *realm, m *Module, res *transform.Result, start time.Time, publish bool) error {
 	v, err := rt.evalLocked(s, m, res, 1, nil)
 	if err != nil {
+		return err
+	}
+	if err := rt.firstImportsLocked(s, m, v); err != nil {
+		rt.discardLocked(s, m, v)
 		return err
 	}
 	m.in[s.index].cur.Store(v)
@@ -442,6 +472,7 @@ func (rt *Runtime) evalLocked(s *realm, m *Module, res *transform.Result, n int,
 		return nil, err
 	}
 	args = append(args, helpers...)
+	args = append(args, rt.importFunc(s, m))
 
 	in := m.in[s.index]
 	prev := in.loading
@@ -453,10 +484,24 @@ func (rt *Runtime) evalLocked(s *realm, m *Module, res *transform.Result, n int,
 	if err == nil && res.Kind == transform.Script {
 		err = s.DefineAll(module.Get("exports"), ret)
 	}
+	if err == nil && res.Async {
+		err = rt.awaitBody(s, m, v, ret)
+	}
 	if err != nil {
 		rt.discardLocked(s, m, v)
 		return nil, engine.Err(err)
 	}
+	if v.ready != nil {
+		return v, nil // finishEval follows once the body settles
+	}
+	rt.finishEval(s, m, v)
+	return v, nil
+}
+
+// finishEval records what a version exports once its evaluation ended.
+// Call with s's lock held.
+func (rt *Runtime) finishEval(s *realm, m *Module, v *version) {
+	res, module := v.res, v.module
 	_ = module.Set("loaded", true)
 	if res.Kind == transform.ESModule {
 		// An ES module's export names are fixed once it has run: listing
@@ -482,7 +527,6 @@ func (rt *Runtime) evalLocked(s *realm, m *Module, res *transform.Result, n int,
 			v.kinds[k] = true
 		}
 	}
-	return v, nil
 }
 
 // helpersLocked returns esbuild's runtime helpers, made once in the realm
@@ -516,47 +560,59 @@ func (rt *Runtime) requireFunc(s *realm, m *Module) goja.Value {
 	vm := s.VM()
 	return vm.ToValue(func(call goja.FunctionCall) goja.Value {
 		spec := call.Argument(0).String()
-		if strings.HasPrefix(spec, "host:") {
-			h, err := rt.hostLocked(s, spec)
-			if err != nil {
-				panic(vm.NewGoError(fmt.Errorf("require(%q) from %s: %w", spec, m.path, err)))
-			}
-			return h
-		}
-		in := m.in[s.index]
-		v := in.loading
-		if v == nil {
-			v = in.cur.Load()
-		}
-		esm := v != nil && v.res.Kind == transform.ESModule
-		dep, err := rt.requireLocked(s, m.path, spec, esm)
+		exp, _, err := rt.requireValue(s, m, spec, false)
 		if err != nil {
 			panic(vm.NewGoError(fmt.Errorf("require(%q) from %s: %w", spec, m.path, err)))
 		}
-		if v != nil {
-			if v.deps == nil {
-				v.deps = make(map[string]*Module)
-			}
-			v.deps[spec] = dep // for the import contract and invalidate's importers
-		}
-		if exp, ok := s.candidateExports(m, dep); ok {
-			return exp
-		}
-		if dep.rt != rt {
-			return rt.bridgeLocked(s, dep)
-		}
-		if dv := dep.in[s.index].cur.Load(); dv != nil {
-			// A module that exports a primitive (module.exports = '') has
-			// no object for a live handle to stand for: the importer gets
-			// the value, as in Node.
-			if ev := dv.module.Get("exports"); ev != nil {
-				if _, isObject := ev.(*goja.Object); !isObject {
-					return ev
-				}
-			}
-		}
-		return dep.in[s.index].proxy
+		return exp
 	})
+}
+
+// requireValue is what require(spec) from m gives in realm s, and the
+// module it reached (nil for a host module). dynamic: for import(), which
+// waits for the module's top-level await itself; require refuses a module
+// whose top-level await is still pending. Call with s's lock held.
+func (rt *Runtime) requireValue(s *realm, m *Module, spec string, dynamic bool) (goja.Value, *Module, error) {
+	if strings.HasPrefix(spec, "host:") {
+		h, err := rt.hostLocked(s, spec)
+		return h, nil, err
+	}
+	in := m.in[s.index]
+	v := in.loading
+	if v == nil {
+		v = in.cur.Load()
+	}
+	esm := v != nil && v.res.Kind == transform.ESModule
+	dep, err := rt.requireLocked(s, m.path, spec, esm)
+	if err != nil {
+		return nil, nil, err
+	}
+	if v != nil {
+		if v.deps == nil {
+			v.deps = make(map[string]*Module)
+		}
+		v.deps[spec] = dep // for the import contract and invalidate's importers
+	}
+	if exp, ok := s.candidateExports(m, dep); ok {
+		return exp, dep, nil
+	}
+	if dep.rt != rt {
+		return rt.bridgeLocked(s, dep), dep, nil
+	}
+	if dv := dep.in[s.index].cur.Load(); dv != nil {
+		if !dynamic && evaluating(dv) {
+			return nil, nil, fmt.Errorf("%s is still evaluating its top-level await (import it with import(), or statically from an ES module loaded after it)", dep.path)
+		}
+		// A module that exports a primitive (module.exports = '') has
+		// no object for a live handle to stand for: the importer gets
+		// the value, as in Node.
+		if ev := dv.module.Get("exports"); ev != nil {
+			if _, isObject := ev.(*goja.Object); !isObject {
+				return ev, dep, nil
+			}
+		}
+	}
+	return dep.in[s.index].proxy, dep, nil
 }
 
 // resolveExtensions are tried, in order, for a specifier without one.

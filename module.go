@@ -87,6 +87,9 @@ type version struct {
 	// realm lock.
 	callables map[*goja.Object]goja.Callable
 	disposed  atomic.Bool
+	// ready is the promise of the end of an ES module's top-level await,
+	// which sets its exports (nil for a module without one); realm lock.
+	ready *goja.Object
 	// An ES module's export names and the functions among them, as its
 	// evaluation left them (nil for other kinds, whose exports may change).
 	names, fns []string

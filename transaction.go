@@ -47,8 +47,11 @@ type changeIn struct {
 
 // hook names the hook a pending wait is for.
 func (in *changeIn) hook() string {
-	if in.step == "verify" {
+	switch in.step {
+	case "verify":
 		return "__verifyHotReload"
+	case "evaluate":
+		return "the top-level await"
 	}
 	return "__acceptHotReload"
 }
@@ -353,7 +356,7 @@ func (t transactionSteps) phases(rt *Runtime) []func(*realm, *change) error {
 	if t == promoteSteps {
 		return []func(*realm, *change) error{rt.reacceptLocked}
 	}
-	return []func(*realm, *change) error{rt.prepareLocked, rt.verifyLocked}
+	return []func(*realm, *change) error{rt.prepareLocked, rt.acceptPhaseLocked, rt.verifyLocked}
 }
 
 func (t transactionSteps) goVerify() bool { return t != promoteSteps }
@@ -435,7 +438,17 @@ func (rt *Runtime) prepareLocked(s *realm, c *change) error {
 		return err
 	}
 	in.nv = nv
-	if old == nil {
+	// A top-level await is awaited before the accept hook runs (the
+	// hook is an export, set when the body settles).
+	err, in.wait = settleLocked(s, nv)
+	return err
+}
+
+// acceptPhaseLocked runs the accept hook of c's new version in realm s,
+// once its evaluation has settled. Call with s's lock held.
+func (rt *Runtime) acceptPhaseLocked(s *realm, c *change) error {
+	in := &c.in[s.index]
+	if in.old == nil || in.nv == nil {
 		return nil
 	}
 	return rt.acceptLocked(s, c)
@@ -702,6 +715,46 @@ func (rt *Runtime) exportSetLocked(m *Module, after func(*Module) *version, next
 	return es
 }
 
+// firstImportsLocked checks, on a module's first load in realm s, that
+// every name version v imports by name from an ES module (or a script) is
+// exported, as Node does when it links: a missing name, or a default
+// import of an ES module without a default, fails the load at the
+// importer's position. Call with s's lock held.
+func (rt *Runtime) firstImportsLocked(s *realm, m *Module, v *version) error {
+	if len(v.res.Uses) == 0 {
+		return nil
+	}
+	after := func(d *Module) *version {
+		if d == m {
+			return v
+		}
+		return d.in[s.index].cur.Load()
+	}
+	shapes := map[*version]exportSet{}
+	var missing []string
+	var first transform.Use
+	var dep *Module
+	for _, u := range v.res.Uses {
+		d := v.deps[u.Spec]
+		if d == nil || (dep != nil && d != dep) {
+			continue
+		}
+		es := rt.exportSetLocked(d, after, nil, shapes, nil)
+		if es.open || es.names[u.Name] {
+			continue
+		}
+		if dep == nil {
+			dep, first = d, u
+		}
+		missing = append(missing, u.Name)
+	}
+	if dep == nil {
+		return nil
+	}
+	return &ImportError{Importer: m.id, File: m.path, Line: first.Line, Column: first.Column,
+		Module: dep.id, Specifier: first.Spec, Missing: missing, Load: true}
+}
+
 // ImportError refuses a reload that would leave a loaded module importing,
 // by name, something its dependency no longer exports (an export renamed
 // or removed without its importers). It comes wrapped in the *ReloadError
@@ -714,9 +767,17 @@ type ImportError struct {
 	Module    string   // the id of the module that lacks the names
 	Specifier string   // as the importer wrote it
 	Missing   []string // the names it imports that are not exported
+	// Load: the importer's first load, not a reload, met the missing
+	// names (Node refuses such an import at link time).
+	Load bool
 }
 
 func (e *ImportError) Error() string {
+	if e.Load {
+		return fmt.Sprintf("%s:%d:%d: %s imports %s from %q (module %s), which does not export %s",
+			e.File, e.Line, e.Column, e.Importer, strings.Join(e.Missing, ", "), e.Specifier, e.Module,
+			map[bool]string{true: "it", false: "them"}[len(e.Missing) == 1])
+	}
 	return fmt.Sprintf("%s:%d:%d: %s imports %s from %q (module %s), which would no longer export %s",
 		e.File, e.Line, e.Column, e.Importer, strings.Join(e.Missing, ", "), e.Specifier, e.Module,
 		map[bool]string{true: "it", false: "them"}[len(e.Missing) == 1])

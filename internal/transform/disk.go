@@ -37,7 +37,7 @@ const (
 	diskMagic      = "HMC1"
 	// diskFormat changes whenever what transpile produces changes for the
 	// same input, so that no process reads another version's output.
-	diskFormat = "transpile-2"
+	diskFormat = "transpile-3"
 )
 
 func openDiskCache(dir string) (*diskCache, error) {
@@ -150,7 +150,11 @@ func (d *diskCache) pruneOld() {
 func encodeTranspiled(t *transpiled) []byte {
 	var b bytes.Buffer
 	b.WriteString(diskMagic)
-	b.WriteByte(byte(t.kind))
+	k := byte(t.kind)
+	if t.async {
+		k |= asyncBit
+	}
+	b.WriteByte(k)
 	field := func(p []byte) {
 		b.Write(binary.AppendUvarint(nil, uint64(len(p))))
 		b.Write(p)
@@ -166,6 +170,9 @@ func encodeTranspiled(t *transpiled) []byte {
 	return b.Bytes()
 }
 
+// asyncBit marks, in the kind byte, a module with top-level await.
+const asyncBit = 0x80
+
 var errBadEntry = errors.New("transform: bad compile cache entry")
 
 func decodeTranspiled(b []byte) (*transpiled, error) {
@@ -177,7 +184,7 @@ func decodeTranspiled(b []byte) (*transpiled, error) {
 		return nil, errBadEntry
 	}
 	r := body[len(diskMagic):]
-	t := &transpiled{kind: Kind(r[0])}
+	t := &transpiled{kind: Kind(r[0] &^ asyncBit), async: r[0]&asyncBit != 0}
 	if t.kind > JSON {
 		return nil, errBadEntry
 	}

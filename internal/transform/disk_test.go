@@ -120,7 +120,7 @@ func TestSharedHelpers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, st := range innerFunction(parsed).Body.List {
+	for _, st := range innerFunction(parsed.Program).Body.List {
 		if vs, ok := st.(*ast.VariableStatement); ok {
 			if id, ok := vs.List[0].Target.(*ast.Identifier); ok && strings.HasPrefix(string(id.Name), "__") {
 				t.Errorf("helper %s was not dropped", id.Name)
@@ -133,7 +133,7 @@ func TestSharedHelpers(t *testing.T) {
 		t.Fatal(err)
 	}
 	kept := false
-	for _, d := range innerFunction(parsed).DeclarationList {
+	for _, d := range innerFunction(parsed.Program).DeclarationList {
 		for _, b := range d.List {
 			if id, ok := b.Target.(*ast.Identifier); ok && id.Name == "__export" {
 				kept = true

@@ -62,7 +62,10 @@ type Result struct {
 	Program *goja.Program
 	Exports []string
 	Imports []string // specifiers the source requires or imports, as written
-	Uses    []Use    // an ES module's imports by name, for the import contract
+	// DynamicImports are the specifiers of Imports that only import()
+	// names (literally).
+	DynamicImports []string
+	Uses           []Use // an ES module's imports by name, for the import contract
 	// An ES module's own export names, and the specifiers it re-exports
 	// everything from (export * from), for the import contract.
 	ExportNames []string
@@ -71,6 +74,10 @@ type Result struct {
 	// Source is the text compiled, as read: a kept version's source is
 	// shown and diffed from it.
 	Source string
+	// Async: an ES module with top-level await. Calling the program
+	// returns a promise that settles when its evaluation ends, with its
+	// exports object (see asyncModule).
+	Async bool
 }
 
 // SourceError is js.SourceError: the compiler makes them.
@@ -183,7 +190,7 @@ func compile(file string, src []byte, disk *diskCache, key [32]byte) (*Result, e
 		}
 		disk.put(key, out)
 	}
-	r := &Result{Kind: out.kind, Imports: out.imports}
+	r := &Result{Kind: out.kind, Imports: out.imports, Async: out.async}
 	var tail string
 	if r.Kind == Script {
 		names, err := topLevelNames(file, out.code, leadingUnmapped(out.smap))
@@ -193,16 +200,24 @@ func compile(file string, src []byte, disk *diskCache, key [32]byte) (*Result, e
 		r.Exports = names
 		tail = accessors(names)
 	}
+	if out.async {
+		tail = asyncTail
+	}
 	prg, parsed, err := wrap(file, out.code, tail, out.smap, r.Kind == ESModule)
 	if err != nil {
 		return nil, err
 	}
 	r.Program = prg
+	for _, spec := range parsed.dynamic {
+		if !slices.Contains(r.DynamicImports, spec) {
+			r.DynamicImports = append(r.DynamicImports, spec)
+		}
+	}
 	if r.Kind == ESModule {
 		if len(r.Imports) > 0 {
-			r.Uses = importUses(parsed)
+			r.Uses = importUses(parsed.Program)
 		}
-		r.ExportNames, r.ReExports = exportShape(parsed)
+		r.ExportNames, r.ReExports = exportShape(parsed.Program, out.async)
 	}
 	return r, nil
 }
@@ -211,6 +226,7 @@ func compile(file string, src []byte, disk *diskCache, key [32]byte) (*Result, e
 // imports, and the code goja compiles, with its source map.
 type transpiled struct {
 	kind    Kind
+	async   bool // top-level await: see transpileAsync
 	imports []string
 	code    string
 	smap    []byte
@@ -225,6 +241,9 @@ func transpile(file string, src []byte) (*transpiled, error) {
 	name := esbuildName(file)
 	out := build(name, src, api.FormatCommonJS)
 	if len(out.Errors) > 0 {
+		if topLevelAwait(out.Errors) {
+			return transpileAsync(file, name, src)
+		}
 		return nil, sourceErrors(file, out.Errors)
 	}
 	kind, imports, err := classify(name, out.Metafile)
@@ -268,7 +287,17 @@ func esbuildName(file string) string {
 	return file
 }
 
+// supported are the features esbuild lowers for goja: async generators
+// and for-await, which goja lacks, and import(), which becomes
+// Promise.resolve().then(() => __toESM(require(x))) for wrap to turn into
+// a call of the loader's own import (see dynamicImports).
+var supported = map[string]bool{"async-generator": false, "for-await": false, "dynamic-import": false}
+
 func build(file string, src []byte, format api.Format) api.BuildResult {
+	return api.Build(buildOptions(file, src, format))
+}
+
+func buildOptions(file string, src []byte, format api.Format) api.BuildOptions {
 	var define map[string]string
 	if bytes.Contains(src, []byte("import.meta")) {
 		// Any define makes esbuild process its table of known globals
@@ -276,7 +305,7 @@ func build(file string, src []byte, format api.Format) api.BuildResult {
 		// name import.meta.hot pays for it.
 		define = map[string]string{"import.meta.hot": "module.hot"}
 	}
-	return api.Build(api.BuildOptions{
+	return api.BuildOptions{
 		Stdin:  &api.StdinOptions{Contents: string(src), Sourcefile: file, Loader: loaderFor(file)},
 		Format: format,
 		// Neutral, not the default browser: a browser build replaces
@@ -284,7 +313,7 @@ func build(file string, src []byte, format api.Format) api.BuildResult {
 		// known globals again on every build to do so.
 		Platform:       api.PlatformNeutral,
 		Target:         api.ESNext,
-		Supported:      map[string]bool{"async-generator": false, "for-await": false},
+		Supported:      supported,
 		Define:         define,
 		Metafile:       true,
 		Write:          false,
@@ -293,7 +322,7 @@ func build(file string, src []byte, format api.Format) api.BuildResult {
 		SourcesContent: api.SourcesContentExclude,
 		Charset:        api.CharsetUTF8,
 		LogLevel:       api.LogLevelSilent,
-	})
+	}
 }
 
 // classify reads what esbuild's parser decided the source is, and what it
@@ -350,13 +379,14 @@ func sourceErrors(file string, msgs []api.Message) error {
 // answers it.
 const sourceMapName = "hotmod-source.map"
 
-func wrap(file, code, tail string, smap []byte, strict bool) (*goja.Program, *ast.Program, error) {
+func wrap(file, code, tail string, smap []byte, strict bool) (*goja.Program, *wrapped, error) {
 	var b strings.Builder
 	b.WriteString("(function (")
 	b.WriteString(strings.Join(Params, ", "))
 	for _, h := range Helpers() {
 		b.WriteString(", " + h)
 	}
+	b.WriteString(", " + ImportParam)
 	b.WriteString(") { return (function () {")
 	if strict {
 		b.WriteString(` "use strict";`)
@@ -371,7 +401,11 @@ func wrap(file, code, tail string, smap []byte, strict bool) (*goja.Program, *as
 		var m map[string]any
 		if err := json.Unmarshal(smap, &m); err == nil {
 			m["mappings"] = ";" + shiftColumns(fmt.Sprint(m["mappings"]))
-			m["sources"] = []string{file}
+			if srcs, ok := m["sources"].([]any); ok && len(srcs) > 1 {
+				m["sources"] = asyncSources(srcs, file)
+			} else {
+				m["sources"] = []string{file}
+			}
 			if shifted, err = json.Marshal(m); err == nil {
 				// A URL, not the map inline: goja keeps the program's
 				// text for its lifetime, and a data URL would keep the
@@ -388,11 +422,19 @@ func wrap(file, code, tail string, smap []byte, strict bool) (*goja.Program, *as
 		return nil, nil, gojaSyntaxError(file, err)
 	}
 	dropSharedHelpers(parsed, text)
+	dynamic := dynamicImports(parsed)
 	prg, err := goja.CompileAST(parsed, false)
 	if err != nil {
 		return nil, nil, gojaSyntaxError(file, err)
 	}
-	return prg, parsed, nil
+	return prg, &wrapped{parsed, dynamic}, nil
+}
+
+// wrapped is the parsed program wrap compiled, and the specifiers of its
+// literal import() expressions.
+type wrapped struct {
+	*ast.Program
+	dynamic []string
 }
 
 // gojaSyntaxError reports what goja could not compile after esbuild accepted

@@ -6,6 +6,8 @@ import (
 
 	"github.com/dop251/goja/ast"
 	"github.com/dop251/goja/file"
+	"github.com/dop251/goja/token"
+	"github.com/dop251/goja/unistring"
 )
 
 // Use is one name an ES module imports by name from a specifier, with the
@@ -31,15 +33,27 @@ func importUses(prog *ast.Program) []Use {
 	}
 	vars := map[string]imp{} // import_x -> "x"
 	var dots []*ast.DotExpression
+	reqs := bundleRequires(prog)
+	note := func(target, init ast.Expression) {
+		id, ok := target.(*ast.Identifier)
+		if !ok || !strings.HasPrefix(string(id.Name), "import_") {
+			return
+		}
+		if lit, ok := requireOf(init, reqs); ok {
+			vars[string(id.Name)] = imp{string(lit.Value), lit.Idx}
+		}
+	}
 	walk(reflect.ValueOf(prog), func(n any) {
 		switch n := n.(type) {
 		case *ast.Binding:
-			id, ok := n.Target.(*ast.Identifier)
-			if !ok || !strings.HasPrefix(string(id.Name), "import_") {
-				return
+			if id, ok := n.Target.(*ast.Identifier); ok {
+				note(id, n.Initializer)
 			}
-			if lit, ok := requireOf(n.Initializer); ok {
-				vars[string(id.Name)] = imp{string(lit.Value), lit.Idx}
+		case *ast.AssignExpression:
+			// A module with top-level await assigns its imports in its
+			// async body (see transpileAsync).
+			if n.Operator == token.ASSIGN {
+				note(n.Left, n.Right)
 			}
 		case *ast.DotExpression:
 			if id, ok := n.Left.(*ast.Identifier); ok && strings.HasPrefix(string(id.Name), "import_") {
@@ -69,14 +83,20 @@ func importUses(prog *ast.Program) []Use {
 }
 
 // requireOf matches require("x") and __toESM(require("x"), ...), and
-// returns the "x".
-func requireOf(e ast.Expression) (*ast.StringLiteral, bool) {
+// returns the "x"; reqs are the require_x() of a bundle (bundleRequires).
+func requireOf(e ast.Expression, reqs map[string]string) (*ast.StringLiteral, bool) {
 	call, ok := e.(*ast.CallExpression)
 	if !ok {
 		return nil, false
 	}
 	callee, ok := call.Callee.(*ast.Identifier)
-	if !ok || len(call.ArgumentList) == 0 {
+	if !ok {
+		return nil, false
+	}
+	if spec, ok := reqs[string(callee.Name)]; ok && len(call.ArgumentList) == 0 {
+		return &ast.StringLiteral{Idx: call.Idx0(), Value: unistring.String(spec)}, true
+	}
+	if len(call.ArgumentList) == 0 {
 		return nil, false
 	}
 	switch callee.Name {
@@ -84,7 +104,7 @@ func requireOf(e ast.Expression) (*ast.StringLiteral, bool) {
 		s, ok := call.ArgumentList[0].(*ast.StringLiteral)
 		return s, ok
 	case "__toESM":
-		return requireOf(call.ArgumentList[0])
+		return requireOf(call.ArgumentList[0], reqs)
 	}
 	return nil, false
 }
@@ -121,21 +141,34 @@ func walk(v reflect.Value, fn func(any)) {
 // of it: the names of its `__export(x_exports, { name: () => ..., ... })`
 // and the specifiers of its `__reExport(x_exports, require("spec"), ...)`
 // (export * from "spec"). esbuild puts both at the top of the module body.
-func exportShape(prog *ast.Program) (names, reexports []string) {
+//
+// A module with top-level await (async) has its __reExport calls in its
+// async body, and requires through its bundle's require_x functions.
+func exportShape(prog *ast.Program, async bool) (names, reexports []string) {
 	inner := innerFunction(prog)
 	if inner == nil {
 		return nil, nil
 	}
 	names = []string{}
-	for _, st := range inner.Body.List {
-		es, ok := st.(*ast.ExpressionStatement)
-		if !ok {
-			continue
+	var calls []*ast.CallExpression
+	var reqs map[string]string
+	if async {
+		reqs = bundleRequires(prog)
+		walk(reflect.ValueOf(inner.Body), func(n any) {
+			if call, ok := n.(*ast.CallExpression); ok {
+				calls = append(calls, call)
+			}
+		})
+	} else {
+		for _, st := range inner.Body.List {
+			if es, ok := st.(*ast.ExpressionStatement); ok {
+				if call, ok := es.Expression.(*ast.CallExpression); ok {
+					calls = append(calls, call)
+				}
+			}
 		}
-		call, ok := es.Expression.(*ast.CallExpression)
-		if !ok {
-			continue
-		}
+	}
+	for _, call := range calls {
 		callee, ok := call.Callee.(*ast.Identifier)
 		if !ok || len(call.ArgumentList) < 2 {
 			continue
@@ -157,7 +190,7 @@ func exportShape(prog *ast.Program) (names, reexports []string) {
 				}
 			}
 		case "__reExport":
-			if lit, ok := requireOf(call.ArgumentList[1]); ok {
+			if lit, ok := requireOf(call.ArgumentList[1], reqs); ok {
 				reexports = append(reexports, string(lit.Value))
 			}
 		}
