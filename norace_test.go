@@ -1,0 +1,5 @@
+//go:build !race
+
+package hotmod_test
+
+const raceEnabled = false
