@@ -253,7 +253,8 @@ func (rt *Runtime) hotObject(s *realm, m *Module, v *version) *goja.Object {
 // evaluates the new version before it disposes the old, so a dispose
 // callback that writes a key the new version already read (Vite's
 // `let n = hot.data.n ?? 0; hot.dispose(d => { d.n = n })`) writes too late:
-// the proxy then logs a warning naming the key. Call with s's lock held.
+// the proxy drops the write, which would otherwise reach the version after
+// the new one, and logs a warning naming the key. Call with s's lock held.
 func (rt *Runtime) nextData(s *realm, m *Module, old *version) (*hotState, error) {
 	vm := s.VM()
 	target := vm.NewObject()
@@ -274,11 +275,20 @@ func (rt *Runtime) nextData(s *realm, m *Module, old *version) (*hotState, error
 		},
 		Set: func(t *goja.Object, key string, val goja.Value, _ goja.Value) bool {
 			if hs.disposing && hs.read[key] {
-				delete(hs.read, key) // once per key
-				rt.log.Warn("a hot.dispose callback wrote hot.data."+key+" after the new version had read it: "+
-					"the new version runs without that value (hotmod evaluates the new version before disposing the old; "+
-					"write hot.data while running, or carry state with __acceptHotReload(old))",
-					"module", m.id, "key", key, "version", oldN)
+				// Too late for the new version, and dropped: kept, it
+				// would reach the version after it instead, which starts
+				// from what the new one left.
+				if !hs.warned[key] {
+					if hs.warned == nil {
+						hs.warned = make(map[string]bool)
+					}
+					hs.warned[key] = true
+					rt.log.Warn("a hot.dispose callback wrote hot.data."+key+" after the new version had read it: "+
+						"the write is dropped (hotmod evaluates the new version before disposing the old; "+
+						"write hot.data while running, or carry state with __acceptHotReload(old))",
+						"module", m.id, "key", key, "version", oldN)
+				}
+				return true
 			}
 			return t.Set(key, val) == nil
 		},

@@ -110,6 +110,7 @@ type hotState struct {
 	declined      bool
 	selfAccepting bool            // hot.accept() or hot.accept(cb): invalidate's propagation stops here
 	read          map[string]bool // hot.data keys this version read (see nextData)
+	warned        map[string]bool // keys whose late write was dropped and warned of
 	disposing     bool            // the previous version's dispose callbacks are running
 }
 
