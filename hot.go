@@ -2,6 +2,7 @@ package hotmod
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path"
 	"slices"
@@ -369,4 +370,101 @@ func acceptsDep(v *version, dep *Module) bool {
 func (rt *Runtime) runPruners(s *realm, m *Module, v *version) {
 	rt.callEach(s, v, "hot.prune callback", v.hot.pruners, []goja.Value{v.hot.data}, "module", m.id)
 	v.hot.pruners = nil
+}
+
+// Vite's own events, with Vite's payloads (vite/types/hmrPayload.d.ts and
+// customEvent.d.ts), so that code written for Vite's client runs
+// unchanged. As in Vite's client (shared/hmr.ts, notifyListeners), every
+// module listening hears them, not only the modules they are about.
+const (
+	ViteBeforeUpdate = "vite:beforeUpdate" // UpdatePayload, before a transaction's new versions are evaluated
+	ViteAfterUpdate  = "vite:afterUpdate"  // UpdatePayload, once they serve
+	ViteBeforePrune  = "vite:beforePrune"  // PrunePayload, before pruned modules' dispose and prune callbacks
+	ViteInvalidate   = "vite:invalidate"   // InvalidatePayload, when a module calls hot.invalidate()
+	ViteError        = "vite:error"        // ErrorPayload, when a reload fails
+)
+
+// viteLocked tells every module's serving version in realm s that listens
+// to event, with the payload made (once, and only if someone listens) by
+// payload. Call with s's lock held.
+func (rt *Runtime) viteLocked(s *realm, event string, payload func() any) {
+	var data goja.Value
+	for _, m := range rt.registered() {
+		v := m.in[s.index].cur.Load()
+		if m.rt != rt || v == nil || len(v.hot.listeners[event]) == 0 {
+			continue
+		}
+		if data == nil {
+			jv, err := s.ToJS(payload())
+			if err != nil {
+				rt.log.Error("making the payload of "+event+" failed", "err", err)
+				return
+			}
+			data = jv
+		}
+		rt.dispatchLocked(s, m, v, event, data)
+	}
+}
+
+// vitePruneLocked sends vite:beforePrune for mods in realm s: Vite's
+// PrunePayload, {type: 'prune', paths}. Call with s's lock held.
+func (rt *Runtime) vitePruneLocked(s *realm, mods []*Module) {
+	rt.viteLocked(s, ViteBeforePrune, func() any {
+		paths := make([]any, len(mods))
+		for i, m := range mods {
+			paths[i] = m.path
+		}
+		return map[string]any{"type": "prune", "paths": paths}
+	})
+}
+
+// viteUpdatePayload is Vite's UpdatePayload for a transaction over cs:
+// an Update of type js-update for each module, which is its own boundary
+// here (its handle swaps, so it is accepted where it is: path and
+// acceptedPath are its store path), and one more for each importer that
+// accepts it with hot.accept(dep, cb) (path: the importer's). Call with
+// the realm locks held (it reads realm 0's versions).
+func (rt *Runtime) viteUpdatePayload(cs []*change, ts int64, invalidatedBy string) map[string]any {
+	mods := rt.registered()
+	var updates []any
+	update := func(p, accepted string) {
+		u := map[string]any{"type": "js-update", "path": p, "acceptedPath": accepted, "timestamp": ts,
+			"explicitImportRequired": false, "isWithinCircularImport": false}
+		if invalidatedBy != "" {
+			u["firstInvalidatedBy"] = invalidatedBy
+		}
+		updates = append(updates, u)
+	}
+	for _, c := range cs {
+		update(c.m.path, c.m.path)
+		for _, imp := range mods {
+			if v := imp.in[0].cur.Load(); v != nil && imp != c.m && imp.rt == rt && acceptsDep(v, c.m) {
+				update(imp.path, c.m.path)
+			}
+		}
+	}
+	return map[string]any{"type": "update", "updates": updates}
+}
+
+// viteErrorPayload is Vite's ErrorPayload for a failed reload of m:
+// {type: 'error', err: {message, stack, id, loc: {file, line, column}}}.
+func viteErrorPayload(m *Module, err error) map[string]any {
+	e := map[string]any{"message": err.Error(), "stack": "", "id": m.path}
+	var js *JSError
+	if errors.As(err, &js) {
+		e["stack"] = js.Stack
+	}
+	if p, ok := PositionOf(err); ok {
+		e["loc"] = map[string]any{"file": p.File, "line": p.Line, "column": p.Column}
+	}
+	return map[string]any{"type": "error", "err": e}
+}
+
+// invalidatedByKey carries, in a reload's context, the path of the module
+// whose hot.invalidate() started it (Vite's firstInvalidatedBy).
+type invalidatedByKey struct{}
+
+func invalidatedBy(ctx context.Context) string {
+	s, _ := ctx.Value(invalidatedByKey{}).(string)
+	return s
 }

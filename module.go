@@ -28,6 +28,9 @@ type Module struct {
 	// realm's own copy of it is in[realm].cur.
 	cur atomic.Pointer[version]
 	in  []*inRealm // by realm index
+	// implicit: an import loaded it, not the program (CreateModule,
+	// LoadAll): it is pruned once no loaded module imports it.
+	implicit atomic.Bool
 	// deferred: the first pass of LoadPaths ran out and its second pass
 	// is to come; a store change waits for it (see LoadPaths).
 	deferred atomic.Bool

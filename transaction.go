@@ -320,12 +320,26 @@ func (rt *Runtime) applyInRealms(ctx context.Context, cs []*change, steps transa
 		c.step = "imports"
 		return fail(c, err)
 	}
+	lost := make([][]*Module, len(rt.realms))
 	errs := rt.eachLocked(context.WithoutCancel(ctx), rt.opts.LoadTimeout, func(s *realm) error {
 		for _, c := range cs {
-			c.m.swapLocked(s, c.in[s.index].old, c.in[s.index].nv)
+			in := c.in[s.index]
+			if in.old != nil {
+				for _, d := range in.old.deps {
+					if !imports(in.nv, d) {
+						lost[s.index] = append(lost[s.index], d)
+					}
+				}
+			}
+			c.m.swapLocked(s, in.old, in.nv)
 		}
 		return nil
 	})
+	if seeds := slices.Concat(lost...); len(seeds) > 0 {
+		// A module an import loaded, that no loaded module imports any
+		// more, is pruned once the transaction's locks are released.
+		cs[0].m.afterUnlock(func() { rt.pruneOrphans(seeds) })
+	}
 	if _, err := firstErr(errs); err != nil {
 		// The swap itself is Go code and callbacks that only log; only
 		// Close ends it early.

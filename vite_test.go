@@ -1,6 +1,7 @@
 package hotmod_test
 
 import (
+	"errors"
 	"github.com/hotmod/hotmod"
 	"github.com/hotmod/hotmod/vfs"
 	"os"
@@ -16,6 +17,79 @@ import (
 
 // trace is a module that the others log into, and that a test reads.
 const trace = "export const log = globalThis.log = globalThis.log || []\nexport const read = () => globalThis.log\n"
+
+// A module loaded only because another imports it is pruned once no loaded
+// module imports it: its dispose callbacks run, then its prune callbacks
+// (packages/vite/src/shared/hmr.ts, HMRClient.prunePaths: every disposer,
+// then every pruner; packages/vite/src/node/server/moduleGraph.ts,
+// updateModuleInfo: a dependency whose importers become empty is "no longer
+// imported"), and it is removed. A module the program created keeps
+// serving though nothing imports it, and a module still imported keeps
+// serving after its file is deleted, until its last importer drops it.
+func TestPruneRunsAfterDisposeWhenNoLongerImported(t *testing.T) {
+	dep := func(name string) string {
+		return "import { log } from './trace.js'\nexport const v = '" + name + "'\n" +
+			"import.meta.hot.dispose(() => log.push('dispose " + name + "'))\n" +
+			"import.meta.hot.prune(() => log.push('prune " + name + "'))\n"
+	}
+	e := newEnv(t, map[string]string{
+		"/m/trace.js": trace,
+		"/m/b.js":     dep("b"),
+		"/m/c.js":     dep("c") + "import './d.js'\n", // c's own import goes with it
+		"/m/d.js":     dep("d"),
+		"/m/kept.js":  dep("kept"),
+		"/m/app.js":   "import { v } from './b.js'\nimport { v as c } from './c.js'\nimport { v as k } from './kept.js'\nexport const x = v + c + k\n",
+	}, autoReload)
+	events := e.events()
+	tr := e.create("trace", "/m/trace.js")
+	kept := e.create("kept", "/m/kept.js") // the program's own
+	e.create("app", "/m/app.js")
+	for _, id := range []string{"b", "c", "d"} {
+		if _, err := e.rt.Module("m/" + id); err != nil {
+			t.Fatalf("m/%s was not loaded by the import: %v", id, err)
+		}
+	}
+
+	// b's file is deleted while app still imports it: b keeps serving.
+	if err := e.store.Delete(e.ctx, "/m/b.js"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, events, typ(hotmod.EventSourceDeleted, "m/b"))
+	if got := e.call(tr, "read"); !reflect.DeepEqual(got, []any{}) {
+		t.Fatalf("a deleted file still imported was pruned: %v", got)
+	}
+	// app drops every import: b (deleted), c and what c imports, d, are
+	// pruned; kept, which the program created, stays.
+	e.write("/m/app.js", "export const x = 1\n")
+	waitFor(t, events, typ(hotmod.EventReloaded, "app"))
+	for _, id := range []string{"m/b", "m/c", "m/d"} {
+		waitFor(t, events, typ(hotmod.EventRemoved, id))
+	}
+	got := e.call(tr, "read").([]any)
+	want := []any{"dispose b", "dispose c", "dispose d", "prune b", "prune c", "prune d"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("log = %v, want %v (every dispose, then every prune)", got, want)
+	}
+	for _, id := range []string{"m/b", "m/c", "m/d"} {
+		if _, err := e.rt.Module(id); !errors.Is(err, hotmod.ErrNotFound) {
+			t.Errorf("pruned module %s: %v, want ErrNotFound", id, err)
+		}
+	}
+	if kept.State() != hotmod.StateServing {
+		t.Errorf("a module the program created was pruned: %s", kept.State())
+	}
+
+	// RemoveModule: dispose, then prune (it ran prune first).
+	globalReset := "globalThis.log.length = 0\n"
+	e.write("/m/reset.js", "export const reset = () => { "+globalReset+" }\n")
+	e.call(e.create("reset", "/m/reset.js"), "reset")
+	if err := kept.Remove(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.call(tr, "read"); !reflect.DeepEqual(got, []any{"dispose kept", "prune kept"}) {
+		t.Errorf("RemoveModule: log = %v, want dispose then prune", got)
+	}
+}
 
 // A hot.dispose callback that writes a hot.data key the new version already
 // read comes too late for it, and must not reach the version after it
