@@ -212,6 +212,19 @@ func (rt *Runtime) hotObject(s *realm, m *Module, v *version) *goja.Object {
 		return goja.Undefined()
 	})
 	_ = hot.Set("invalidate", func(call goja.FunctionCall) goja.Value {
+		reason := ""
+		if msg := call.Argument(0); !goja.IsUndefined(msg) {
+			reason = msg.String()
+		}
+		if v.hot.accepting {
+			// Vite's idiom: hot.accept((mod) => { if (cannot(mod))
+			// hot.invalidate() }). The new version serves already; the
+			// update goes on to the importers, as if the module did not
+			// accept itself (Vite's server: invalidateModule, then
+			// updateModules over its importers).
+			rt.passOnLocked(s, m, reason)
+			return goja.Undefined()
+		}
 		if m.in[s.index].cur.Load() != v {
 			// A version still evaluating, or one that no longer serves: a
 			// version that invalidates itself at its top level would
@@ -219,7 +232,8 @@ func (rt *Runtime) hotObject(s *realm, m *Module, v *version) *goja.Object {
 			rt.log.Warn("hot.invalidate() of a version that is not serving is ignored", "module", m.id, "version", v.n)
 			return goja.Undefined()
 		}
-		rt.log.Info("module invalidated itself; reloading", "module", m.id, "reason", call.Argument(0).String())
+		rt.log.Info("module invalidated itself; reloading", "module", m.id, "reason", reason)
+		rt.viteInvalidateLocked(s, m, reason)
 		rt.invalidateLocked(s, m)
 		return goja.Undefined()
 	})
@@ -312,12 +326,57 @@ func (rt *Runtime) invalidateLocked(s *realm, m *Module) {
 		return // one transaction, not yet started, serves every request
 	}
 	rt.spawn(func() {
-		ctx, cancel := context.WithTimeout(rt.bg, rt.opts.ReloadTimeout)
+		ctx, cancel := context.WithTimeout(context.WithValue(rt.bg, invalidatedByKey{}, m.path), rt.opts.ReloadTimeout)
 		defer cancel()
 		m.invalidQueued.Store(false)
 		if err := rt.reloadTogether(ctx, set, false); err != nil && rt.bg.Err() == nil {
 			rt.log.Warn("reload after hot.invalidate() failed; the running versions keep serving", "module", m.id, "err", err)
 		}
+	})
+}
+
+// passOnLocked sends the update m's new version just took on to m's
+// importers, in one transaction in the background: hot.invalidate() called
+// by a hot.accept callback. The importers are those an update of m
+// propagates to (see propagationLocked), less the module that first
+// invalidated the update, already updated (Vite falls back to a full
+// reload there; here the chain stops). Call with s's lock held, in the
+// transaction's swap.
+func (rt *Runtime) passOnLocked(s *realm, m *Module, reason string) {
+	first := s.invalidatedBy
+	rt.viteInvalidateLocked(s, m, reason)
+	nv := m.in[s.index].cur.Load()
+	if nv == nil || m.passedOn.Swap(int64(nv.n)) == int64(nv.n) {
+		return // another realm's callback did it
+	}
+	set := slices.DeleteFunc(rt.propagationLocked(s, m)[1:], func(o *Module) bool { return first != "" && o.path == first })
+	if len(set) == 0 {
+		rt.log.Info("hot.invalidate() in a hot.accept callback: no importer to pass the update on to", "module", m.id, "reason", reason)
+		return
+	}
+	if first == "" {
+		first = m.path
+	}
+	rt.log.Info("hot.invalidate() in a hot.accept callback: reloading its importers", "module", m.id, "reason", reason, "importers", len(set))
+	rt.spawn(func() {
+		ctx, cancel := context.WithTimeout(context.WithValue(rt.bg, invalidatedByKey{}, first), rt.opts.ReloadTimeout)
+		defer cancel()
+		if err := rt.reloadTogether(ctx, set, false); err != nil && rt.bg.Err() == nil {
+			rt.log.Warn("reload of the importers after hot.invalidate() failed; the running versions keep serving", "module", m.id, "err", err)
+		}
+	})
+}
+
+// viteInvalidateLocked tells realm s's listeners of vite:invalidate that
+// m invalidated: Vite's InvalidatePayload {path, message,
+// firstInvalidatedBy}. Call with s's lock held.
+func (rt *Runtime) viteInvalidateLocked(s *realm, m *Module, reason string) {
+	first := s.invalidatedBy
+	if first == "" {
+		first = m.path
+	}
+	rt.viteLocked(s, ViteInvalidate, func() any {
+		return map[string]any{"path": m.path, "message": reason, "firstInvalidatedBy": first}
 	})
 }
 

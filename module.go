@@ -47,6 +47,9 @@ type Module struct {
 	autoQueued    atomic.Bool
 	forceNext     atomic.Bool // hot.invalidate(): the next scheduled reload runs though the source is unchanged
 	invalidQueued atomic.Bool // a hot.invalidate() transaction over its importers is scheduled, not started
+	// The version whose update a hot.invalidate() in a hot.accept callback
+	// sent on to the importers: once, however many realms ask.
+	passedOn atomic.Int64
 	// stale: the module's source changed and is fine, but its reload was
 	// refused for another module's sake (a transaction another module
 	// failed, or importers that still use an export it removed); the next
@@ -112,6 +115,7 @@ type hotState struct {
 	listeners     map[string][]listener
 	declined      bool
 	selfAccepting bool            // hot.accept() or hot.accept(cb): invalidate's propagation stops here
+	accepting     bool            // its hot.accept callbacks run, on the version that replaces it
 	read          map[string]bool // hot.data keys this version read (see nextData)
 	warned        map[string]bool // keys whose late write was dropped and warned of
 	disposing     bool            // the previous version's dispose callbacks are running
@@ -831,7 +835,9 @@ func (m *Module) swapLocked(s *realm, old, nv *version) {
 		return
 	}
 	if exp := m.exportsOf(nv); exp != nil && len(old.hot.acceptors) > 0 {
+		old.hot.accepting = true // hot.invalidate() now passes the update on (see hotObject)
 		rt.callEach(s, nv, "hot.accept callback", old.hot.acceptors, []goja.Value{exp}, "module", m.id)
+		old.hot.accepting = false
 	}
 	nv.hot.disposing = true
 	rt.disposeLocked(s, m, old, nv.hot.data)

@@ -321,7 +321,10 @@ func (rt *Runtime) applyInRealms(ctx context.Context, cs []*change, steps transa
 		return fail(c, err)
 	}
 	lost := make([][]*Module, len(rt.realms))
+	first := invalidatedBy(ctx)
 	errs := rt.eachLocked(context.WithoutCancel(ctx), rt.opts.LoadTimeout, func(s *realm) error {
+		s.invalidatedBy = first
+		defer func() { s.invalidatedBy = "" }()
 		for _, c := range cs {
 			in := c.in[s.index]
 			if in.old != nil {

@@ -91,6 +91,32 @@ func TestPruneRunsAfterDisposeWhenNoLongerImported(t *testing.T) {
 	}
 }
 
+// hot.invalidate() inside a hot.accept callback (the idiom of Vite's
+// docs/guide/api-hmr.md, "hot.invalidate(message?: string)") propagates the
+// update to the module's importers, as if it did not accept itself
+// (packages/vite/src/node/server/environment.ts, invalidateModule:
+// updateModules over mod.importers).
+func TestInvalidateInAcceptCallbackReloadsImporters(t *testing.T) {
+	e := newEnv(t, map[string]string{
+		"/m/trace.js": trace,
+		"/m/dep.js":   "export const v = 1\nimport.meta.hot.accept((mod) => { if (mod.v > 1) import.meta.hot.invalidate('cannot take ' + mod.v) })\n",
+		"/m/app.js":   "import { log } from './trace.js'\nimport { v } from './dep.js'\nlog.push('app evaluated')\nexport const x = () => v\n",
+	})
+	events := e.events()
+	tr := e.create("trace", "/m/trace.js")
+	e.create("dep", "/m/dep.js")
+	app := e.create("app", "/m/app.js")
+	e.write("/m/dep.js", "export const v = 2\nimport.meta.hot.accept((mod) => { if (mod.v > 2) import.meta.hot.invalidate() })\n")
+	e.reload("dep")
+	waitFor(t, events, typ(hotmod.EventReloaded, "app"))
+	if got := e.call(tr, "read"); !reflect.DeepEqual(got, []any{"app evaluated", "app evaluated"}) || app.Version() != 2 {
+		t.Errorf("importer after invalidate in an accept callback: log %v, version %d", got, app.Version())
+	}
+	if !strings.Contains(e.logs.String(), "cannot take 2") {
+		t.Errorf("the invalidation's message is not logged:\n%s", e.logs.String())
+	}
+}
+
 // A hot.dispose callback that writes a hot.data key the new version already
 // read comes too late for it, and must not reach the version after it
 // either: v3 starts from what v2 left, not from v1's late write.
