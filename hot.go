@@ -200,7 +200,7 @@ func (rt *Runtime) hotObject(s *realm, m *Module, v *version) *goja.Object {
 		return goja.Undefined()
 	})
 	_ = hot.Set("decline", func(goja.FunctionCall) goja.Value {
-		v.hot.declined = true
+		v.hot.declined.Store(true)
 		return goja.Undefined()
 	})
 	_ = hot.Set("accept", func(call goja.FunctionCall) goja.Value {

@@ -113,7 +113,7 @@ type hotState struct {
 	depAcceptors  []depAcceptor
 	pruners       []goja.Callable
 	listeners     map[string][]listener
-	declined      bool
+	declined      atomic.Bool     // hot.decline(): its updates reload its importers with it (see declinedSet)
 	selfAccepting bool            // hot.accept() or hot.accept(cb): invalidate's propagation stops here
 	accepting     bool            // its hot.accept callbacks run, on the version that replaces it
 	read          map[string]bool // hot.data keys this version read (see nextData)
@@ -672,6 +672,14 @@ func (m *Module) Profile() (*Profile, error) { return m.rt.ProfileModule(m.id) }
 // version already runs (a store event for a write that changed nothing, or
 // one a manual reload already picked up).
 func (m *Module) reload(ctx context.Context, auto bool) error {
+	if v := m.cur.Load(); v != nil && v.hot.declined.Load() {
+		return m.rt.reloadTogether(ctx, []*Module{m}, auto) // with its importers
+	}
+	return m.reloadOne(ctx, auto)
+}
+
+// reloadOne is reload of m alone.
+func (m *Module) reloadOne(ctx context.Context, auto bool) error {
 	req := m.reqSeq.Add(1)
 	if err := m.lockReload(ctx); err != nil {
 		return err

@@ -95,16 +95,21 @@ func (rt *Runtime) ReloadModules(ctx context.Context, ids ...string) error {
 // reloadTogether reloads mods as one transaction. An auto reload leaves out
 // the modules whose source the serving version already runs.
 func (rt *Runtime) reloadTogether(ctx context.Context, mods []*Module, auto bool) error {
+	mods, forced, err := rt.declinedSet(ctx, mods)
+	if err != nil {
+		return err
+	}
 	if len(mods) == 1 {
-		return mods[0].reload(ctx, auto)
+		return mods[0].reloadOne(ctx, auto)
 	}
 	mods, release, err := lockReloads(ctx, mods)
 	if err != nil {
 		return err
 	}
 	defer release()
-	var cs []*change
+	var cs, alongside []*change
 	for _, m := range mods {
+		auto := auto && !forced[m]
 		old := m.cur.Load()
 		if old == nil {
 			if m.State() == StateRemoved {
@@ -145,12 +150,66 @@ func (rt *Runtime) reloadTogether(ctx context.Context, mods []*Module, auto bool
 		if err != nil {
 			return err
 		}
-		cs = append(cs, c)
+		if forced[m] {
+			alongside = append(alongside, c)
+		} else {
+			cs = append(cs, c)
+		}
 	}
 	if len(cs) == 0 {
-		return nil
+		return nil // nothing changed: the importers of a declining module stay
 	}
-	return rt.apply(ctx, cs)
+	return rt.apply(ctx, append(cs, alongside...))
+}
+
+// declinedSet adds to mods the modules that import, directly or not, a
+// module of mods whose serving version called hot.decline(): Vite's old
+// decline forced a full page reload when an update reached the module; a
+// server's full reload evaluates the module and everything that imports it
+// again, whatever they accept, in one transaction. forced are the modules
+// added, which reload though their source is unchanged.
+func (rt *Runtime) declinedSet(ctx context.Context, mods []*Module) ([]*Module, map[*Module]bool, error) {
+	declining := false
+	for _, m := range mods {
+		if v := m.cur.Load(); v != nil && v.hot.declined.Load() {
+			declining = true
+		}
+	}
+	if !declining {
+		return mods, nil, nil
+	}
+	unlock, err := rt.lockAll(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer unlock()
+	all := rt.registered()
+	set := slices.Clone(mods)
+	forced := map[*Module]bool{}
+	var queue []*Module
+	for _, m := range mods {
+		if v := m.cur.Load(); v != nil && v.hot.declined.Load() {
+			queue = append(queue, m)
+		}
+	}
+	for len(queue) > 0 {
+		dep := queue[0]
+		queue = queue[1:]
+		for _, imp := range all {
+			if imp.rt != rt || slices.Contains(set, imp) {
+				continue
+			}
+			for _, in := range imp.in {
+				if v := in.cur.Load(); v != nil && imports(v, dep) {
+					set = append(set, imp)
+					forced[imp] = true
+					queue = append(queue, imp)
+					break
+				}
+			}
+		}
+	}
+	return set, forced, nil
 }
 
 // lockReloads takes the reload locks of mods, in id order so that two
@@ -437,10 +496,6 @@ func (rt *Runtime) prepareLocked(s *realm, c *change) error {
 	in.step = "evaluate"
 	var hs *hotState
 	if old != nil {
-		if old.hot.declined {
-			in.step = "declined"
-			return fmt.Errorf("%w: version %d called hot.decline()", ErrDeclined, old.n)
-		}
 		rt.lifecycleLocked(s, m, old, HotBeforeUpdate, "version", old.n, "next", c.n)
 		var err error
 		if hs, err = rt.nextData(s, m, old); err != nil {

@@ -117,6 +117,47 @@ func TestInvalidateInAcceptCallbackReloadsImporters(t *testing.T) {
 	}
 }
 
+// hot.decline(): Vite documented it, before it became a no-op
+// (vitejs/vite e257e3b7, docs/guide/api-hmr.md), as "the browser should
+// perform a full reload if this module is encountered while propagating HMR
+// updates". A server's full reload is evaluating the module and every
+// module that imports it again, in one transaction, whatever they accept.
+func TestDeclineReloadsImportersInOneTransaction(t *testing.T) {
+	e := newEnv(t, map[string]string{
+		"/m/trace.js": trace,
+		"/m/d.js":     "import.meta.hot.decline()\nexport const v = 1\n",
+		"/m/app.js":   "import { log } from './trace.js'\nimport { v } from './d.js'\nlog.push('app')\nimport.meta.hot.accept()\nexport const x = () => v\n",
+		"/m/top.js":   "import { log } from './trace.js'\nimport { x } from './app.js'\nlog.push('top')\nexport const y = () => x()\n",
+	})
+	tr := e.create("trace", "/m/trace.js")
+	d := e.create("d", "/m/d.js")
+	app := e.create("app", "/m/app.js")
+	top := e.create("top", "/m/top.js")
+	e.write("/m/d.js", "import.meta.hot.decline()\nexport const v = 2\n")
+	if err := e.rt.ReloadModule(e.ctx, "d"); err != nil {
+		t.Fatalf("reload of a declining module: %v", err)
+	}
+	if d.Version() != 2 || app.Version() != 2 || top.Version() != 2 {
+		t.Errorf("versions d %d, app %d, top %d; want every importer evaluated again with it", d.Version(), app.Version(), top.Version())
+	}
+	if got := e.call(tr, "read"); !reflect.DeepEqual(got, []any{"app", "top", "app", "top"}) {
+		t.Errorf("log = %v", got)
+	}
+	if got := e.call(top, "y"); got != int64(2) {
+		t.Errorf("y() = %v", got)
+	}
+	// One transaction: an importer that fails leaves the declining module
+	// on its version too.
+	e.write("/m/top.js", "throw new Error('top is broken')\n")
+	e.write("/m/d.js", "import.meta.hot.decline()\nexport const v = 3\n")
+	if err := e.rt.ReloadModule(e.ctx, "d"); err == nil || !strings.Contains(err.Error(), "top is broken") {
+		t.Errorf("reload with a broken importer: %v", err)
+	}
+	if d.Version() != 2 || top.Version() != 2 {
+		t.Errorf("after a failed transaction: d %d, top %d", d.Version(), top.Version())
+	}
+}
+
 // A hot.dispose callback that writes a hot.data key the new version already
 // read comes too late for it, and must not reach the version after it
 // either: v3 starts from what v2 left, not from v1's late write.
