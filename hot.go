@@ -154,8 +154,8 @@ func (rt *Runtime) lifecycleLocked(s *realm, m *Module, v *version, event string
 // call argument is. A callback that throws is logged; the others still run.
 // With several realms, each realm's copy of a module hears it.
 func (rt *Runtime) Send(ctx context.Context, event string, data any) error {
-	if event == "" || strings.HasPrefix(event, "hotmod:") {
-		return fmt.Errorf("Send: event %q: names starting with hotmod: are the Runtime's own", event)
+	if event == "" || strings.HasPrefix(event, "hotmod:") || strings.HasPrefix(event, "vite:") {
+		return fmt.Errorf("Send: event %q: names starting with hotmod: or vite: are the Runtime's own", event)
 	}
 	rt.mu.Lock()
 	children := slices.Clone(rt.isolated)

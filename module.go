@@ -861,6 +861,16 @@ func (m *Module) fail(ctx context.Context, old *version, step string, err error)
 	m.lastErr = err
 	m.mu.Unlock()
 	m.rt.events.emit(Event{Type: EventReloadFailed, Module: m.id, Path: m.path, Version: old.n, Error: err.Error(), Position: position(err)})
+	if step != "transaction" && ctx.Err() == nil {
+		// Vite's vite:error, to every module listening; not for the
+		// modules a failed transaction left out: the failed one says it.
+		rt := m.rt
+		payload := sync.OnceValue(func() any { return viteErrorPayload(m, err) })
+		_ = rt.runAll(ctx, rt.opts.LoadTimeout, func(s *realm) error {
+			rt.viteLocked(s, ViteError, payload)
+			return nil
+		})
+	}
 	if len(old.hot.listeners[HotError]) > 0 && ctx.Err() == nil {
 		// Under the reload's context: a reload its caller gave up on tells
 		// no listener. Each realm's serving version hears it.

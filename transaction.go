@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/dop251/goja"
@@ -323,6 +324,17 @@ func (rt *Runtime) applyInRealms(ctx context.Context, cs []*change, steps transa
 		}
 	}
 	defer unlock()
+	// Vite's vite:beforeUpdate, before anything of the update runs, and
+	// vite:afterUpdate once it serves; the payload is made once, if
+	// anyone listens.
+	first := invalidatedBy(ctx)
+	payload := sync.OnceValue(func() any { return rt.viteUpdatePayload(cs, time.Now().UnixMilli(), first) })
+	if steps.swaps() {
+		rt.eachLocked(ctx, rt.opts.LoadTimeout, func(s *realm) error {
+			rt.viteLocked(s, ViteBeforeUpdate, payload)
+			return nil
+		})
+	}
 	relock := func() error {
 		if held != nil {
 			return nil
@@ -380,7 +392,6 @@ func (rt *Runtime) applyInRealms(ctx context.Context, cs []*change, steps transa
 		return fail(c, err)
 	}
 	lost := make([][]*Module, len(rt.realms))
-	first := invalidatedBy(ctx)
 	errs := rt.eachLocked(context.WithoutCancel(ctx), rt.opts.LoadTimeout, func(s *realm) error {
 		s.invalidatedBy = first
 		defer func() { s.invalidatedBy = "" }()
@@ -395,6 +406,7 @@ func (rt *Runtime) applyInRealms(ctx context.Context, cs []*change, steps transa
 			}
 			c.m.swapLocked(s, in.old, in.nv)
 		}
+		rt.viteLocked(s, ViteAfterUpdate, payload)
 		return nil
 	})
 	if seeds := slices.Concat(lost...); len(seeds) > 0 {

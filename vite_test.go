@@ -1,14 +1,16 @@
 package hotmod_test
 
 import (
+	"encoding/json"
 	"errors"
-	"github.com/hotmod/hotmod"
-	"github.com/hotmod/hotmod/vfs"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/hotmod/hotmod"
+	"github.com/hotmod/hotmod/vfs"
 )
 
 // Vite's semantics as hotmod has them (RATIONALE.md, "Vite's semantics, as
@@ -173,6 +175,103 @@ func TestLateHotDataWriteNeverReachesALaterVersion(t *testing.T) {
 	e.reload("late")
 	if got := e.call(m, "inc"); got != int64(1) {
 		t.Errorf("v3 inc() = %v: v1's late write (5) reached v3; want 1", got)
+	}
+}
+
+// vite:beforeUpdate, vite:afterUpdate, vite:beforePrune, vite:invalidate
+// and vite:error reach every module listening, with Vite's payloads
+// (packages/vite/types/hmrPayload.d.ts: UpdatePayload, Update,
+// PrunePayload, ErrorPayload; types/customEvent.d.ts: InvalidatePayload;
+// client.ts handleMessage: beforeUpdate before the update, afterUpdate
+// after, beforePrune before prunePaths, error).
+func TestViteEventsHaveVitePayloads(t *testing.T) {
+	e := newEnv(t, map[string]string{
+		"/m/listen.js": `
+export const seen = []
+for (const ev of ['vite:beforeUpdate', 'vite:afterUpdate', 'vite:beforePrune', 'vite:invalidate', 'vite:error']) {
+	import.meta.hot.on(ev, (p) => seen.push(ev + ' ' + JSON.stringify(p)))
+}
+export const take = () => seen.splice(0)
+`,
+		"/m/dep.js":  "export const v = 1\nexport const inv = () => import.meta.hot.invalidate('because')\n",
+		"/m/app.js":  "import { v } from './dep.js'\nimport './gone.js'\nexport const x = () => v\nimport.meta.hot.accept('./dep.js', () => {})\n",
+		"/m/gone.js": "export const g = 1\n",
+	})
+	events := e.events()
+	l := e.create("listen", "/m/listen.js")
+	dep := e.create("dep", "/m/dep.js")
+	e.create("app", "/m/app.js")
+	take := func() []map[string]any {
+		t.Helper()
+		var out []map[string]any
+		for _, s := range e.call(l, "take").([]any) {
+			name, js, _ := strings.Cut(s.(string), " ")
+			var p map[string]any
+			if err := json.Unmarshal([]byte(js), &p); err != nil {
+				t.Fatalf("%s: %v", s, err)
+			}
+			p["event"] = name
+			out = append(out, p)
+		}
+		return out
+	}
+
+	e.write("/m/dep.js", "export const v = 2\nexport const inv = () => import.meta.hot.invalidate('because')\n")
+	e.reload("dep")
+	got := take()
+	if len(got) != 2 || got[0]["event"] != "vite:beforeUpdate" || got[1]["event"] != "vite:afterUpdate" {
+		t.Fatalf("events of a reload: %v", got)
+	}
+	for _, p := range got {
+		ups, _ := p["updates"].([]any)
+		if p["type"] != "update" || len(ups) != 2 {
+			t.Fatalf("%s payload %v", p["event"], p)
+		}
+		self, via := ups[0].(map[string]any), ups[1].(map[string]any)
+		if self["type"] != "js-update" || self["path"] != "/m/dep.js" || self["acceptedPath"] != "/m/dep.js" {
+			t.Errorf("update of dep: %v", self)
+		}
+		if via["path"] != "/m/app.js" || via["acceptedPath"] != "/m/dep.js" {
+			t.Errorf("update through app's hot.accept('./dep.js'): %v", via)
+		}
+		if ts, ok := self["timestamp"].(float64); !ok || ts <= 0 {
+			t.Errorf("timestamp %v", self["timestamp"])
+		}
+	}
+
+	e.call(dep, "inv")
+	if got := take(); len(got) < 1 || got[0]["event"] != "vite:invalidate" ||
+		got[0]["path"] != "/m/dep.js" || got[0]["message"] != "because" || got[0]["firstInvalidatedBy"] != "/m/dep.js" {
+		t.Errorf("vite:invalidate: %v", got)
+	}
+	waitFor(t, events, typ(hotmod.EventReloaded, "dep")) // the reload it asked for
+	take()
+
+	e.write("/m/dep.js", "export const v = (\n")
+	if err := e.rt.ReloadModule(e.ctx, "dep"); err == nil {
+		t.Fatal("the broken version loaded")
+	}
+	got = take()
+	if len(got) != 1 || got[0]["event"] != "vite:error" || got[0]["type"] != "error" {
+		t.Fatalf("events of a failed reload: %v", got)
+	}
+	errp, _ := got[0]["err"].(map[string]any)
+	loc, _ := errp["loc"].(map[string]any)
+	if msg, _ := errp["message"].(string); msg == "" || errp["id"] != "/m/dep.js" || loc["file"] != "/m/dep.js" || loc["line"] == nil {
+		t.Errorf("vite:error payload %v", got[0])
+	}
+
+	e.write("/m/app.js", "import { v } from './dep.js'\nexport const x = () => v\n")
+	e.reload("app")
+	got = take()
+	var prune map[string]any
+	for _, p := range got {
+		if p["event"] == "vite:beforePrune" {
+			prune = p
+		}
+	}
+	if prune == nil || prune["type"] != "prune" || !reflect.DeepEqual(prune["paths"], []any{"/m/gone.js"}) {
+		t.Errorf("vite:beforePrune: %v", got)
 	}
 }
 
