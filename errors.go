@@ -33,7 +33,8 @@ var (
 	ErrReadOnly = errors.New("export is read-only")
 	// ErrVersionNotKept: RollbackModule to a version that is not kept.
 	ErrVersionNotKept = errors.New("version is not kept")
-	// ErrDeclined: the running version called hot.decline().
+	// ErrDeclined is no longer returned: a module whose version called
+	// hot.decline() reloads with its importers (README, import.meta.hot).
 	ErrDeclined = errors.New("module declined hot updates")
 	// ErrStackOverflow: runaway recursion in JavaScript.
 	ErrStackOverflow = engine.ErrStackOverflow
@@ -73,7 +74,7 @@ type ReloadError struct {
 	Version int    // the version that was serving and still serves (0 for a first load)
 	// Step is where it failed: "read", "compile", "evaluate", "accept",
 	// "verify" (__verifyHotReload, Options.Verify or a sibling test file),
-	// "declined", "imports" or "transaction" (another module of the
+	// "imports" or "transaction" (another module of the
 	// transaction failed).
 	Step string
 	Err  error

@@ -2,6 +2,7 @@ package hotmod
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path"
 	"slices"
@@ -153,8 +154,8 @@ func (rt *Runtime) lifecycleLocked(s *realm, m *Module, v *version, event string
 // call argument is. A callback that throws is logged; the others still run.
 // With several realms, each realm's copy of a module hears it.
 func (rt *Runtime) Send(ctx context.Context, event string, data any) error {
-	if event == "" || strings.HasPrefix(event, "hotmod:") {
-		return fmt.Errorf("Send: event %q: names starting with hotmod: are the Runtime's own", event)
+	if event == "" || strings.HasPrefix(event, "hotmod:") || strings.HasPrefix(event, "vite:") {
+		return fmt.Errorf("Send: event %q: names starting with hotmod: or vite: are the Runtime's own", event)
 	}
 	rt.mu.Lock()
 	children := slices.Clone(rt.isolated)
@@ -199,7 +200,7 @@ func (rt *Runtime) hotObject(s *realm, m *Module, v *version) *goja.Object {
 		return goja.Undefined()
 	})
 	_ = hot.Set("decline", func(goja.FunctionCall) goja.Value {
-		v.hot.declined = true
+		v.hot.declined.Store(true)
 		return goja.Undefined()
 	})
 	_ = hot.Set("accept", func(call goja.FunctionCall) goja.Value {
@@ -211,6 +212,19 @@ func (rt *Runtime) hotObject(s *realm, m *Module, v *version) *goja.Object {
 		return goja.Undefined()
 	})
 	_ = hot.Set("invalidate", func(call goja.FunctionCall) goja.Value {
+		reason := ""
+		if msg := call.Argument(0); !goja.IsUndefined(msg) {
+			reason = msg.String()
+		}
+		if v.hot.accepting {
+			// Vite's idiom: hot.accept((mod) => { if (cannot(mod))
+			// hot.invalidate() }). The new version serves already; the
+			// update goes on to the importers, as if the module did not
+			// accept itself (Vite's server: invalidateModule, then
+			// updateModules over its importers).
+			rt.passOnLocked(s, m, reason)
+			return goja.Undefined()
+		}
 		if m.in[s.index].cur.Load() != v {
 			// A version still evaluating, or one that no longer serves: a
 			// version that invalidates itself at its top level would
@@ -218,7 +232,8 @@ func (rt *Runtime) hotObject(s *realm, m *Module, v *version) *goja.Object {
 			rt.log.Warn("hot.invalidate() of a version that is not serving is ignored", "module", m.id, "version", v.n)
 			return goja.Undefined()
 		}
-		rt.log.Info("module invalidated itself; reloading", "module", m.id, "reason", call.Argument(0).String())
+		rt.log.Info("module invalidated itself; reloading", "module", m.id, "reason", reason)
+		rt.viteInvalidateLocked(s, m, reason)
 		rt.invalidateLocked(s, m)
 		return goja.Undefined()
 	})
@@ -253,7 +268,8 @@ func (rt *Runtime) hotObject(s *realm, m *Module, v *version) *goja.Object {
 // evaluates the new version before it disposes the old, so a dispose
 // callback that writes a key the new version already read (Vite's
 // `let n = hot.data.n ?? 0; hot.dispose(d => { d.n = n })`) writes too late:
-// the proxy then logs a warning naming the key. Call with s's lock held.
+// the proxy drops the write, which would otherwise reach the version after
+// the new one, and logs a warning naming the key. Call with s's lock held.
 func (rt *Runtime) nextData(s *realm, m *Module, old *version) (*hotState, error) {
 	vm := s.VM()
 	target := vm.NewObject()
@@ -274,11 +290,20 @@ func (rt *Runtime) nextData(s *realm, m *Module, old *version) (*hotState, error
 		},
 		Set: func(t *goja.Object, key string, val goja.Value, _ goja.Value) bool {
 			if hs.disposing && hs.read[key] {
-				delete(hs.read, key) // once per key
-				rt.log.Warn("a hot.dispose callback wrote hot.data."+key+" after the new version had read it: "+
-					"the new version runs without that value (hotmod evaluates the new version before disposing the old; "+
-					"write hot.data while running, or carry state with __acceptHotReload(old))",
-					"module", m.id, "key", key, "version", oldN)
+				// Too late for the new version, and dropped: kept, it
+				// would reach the version after it instead, which starts
+				// from what the new one left.
+				if !hs.warned[key] {
+					if hs.warned == nil {
+						hs.warned = make(map[string]bool)
+					}
+					hs.warned[key] = true
+					rt.log.Warn("a hot.dispose callback wrote hot.data."+key+" after the new version had read it: "+
+						"the write is dropped (hotmod evaluates the new version before disposing the old; "+
+						"write hot.data while running, or carry state with __acceptHotReload(old))",
+						"module", m.id, "key", key, "version", oldN)
+				}
+				return true
 			}
 			return t.Set(key, val) == nil
 		},
@@ -301,12 +326,57 @@ func (rt *Runtime) invalidateLocked(s *realm, m *Module) {
 		return // one transaction, not yet started, serves every request
 	}
 	rt.spawn(func() {
-		ctx, cancel := context.WithTimeout(rt.bg, rt.opts.ReloadTimeout)
+		ctx, cancel := context.WithTimeout(context.WithValue(rt.bg, invalidatedByKey{}, m.path), rt.opts.ReloadTimeout)
 		defer cancel()
 		m.invalidQueued.Store(false)
 		if err := rt.reloadTogether(ctx, set, false); err != nil && rt.bg.Err() == nil {
 			rt.log.Warn("reload after hot.invalidate() failed; the running versions keep serving", "module", m.id, "err", err)
 		}
+	})
+}
+
+// passOnLocked sends the update m's new version just took on to m's
+// importers, in one transaction in the background: hot.invalidate() called
+// by a hot.accept callback. The importers are those an update of m
+// propagates to (see propagationLocked), less the module that first
+// invalidated the update, already updated (Vite falls back to a full
+// reload there; here the chain stops). Call with s's lock held, in the
+// transaction's swap.
+func (rt *Runtime) passOnLocked(s *realm, m *Module, reason string) {
+	first := s.invalidatedBy
+	rt.viteInvalidateLocked(s, m, reason)
+	nv := m.in[s.index].cur.Load()
+	if nv == nil || m.passedOn.Swap(int64(nv.n)) == int64(nv.n) {
+		return // another realm's callback did it
+	}
+	set := slices.DeleteFunc(rt.propagationLocked(s, m)[1:], func(o *Module) bool { return first != "" && o.path == first })
+	if len(set) == 0 {
+		rt.log.Info("hot.invalidate() in a hot.accept callback: no importer to pass the update on to", "module", m.id, "reason", reason)
+		return
+	}
+	if first == "" {
+		first = m.path
+	}
+	rt.log.Info("hot.invalidate() in a hot.accept callback: reloading its importers", "module", m.id, "reason", reason, "importers", len(set))
+	rt.spawn(func() {
+		ctx, cancel := context.WithTimeout(context.WithValue(rt.bg, invalidatedByKey{}, first), rt.opts.ReloadTimeout)
+		defer cancel()
+		if err := rt.reloadTogether(ctx, set, false); err != nil && rt.bg.Err() == nil {
+			rt.log.Warn("reload of the importers after hot.invalidate() failed; the running versions keep serving", "module", m.id, "err", err)
+		}
+	})
+}
+
+// viteInvalidateLocked tells realm s's listeners of vite:invalidate that
+// m invalidated: Vite's InvalidatePayload {path, message,
+// firstInvalidatedBy}. Call with s's lock held.
+func (rt *Runtime) viteInvalidateLocked(s *realm, m *Module, reason string) {
+	first := s.invalidatedBy
+	if first == "" {
+		first = m.path
+	}
+	rt.viteLocked(s, ViteInvalidate, func() any {
+		return map[string]any{"path": m.path, "message": reason, "firstInvalidatedBy": first}
 	})
 }
 
@@ -359,4 +429,101 @@ func acceptsDep(v *version, dep *Module) bool {
 func (rt *Runtime) runPruners(s *realm, m *Module, v *version) {
 	rt.callEach(s, v, "hot.prune callback", v.hot.pruners, []goja.Value{v.hot.data}, "module", m.id)
 	v.hot.pruners = nil
+}
+
+// Vite's own events, with Vite's payloads (vite/types/hmrPayload.d.ts and
+// customEvent.d.ts), so that code written for Vite's client runs
+// unchanged. As in Vite's client (shared/hmr.ts, notifyListeners), every
+// module listening hears them, not only the modules they are about.
+const (
+	ViteBeforeUpdate = "vite:beforeUpdate" // UpdatePayload, before a transaction's new versions are evaluated
+	ViteAfterUpdate  = "vite:afterUpdate"  // UpdatePayload, once they serve
+	ViteBeforePrune  = "vite:beforePrune"  // PrunePayload, before pruned modules' dispose and prune callbacks
+	ViteInvalidate   = "vite:invalidate"   // InvalidatePayload, when a module calls hot.invalidate()
+	ViteError        = "vite:error"        // ErrorPayload, when a reload fails
+)
+
+// viteLocked tells every module's serving version in realm s that listens
+// to event, with the payload made (once, and only if someone listens) by
+// payload. Call with s's lock held.
+func (rt *Runtime) viteLocked(s *realm, event string, payload func() any) {
+	var data goja.Value
+	for _, m := range rt.registered() {
+		v := m.in[s.index].cur.Load()
+		if m.rt != rt || v == nil || len(v.hot.listeners[event]) == 0 {
+			continue
+		}
+		if data == nil {
+			jv, err := s.ToJS(payload())
+			if err != nil {
+				rt.log.Error("making the payload of "+event+" failed", "err", err)
+				return
+			}
+			data = jv
+		}
+		rt.dispatchLocked(s, m, v, event, data)
+	}
+}
+
+// vitePruneLocked sends vite:beforePrune for mods in realm s: Vite's
+// PrunePayload, {type: 'prune', paths}. Call with s's lock held.
+func (rt *Runtime) vitePruneLocked(s *realm, mods []*Module) {
+	rt.viteLocked(s, ViteBeforePrune, func() any {
+		paths := make([]any, len(mods))
+		for i, m := range mods {
+			paths[i] = m.path
+		}
+		return map[string]any{"type": "prune", "paths": paths}
+	})
+}
+
+// viteUpdatePayload is Vite's UpdatePayload for a transaction over cs:
+// an Update of type js-update for each module, which is its own boundary
+// here (its handle swaps, so it is accepted where it is: path and
+// acceptedPath are its store path), and one more for each importer that
+// accepts it with hot.accept(dep, cb) (path: the importer's). Call with
+// the realm locks held (it reads realm 0's versions).
+func (rt *Runtime) viteUpdatePayload(cs []*change, ts int64, invalidatedBy string) map[string]any {
+	mods := rt.registered()
+	var updates []any
+	update := func(p, accepted string) {
+		u := map[string]any{"type": "js-update", "path": p, "acceptedPath": accepted, "timestamp": ts,
+			"explicitImportRequired": false, "isWithinCircularImport": false}
+		if invalidatedBy != "" {
+			u["firstInvalidatedBy"] = invalidatedBy
+		}
+		updates = append(updates, u)
+	}
+	for _, c := range cs {
+		update(c.m.path, c.m.path)
+		for _, imp := range mods {
+			if v := imp.in[0].cur.Load(); v != nil && imp != c.m && imp.rt == rt && acceptsDep(v, c.m) {
+				update(imp.path, c.m.path)
+			}
+		}
+	}
+	return map[string]any{"type": "update", "updates": updates}
+}
+
+// viteErrorPayload is Vite's ErrorPayload for a failed reload of m:
+// {type: 'error', err: {message, stack, id, loc: {file, line, column}}}.
+func viteErrorPayload(m *Module, err error) map[string]any {
+	e := map[string]any{"message": err.Error(), "stack": "", "id": m.path}
+	var js *JSError
+	if errors.As(err, &js) {
+		e["stack"] = js.Stack
+	}
+	if p, ok := PositionOf(err); ok {
+		e["loc"] = map[string]any{"file": p.File, "line": p.Line, "column": p.Column}
+	}
+	return map[string]any{"type": "error", "err": e}
+}
+
+// invalidatedByKey carries, in a reload's context, the path of the module
+// whose hot.invalidate() started it (Vite's firstInvalidatedBy).
+type invalidatedByKey struct{}
+
+func invalidatedBy(ctx context.Context) string {
+	s, _ := ctx.Value(invalidatedByKey{}).(string)
+	return s
 }

@@ -421,7 +421,7 @@ func (rt *Runtime) Cleanup(ctx context.Context) error {
 	rt.mu.Unlock()
 	var first error
 	for _, m := range mods {
-		if err := rt.remove(ctx, m); err != nil && first == nil {
+		if err := rt.removeModule(ctx, m, false); err != nil && first == nil {
 			first = err
 		}
 	}
@@ -650,6 +650,11 @@ func (rt *Runtime) onStoreEvents(burst []vfs.Event) {
 				m.sourceDeleted = true
 				m.mu.Unlock()
 				rt.events.emit(Event{Type: EventSourceDeleted, Module: m.id, Path: ev.Path, Version: m.Version()})
+				if m.implicit.Load() {
+					// Pruned if nothing imports it; else it serves until
+					// its last importer drops the import.
+					rt.spawn(func() { rt.pruneOrphans([]*Module{m}) })
+				}
 				rt.log.Warn("module source deleted; the last version keeps serving", "module", m.id, "path", ev.Path)
 				continue
 			}

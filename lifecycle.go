@@ -1,9 +1,13 @@
 package hotmod
 
 import (
+	"context"
+	"maps"
+	"slices"
+	"strings"
+
 	"github.com/dop251/goja"
 	"github.com/hotmod/hotmod/internal/engine"
-	"slices"
 )
 
 // State is where a module is in its life. It changes only through the
@@ -157,20 +161,158 @@ func (rt *Runtime) callEach(s *realm, v *version, what string, fns []goja.Callab
 }
 
 // retireLocked ends the module in realm s: its patches are dropped, its
-// serving version there disposed, and the module is in state to (removed).
+// serving version there disposed, then pruned (Vite's order: dispose, then
+// prune), and the module is in state to (removed). It returns the modules
+// the retired version imported. Call with s's lock held, and every other
+// realm's.
+func (rt *Runtime) retireLocked(s *realm, m *Module, to State) []*Module {
+	return rt.retireAllLocked(s, []*Module{m}, to)
+}
+
+// retireAllLocked retires mods in realm s together, as Vite's prunePaths
+// does: every dispose callback, then every prune callback, each with the
+// module's own hot.data. It returns the modules their versions imported.
 // Call with s's lock held, and every other realm's.
-func (rt *Runtime) retireLocked(s *realm, m *Module, to State) {
-	m.dropPatchesLocked(s)
-	if s.index == 0 {
-		m.cur.Store(nil)
-	}
-	in := m.in[s.index]
-	if v := in.cur.Load(); v != nil {
+func (rt *Runtime) retireAllLocked(s *realm, mods []*Module, to State) (imported []*Module) {
+	vs := make([]*version, len(mods))
+	for i, m := range mods {
+		m.dropPatchesLocked(s)
+		if s.index == 0 {
+			m.cur.Store(nil)
+		}
+		in := m.in[s.index]
+		vs[i] = in.cur.Load()
 		in.cur.Store(nil)
-		rt.runPruners(s, m, v)
-		rt.disposeLocked(s, m, v, s.VM().NewObject())
+		if vs[i] != nil {
+			for _, d := range vs[i].deps {
+				if d != nil && !slices.Contains(imported, d) {
+					imported = append(imported, d)
+				}
+			}
+		}
 	}
-	m.mu.Lock()
-	m.state = to
-	m.mu.Unlock()
+	for i, m := range mods {
+		if v := vs[i]; v != nil {
+			rt.runDisposers(s, m, v, v.hot.data)
+		}
+	}
+	for i, m := range mods {
+		if v := vs[i]; v != nil {
+			rt.runPruners(s, m, v)
+			v.disposed.Store(true)
+			if v.inflight.Load() == 0 {
+				v.scope.end()
+			}
+		}
+	}
+	for _, m := range mods {
+		m.mu.Lock()
+		m.state = to
+		m.mu.Unlock()
+	}
+	return imported
+}
+
+// orphansLocked are the modules an import loaded (not the program) that no
+// loaded module imports any more, among seeds and what they import in
+// turn: those whose every importer, in every realm, is one of them. Call
+// with every realm taken.
+func (rt *Runtime) orphansLocked(seeds []*Module) []*Module {
+	cand := map[*Module]bool{}
+	for queue := slices.Clone(seeds); len(queue) > 0; {
+		m := queue[len(queue)-1]
+		queue = queue[:len(queue)-1]
+		if m == nil || cand[m] || m.rt != rt || !m.implicit.Load() || m.cur.Load() == nil {
+			continue
+		}
+		cand[m] = true
+		for _, in := range m.in {
+			if v := in.cur.Load(); v != nil {
+				for _, d := range v.deps {
+					queue = append(queue, d)
+				}
+			}
+		}
+	}
+	if len(cand) == 0 {
+		return nil
+	}
+	mods := rt.registered()
+	for changed := true; changed; {
+		changed = false
+		for _, imp := range mods {
+			if cand[imp] {
+				continue
+			}
+			for _, in := range imp.in {
+				for _, v := range []*version{in.cur.Load(), in.loading} {
+					if v == nil {
+						continue
+					}
+					for _, d := range v.deps {
+						if cand[d] {
+							delete(cand, d) // imported: kept, and so is what it imports
+							changed = true
+						}
+					}
+				}
+			}
+		}
+	}
+	out := slices.Collect(maps.Keys(cand))
+	slices.SortFunc(out, func(a, b *Module) int { return strings.Compare(a.id, b.id) })
+	return out
+}
+
+// pruneOrphans removes the modules an import loaded that no loaded module
+// imports any more, among seeds (modules that just lost an importer) and
+// what they import: Vite prunes a module that stops being imported
+// (moduleGraph.updateModuleInfo, then handlePrunedModules). Every realm's
+// modules listening hear vite:beforePrune first; then every pruned
+// module's dispose callbacks run, then its prune callbacks. A module the
+// program created (CreateModule, LoadAll) is never pruned: it is a root.
+// Call with no reload lock held.
+func (rt *Runtime) pruneOrphans(seeds []*Module) {
+	if len(seeds) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(rt.bg, rt.opts.ReloadTimeout)
+	defer cancel()
+	unlock, err := rt.lockAll(ctx)
+	if err != nil {
+		return
+	}
+	orphans := rt.orphansLocked(seeds)
+	unlock()
+	if len(orphans) == 0 {
+		return
+	}
+	orphans, release, err := lockReloads(ctx, orphans)
+	if err != nil {
+		return
+	}
+	defer release()
+	if unlock, err = rt.lockAll(ctx); err != nil {
+		return
+	}
+	// Again, with the realms taken: an importer may have swapped in since.
+	now := rt.orphansLocked(orphans)
+	orphans = slices.DeleteFunc(orphans, func(m *Module) bool { return !slices.Contains(now, m) })
+	if len(orphans) > 0 {
+		errs := rt.eachLocked(context.WithoutCancel(ctx), rt.opts.LoadTimeout, func(s *realm) error {
+			rt.vitePruneLocked(s, orphans)
+			rt.retireAllLocked(s, orphans, StateRemoved)
+			return nil
+		})
+		if _, err := firstErr(errs); err != nil {
+			rt.log.Error("pruning modules was cut short", "err", err)
+		}
+	}
+	unlock()
+	for _, m := range orphans {
+		m.abortCanaryLocked(ctx, "the module was pruned")
+		rt.unregister(m)
+		rt.events.emit(Event{Type: EventRemoved, Module: m.id, Path: m.path, Reason: "pruned: no loaded module imports it"})
+		rt.log.Info("module pruned: no loaded module imports it", "module", m.id)
+	}
 }

@@ -67,6 +67,11 @@ func (rt *Runtime) createModule(ctx context.Context, id, sourcePath string, quic
 	}
 	if old, ok := rt.modules[id]; ok {
 		if old.State() != StateFailed {
+			if old.path == sourcePath {
+				// The program asks for a module an import loaded: it is
+				// the program's now, and never pruned.
+				old.implicit.Store(false)
+			}
 			rt.mu.Unlock()
 			return nil, fmt.Errorf("%w: %q", ErrExists, id)
 		}
@@ -810,6 +815,7 @@ func (rt *Runtime) requireLocked(s *realm, importer, spec string, esm bool) (*Mo
 			rt.mu.Unlock()
 			return nil, fmt.Errorf("%w: %s would be module %q, which already runs %s (rename one, or name modules with Options.ModuleID)", ErrExists, file, id, other.path)
 		default:
+			m.implicit.Store(true)
 			rt.registerLocked(m)
 		}
 		rt.mu.Unlock()
@@ -888,7 +894,12 @@ func (rt *Runtime) RemoveModule(ctx context.Context, id string) error {
 	return rt.remove(ctx, m)
 }
 
-func (rt *Runtime) remove(ctx context.Context, m *Module) error {
+func (rt *Runtime) remove(ctx context.Context, m *Module) error { return rt.removeModule(ctx, m, true) }
+
+// removeModule removes m; with prune, the modules an import loaded that
+// only m imported are pruned after it (Cleanup, which removes every
+// module, does not).
+func (rt *Runtime) removeModule(ctx context.Context, m *Module, prune bool) error {
 	if m.rt != rt {
 		// Isolated: its own Runtime removes it, then goes.
 		err := m.rt.remove(ctx, m)
@@ -906,8 +917,12 @@ func (rt *Runtime) remove(ctx context.Context, m *Module) error {
 	}
 	defer m.unlockReload()
 	m.abortCanaryLocked(ctx, "the module was removed")
+	var imported []*Module
 	err := rt.runAll(ctx, rt.opts.LoadTimeout, func(s *realm) error {
-		rt.retireLocked(s, m, StateRemoved)
+		im := rt.retireLocked(s, m, StateRemoved)
+		if s.index == 0 {
+			imported = im
+		}
 		return nil
 	})
 	if err != nil {
@@ -915,6 +930,10 @@ func (rt *Runtime) remove(ctx context.Context, m *Module) error {
 	}
 	rt.unregister(m)
 	rt.events.emit(Event{Type: EventRemoved, Module: m.id, Path: m.path})
+	if prune {
+		// What it alone imported goes with it, once its lock is released.
+		m.afterUnlock(func() { rt.pruneOrphans(imported) })
+	}
 	return nil
 }
 

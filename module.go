@@ -28,6 +28,9 @@ type Module struct {
 	// realm's own copy of it is in[realm].cur.
 	cur atomic.Pointer[version]
 	in  []*inRealm // by realm index
+	// implicit: an import loaded it, not the program (CreateModule,
+	// LoadAll): it is pruned once no loaded module imports it.
+	implicit atomic.Bool
 	// deferred: the first pass of LoadPaths ran out and its second pass
 	// is to come; a store change waits for it (see LoadPaths).
 	deferred atomic.Bool
@@ -44,6 +47,9 @@ type Module struct {
 	autoQueued    atomic.Bool
 	forceNext     atomic.Bool // hot.invalidate(): the next scheduled reload runs though the source is unchanged
 	invalidQueued atomic.Bool // a hot.invalidate() transaction over its importers is scheduled, not started
+	// The version whose update a hot.invalidate() in a hot.accept callback
+	// sent on to the importers: once, however many realms ask.
+	passedOn atomic.Int64
 	// stale: the module's source changed and is fine, but its reload was
 	// refused for another module's sake (a transaction another module
 	// failed, or importers that still use an export it removed); the next
@@ -110,9 +116,11 @@ type hotState struct {
 	depAcceptors  []depAcceptor
 	pruners       []goja.Callable
 	listeners     map[string][]listener
-	declined      bool
+	declined      atomic.Bool     // hot.decline(): its updates reload its importers with it (see declinedSet)
 	selfAccepting bool            // hot.accept() or hot.accept(cb): invalidate's propagation stops here
+	accepting     bool            // its hot.accept callbacks run, on the version that replaces it
 	read          map[string]bool // hot.data keys this version read (see nextData)
+	warned        map[string]bool // keys whose late write was dropped and warned of
 	disposing     bool            // the previous version's dispose callbacks are running
 }
 
@@ -667,6 +675,14 @@ func (m *Module) Profile() (*Profile, error) { return m.rt.ProfileModule(m.id) }
 // version already runs (a store event for a write that changed nothing, or
 // one a manual reload already picked up).
 func (m *Module) reload(ctx context.Context, auto bool) error {
+	if v := m.cur.Load(); v != nil && v.hot.declined.Load() {
+		return m.rt.reloadTogether(ctx, []*Module{m}, auto) // with its importers
+	}
+	return m.reloadOne(ctx, auto)
+}
+
+// reloadOne is reload of m alone.
+func (m *Module) reloadOne(ctx context.Context, auto bool) error {
 	req := m.reqSeq.Add(1)
 	if err := m.lockReload(ctx); err != nil {
 		return err
@@ -830,7 +846,9 @@ func (m *Module) swapLocked(s *realm, old, nv *version) {
 		return
 	}
 	if exp := m.exportsOf(nv); exp != nil && len(old.hot.acceptors) > 0 {
+		old.hot.accepting = true // hot.invalidate() now passes the update on (see hotObject)
 		rt.callEach(s, nv, "hot.accept callback", old.hot.acceptors, []goja.Value{exp}, "module", m.id)
+		old.hot.accepting = false
 	}
 	nv.hot.disposing = true
 	rt.disposeLocked(s, m, old, nv.hot.data)
@@ -846,6 +864,16 @@ func (m *Module) fail(ctx context.Context, old *version, step string, err error)
 	m.lastErr = err
 	m.mu.Unlock()
 	m.rt.events.emit(Event{Type: EventReloadFailed, Module: m.id, Path: m.path, Version: old.n, Error: err.Error(), Position: position(err)})
+	if step != "transaction" && ctx.Err() == nil {
+		// Vite's vite:error, to every module listening; not for the
+		// modules a failed transaction left out: the failed one says it.
+		rt := m.rt
+		payload := sync.OnceValue(func() any { return viteErrorPayload(m, err) })
+		_ = rt.runAll(ctx, rt.opts.LoadTimeout, func(s *realm) error {
+			rt.viteLocked(s, ViteError, payload)
+			return nil
+		})
+	}
 	if len(old.hot.listeners[HotError]) > 0 && ctx.Err() == nil {
 		// Under the reload's context: a reload its caller gave up on tells
 		// no listener. Each realm's serving version hears it.

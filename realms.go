@@ -35,6 +35,9 @@ type realm struct {
 	// module under test get (see runTests).
 	candidates map[*Module]*version
 	bridges    map[*Module]goja.Value // the handles of isolated modules (see bridgeLocked)
+	// While a transaction swaps: the path of the module whose
+	// hot.invalidate() started it, if one did (Vite's firstInvalidatedBy).
+	invalidatedBy string
 }
 
 // inRealm is what a module has in one realm; guarded by that realm's lock.

@@ -355,18 +355,6 @@ func TestUpdateCallbacksAndEvents(t *testing.T) {
 	}
 }
 
-func TestDecline(t *testing.T) {
-	e := newEnv(t, map[string]string{"/m/d.js": "import.meta.hot.decline()\nexport const v = 1"})
-	m := e.create("d", "/m/d.js")
-	e.write("/m/d.js", "export const v = 2")
-	if err := e.rt.ReloadModule(e.ctx, "d"); !errors.Is(err, hotmod.ErrDeclined) {
-		t.Errorf("reload of a declining module: %v, want ErrDeclined", err)
-	}
-	if m.Version() != 1 {
-		t.Errorf("version %d", m.Version())
-	}
-}
-
 func TestRemoveAndCleanup(t *testing.T) {
 	e := newEnv(t, map[string]string{
 		"/m/a.js":   "setInterval(() => {}, 1000)\nimport.meta.hot.dispose(() => { globalThis.disposedA = true })\nexport const a = 1",

@@ -53,12 +53,23 @@ func (rt *Runtime) resolveBare(ctx context.Context, st *reads, importer, spec st
 	}
 	var tried []string
 	for dir := path.Dir(importer); ; dir = path.Dir(dir) {
+		if path.Base(dir) == "node_modules" {
+			// Node looks in no node_modules/node_modules.
+			if dir == "/" {
+				break
+			}
+			continue
+		}
 		pkgDir := path.Join(dir, "node_modules", name)
 		tried = append(tried, pkgDir)
 		manifest, err := rt.read(ctx, st, pkgDir+"/package.json")
 		switch {
 		case err == nil:
-			return packageTarget(pkgDir, manifest, subpath, spec, esm)
+			real, err := rt.realPath(ctx, pkgDir)
+			if err != nil {
+				return "", err
+			}
+			return packageTarget(real, manifest, subpath, spec, esm)
 		case !errors.Is(err, vfs.ErrNotFound):
 			return "", err
 		}
@@ -67,6 +78,19 @@ func (rt *Runtime) resolveBare(ctx context.Context, st *reads, importer, spec st
 		}
 	}
 	return "", fmt.Errorf("%w: package %q is not installed (no package.json in %s)", ErrNotFound, name, strings.Join(tried, ", "))
+}
+
+// realPath is the package folder p with its symbolic links followed, as
+// Node resolves a package (its --preserve-symlinks is off by default): a
+// package that pnpm or a workspace links into node_modules runs from its
+// real folder, where its own dependencies are, and is one module whichever
+// link reached it. A store without links (vfs.RealPather) keeps p.
+func (rt *Runtime) realPath(ctx context.Context, p string) (string, error) {
+	rp, ok := rt.store.(vfs.RealPather)
+	if !ok {
+		return p, nil
+	}
+	return rp.RealPath(ctx, p)
 }
 
 // packageTarget applies a package.json to subpath.

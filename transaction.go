@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/dop251/goja"
@@ -98,16 +99,21 @@ func (rt *Runtime) ReloadModules(ctx context.Context, ids ...string) error {
 // reloadTogether reloads mods as one transaction. An auto reload leaves out
 // the modules whose source the serving version already runs.
 func (rt *Runtime) reloadTogether(ctx context.Context, mods []*Module, auto bool) error {
+	mods, forced, err := rt.declinedSet(ctx, mods)
+	if err != nil {
+		return err
+	}
 	if len(mods) == 1 {
-		return mods[0].reload(ctx, auto)
+		return mods[0].reloadOne(ctx, auto)
 	}
 	mods, release, err := lockReloads(ctx, mods)
 	if err != nil {
 		return err
 	}
 	defer release()
-	var cs []*change
+	var cs, alongside []*change
 	for _, m := range mods {
+		auto := auto && !forced[m]
 		old := m.cur.Load()
 		if old == nil {
 			if m.State() == StateRemoved {
@@ -148,12 +154,66 @@ func (rt *Runtime) reloadTogether(ctx context.Context, mods []*Module, auto bool
 		if err != nil {
 			return err
 		}
-		cs = append(cs, c)
+		if forced[m] {
+			alongside = append(alongside, c)
+		} else {
+			cs = append(cs, c)
+		}
 	}
 	if len(cs) == 0 {
-		return nil
+		return nil // nothing changed: the importers of a declining module stay
 	}
-	return rt.apply(ctx, cs)
+	return rt.apply(ctx, append(cs, alongside...))
+}
+
+// declinedSet adds to mods the modules that import, directly or not, a
+// module of mods whose serving version called hot.decline(): Vite's old
+// decline forced a full page reload when an update reached the module; a
+// server's full reload evaluates the module and everything that imports it
+// again, whatever they accept, in one transaction. forced are the modules
+// added, which reload though their source is unchanged.
+func (rt *Runtime) declinedSet(ctx context.Context, mods []*Module) ([]*Module, map[*Module]bool, error) {
+	declining := false
+	for _, m := range mods {
+		if v := m.cur.Load(); v != nil && v.hot.declined.Load() {
+			declining = true
+		}
+	}
+	if !declining {
+		return mods, nil, nil
+	}
+	unlock, err := rt.lockAll(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer unlock()
+	all := rt.registered()
+	set := slices.Clone(mods)
+	forced := map[*Module]bool{}
+	var queue []*Module
+	for _, m := range mods {
+		if v := m.cur.Load(); v != nil && v.hot.declined.Load() {
+			queue = append(queue, m)
+		}
+	}
+	for len(queue) > 0 {
+		dep := queue[0]
+		queue = queue[1:]
+		for _, imp := range all {
+			if imp.rt != rt || slices.Contains(set, imp) {
+				continue
+			}
+			for _, in := range imp.in {
+				if v := in.cur.Load(); v != nil && imports(v, dep) {
+					set = append(set, imp)
+					forced[imp] = true
+					queue = append(queue, imp)
+					break
+				}
+			}
+		}
+	}
+	return set, forced, nil
 }
 
 // lockReloads takes the reload locks of mods, in id order so that two
@@ -267,6 +327,17 @@ func (rt *Runtime) applyInRealms(ctx context.Context, cs []*change, steps transa
 		}
 	}
 	defer unlock()
+	// Vite's vite:beforeUpdate, before anything of the update runs, and
+	// vite:afterUpdate once it serves; the payload is made once, if
+	// anyone listens.
+	first := invalidatedBy(ctx)
+	payload := sync.OnceValue(func() any { return rt.viteUpdatePayload(cs, time.Now().UnixMilli(), first) })
+	if steps.swaps() {
+		rt.eachLocked(ctx, rt.opts.LoadTimeout, func(s *realm) error {
+			rt.viteLocked(s, ViteBeforeUpdate, payload)
+			return nil
+		})
+	}
 	relock := func() error {
 		if held != nil {
 			return nil
@@ -323,12 +394,29 @@ func (rt *Runtime) applyInRealms(ctx context.Context, cs []*change, steps transa
 		c.step = "imports"
 		return fail(c, err)
 	}
+	lost := make([][]*Module, len(rt.realms))
 	errs := rt.eachLocked(context.WithoutCancel(ctx), rt.opts.LoadTimeout, func(s *realm) error {
+		s.invalidatedBy = first
+		defer func() { s.invalidatedBy = "" }()
 		for _, c := range cs {
-			c.m.swapLocked(s, c.in[s.index].old, c.in[s.index].nv)
+			in := c.in[s.index]
+			if in.old != nil {
+				for _, d := range in.old.deps {
+					if !imports(in.nv, d) {
+						lost[s.index] = append(lost[s.index], d)
+					}
+				}
+			}
+			c.m.swapLocked(s, in.old, in.nv)
 		}
+		rt.viteLocked(s, ViteAfterUpdate, payload)
 		return nil
 	})
+	if seeds := slices.Concat(lost...); len(seeds) > 0 {
+		// A module an import loaded, that no loaded module imports any
+		// more, is pruned once the transaction's locks are released.
+		cs[0].m.afterUnlock(func() { rt.pruneOrphans(seeds) })
+	}
 	if _, err := firstErr(errs); err != nil {
 		// The swap itself is Go code and callbacks that only log; only
 		// Close ends it early.
@@ -423,10 +511,6 @@ func (rt *Runtime) prepareLocked(s *realm, c *change) error {
 	in.step = "evaluate"
 	var hs *hotState
 	if old != nil {
-		if old.hot.declined {
-			in.step = "declined"
-			return fmt.Errorf("%w: version %d called hot.decline()", ErrDeclined, old.n)
-		}
 		rt.lifecycleLocked(s, m, old, HotBeforeUpdate, "version", old.n, "next", c.n)
 		var err error
 		if hs, err = rt.nextData(s, m, old); err != nil {

@@ -112,6 +112,81 @@ func (d *Dir) Read(ctx context.Context, p string) ([]byte, error) {
 	return data, nil
 }
 
+var _ RealPather = (*Dir)(nil)
+
+// maxLinks bounds the links RealPath follows, as the kernel's ELOOP does.
+const maxLinks = 40
+
+// RealPath follows the symbolic links in p, component by component, as
+// long as they stay inside the folder: a relative link is resolved from
+// the folder that holds it, an absolute one must lead into the folder's own
+// path. Anything else is ErrOutsideRoot, naming p.
+func (d *Dir) RealPath(ctx context.Context, p string) (string, error) {
+	if err := d.check(ctx, p); err != nil {
+		return "", err
+	}
+	rest := strings.Split(rel(p), "/")
+	if p == "/" {
+		rest = nil
+	}
+	done := "/"
+	for links := 0; len(rest) > 0; {
+		name := rest[0]
+		rest = rest[1:]
+		next := path.Join(done, name)
+		info, err := d.root.Lstat(rel(next))
+		if err != nil {
+			return "", d.pathErr("realpath", p, err)
+		}
+		if info.Mode()&fs.ModeSymlink == 0 {
+			done = next
+			continue
+		}
+		if links++; links > maxLinks {
+			return "", &fs.PathError{Op: "realpath", Path: p, Err: fmt.Errorf("%w: more than %d symbolic links", ErrConflict, maxLinks)}
+		}
+		target, err := d.root.Readlink(rel(next))
+		if err != nil {
+			return "", d.pathErr("realpath", p, err)
+		}
+		target = filepath.ToSlash(target)
+		var joined string
+		if filepath.IsAbs(filepath.FromSlash(target)) {
+			r, err := filepath.Rel(d.abs, filepath.FromSlash(target))
+			if err != nil || r == ".." || strings.HasPrefix(filepath.ToSlash(r), "../") {
+				return "", &fs.PathError{Op: "realpath", Path: p, Err: fmt.Errorf("%w: %s links to %s", ErrOutsideRoot, next, target)}
+			}
+			joined = "/" + filepath.ToSlash(r)
+		} else {
+			// path.Join cleans ".." away at the root: check before.
+			depth := strings.Count(strings.Trim(done, "/"), "/") + 1
+			if done == "/" {
+				depth = 0
+			}
+			for _, part := range strings.Split(target, "/") {
+				switch part {
+				case "..":
+					depth--
+				case "", ".":
+				default:
+					depth++
+				}
+				if depth < 0 {
+					return "", &fs.PathError{Op: "realpath", Path: p, Err: fmt.Errorf("%w: %s links to %s", ErrOutsideRoot, next, target)}
+				}
+			}
+			joined = path.Join(done, target)
+		}
+		// The target's own components may be links: walk them again.
+		done = "/"
+		rest = append(strings.Split(strings.TrimPrefix(path.Clean(joined), "/"), "/"), rest...)
+		if joined == "/" || path.Clean(joined) == "/" {
+			rest = rest[1:]
+		}
+	}
+	return done, nil
+}
+
 func (d *Dir) Write(ctx context.Context, p string, data []byte) error {
 	if err := d.check(ctx, p); err != nil {
 		return err

@@ -287,3 +287,39 @@ func TestDirSlowWriteIsNotTorn(t *testing.T) {
 		t.Fatalf("after the close: %+v reads %q", ev, got)
 	}
 }
+
+// RealPath follows links inside the folder, component by component,
+// relative or absolute, and refuses, naming the path, one that leaves it.
+func TestDirRealPath(t *testing.T) {
+	d, root := openDir(t)
+	ctx := context.Background()
+	writeFile(t, filepath.Join(root, "store", "pkg@1", "node_modules", "pkg", "index.js"), "x")
+	mustDo(t, os.MkdirAll(filepath.Join(root, "node_modules", "@s"), 0o755))
+	mustDo(t, os.Symlink("../store/pkg@1/node_modules/pkg", filepath.Join(root, "node_modules", "pkg")))
+	mustDo(t, os.Symlink("../pkg", filepath.Join(root, "node_modules", "@s", "via"))) // a link to a link
+	mustDo(t, os.Symlink(filepath.Join(root, "store"), filepath.Join(root, "abs")))
+	mustDo(t, os.Symlink(t.TempDir(), filepath.Join(root, "node_modules", "out")))
+	mustDo(t, os.Symlink("../../..", filepath.Join(root, "node_modules", "up")))
+	mustDo(t, os.Symlink("loop", filepath.Join(root, "loop")))
+	for p, want := range map[string]string{
+		"/node_modules/pkg":             "/store/pkg@1/node_modules/pkg",
+		"/node_modules/@s/via/index.js": "/store/pkg@1/node_modules/pkg/index.js",
+		"/abs/pkg@1":                    "/store/pkg@1",
+		"/store":                        "/store",
+	} {
+		if got, err := d.RealPath(ctx, p); err != nil || got != want {
+			t.Errorf("RealPath(%s) = %q, %v; want %q", p, got, err, want)
+		}
+	}
+	for _, p := range []string{"/node_modules/out", "/node_modules/up/x"} {
+		if _, err := d.RealPath(ctx, p); !errors.Is(err, vfs.ErrOutsideRoot) || !strings.Contains(err.Error(), p) {
+			t.Errorf("RealPath(%s): %v, want ErrOutsideRoot naming it", p, err)
+		}
+	}
+	if _, err := d.RealPath(ctx, "/missing"); !errors.Is(err, vfs.ErrNotFound) {
+		t.Errorf("RealPath of a missing path: %v", err)
+	}
+	if _, err := d.RealPath(ctx, "/loop"); err == nil {
+		t.Error("RealPath of a link loop succeeded")
+	}
+}

@@ -49,6 +49,20 @@ type Historian interface {
 	ReadRevision(ctx context.Context, path string, rev uint64) ([]byte, error)
 }
 
+// RealPather is implemented by stores whose paths may be symbolic links
+// (Dir): Node resolves a package to its real path, so that a package
+// reached through a link (pnpm's node_modules/foo ->
+// .pnpm/foo@1.0.0/node_modules/foo, a workspace's node_modules/@ws/lib ->
+// ../../packages/lib) finds its own dependencies beside its real folder,
+// and is one module however many links lead to it.
+type RealPather interface {
+	// RealPath returns p with every symbolic link in it followed: a clean
+	// store path. A link that leads outside the store gives an error
+	// matching ErrOutsideRoot that names p; a path that does not exist,
+	// ErrNotFound.
+	RealPath(ctx context.Context, p string) (string, error)
+}
+
 // Revision describes one kept version of a file.
 type Revision struct {
 	Rev  uint64    `json:"rev"`
