@@ -288,10 +288,14 @@ func esbuildName(file string) string {
 }
 
 // supported are the features esbuild lowers for goja: async generators
-// and for-await, which goja lacks, and import(), which becomes
+// and for-await, which goja lacks; TC39 decorators (with `accessor`
+// fields) and `using`/`await using` declarations, which goja lacks too
+// (the realm defines Symbol.dispose and Symbol.asyncDispose, as Node 20
+// does, for the lowered code and for the objects that implement them);
+// and import(), which becomes
 // Promise.resolve().then(() => __toESM(require(x))) for wrap to turn into
 // a call of the loader's own import (see dynamicImports).
-var supported = map[string]bool{"async-generator": false, "for-await": false, "dynamic-import": false}
+var supported = map[string]bool{"async-generator": false, "for-await": false, "dynamic-import": false, "decorators": false, "using": false}
 
 func build(file string, src []byte, format api.Format) api.BuildResult {
 	return api.Build(buildOptions(file, src, format))
