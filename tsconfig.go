@@ -76,7 +76,7 @@ func (rt *Runtime) compileFile(ctx context.Context, st *reads, file string, src 
 	if ext := path.Ext(file); (ext == ".tsx" || ext == ".jsx") && (cfg.jsx == "preserve" || cfg.jsx == "react-native") {
 		return nil, fmt.Errorf("%s: compilerOptions.jsx is %q, which leaves JSX in the output for another compiler, and the goja engine cannot run JSX: use \"react\", \"react-jsx\" or \"react-jsxdev\"", cfg.jsxFrom, cfg.jsx)
 	}
-	return rt.compiler.CompileWith(file, src, transform.Options{Tsconfig: cfg.raw, Files: cfg.files, MetadataFrom: cfg.metadataFrom})
+	return rt.compiler.CompileWith(file, src, transform.Options{Tsconfig: cfg.raw, Files: cfg.files, MetadataFrom: cfg.metadataFrom, Resolve: cfg.resolveKey()})
 }
 
 // tsconfigFor finds and merges the tsconfig.json governing file; nil if
@@ -271,6 +271,19 @@ func (l *tsLoader) find(dir, spec string) (string, []byte, error) {
 		}
 	}
 	return "", nil, fmt.Errorf("%w: %q (tried %s)", ErrNotFound, spec, strings.Join(cands, ", "))
+}
+
+// resolveKey is what of cfg decides resolution, for the compile's hash.
+func (cfg *tsconfig) resolveKey() string {
+	if cfg.baseURL == "" && len(cfg.paths) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString(cfg.baseURL + "\x00" + cfg.pathsBase)
+	for _, m := range cfg.paths {
+		fmt.Fprintf(&b, "\x00%s=%v", m.key, m.value)
+	}
+	return b.String()
 }
 
 // pathTargets are the store paths tsconfig's "paths" and "baseUrl" give a

@@ -154,8 +154,9 @@ func TestJsxOptionsFromTsconfig(t *testing.T) {
 }
 
 // A tsconfig.json is part of the read set of the modules it governs: a
-// change to it (or one appearing nearer) reloads them, a module it does
-// not govern stays, and a module that failed under it is tried again.
+// change to it (or one appearing nearer) reloads them, a "paths" edit
+// included, a module it does not govern stays, and a module that failed
+// under it is tried again.
 func TestTsconfigChangeReloadsItsModules(t *testing.T) {
 	dec := "function dec(a: any, b: any): any { kind = typeof b === 'string' ? 'legacy' : 'tc39' }\nlet kind = ''\nclass C { @dec m() {} }\nexport function run() { return kind }\n"
 	e := newEnv(t, map[string]string{
@@ -190,6 +191,21 @@ func TestTsconfigChangeReloadsItsModules(t *testing.T) {
 	}
 	if o.Version() != 1 {
 		t.Fatalf("a module the tsconfig.json does not govern reloaded: version %d", o.Version())
+	}
+	// A "paths" edit changes no compiler option, but what an import
+	// resolves to: the importer reloads and resolves again.
+	e.write("/r/tsconfig.json", `{"compilerOptions": {"paths": {"@x": ["./x1.ts"]}}}`)
+	e.write("/r/x1.ts", "export const x = 'x1'\n")
+	e.write("/r/x2.ts", "export const x = 'x2'\n")
+	e.write("/r/p.ts", "import { x } from '@x'\nexport function run() { return x }\n")
+	p := e.create("p", "/r/p.ts")
+	if got := callJSON(t, e, p); got != `"x1"` {
+		t.Fatalf("paths: %s", got)
+	}
+	e.write("/r/tsconfig.json", `{"compilerOptions": {"paths": {"@x": ["./x2.ts"]}}}`)
+	waitFor(t, ch, typ(hotmod.EventReloaded, "p"))
+	if got := callJSON(t, e, p); got != `"x2"` {
+		t.Fatalf("paths, edited: %s", got)
 	}
 	// A tsconfig.json appearing where o's compile looked for one governs
 	// it from then on; m's nearer one still governs m.

@@ -138,9 +138,11 @@ func cacheKey(file string, src []byte, o Options) [32]byte {
 	h.Write([]byte(file))
 	h.Write([]byte{0})
 	h.Write(src)
-	if o.Tsconfig != "" || len(o.Files) > 0 || o.MetadataFrom != "" {
+	if o.Tsconfig != "" || len(o.Files) > 0 || o.MetadataFrom != "" || o.Resolve != "" {
 		h.Write([]byte{0})
 		h.Write([]byte(o.Tsconfig))
+		h.Write([]byte{0})
+		h.Write([]byte(o.Resolve))
 		for _, f := range o.Files {
 			h.Write([]byte{0})
 			h.Write([]byte(f))
@@ -165,6 +167,11 @@ type Options struct {
 	// a change to one of them recompiles the file. Result.Config keeps
 	// them.
 	Files []string
+	// Resolve is what else the file's tsconfig.json says that the
+	// compile does not use but the module depends on ("paths" and
+	// "baseUrl", which decide what its imports reach): it is part of the
+	// hash, so that an edit of it is a change of the module.
+	Resolve string
 	// MetadataFrom, if set, is the tsconfig.json that asks for
 	// emitDecoratorMetadata with experimentalDecorators. esbuild does not
 	// emit decorator metadata, so a source with experimental decorators
