@@ -98,11 +98,13 @@ func (m *Module) startCanaryLocked(ctx context.Context, source []byte, percent i
 	)
 	if source == nil {
 		res, st, step, err = rt.readAndCompile(ctx, m.path)
-	} else if res, err = rt.compiler.Compile(m.path, source); err != nil {
-		step = "compile"
 	} else {
 		st = newReads()
-		rt.prefetch(ctx, st, m.path, res)
+		if res, err = rt.compileFile(ctx, st, m.path, source); err != nil {
+			step = "compile"
+		} else {
+			rt.prefetch(ctx, st, m.path, res)
+		}
 	}
 	if err != nil {
 		return m.fail(ctx, old, step, err)
@@ -327,10 +329,10 @@ func (m *Module) readSource(ctx context.Context) (*transform.Result, *reads, str
 		}
 	} else {
 		var err error
-		if res, err = m.rt.compiler.Compile(m.path, *p); err != nil {
+		st = newReads()
+		if res, err = m.rt.compileFile(ctx, st, m.path, *p); err != nil {
 			return nil, nil, "compile", err
 		}
-		st = newReads()
 		m.rt.prefetch(ctx, st, m.path, res)
 	}
 	if err := m.rt.preloadAsync(ctx, m.path, res, st, 0); err != nil {

@@ -626,7 +626,8 @@ func (rt *Runtime) bursts(ch <-chan vfs.Event) <-chan []vfs.Event {
 // version (failed, or on its first load, which may have read the source
 // before this change) gets a reload of its own: it waits for the load under
 // way, then loads or reloads from the source as it is now. A failed module
-// is also tried again when a file its load tried changes.
+// is also tried again when a file its load tried changes, and a serving
+// module reloads when a tsconfig.json that governs it changes.
 func (rt *Runtime) onStoreEvents(burst []vfs.Event) {
 	last := map[string]vfs.Event{}
 	for _, ev := range burst {
@@ -663,6 +664,21 @@ func (rt *Runtime) onStoreEvents(burst []vfs.Event) {
 				m.scheduleReload()
 			} else {
 				together = append(together, m)
+			}
+		}
+	}
+	// A tsconfig.json that a serving module's compile read or looked for
+	// (transform.Result.Config) governs it: its change reloads the module.
+	for _, m := range rt.registered() {
+		v := m.cur.Load()
+		if m.rt != rt || v == nil || slices.Contains(together, m) {
+			continue
+		}
+		for _, c := range v.res.Config {
+			if _, ok := last[c]; ok {
+				rt.events.emit(Event{Type: EventSourceChanged, Module: m.id, Path: c, Version: m.Version()})
+				together = append(together, m)
+				break
 			}
 		}
 	}

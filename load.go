@@ -225,11 +225,13 @@ func (rt *Runtime) readAndCompile(ctx context.Context, p string) (*transform.Res
 		}
 		return nil, nil, "read", err
 	}
-	res, err := rt.compiler.Compile(p, src)
-	if err != nil {
-		return nil, nil, "compile", err
-	}
 	st := newReads()
+	res, err := rt.compileFile(ctx, st, p, src)
+	if err != nil {
+		// st: the tsconfig.json paths it read, for a change there to
+		// retry the load.
+		return nil, st, "compile", err
+	}
 	rt.prefetch(ctx, st, p, res)
 	return res, st, "", nil
 }
@@ -240,11 +242,35 @@ func (rt *Runtime) readAndCompile(ctx context.Context, p string) (*transform.Res
 // the store only for what they lack (an import whose name is computed at
 // run time). Safe for concurrent use (prefetch fills it in parallel).
 type reads struct {
-	mu    sync.Mutex
-	files map[string]staged
+	mu      sync.Mutex
+	files   map[string]staged
+	configs map[string]*tsconfig // by folder: the tsconfig.json governing its files
 }
 
 func newReads() *reads { return &reads{files: make(map[string]staged)} }
+
+// config returns the tsconfig found for the files of dir, if looked for.
+func (st *reads) config(dir string) (*tsconfig, bool) {
+	if st == nil {
+		return nil, false
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	cfg, ok := st.configs[dir]
+	return cfg, ok
+}
+
+func (st *reads) putConfig(dir string, cfg *tsconfig) {
+	if st == nil {
+		return
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.configs == nil {
+		st.configs = make(map[string]*tsconfig)
+	}
+	st.configs[dir] = cfg
+}
 
 func (st *reads) get(p string) (staged, bool) {
 	if st == nil {
@@ -288,11 +314,11 @@ type staged struct {
 }
 
 // compile compiles file, or returns what prefetch compiled of it.
-func (rt *Runtime) compile(st *reads, file string, src []byte) (*transform.Result, error) {
+func (rt *Runtime) compile(ctx context.Context, st *reads, file string, src []byte) (*transform.Result, error) {
 	if f, ok := st.get(file); ok && f.res != nil {
 		return f.res, nil
 	}
-	return rt.compiler.Compile(file, src)
+	return rt.compileFile(ctx, st, file, src)
 }
 
 // read reads p from st, else from the store, and records the answer.
@@ -663,28 +689,48 @@ func (rt *Runtime) resolve(ctx context.Context, st *reads, importer, spec string
 	case strings.HasPrefix(spec, "node:"):
 		return nil, "", nil, fmt.Errorf("%w: %q is a Node built-in, which hotmod's realm does not have", ErrNotFound, spec)
 	default:
-		var err error
+		// tsconfig.json's "paths" and "baseUrl" first, as tsc does; then
+		// node_modules.
+		cfg, err := rt.tsconfigFor(ctx, st, importer)
+		if err != nil {
+			return nil, "", nil, err
+		}
+		for _, target := range cfg.pathTargets(spec) {
+			m, file, src, found, err := rt.findFile(ctx, st, importer, target)
+			if found || err != nil {
+				return m, file, src, err
+			}
+		}
 		if p, err = rt.resolveBare(ctx, st, importer, spec, esm); err != nil {
 			return nil, "", nil, err
 		}
 	}
-	cands := candidates(importer, p)
-	for _, cand := range cands {
+	m, file, src, found, err := rt.findFile(ctx, st, importer, p)
+	if !found && err == nil {
+		err = fmt.Errorf("%w: no file for %s in the store (tried %s)", ErrNotFound, spec, strings.Join(candidates(importer, p), ", "))
+	}
+	return m, file, src, err
+}
+
+// findFile looks for p, with resolution's extensions, as a loaded module
+// or a store file.
+func (rt *Runtime) findFile(ctx context.Context, st *reads, importer, p string) (*Module, string, []byte, bool, error) {
+	for _, cand := range candidates(importer, p) {
 		if vfs.ValidatePath(cand) != nil {
 			continue
 		}
 		if m := rt.moduleAt(cand); m != nil {
-			return m, cand, nil, nil
+			return m, cand, nil, true, nil
 		}
 		b, err := rt.read(ctx, st, cand)
 		if err == nil {
-			return nil, cand, b, nil
+			return nil, cand, b, true, nil
 		}
 		if !errors.Is(err, vfs.ErrNotFound) {
-			return nil, "", nil, err
+			return nil, "", nil, false, err
 		}
 	}
-	return nil, "", nil, fmt.Errorf("%w: no file for %s in the store (tried %s)", ErrNotFound, spec, strings.Join(cands, ", "))
+	return nil, "", nil, false, nil
 }
 
 // prefetch compiles, outside the realm and on every core, the files a
@@ -774,7 +820,7 @@ func (p *prefetcher) compile(ref importRef) (string, *transform.Result) {
 	if seen {
 		return "", nil
 	}
-	res, err := p.rt.compiler.Compile(file, src)
+	res, err := p.rt.compileFile(p.ctx, p.st, file, src)
 	if err != nil {
 		return "", nil
 	}
@@ -820,7 +866,7 @@ func (rt *Runtime) requireLocked(s *realm, importer, spec string, esm bool) (*Mo
 		}
 		rt.mu.Unlock()
 		if existing == nil {
-			return rt.loadRequired(s, m, file, src, start, true)
+			return rt.loadRequired(ctx, s, m, file, src, start, true)
 		}
 	}
 	m := existing
@@ -843,18 +889,18 @@ func (rt *Runtime) requireLocked(s *realm, importer, spec string, esm bool) (*Mo
 	if src, err = rt.read(ctx, s.staged, m.path); err != nil {
 		return nil, err
 	}
-	return rt.loadRequired(s, m, m.path, src, start, false)
+	return rt.loadRequired(ctx, s, m, m.path, src, start, false)
 }
 
 // loadRequired loads m, which an import needs, in realm s from src; a
 // module the import created is forgotten if it fails. Call with s's lock
 // held.
-func (rt *Runtime) loadRequired(s *realm, m *Module, file string, src []byte, start time.Time, created bool) (*Module, error) {
+func (rt *Runtime) loadRequired(ctx context.Context, s *realm, m *Module, file string, src []byte, start time.Time, created bool) (*Module, error) {
 	// LoadTimeout bounds each module's own evaluation: a package of
 	// thousands of files loads however long the whole graph takes, and an
 	// endless one among them is stopped at its own bound.
 	defer s.Nest(rt.opts.LoadTimeout)()
-	res, err := rt.compile(s.staged, file, src)
+	res, err := rt.compile(ctx, s.staged, file, src)
 	if err == nil {
 		err = rt.loadLocked(s, m, res, start, true)
 	}

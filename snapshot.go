@@ -180,14 +180,14 @@ func (rt *Runtime) restore(ctx context.Context, mods []*Module, byID map[string]
 		}
 		m.abortCanaryLocked(ctx, "a snapshot is being restored")
 		sm := byID[m.id]
-		res, err := rt.compiler.Compile(m.path, []byte(sm.Source))
+		st := newReads()
+		res, err := rt.compileFile(ctx, st, m.path, []byte(sm.Source))
 		if err != nil {
 			return m.fail(ctx, old, "compile", err)
 		}
 		if res.Hash == old.res.Hash {
 			continue // it serves that source now
 		}
-		st := newReads()
 		rt.prefetch(ctx, st, m.path, res)
 		c, err := m.nextChange(ctx, old, res, st, time.Now())
 		if err != nil {

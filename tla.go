@@ -186,7 +186,7 @@ func (rt *Runtime) preloadAsync(ctx context.Context, file string, res *transform
 				continue // a loaded module, or an error require reports
 			}
 			seen[f] = true
-			dr, err := rt.compile(st, f, src)
+			dr, err := rt.compile(ctx, st, f, src)
 			if err != nil {
 				continue
 			}

@@ -145,11 +145,11 @@ func (rt *Runtime) readTests(ctx context.Context, c *change) error {
 	if err != nil {
 		return fmt.Errorf("reading its tests %s: %w", p, err)
 	}
-	res, err := rt.compiler.Compile(p, src)
+	st := newReads()
+	res, err := rt.compileFile(ctx, st, p, src)
 	if err != nil {
 		return err
 	}
-	st := newReads()
 	rt.prefetch(ctx, st, p, res)
 	c.test, c.testSt, c.testPath = res, st, p
 	return nil

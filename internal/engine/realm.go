@@ -195,6 +195,18 @@ func New(opts Options) *Realm {
 			r.protoNames[name] = true
 		}
 	}
+	// Symbol.dispose and Symbol.asyncDispose, which goja lacks and Node
+	// 20 has: objects implement `using` with them, and esbuild's lowered
+	// `using` (transform's supported) looks them up at each disposal.
+	if _, err := vm.RunString(`(function () {
+		for (const n of ["dispose", "asyncDispose"]) {
+			if (typeof Symbol[n] !== "symbol") {
+				Object.defineProperty(Symbol, n, { value: Symbol("Symbol." + n) });
+			}
+		}
+	})()`); err != nil {
+		panic(err)
+	}
 	r.global = r.NewTimers("realm")
 	global := vm.GlobalObject()
 	r.installGlobalTimers(global)

@@ -56,7 +56,7 @@ func topLevelAwait(msgs []api.Message) bool {
 
 // transpileAsync builds a module with top-level await (see above). name is
 // the file's name for esbuild (esbuildName).
-func transpileAsync(file, name string, src []byte) (*transpiled, error) {
+func transpileAsync(file, name string, src []byte, o Options) (*transpiled, error) {
 	var imports []string
 	seen := map[string]bool{}
 	contents := string(src)
@@ -93,7 +93,7 @@ func transpileAsync(file, name string, src []byte) (*transpiled, error) {
 			return api.OnLoadResult{Contents: &c, Loader: api.LoaderJS}, nil
 		})
 	}}
-	opts := buildOptions(name, src, api.FormatESModule)
+	opts := buildOptions(name, src, api.FormatESModule, o.Tsconfig)
 	opts.Stdin = nil
 	opts.EntryPoints = []string{"entry"}
 	opts.Bundle = true
@@ -109,6 +109,9 @@ func transpileAsync(file, name string, src []byte) (*transpiled, error) {
 		} else {
 			t.code = string(f.Contents)
 		}
+	}
+	if err := decoratorMetadata(file, t.code, src, o); err != nil {
+		return nil, err
 	}
 	return t, nil
 }

@@ -112,7 +112,7 @@ func TestSharedHelpers(t *testing.T) {
 	if len(Helpers()) < 8 {
 		t.Fatalf("shared helpers: %v", Helpers())
 	}
-	out, err := transpile("/a.js", []byte("import d from './y'\nexport * from './w'\nexport const answer = 42\n"))
+	out, err := transpile("/a.js", []byte("import d from './y'\nexport * from './w'\nexport const answer = 42\n"), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -78,6 +78,9 @@ type Result struct {
 	// returns a promise that settles when its evaluation ends, with its
 	// exports object (see asyncModule).
 	Async bool
+	// Config are the tsconfig.json paths the compile's options came from
+	// or were looked for at (Options.Files).
+	Config []string
 }
 
 // SourceError is js.SourceError: the compiler makes them.
@@ -118,41 +121,88 @@ func (c *Compiler) Drop() {
 	c.order = nil
 }
 
-// Cached reports whether the result for file and src is in the cache.
+// Cached reports whether a result for file compiled from src (with
+// whatever options) is in the cache.
 func (c *Compiler) Cached(file string, src []byte) bool {
-	key := cacheKey(file, src)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	r, ok := c.byPath[file]
-	return ok && r.Hash == key
+	return ok && r.Source == string(src)
 }
 
-func cacheKey(file string, src []byte) [32]byte {
+// cacheKey is the hash of everything a compile depends on. Without a
+// tsconfig it is the hash of file and src alone, as it was before
+// tsconfig.json was read.
+func cacheKey(file string, src []byte, o Options) [32]byte {
 	h := sha256.New()
 	h.Write([]byte(file))
 	h.Write([]byte{0})
 	h.Write(src)
+	if o.Tsconfig != "" || len(o.Files) > 0 || o.MetadataFrom != "" || o.Resolve != "" {
+		h.Write([]byte{0})
+		h.Write([]byte(o.Tsconfig))
+		h.Write([]byte{0})
+		h.Write([]byte(o.Resolve))
+		for _, f := range o.Files {
+			h.Write([]byte{0})
+			h.Write([]byte(f))
+		}
+		h.Write([]byte{0})
+		h.Write([]byte(o.MetadataFrom))
+	}
 	var key [32]byte
 	h.Sum(key[:0])
 	return key
 }
 
+// Options are what a tsconfig.json says about compiling a file (see the
+// root package's tsconfig.go, which finds and merges them).
+type Options struct {
+	// Tsconfig is esbuild's TsconfigRaw: {"compilerOptions": {...}} with
+	// the options esbuild reads. Empty: none (esbuild then reads no
+	// tsconfig.json at all, from the disk or anywhere).
+	Tsconfig string
+	// Files are the store paths the options came from, or were looked
+	// for at (a tsconfig.json that appears there would govern the file):
+	// a change to one of them recompiles the file. Result.Config keeps
+	// them.
+	Files []string
+	// Resolve is what else the file's tsconfig.json says that the
+	// compile does not use but the module depends on ("paths" and
+	// "baseUrl", which decide what its imports reach): it is part of the
+	// hash, so that an edit of it is a change of the module.
+	Resolve string
+	// MetadataFrom, if set, is the tsconfig.json that asks for
+	// emitDecoratorMetadata with experimentalDecorators. esbuild does not
+	// emit decorator metadata, so a source with experimental decorators
+	// fails to compile rather than run without the metadata tsc would
+	// give it; a source without decorators is unaffected.
+	MetadataFrom string
+}
+
 // Compile compiles src, which was read from file (a store path; its extension
-// picks the loader). It is safe for concurrent use and never touches a realm.
+// picks the loader), with no tsconfig.json. It is safe for concurrent use and
+// never touches a realm.
 func (c *Compiler) Compile(file string, src []byte) (*Result, error) {
-	key := cacheKey(file, src)
+	return c.CompileWith(file, src, Options{})
+}
+
+// CompileWith is Compile with the options of the file's tsconfig.json.
+func (c *Compiler) CompileWith(file string, src []byte, o Options) (*Result, error) {
+	key := cacheKey(file, src, o)
 	c.mu.Lock()
 	r, ok := c.byPath[file]
 	c.mu.Unlock()
 	if ok && r.Hash == key {
 		return r, nil
 	}
-	r, err := compile(file, src, c.disk, key)
+	r, err := compile(file, src, c.disk, key, o)
 	if err != nil {
 		return nil, err
 	}
 	r.Hash = key
 	r.Source = string(src)
+	r.Config = o.Files
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if _, ok := c.byPath[file]; !ok {
@@ -178,14 +228,14 @@ func loaderFor(file string) api.Loader {
 	return api.LoaderJS
 }
 
-func compile(file string, src []byte, disk *diskCache, key [32]byte) (*Result, error) {
+func compile(file string, src []byte, disk *diskCache, key [32]byte, o Options) (*Result, error) {
 	if path.Ext(file) == ".json" {
 		return compileJSON(file, src)
 	}
 	out, ok := disk.get(key)
 	if !ok {
 		var err error
-		if out, err = transpile(file, src); err != nil {
+		if out, err = transpile(file, src, o); err != nil {
 			return nil, err
 		}
 		disk.put(key, out)
@@ -237,12 +287,12 @@ type transpiled struct {
 // converts ES modules. A script takes a second pass that keeps its format,
 // because the CommonJS output renames a script's own top-level `require`,
 // `module` or `exports`, and those names are its exports.
-func transpile(file string, src []byte) (*transpiled, error) {
+func transpile(file string, src []byte, o Options) (*transpiled, error) {
 	name := esbuildName(file)
-	out := build(name, src, api.FormatCommonJS)
+	out := build(name, src, api.FormatCommonJS, o.Tsconfig)
 	if len(out.Errors) > 0 {
 		if topLevelAwait(out.Errors) {
-			return transpileAsync(file, name, src)
+			return transpileAsync(file, name, src, o)
 		}
 		return nil, sourceErrors(file, out.Errors)
 	}
@@ -257,7 +307,7 @@ func transpile(file string, src []byte) (*transpiled, error) {
 		kind = ESModule
 	}
 	if kind == Script {
-		if out = build(name, src, api.FormatDefault); len(out.Errors) > 0 {
+		if out = build(name, src, api.FormatDefault, o.Tsconfig); len(out.Errors) > 0 {
 			return nil, sourceErrors(file, out.Errors)
 		}
 	}
@@ -269,7 +319,25 @@ func transpile(file string, src []byte) (*transpiled, error) {
 			t.code = string(f.Contents)
 		}
 	}
+	if err := decoratorMetadata(file, t.code, src, o); err != nil {
+		return nil, err
+	}
 	return t, nil
+}
+
+// decoratorMetadata refuses a source with experimental decorators when its
+// tsconfig.json asks for emitDecoratorMetadata, which esbuild does not
+// emit: tsc would give the decorators design:type and the like (what
+// dependency injection reads through reflect-metadata), and the module
+// would run differently without. esbuild's __decorateClass helper in the
+// output, and not in the source, tells that the source has decorators.
+func decoratorMetadata(file, code string, src []byte, o Options) error {
+	const helper = "__decorateClass("
+	if o.MetadataFrom == "" || !strings.Contains(code, helper) || bytes.Contains(src, []byte(helper)) {
+		return nil
+	}
+	return &SourceError{File: file, Line: 1, Column: 1, Message: fmt.Sprintf(
+		"%s sets emitDecoratorMetadata, which hotmod's compiler (esbuild) does not emit: this module's decorators would get no design:type/design:paramtypes/design:returntype metadata, unlike under tsc; set emitDecoratorMetadata to false (and give the metadata explicitly) to load it", o.MetadataFrom)}
 }
 
 // esbuildName is the name esbuild gets for file. esbuild takes .mjs and
@@ -288,16 +356,28 @@ func esbuildName(file string) string {
 }
 
 // supported are the features esbuild lowers for goja: async generators
-// and for-await, which goja lacks, and import(), which becomes
+// and for-await, which goja lacks; TC39 decorators (with `accessor`
+// fields) and `using`/`await using` declarations, which goja lacks too
+// (the realm defines Symbol.dispose and Symbol.asyncDispose, as Node 20
+// does, for the lowered code and for the objects that implement them);
+// and import(), which becomes
 // Promise.resolve().then(() => __toESM(require(x))) for wrap to turn into
 // a call of the loader's own import (see dynamicImports).
-var supported = map[string]bool{"async-generator": false, "for-await": false, "dynamic-import": false}
+var supported = map[string]bool{"async-generator": false, "for-await": false, "dynamic-import": false, "decorators": false, "using": false}
 
-func build(file string, src []byte, format api.Format) api.BuildResult {
-	return api.Build(buildOptions(file, src, format))
+func build(file string, src []byte, format api.Format, tsconfig string) api.BuildResult {
+	return api.Build(buildOptions(file, src, format, tsconfig))
 }
 
-func buildOptions(file string, src []byte, format api.Format) api.BuildOptions {
+// noTsconfig is the TsconfigRaw of a file no tsconfig.json governs: with
+// one given, esbuild looks for none on the disk (Stdin has no folder, and
+// the process's working directory is not the store).
+const noTsconfig = "{}"
+
+func buildOptions(file string, src []byte, format api.Format, tsconfig string) api.BuildOptions {
+	if tsconfig == "" {
+		tsconfig = noTsconfig
+	}
 	var define map[string]string
 	if bytes.Contains(src, []byte("import.meta")) {
 		// Any define makes esbuild process its table of known globals
@@ -313,6 +393,7 @@ func buildOptions(file string, src []byte, format api.Format) api.BuildOptions {
 		// known globals again on every build to do so.
 		Platform:       api.PlatformNeutral,
 		Target:         api.ESNext,
+		TsconfigRaw:    tsconfig,
 		Supported:      supported,
 		Define:         define,
 		Metafile:       true,
