@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/dop251/goja"
+	"github.com/hotmod/hotmod/internal/builtins"
 	"github.com/hotmod/hotmod/internal/engine"
 	"github.com/hotmod/hotmod/internal/transform"
 	"github.com/hotmod/hotmod/vfs"
@@ -583,7 +584,16 @@ func (rt *Runtime) requireValue(s *realm, m *Module, spec string, dynamic bool) 
 		v = in.cur.Load()
 	}
 	esm := v != nil && v.res.Kind == transform.ESModule
+	if name, ok := strings.CutPrefix(spec, "node:"); ok {
+		exp, err := rt.builtinLocked(s, m, name)
+		return exp, nil, err
+	}
 	dep, err := rt.requireLocked(s, m.path, spec, esm)
+	if errors.Is(err, errNotInstalled) && builtins.IsNode(spec) {
+		// No package of the name: the built-in, as in Node.
+		exp, err := rt.builtinLocked(s, m, spec)
+		return exp, nil, err
+	}
 	if err != nil {
 		return nil, nil, err
 	}
@@ -656,7 +666,7 @@ func (rt *Runtime) resolve(ctx context.Context, st *reads, importer, spec string
 	case strings.HasPrefix(spec, "host:"):
 		return nil, "", nil, fmt.Errorf("%w: %q is a host module, not a file", ErrNotFound, spec)
 	case strings.HasPrefix(spec, "node:"):
-		return nil, "", nil, fmt.Errorf("%w: %q is a Node built-in, which hotmod's realm does not have", ErrNotFound, spec)
+		return nil, "", nil, errLacking(spec)
 	default:
 		var err error
 		if p, err = rt.resolveBare(ctx, st, importer, spec, esm); err != nil {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/dop251/goja"
+	"github.com/hotmod/hotmod/internal/builtins"
 	"github.com/hotmod/hotmod/internal/engine"
 )
 
@@ -35,6 +36,7 @@ type realm struct {
 	// module under test get (see runTests).
 	candidates map[*Module]*version
 	bridges    map[*Module]goja.Value // the handles of isolated modules (see bridgeLocked)
+	builtins   *builtins.Set          // the Node built-ins, each evaluated once (see builtinLocked)
 }
 
 // inRealm is what a module has in one realm; guarded by that realm's lock.

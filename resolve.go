@@ -19,6 +19,10 @@ import (
 // else index files. An ES importer matches the "import" condition, a
 // CommonJS one "require"; both match "node" and "default".
 
+// errNotInstalled: no node_modules folder up from the importer has the
+// package; a Node built-in of that name then serves (builtin.go).
+var errNotInstalled = errors.New("not installed")
+
 // conditionsFor are the export conditions an importer matches, in no
 // particular order (the package's order decides).
 func conditionsFor(esm bool) map[string]bool {
@@ -66,7 +70,7 @@ func (rt *Runtime) resolveBare(ctx context.Context, st *reads, importer, spec st
 			break
 		}
 	}
-	return "", fmt.Errorf("%w: package %q is not installed (no package.json in %s)", ErrNotFound, name, strings.Join(tried, ", "))
+	return "", fmt.Errorf("%w: package %q is %w (no package.json in %s)", ErrNotFound, name, errNotInstalled, strings.Join(tried, ", "))
 }
 
 // packageTarget applies a package.json to subpath.

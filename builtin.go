@@ -1,0 +1,103 @@
+package hotmod
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/dop251/goja"
+	"github.com/hotmod/hotmod/internal/builtins"
+	"github.com/hotmod/hotmod/vfs"
+)
+
+// Node's built-in modules (internal/builtins): "node:x" always names the
+// built-in; a bare "x" names it only when no node_modules folder up from
+// the importer has a package "x", as in Node. A built-in hotmod lacks
+// (fs, http...) fails the import, unless the importer's package maps it in
+// its package.json "browser" field (to false: an empty module; to a file:
+// that file). Node ignores "browser"; hotmod reads it only for what it
+// lacks, so a package gets Node's behaviour wherever hotmod can give it.
+
+// errLacking is the error for a Node built-in hotmod does not provide.
+func errLacking(spec string) error {
+	if !strings.HasPrefix(spec, "node:") {
+		spec = "node:" + spec
+	}
+	return fmt.Errorf("%w: %q is a Node built-in, which hotmod's realm does not have", ErrNotFound, spec)
+}
+
+// builtinLocked is module.exports of the built-in name (without "node:")
+// in realm s, evaluated once per realm; for one hotmod lacks, what m's
+// package maps it to in "browser". Call with s's lock held.
+func (rt *Runtime) builtinLocked(s *realm, m *Module, name string) (goja.Value, error) {
+	if _, ok := builtins.Lookup(name); ok {
+		if s.builtins == nil {
+			s.builtins = builtins.NewSet(s.VM())
+		}
+		return s.builtins.Require(name)
+	}
+	target, found, err := rt.browserMapping(s, m.path, name)
+	switch {
+	case err != nil:
+		return nil, err
+	case !found, target == name, target == "node:"+name:
+		return nil, errLacking(name)
+	case target == "":
+		return s.VM().NewObject(), nil // mapped to false: an empty module
+	}
+	exp, _, err := rt.requireValue(s, m, target, false)
+	return exp, err
+}
+
+// browserMapping is what the package.json nearest to importer maps spec
+// to in its "browser" field: found with target "" for false, else the
+// store path (or the package name) of its replacement.
+func (rt *Runtime) browserMapping(s *realm, importer, spec string) (target string, found bool, err error) {
+	ctx, cancel := context.WithTimeout(rt.bg, cmp.Or(rt.opts.LoadTimeout, rt.opts.ReloadTimeout))
+	defer cancel()
+	for dir := path.Dir(importer); ; dir = path.Dir(dir) {
+		manifest, err := rt.read(ctx, s.staged, path.Join(dir, "package.json"))
+		switch {
+		case err == nil:
+			return browserTarget(dir, manifest, spec)
+		case !errors.Is(err, vfs.ErrNotFound):
+			return "", false, err
+		}
+		if dir == "/" || path.Base(dir) == "node_modules" {
+			return "", false, nil
+		}
+	}
+}
+
+// browserTarget reads a package.json's "browser" map for spec (or
+// "node:"+spec).
+func browserTarget(pkgDir string, manifest []byte, spec string) (string, bool, error) {
+	var pkg struct {
+		Browser json.RawMessage `json:"browser"`
+	}
+	if err := json.Unmarshal(manifest, &pkg); err != nil {
+		return "", false, fmt.Errorf("%s/package.json: %w", pkgDir, err)
+	}
+	var m map[string]any
+	if json.Unmarshal(pkg.Browser, &m) != nil { // absent, or a string (the browser's main)
+		return "", false, nil
+	}
+	for _, k := range []string{spec, "node:" + spec} {
+		switch t := m[k].(type) {
+		case bool:
+			if !t {
+				return "", true, nil
+			}
+		case string:
+			if strings.HasPrefix(t, "./") || strings.HasPrefix(t, "../") {
+				return path.Join(pkgDir, t), true, nil
+			}
+			return t, true, nil
+		}
+	}
+	return "", false, nil
+}
