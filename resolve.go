@@ -76,8 +76,8 @@ func (rt *Runtime) resolveBare(ctx context.Context, st *reads, importer, spec st
 // packageTarget applies a package.json to subpath.
 func packageTarget(pkgDir string, manifest []byte, subpath, spec string, esm bool) (string, error) {
 	var pkg struct {
-		Main    string          `json:"main"`
-		Module  string          `json:"module"`
+		Main    any             `json:"main"` // a string, or anything (math-intrinsics has false): ignored
+		Module  any             `json:"module"`
 		Exports json.RawMessage `json:"exports"`
 	}
 	if err := json.Unmarshal(manifest, &pkg); err != nil {
@@ -101,9 +101,9 @@ func packageTarget(pkgDir string, manifest []byte, subpath, spec string, esm boo
 	if subpath != "." {
 		return path.Join(pkgDir, subpath), nil
 	}
-	entry := pkg.Main
-	if esm && pkg.Module != "" {
-		entry = pkg.Module
+	entry, _ := pkg.Main.(string)
+	if module, _ := pkg.Module.(string); esm && module != "" {
+		entry = module
 	}
 	if entry == "" {
 		entry = "index.js"
