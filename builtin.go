@@ -22,12 +22,17 @@ import (
 // that file). Node ignores "browser"; hotmod reads it only for what it
 // lacks, so a package gets Node's behaviour wherever hotmod can give it.
 
+// lackingText ends the error for a Node built-in hotmod does not provide.
+// It is matched in the error a failed evaluation gives, whose Go chain
+// the JavaScript exception in between does not keep.
+const lackingText = "is a Node built-in, which hotmod's realm does not have"
+
 // errLacking is the error for a Node built-in hotmod does not provide.
 func errLacking(spec string) error {
 	if !strings.HasPrefix(spec, "node:") {
 		spec = "node:" + spec
 	}
-	return fmt.Errorf("%w: %q is a Node built-in, which hotmod's realm does not have", ErrNotFound, spec)
+	return fmt.Errorf("%w: %q %s", ErrNotFound, spec, lackingText)
 }
 
 // builtinLocked is module.exports of the built-in name (without "node:")
@@ -40,7 +45,7 @@ func (rt *Runtime) builtinLocked(s *realm, m *Module, name string) (goja.Value, 
 		}
 		return s.builtins.Require(name)
 	}
-	target, found, err := rt.browserMapping(s, m.path, name)
+	target, found, err := rt.browserMapping(s, m.path, func(string) []string { return []string{name, "node:" + name} })
 	switch {
 	case err != nil:
 		return nil, err
@@ -53,17 +58,27 @@ func (rt *Runtime) builtinLocked(s *realm, m *Module, name string) (goja.Value, 
 	return exp, err
 }
 
-// browserMapping is what the package.json nearest to importer maps spec
-// to in its "browser" field: found with target "" for false, else the
-// store path (or the package name) of its replacement.
-func (rt *Runtime) browserMapping(s *realm, importer, spec string) (target string, found bool, err error) {
+// browserFileLocked is what the package of file (a module whose load
+// failed on a built-in hotmod lacks) maps it to in its "browser" field.
+// Call with s's lock held.
+func (rt *Runtime) browserFileLocked(s *realm, file string) (target string, found bool, err error) {
+	return rt.browserMapping(s, file, func(pkgDir string) []string {
+		rel := "./" + strings.TrimPrefix(strings.TrimPrefix(file, pkgDir), "/")
+		return []string{rel, strings.TrimSuffix(rel, path.Ext(rel))}
+	})
+}
+
+// browserMapping is what the package.json nearest to importer maps the
+// first of keys to in its "browser" field: found with target "" for
+// false, else the store path (or the package name) of its replacement.
+func (rt *Runtime) browserMapping(s *realm, importer string, keys func(pkgDir string) []string) (target string, found bool, err error) {
 	ctx, cancel := context.WithTimeout(rt.bg, cmp.Or(rt.opts.LoadTimeout, rt.opts.ReloadTimeout))
 	defer cancel()
 	for dir := path.Dir(importer); ; dir = path.Dir(dir) {
 		manifest, err := rt.read(ctx, s.staged, path.Join(dir, "package.json"))
 		switch {
 		case err == nil:
-			return browserTarget(dir, manifest, spec)
+			return browserTarget(dir, manifest, keys(dir))
 		case !errors.Is(err, vfs.ErrNotFound):
 			return "", false, err
 		}
@@ -73,9 +88,9 @@ func (rt *Runtime) browserMapping(s *realm, importer, spec string) (target strin
 	}
 }
 
-// browserTarget reads a package.json's "browser" map for spec (or
-// "node:"+spec).
-func browserTarget(pkgDir string, manifest []byte, spec string) (string, bool, error) {
+// browserTarget reads a package.json's "browser" map for the first of
+// keys it has.
+func browserTarget(pkgDir string, manifest []byte, keys []string) (string, bool, error) {
 	var pkg struct {
 		Browser json.RawMessage `json:"browser"`
 	}
@@ -86,7 +101,7 @@ func browserTarget(pkgDir string, manifest []byte, spec string) (string, bool, e
 	if json.Unmarshal(pkg.Browser, &m) != nil { // absent, or a string (the browser's main)
 		return "", false, nil
 	}
-	for _, k := range []string{spec, "node:" + spec} {
+	for _, k := range keys {
 		switch t := m[k].(type) {
 		case bool:
 			if !t {

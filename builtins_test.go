@@ -2,17 +2,16 @@ package hotmod_test
 
 import (
 	"encoding/json"
-	_ "errors"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	_ "time"
+	"time"
 
 	"github.com/hotmod/hotmod"
-	_ "github.com/hotmod/hotmod/internal/npmtest"
-	_ "github.com/hotmod/hotmod/vfs"
+	"github.com/hotmod/hotmod/internal/npmtest"
+	"github.com/hotmod/hotmod/vfs"
 )
 
 // runBoth loads entry (which exports run) from files in hotmod, and, when
@@ -22,11 +21,13 @@ func runBoth(t *testing.T, files map[string]string, entry, want string, opts ...
 	t.Helper()
 	e := newEnv(t, files, opts...)
 	m := e.create("app", entry)
-	got, err := json.Marshal(e.call(m, "run"))
-	if err != nil {
+	var buf strings.Builder
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // as JSON.stringify
+	if err := enc.Encode(e.call(m, "run")); err != nil {
 		t.Fatal(err)
 	}
-	if string(got) != want {
+	if got := strings.TrimSpace(buf.String()); got != want {
 		t.Errorf("hotmod: run() = %s\nNode gives  %s", got, want)
 	}
 	if node, err := exec.LookPath("node"); err == nil {
@@ -152,4 +153,102 @@ export const run = () => {
 			runBoth(t, map[string]string{c.file: c.src}, c.file, c.want)
 		})
 	}
+}
+
+// A package in node_modules named like a built-in (the npm "events"
+// package, say) does not replace the built-in, for "node:events" nor for
+// bare "events": Node loads its core module first. Only its subpaths, or
+// the name with a trailing slash ("events/"), reach the package.
+func TestBuiltinWinsOverPackageOfItsName(t *testing.T) {
+	files := map[string]string{
+		"/node_modules/events/package.json": `{"name": "events", "version": "3.3.0", "main": "index.js"}`,
+		"/node_modules/events/index.js":     "module.exports = { fromPackage: true }",
+		"/app.cjs": `const bare = require('events')
+const builtin = require('node:events')
+const forced = require('events/')
+exports.run = () => [bare === builtin, typeof builtin, builtin.fromPackage === undefined, forced.fromPackage === true]`,
+	}
+	runBoth(t, files, "/app.cjs", `[true,"function",true,true]`)
+}
+
+// A package named like a built-in hotmod lacks serves the bare name (a
+// polyfill); Node would give its own core module, which hotmod has not.
+func TestPackageServesForLackingBuiltin(t *testing.T) {
+	e := newEnv(t, map[string]string{
+		"/node_modules/os/package.json": `{"name": "os", "main": "index.js"}`,
+		"/node_modules/os/index.js":     "exports.platform = () => 'polyfill'",
+		"/app.cjs":                      "exports.run = () => require('os').platform()",
+	})
+	if got := e.call(e.create("app", "/app.cjs"), "run"); got != "polyfill" {
+		t.Errorf("run() = %v, want polyfill", got)
+	}
+}
+
+// A built-in hotmod lacks fails the import with the error it always gave,
+// by "node:x" and by bare "x".
+func TestLackingBuiltinFails(t *testing.T) {
+	for _, spec := range []string{"node:fs", "fs", "node:http"} {
+		e := newEnv(t, map[string]string{"/app.js": "const x = require('" + spec + "')\nexports.run = () => typeof x"})
+		_, err := e.rt.CreateModule(e.ctx, "app", "/app.js")
+		if err == nil || !strings.Contains(err.Error(), "is a Node built-in, which hotmod's realm does not have") {
+			t.Errorf("require(%q): %v, want: is a Node built-in", spec, err)
+		}
+	}
+}
+
+// A package's "browser" field serves for a built-in hotmod lacks: mapped
+// to false it is an empty module, to a file that file. A file it maps
+// serves in its place only when the file fails on a built-in hotmod lacks.
+// A built-in hotmod has, and a file that loads, are what Node gives,
+// "browser" or not (Node ignores the field).
+func TestBrowserFieldForLackingBuiltins(t *testing.T) {
+	e := newEnv(t, map[string]string{
+		"/node_modules/legacy/package.json": `{"name": "legacy", "main": "index.js", "browser": {"fs": false, "os": "./os-shim.js", "util": false,
+			"./node-only.js": false, "./server": "./server-browser.js", "./fine.js": false}}`,
+		"/node_modules/legacy/os-shim.js":        "exports.platform = () => 'shim'",
+		"/node_modules/legacy/node-only.js":      "const http = require('http')\nexports.get = http.get",
+		"/node_modules/legacy/server.js":         "const net = require('node:net')\nexports.kind = 'server'",
+		"/node_modules/legacy/server-browser.js": "exports.kind = 'browser'",
+		"/node_modules/legacy/fine.js":           "exports.fine = true",
+		"/node_modules/legacy/index.js": `const fs = require('fs'), os = require('os'), util = require('util')
+const nodeOnly = require('./node-only'), server = require('./server.js'), fine = require('./fine.js')
+exports.run = () => [JSON.stringify(fs), os.platform(), typeof util.format, JSON.stringify(nodeOnly), server.kind, fine.fine]`,
+		"/app.mjs": "import { run } from 'legacy'\nexport { run }",
+	})
+	m := e.create("app", "/app.mjs")
+	got, _ := json.Marshal(e.call(m, "run"))
+	if want := `["{}","shim","function","{}","browser",true]`; string(got) != want {
+		t.Errorf("run() = %s, want %s", got, want)
+	}
+}
+
+// Real packages that need built-ins: uuid@14.0.3 picks dist-node (the
+// "node" export condition) and imports node:crypto; qs@6.17.1 reaches
+// require("util") through object-inspect. Both give Node's results.
+func TestNPMPackagesUsingBuiltins(t *testing.T) {
+	root := npmtest.Install(t, "uuid@14.0.3", "qs@6.17.1")
+	dir, err := vfs.NewDir(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dir.Close()
+	files := map[string]string{}
+	paths, err := dir.List(t.Context(), "/node_modules")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range paths {
+		b, err := dir.Read(t.Context(), p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[p] = string(b)
+	}
+	files["/app.mjs"] = `import { v5, v3, validate, version, NIL, parse } from 'uuid'
+import qs from 'qs'
+export function run() {
+	return [v5('hello', v5.URL), v3('hello', v3.DNS), validate(NIL), validate('nope'), version('6ba7b811-9dad-11d1-80b4-00c04fd430c8'), Array.from(parse(NIL)).length,
+		qs.stringify({ a: [1, 2], b: { c: 'd' } }), JSON.stringify(qs.parse('a[b]=c&d=1&e[]=x&e[]=y')), qs.stringify({ a: 'x y' }, { format: 'RFC1738' })]
+}`
+	runBoth(t, files, "/app.mjs", `["074171de-bc84-5ea4-b636-1135477620e1","0bacede4-4014-3f9d-b720-173f68a1c933",true,false,1,16,"a%5B0%5D=1&a%5B1%5D=2&b%5Bc%5D=d","{\"a\":{\"b\":\"c\"},\"d\":\"1\",\"e\":[\"x\",\"y\"]}","a=x+y"]`, func(o *hotmod.Options) { o.LoadTimeout = time.Minute })
 }

@@ -588,11 +588,30 @@ func (rt *Runtime) requireValue(s *realm, m *Module, spec string, dynamic bool) 
 		exp, err := rt.builtinLocked(s, m, name)
 		return exp, nil, err
 	}
-	dep, err := rt.requireLocked(s, m.path, spec, esm)
-	if errors.Is(err, errNotInstalled) && builtins.IsNode(spec) {
-		// No package of the name: the built-in, as in Node.
+	if _, ok := builtins.Lookup(spec); ok {
+		// A bare built-in name is the built-in, as in Node, even where
+		// node_modules has a package of that name.
 		exp, err := rt.builtinLocked(s, m, spec)
 		return exp, nil, err
+	}
+	dep, err := rt.requireLocked(s, m.path, spec, esm)
+	if errors.Is(err, errNotInstalled) && builtins.IsNode(spec) {
+		// A built-in hotmod lacks, and no package of the name: what the
+		// importer's package.json "browser" maps it to, else the error.
+		exp, err := rt.builtinLocked(s, m, spec)
+		return exp, nil, err
+	}
+	if err != nil && strings.Contains(err.Error(), lackingText) {
+		// The module failed on a built-in hotmod lacks: what its package
+		// maps it to in "browser", if it does.
+		if _, file, _, rerr := rt.resolve(rt.bg, s.staged, m.path, spec, esm); rerr == nil && file != "" {
+			if target, found, berr := rt.browserFileLocked(s, file); berr == nil && found && target != file {
+				if target == "" {
+					return s.VM().NewObject(), nil, nil
+				}
+				return rt.requireValue(s, m, target, dynamic)
+			}
+		}
 	}
 	if err != nil {
 		return nil, nil, err
