@@ -19,15 +19,7 @@ import (
 // give want, Node's answer as recorded (JSON of run()'s result).
 func runBoth(t *testing.T, files map[string]string, entry, want string, opts ...func(*hotmod.Options)) {
 	t.Helper()
-	e := newEnv(t, files, opts...)
-	m := e.create("app", entry)
-	var buf strings.Builder
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false) // as JSON.stringify
-	if err := enc.Encode(e.call(m, "run")); err != nil {
-		t.Fatal(err)
-	}
-	if got := strings.TrimSpace(buf.String()); got != want {
+	if got := hotmodRun(t, files, entry, opts...); got != want {
 		t.Errorf("hotmod: run() = %s\nNode gives  %s", got, want)
 	}
 	if node, err := exec.LookPath("node"); err == nil {
@@ -50,6 +42,20 @@ func runBoth(t *testing.T, files map[string]string, entry, want string, opts ...
 			t.Errorf("Node gives %s; recorded %s", strings.TrimSpace(string(out)), want)
 		}
 	}
+}
+
+// hotmodRun is JSON of run() of entry, loaded from files in hotmod.
+func hotmodRun(t *testing.T, files map[string]string, entry string, opts ...func(*hotmod.Options)) string {
+	t.Helper()
+	e := newEnv(t, files, opts...)
+	m := e.create("app", entry)
+	var buf strings.Builder
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // as JSON.stringify
+	if err := enc.Encode(e.call(m, "run")); err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(buf.String())
 }
 
 func strconvQuote(s string) string { b, _ := json.Marshal(s); return string(b) }
@@ -151,6 +157,10 @@ export const run = () => {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			runBoth(t, map[string]string{c.file: c.src}, c.file, c.want)
+			// Frozen intrinsics (Options.FrozenIntrinsics) break none of them.
+			if got := hotmodRun(t, map[string]string{c.file: c.src}, c.file, func(o *hotmod.Options) { o.FrozenIntrinsics = true }); got != c.want {
+				t.Errorf("frozen intrinsics: run() = %s\nNode gives %s", got, c.want)
+			}
 		})
 	}
 }

@@ -4,6 +4,12 @@
 // added here.
 const Buffer = exports.Buffer;
 const encodings = ['utf8', 'utf-8', 'hex', 'base64', 'base64url', 'ascii', 'latin1', 'binary', 'ucs2', 'ucs-2', 'utf16le', 'utf-16le'];
+// Under frozen intrinsics goja_nodejs's Buffer.from = ... fails silently:
+// %TypedArray%.from, which Buffer inherits, is read-only. The constructor
+// does what from does.
+if (!Object.prototype.hasOwnProperty.call(Buffer, 'from')) {
+	Object.defineProperty(Buffer, 'from', { value: function from(value, encOrOffset, length) { return new Buffer(value, encOrOffset, length); }, writable: true, enumerable: true, configurable: true });
+}
 const define = (o, name, fn) => { if (!(name in o)) Object.defineProperty(o, name, { value: fn, writable: true, configurable: true }); };
 define(Buffer, 'isBuffer', function isBuffer(b) { return b instanceof Buffer; });
 define(Buffer, 'isEncoding', function isEncoding(e) { return typeof e === 'string' && e.length > 0 && encodings.includes(e.toLowerCase()); });
