@@ -39,7 +39,7 @@ func errLacking(spec string) error {
 // in realm s, evaluated once per realm; for one hotmod lacks, what m's
 // package maps it to in "browser". Call with s's lock held.
 func (rt *Runtime) builtinLocked(s *realm, m *Module, name string) (goja.Value, error) {
-	if _, ok := builtins.Lookup(name); ok {
+	if builtins.Has(name) {
 		if s.builtins == nil {
 			s.builtins = builtins.NewSet(s.VM())
 		}

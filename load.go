@@ -588,7 +588,7 @@ func (rt *Runtime) requireValue(s *realm, m *Module, spec string, dynamic bool) 
 		exp, err := rt.builtinLocked(s, m, name)
 		return exp, nil, err
 	}
-	if _, ok := builtins.Lookup(spec); ok {
+	if builtins.Has(spec) {
 		// A bare built-in name is the built-in, as in Node, even where
 		// node_modules has a package of that name.
 		exp, err := rt.builtinLocked(s, m, spec)
@@ -601,7 +601,7 @@ func (rt *Runtime) requireValue(s *realm, m *Module, spec string, dynamic bool) 
 		exp, err := rt.builtinLocked(s, m, spec)
 		return exp, nil, err
 	}
-	if err != nil && strings.Contains(err.Error(), lackingText) {
+	if err != nil && s.browserDepth < 8 && strings.Contains(err.Error(), lackingText) {
 		// The module failed on a built-in hotmod lacks: what its package
 		// maps it to in "browser", if it does.
 		if _, file, _, rerr := rt.resolve(rt.bg, s.staged, m.path, spec, esm); rerr == nil && file != "" {
@@ -609,6 +609,8 @@ func (rt *Runtime) requireValue(s *realm, m *Module, spec string, dynamic bool) 
 				if target == "" {
 					return s.VM().NewObject(), nil, nil
 				}
+				s.browserDepth++ // mappings that map to each other end
+				defer func() { s.browserDepth-- }()
 				return rt.requireValue(s, m, target, dynamic)
 			}
 		}

@@ -37,6 +37,9 @@ type realm struct {
 	candidates map[*Module]*version
 	bridges    map[*Module]goja.Value // the handles of isolated modules (see bridgeLocked)
 	builtins   *builtins.Set          // the Node built-ins, each evaluated once (see builtinLocked)
+	// browserDepth counts the "browser" file mappings being followed
+	// (requireValue), so that files mapped to each other end.
+	browserDepth int
 }
 
 // inRealm is what a module has in one realm; guarded by that realm's lock.

@@ -63,6 +63,15 @@ func init() {
 // modules, whether hotmod provides it or not.
 func IsNode(name string) bool { return nodeBuiltins[name] }
 
+// Has reports whether hotmod provides the built-in name (without "node:").
+func Has(name string) bool {
+	_, ok := modules[name]
+	if !ok {
+		_, ok = aliases[name]
+	}
+	return ok
+}
+
 // Names are the built-ins provided, sorted.
 func Names() []string {
 	var out []string
@@ -113,10 +122,8 @@ func compiled(name string) (*goja.Program, error) {
 // the built-ins it needs); a realm keeps one Set instead, so that its
 // built-ins are evaluated once and share, say, one Buffer.
 func Lookup(name string) (load func(vm *goja.Runtime) (goja.Value, error), ok bool) {
-	if _, ok := modules[name]; !ok {
-		if _, ok := aliases[name]; !ok {
-			return nil, false
-		}
+	if !Has(name) {
+		return nil, false
 	}
 	return func(vm *goja.Runtime) (goja.Value, error) { return NewSet(vm).Require(name) }, true
 }
