@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/dop251/goja"
+	"github.com/hotmod/hotmod/internal/builtins"
 	"github.com/hotmod/hotmod/internal/engine"
 	"github.com/hotmod/hotmod/internal/transform"
 	"github.com/hotmod/hotmod/vfs"
@@ -614,7 +615,37 @@ func (rt *Runtime) requireValue(s *realm, m *Module, spec string, dynamic bool) 
 		v = in.cur.Load()
 	}
 	esm := v != nil && v.res.Kind == transform.ESModule
+	if name, ok := strings.CutPrefix(spec, "node:"); ok {
+		exp, err := rt.builtinLocked(s, m, name)
+		return exp, nil, err
+	}
+	if builtins.Has(spec) {
+		// A bare built-in name is the built-in, as in Node, even where
+		// node_modules has a package of that name.
+		exp, err := rt.builtinLocked(s, m, spec)
+		return exp, nil, err
+	}
 	dep, err := rt.requireLocked(s, m.path, spec, esm)
+	if errors.Is(err, errNotInstalled) && builtins.IsNode(spec) {
+		// A built-in hotmod lacks, and no package of the name: what the
+		// importer's package.json "browser" maps it to, else the error.
+		exp, err := rt.builtinLocked(s, m, spec)
+		return exp, nil, err
+	}
+	if err != nil && s.browserDepth < 8 && strings.Contains(err.Error(), lackingText) {
+		// The module failed on a built-in hotmod lacks: what its package
+		// maps it to in "browser", if it does.
+		if _, file, _, rerr := rt.resolve(rt.bg, s.staged, m.path, spec, esm); rerr == nil && file != "" {
+			if target, found, berr := rt.browserFileLocked(s, file); berr == nil && found && target != file {
+				if target == "" {
+					return s.VM().NewObject(), nil, nil
+				}
+				s.browserDepth++ // mappings that map to each other end
+				defer func() { s.browserDepth-- }()
+				return rt.requireValue(s, m, target, dynamic)
+			}
+		}
+	}
 	if err != nil {
 		return nil, nil, err
 	}
@@ -687,7 +718,7 @@ func (rt *Runtime) resolve(ctx context.Context, st *reads, importer, spec string
 	case strings.HasPrefix(spec, "host:"):
 		return nil, "", nil, fmt.Errorf("%w: %q is a host module, not a file", ErrNotFound, spec)
 	case strings.HasPrefix(spec, "node:"):
-		return nil, "", nil, fmt.Errorf("%w: %q is a Node built-in, which hotmod's realm does not have", ErrNotFound, spec)
+		return nil, "", nil, errLacking(spec)
 	default:
 		// tsconfig.json's "paths" and "baseUrl" first, as tsc does; then
 		// node_modules.

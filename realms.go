@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/dop251/goja"
+	"github.com/hotmod/hotmod/internal/builtins"
 	"github.com/hotmod/hotmod/internal/engine"
 )
 
@@ -38,6 +39,10 @@ type realm struct {
 	// While a transaction swaps: the path of the module whose
 	// hot.invalidate() started it, if one did (Vite's firstInvalidatedBy).
 	invalidatedBy string
+	builtins      *builtins.Set // the Node built-ins, each evaluated once (see builtinLocked)
+	// browserDepth counts the "browser" file mappings being followed
+	// (requireValue), so that files mapped to each other end.
+	browserDepth int
 }
 
 // inRealm is what a module has in one realm; guarded by that realm's lock.

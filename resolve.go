@@ -19,6 +19,10 @@ import (
 // else index files. An ES importer matches the "import" condition, a
 // CommonJS one "require"; both match "node" and "default".
 
+// errNotInstalled: no node_modules folder up from the importer has the
+// package; a Node built-in of that name then serves (builtin.go).
+var errNotInstalled = errors.New("not installed")
+
 // conditionsFor are the export conditions an importer matches, in no
 // particular order (the package's order decides).
 func conditionsFor(esm bool) map[string]bool {
@@ -77,7 +81,7 @@ func (rt *Runtime) resolveBare(ctx context.Context, st *reads, importer, spec st
 			break
 		}
 	}
-	return "", fmt.Errorf("%w: package %q is not installed (no package.json in %s)", ErrNotFound, name, strings.Join(tried, ", "))
+	return "", fmt.Errorf("%w: package %q is %w (no package.json in %s)", ErrNotFound, name, errNotInstalled, strings.Join(tried, ", "))
 }
 
 // realPath is the package folder p with its symbolic links followed, as
@@ -96,8 +100,8 @@ func (rt *Runtime) realPath(ctx context.Context, p string) (string, error) {
 // packageTarget applies a package.json to subpath.
 func packageTarget(pkgDir string, manifest []byte, subpath, spec string, esm bool) (string, error) {
 	var pkg struct {
-		Main    string          `json:"main"`
-		Module  string          `json:"module"`
+		Main    any             `json:"main"` // a string, or anything (math-intrinsics has false): ignored
+		Module  any             `json:"module"`
 		Exports json.RawMessage `json:"exports"`
 	}
 	if err := json.Unmarshal(manifest, &pkg); err != nil {
@@ -121,9 +125,9 @@ func packageTarget(pkgDir string, manifest []byte, subpath, spec string, esm boo
 	if subpath != "." {
 		return path.Join(pkgDir, subpath), nil
 	}
-	entry := pkg.Main
-	if esm && pkg.Module != "" {
-		entry = pkg.Module
+	entry, _ := pkg.Main.(string)
+	if module, _ := pkg.Module.(string); esm && module != "" {
+		entry = module
 	}
 	if entry == "" {
 		entry = "index.js"
