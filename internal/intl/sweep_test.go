@@ -53,11 +53,34 @@ const numberSweep = `(() => {
   return JSON.stringify([l, o, x]) + ' ' + f.format(x) + ' ' + JSON.stringify(f.formatToParts(x)) + ' ' + JSON.stringify(f.resolvedOptions()) + ' ' + new Intl.PluralRules(l, {type: pick(['cardinal', 'ordinal'])}).select(Math.round(x));
 })()`
 
+const collatorSweep = `(() => {
+  const alpha = ['a', 'b', 'c', 'A', 'B', 'á', 'à', 'ä', 'Ä', 'é', 'e', 'E', 'ñ', 'n', 'o', 'ö', 'ß', 's', 'z', 'Z', '1', '2', '10', ' ', '-', '_', '.', 'あ', 'ア', 'か', 'が', '日', '本', '中', '文', '一', '二', 'Å', 'æ', 'œ', 'ç', 'ü', 'y', 'ch', 'll'];
+  const s = () => { let r = ''; for (let n = 1 + rnd(4); n > 0; n--) r += pick(alpha); return r; };
+  const l = pick(['en', 'en-GB', 'de', 'fr', 'es', 'ja', 'zh']), o = {sensitivity: pick(['base', 'accent', 'case', 'variant']), numeric: !!rnd(2)};
+  const a = s(), b = s();
+  return JSON.stringify([l, o, a, b]) + ' ' + new Intl.Collator(l, o).compare(a, b);
+})()`
+
+const relativeAndListSweep = `(() => {
+  const l = pick(['en', 'en-GB', 'de', 'fr', 'es', 'ja', 'zh', 'zh-CN', 'de-DE']);
+  if (rnd(2)) {
+    const v = pick([0, -0, 1, -1, 2, -2, 3, -3, 5, 10, 21, 100, 1000, 1234.5, 1.5, -0.5, 1000000, 2000000]);
+    const u = pick(['year', 'quarter', 'month', 'week', 'day', 'hour', 'minute', 'second', 'days', 'years', 'seconds']);
+    const f = new Intl.RelativeTimeFormat(l, {style: pick(['long', 'short', 'narrow']), numeric: pick(['always', 'auto'])});
+    return f.format(v, u) + ' ' + JSON.stringify(f.formatToParts(v, u));
+  }
+  const words = ['a', 'b', 'iglesia', 'hierro', 'hielo', 'otro', 'hola', '8', '11', 'Ana', 'Irene', 'ola'];
+  const xs = [];
+  for (let n = rnd(5); n > 0; n--) xs.push(pick(words));
+  const f = new Intl.ListFormat(l, {type: pick(['conjunction', 'disjunction', 'unit']), style: pick(['long', 'short', 'narrow'])});
+  return f.format(xs) + ' ' + JSON.stringify(f.formatToParts(xs));
+})()`
+
 // TestSweepMatchesNode formats thousands of random option sets, locales,
 // zones and instants in hotmod and in Node and compares every byte. It
 // needs node on PATH.
 func TestSweepMatchesNode(t *testing.T) {
-	for name, body := range map[string]string{"DateTimeFormat": dateSweep, "NumberFormat": numberSweep} {
+	for name, body := range map[string]string{"DateTimeFormat": dateSweep, "NumberFormat": numberSweep, "Collator": collatorSweep, "RelativeTimeFormat+ListFormat": relativeAndListSweep} {
 		t.Run(name, func(t *testing.T) {
 			prog := sweep(body, 1500)
 			node := runNode(t, []string{prog})
