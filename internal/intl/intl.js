@@ -37,13 +37,37 @@
   }
   // resolveLocale picks the first requested locale. Node would use it
   // whenever its ICU knows it, so one hotmod does not support is an error,
-  // never a silent fallback to another locale.
-  function resolveLocale(locales) {
+  // never a silent fallback to another locale. Of its Unicode extension
+  // (-u-), the keys relevant to the constructor are kept when supported
+  // (ca-gregory, nu-latn, hc-*, kn), refused otherwise; others are
+  // dropped, as Node drops them.
+  const EXT_VALUES = { ca: ['gregory'], nu: ['latn'], hc: ['h11', 'h12', 'h23', 'h24'], kn: ['', 'true', 'false'], kf: ['false'], co: [] };
+  function resolveLocale(locales, relevant) {
     const list = canonicalList(locales);
-    if (list.length === 0) return { locale: DEFAULT, data: N.lookup(DEFAULT) };
-    const data = N.lookup(list[0]);
-    if (!data) throw unsupported(`the locale "${list[0]}" (it supports ${supportedList().join(', ')})`);
-    return { locale: list[0], data };
+    if (list.length === 0) return { locale: DEFAULT, data: N.lookup(DEFAULT), ext: {}, extLocale: () => DEFAULT };
+    const tag = list[0];
+    const parts = tag.split('-');
+    const u = parts.indexOf('u');
+    const base = (u < 0 ? parts : parts.slice(0, u)).join('-');
+    const data = N.lookup(base);
+    if (!data || (u < 0 && parts.some((p) => p.length === 1))) throw unsupported(`the locale "${tag}" (it supports ${supportedList().join(', ')})`);
+    const ext = {};
+    const kept = [];
+    if (u >= 0) {
+      let i = u + 1;
+      while (i < parts.length) {
+        if (parts[i].length === 1) throw unsupported(`the locale "${tag}" (an extension other than -u-)`);
+        const key = parts[i++];
+        const vals = [];
+        while (i < parts.length && parts[i].length > 2) vals.push(parts[i++]);
+        const v = vals.join('-');
+        if (!relevant || !relevant.includes(key)) continue;
+        if (!EXT_VALUES[key] || !EXT_VALUES[key].includes(v)) throw unsupported(`the locale "${tag}" (-u-${key}${v ? '-' + v : ''})`);
+        ext[key] = v;
+        kept.push(key);
+      }
+    }
+    return { locale: base, data, ext, keep: kept, extLocale: (ext2) => { const ks = kept.filter((k) => ext2[k] !== undefined); return ks.length ? base + '-u-' + ks.map((k) => k + (ext2[k] ? '-' + ext2[k] : '')).join('-') : base; } };
   }
   let supportedCache;
   const supportedList = () => supportedCache || (supportedCache = N.supported().sort());
@@ -112,7 +136,9 @@
 
   // NumberFormat.
   function newNumberFormat(locales, opts, defaults) {
-    const { locale, data } = resolveLocale(locales);
+    const R = resolveLocale(locales, ['nu']);
+    const { data } = R;
+    const locale = R.ext.nu !== undefined ? R.extLocale(R.ext) : R.locale;
     const o = options(opts);
     getOption(o, 'localeMatcher', ['lookup', 'best fit'], 'best fit');
     refuse(o, 'numberingSystem', 'latn');
@@ -324,14 +350,19 @@
   };
   const STYLES = ['full', 'long', 'medium', 'short'];
   function newDateTimeFormat(locales, opts, required, defaults) {
-    const { locale, data } = resolveLocale(locales);
+    const R = resolveLocale(locales, ['ca', 'hc', 'nu']);
+    const { data } = R;
     const o = options(opts);
     getOption(o, 'localeMatcher', ['lookup', 'best fit'], 'best fit');
     refuse(o, 'calendar', 'gregory');
     refuse(o, 'numberingSystem', 'latn');
     const hour12 = o.hour12 === undefined ? undefined : Boolean(o.hour12);
     let hourCycle = getOption(o, 'hourCycle', ['h11', 'h12', 'h23', 'h24'], undefined);
+    const ext = Object.assign({}, R.ext);
+    if (hour12 !== undefined || hourCycle !== undefined) delete ext.hc;
+    else if (ext.hc !== undefined) hourCycle = ext.hc;
     if (hour12 !== undefined) hourCycle = undefined;
+    const locale = R.extLocale(ext);
     let tz = o.timeZone;
     if (tz === undefined) tz = N.defaultTimeZone;
     else {
@@ -504,12 +535,17 @@
 
   // Collator.
   function Collator(locales, options) {
-    const { locale, data } = resolveLocale(locales);
+    const R = resolveLocale(locales, ['co', 'kn', 'kf']);
+    const { data } = R;
     const o = options === undefined ? Object.create(null) : toObject(options);
     const usage = getOption(o, 'usage', ['sort', 'search'], 'sort');
     getOption(o, 'localeMatcher', ['lookup', 'best fit'], 'best fit');
     refuse(o, 'collation', 'default');
-    const numeric = getBool(o, 'numeric', false);
+    const ext = Object.assign({}, R.ext);
+    const kn = ext.kn === undefined ? undefined : ext.kn !== 'false';
+    const numeric = getBool(o, 'numeric', kn === undefined ? false : kn);
+    // Node keeps -u-kn in the locale even when the option overrides it.
+    const locale = R.extLocale(ext);
     const caseFirst = getOption(o, 'caseFirst', ['upper', 'lower', 'false'], 'false');
     if (caseFirst !== 'false') throw unsupported(`caseFirst: "${caseFirst}"`);
     const sensitivity = getOption(o, 'sensitivity', ['base', 'accent', 'case', 'variant'], 'variant');
@@ -518,7 +554,8 @@
     const lang = data === 'en-US' || data === 'en-GB' ? 'en' : data;
     // ICU has collations for en-US (the root's), zh-CN and zh-Hans; Node
     // resolves the other regions to the language.
-    const resolved = { 'en-GB': 'en', 'de-DE': 'de', 'fr-FR': 'fr', 'es-ES': 'es', 'ja-JP': 'ja' }[locale] || locale;
+    const cbase = { 'en-GB': 'en', 'de-DE': 'de', 'fr-FR': 'fr', 'es-ES': 'es', 'ja-JP': 'ja' }[R.locale];
+    const resolved = cbase ? cbase + locale.slice(R.locale.length) : locale;
     const s = { kind: 'Collator', locale: resolved, usage, sensitivity, ignorePunctuation, numeric, caseFirst, cmp: N.collator(lang, sensitivity, numeric) };
     const self = new.target ? this : Object.create(Collator.prototype);
     slots.set(self, s);
@@ -538,13 +575,15 @@
   const UNITS = ['year', 'quarter', 'month', 'week', 'day', 'hour', 'minute', 'second'];
   function RelativeTimeFormat(locales, options) {
     if (!new.target) throw new TypeError("Constructor Intl.RelativeTimeFormat requires 'new'");
-    const { locale, data } = resolveLocale(locales);
+    const R = resolveLocale(locales, ['nu']);
+    const { data } = R;
+    const locale = R.extLocale(R.ext);
     const o = options === undefined ? Object.create(null) : toObject(options);
     getOption(o, 'localeMatcher', ['lookup', 'best fit'], 'best fit');
     refuse(o, 'numberingSystem', 'latn');
     const style = getOption(o, 'style', ['long', 'short', 'narrow'], 'long');
     const numeric = getOption(o, 'numeric', ['always', 'auto'], 'always');
-    const nf = newNumberFormat(locale, {});
+    const nf = newNumberFormat(R.locale, {});
     slots.set(this, { kind: 'RelativeTimeFormat', locale, data, style, numeric, nf, L: localeData(data) });
   }
   function relativeParts(s, value, unit) {
