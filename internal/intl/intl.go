@@ -98,11 +98,11 @@ func natives(vm *goja.Runtime) goja.Value {
 		l := cldr().Locales[locale]
 		switch kind {
 		case "date":
-			return rawJSON(l.Date, key)
+			return string(l.Date[key])
 		case "time":
-			return rawJSON(l.Time, key)
+			return string(l.Time[key])
 		case "styles":
-			return rawJSON(l.Styles, key)
+			return string(l.Styles[key])
 		}
 		return ""
 	})

@@ -3,7 +3,7 @@
 (function (N) {
   'use strict';
   const G = globalThis;
-  const { defineProperty, freeze, keys } = Object;
+  const { defineProperty, keys } = Object;
   const jsonParse = JSON.parse;
   const isArray = Array.isArray;
   const slots = new WeakMap();
@@ -152,7 +152,6 @@
     }
     const currencyDisplay = getOption(o, 'currencyDisplay', ['code', 'symbol', 'narrowSymbol', 'name'], 'symbol');
     const currencySign = getOption(o, 'currencySign', ['standard', 'accounting'], 'standard');
-    if (o.unit !== undefined && style !== 'unit') { /* ignored, as in Node */ }
     if (style === 'currency' && cur === undefined) throw new TypeError('Currency code is required with currency style.');
     if (style === 'currency' && currencyDisplay === 'name') throw unsupported('currencyDisplay: "name"');
     const notation = getOption(o, 'notation', ['standard', 'scientific', 'engineering', 'compact'], 'standard');
@@ -161,7 +160,6 @@
     const mnfdDefault = style === 'currency' ? cdigits : 0;
     const mxfdDefault = style === 'currency' ? cdigits : style === 'percent' ? 0 : 3;
     const minimumIntegerDigits = getNumber(o, 'minimumIntegerDigits', 1, 21, 1);
-    const mnfd0 = o.minimumFractionDigits, mxfd0 = o.maximumFractionDigits;
     const mnsd0 = o.minimumSignificantDigits, mxsd0 = o.maximumSignificantDigits;
     const r = { kind: 'NumberFormat', locale, data, style, minimumIntegerDigits };
     if (style === 'currency') Object.assign(r, { currency: cur, currencyDisplay, currencySign });
@@ -185,7 +183,6 @@
       r.minimumFractionDigits = mnfd;
       r.maximumFractionDigits = mxfd;
     }
-    void mnfd0; void mxfd0;
     let g = o.useGrouping;
     let useGrouping;
     if (g === undefined) useGrouping = notation === 'compact' ? 'min2' : 'auto';
@@ -736,5 +733,4 @@
   for (const [p, n] of [[Number.prototype, 'toLocaleString'], [Date.prototype, 'toLocaleString'], [Date.prototype, 'toLocaleDateString'], [Date.prototype, 'toLocaleTimeString'], [Array.prototype, 'toLocaleString']]) {
     defineProperty(p[n], 'length', { value: 0 });
   }
-  void freeze;
 });

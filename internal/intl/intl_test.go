@@ -131,3 +131,36 @@ func TestSupportedLocalesOf(t *testing.T) {
 }
 
 func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) }
+
+// Every currency Node knows has Node's number of digits.
+func TestCurrencyDigits(t *testing.T) {
+	const prog = `Intl.supportedValuesOf('currency').map((c) => c + ' ' + new Intl.NumberFormat('en', {style: 'currency', currency: c}).resolvedOptions().maximumFractionDigits).join(',')`
+	node := runNode(t, []string{prog})
+	if node == nil {
+		t.Skip("needs node")
+	}
+	vm := newVM(t)
+	for _, e := range strings.Split(node[0], ",") {
+		code, _, _ := strings.Cut(e, " ")
+		got := run(t, vm, []string{`'` + code + ` ' + new Intl.NumberFormat('en', {style: 'currency', currency: '` + code + `'}).resolvedOptions().maximumFractionDigits`})
+		if got[0] != e {
+			t.Errorf("%s, node %s", got[0], e)
+		}
+	}
+}
+
+// BenchmarkInstall is what Intl adds to every realm's start.
+func BenchmarkInstall(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		vm := goja.New()
+		if err := intl.Install(vm); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkNew(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		_ = goja.New()
+	}
+}
