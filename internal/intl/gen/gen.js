@@ -1,7 +1,8 @@
 // gen.js records, from Node's ICU, the CLDR data hotmod's Intl formats
 // with: date patterns, month/weekday/era/day-period names, time zone names,
 // number symbols and patterns, currency symbols, relative-time and list
-// patterns. Run from internal/intl: `TZ=UTC node gen/gen.js > cldr.json`.
+// patterns. Run from internal/intl:
+// `TZ=UTC node gen/gen.js | gzip -9n > cldr.json.gz`.
 // The data is CLDR's (Unicode license), as Node 20's ICU ships it.
 'use strict';
 const fs = require('fs');
