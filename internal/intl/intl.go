@@ -52,7 +52,8 @@ func Install(vm *goja.Runtime) error {
 	if !ok {
 		return fmt.Errorf("intl: intl.js is not a function")
 	}
-	_, err = install(goja.Undefined(), natives(vm))
+	// The natives are made with the implementation, on first use.
+	_, err = install(goja.Undefined(), vm.ToValue(func() goja.Value { return natives(vm) }))
 	if err != nil {
 		return fmt.Errorf("intl: %w", err)
 	}
