@@ -166,3 +166,27 @@ export const probe = () => {
 		t.Errorf("module a's proxy saw lookups: %v", seen)
 	}
 }
+
+// Intl (internal/intl) is an intrinsic like the others: frozen with them,
+// and still formatting.
+func TestFrozenIntrinsicsFreezeIntl(t *testing.T) {
+	e := newEnv(t, map[string]string{"/m/intl.js": `
+export const run = () => {
+	const tries = []
+	for (const f of [() => { Intl.NumberFormat = null }, () => { Intl.NumberFormat.prototype.format = null }, () => { Number.prototype.toLocaleString = null }]) {
+		try { f(); tries.push('assigned') } catch (e) { tries.push(e.name) }
+	}
+	return [Object.isFrozen(Intl), Object.isFrozen(Intl.DateTimeFormat.prototype), Object.isFrozen(Object.getPrototypeOf(new Intl.Collator().compare)),
+		...tries, (1234.5).toLocaleString('de-DE'), new Date(0).toLocaleDateString('en-US', { timeZone: 'Asia/Tokyo', dateStyle: 'long' })]
+}
+`}, func(o *hotmod.Options) { o.FrozenIntrinsics = true })
+	m := e.create("intl", "/m/intl.js")
+	got := e.call(m, "run").([]any)
+	want := []any{true, true, true, "TypeError", "TypeError", "TypeError", "1.234,5", "January 1, 1970"}
+	for i := range want {
+		if i >= len(got) || got[i] != want[i] {
+			t.Errorf("run() = %v, want %v", got, want)
+			break
+		}
+	}
+}

@@ -14,9 +14,11 @@
 // cannot interrupt a backtracking regular expression); untrusted snippets
 // belong in a sandbox.
 //
-// Known gaps of the goja engine: no WeakRef or FinalizationRegistry, no Intl,
-// no structuredClone, `\p{...}` in regular expressions never matches. Async
-// generators and for-await work because esbuild lowers them.
+// Known gaps of the goja engine: no WeakRef or FinalizationRegistry, no
+// structuredClone, `\p{...}` in regular expressions never matches. Async
+// generators and for-await work because esbuild lowers them. Intl is
+// hotmod's (internal/intl): Node's answers for en, de, fr, es, ja and zh, a
+// RangeError for what it does not support.
 package hotmod
 
 import (

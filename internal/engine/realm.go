@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/dop251/goja"
+	"github.com/hotmod/hotmod/internal/intl"
 )
 
 // ErrClosed is returned once the realm is closed.
@@ -211,6 +212,9 @@ func New(opts Options) *Realm {
 	global := vm.GlobalObject()
 	r.installGlobalTimers(global)
 	_ = global.Set("console", r.Console("(global)"))
+	if err := intl.Install(vm); err != nil {
+		panic(err) // a fixed program
+	}
 	if opts.FrozenIntrinsics {
 		if err := r.lockdown(); err != nil {
 			panic(err) // a fixed program over the engine's own built-ins
