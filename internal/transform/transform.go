@@ -273,8 +273,10 @@ func build(file string, src []byte, format api.Format) api.BuildResult {
 	if bytes.Contains(src, []byte("import.meta")) {
 		// Any define makes esbuild process its table of known globals
 		// again, a third of a small file's build: only a source that can
-		// name import.meta.hot pays for it.
-		define = map[string]string{"import.meta.hot": "module.hot"}
+		// name import.meta pays for it. Its CommonJS output would make
+		// import.meta an empty object; the loader gives each module a
+		// module.meta instead (url, filename, dirname, hot).
+		define = map[string]string{"import.meta.hot": "module.hot", "import.meta": "module.meta"}
 	}
 	return api.Build(api.BuildOptions{
 		Stdin:  &api.StdinOptions{Contents: string(src), Sourcefile: file, Loader: loaderFor(file)},
