@@ -62,5 +62,3 @@ func repairTypedArrayFrom(vm *goja.Runtime) error {
 	_ = from.DefineDataProperty("length", vm.ToValue(1), goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_TRUE)
 	return ta.DefineDataProperty("from", from, goja.FLAG_TRUE, goja.FLAG_FALSE, goja.FLAG_TRUE)
 }
-
-func repairRegExp(vm *goja.Runtime) error { return nil }

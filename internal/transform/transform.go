@@ -284,9 +284,15 @@ func build(file string, src []byte, format api.Format) api.BuildResult {
 		// Neutral, not the default browser: a browser build replaces
 		// process.env.NODE_ENV by a constant, and processes its table of
 		// known globals again on every build to do so.
-		Platform:       api.PlatformNeutral,
-		Target:         api.ESNext,
-		Supported:      map[string]bool{"async-generator": false, "for-await": false},
+		Platform: api.PlatformNeutral,
+		Target:   api.ESNext,
+		// esbuild lowers what goja lacks: async generators and for-await
+		// to ES2017, and regular expression literals with the d and v
+		// flags to `new RegExp(...)`, so that a module holding one loads
+		// and only the code that makes one fails, with a SyntaxError that
+		// says which flag, where it runs (internal/platform's RegExp).
+		Supported: map[string]bool{"async-generator": false, "for-await": false,
+			"regexp-match-indices": false, "regexp-set-notation": false},
 		Define:         define,
 		Metafile:       true,
 		Write:          false,
@@ -387,12 +393,15 @@ func wrap(file, code, tail string, smap []byte, strict bool) (*goja.Program, *as
 		return shifted, nil
 	}))
 	if err != nil {
-		return nil, nil, gojaSyntaxError(file, err)
+		return nil, nil, gojaSyntaxError(file, err, shifted != nil)
 	}
 	dropSharedHelpers(parsed, text)
+	if err := expandRegExps(file, text, parsed, shifted != nil); err != nil {
+		return nil, nil, err
+	}
 	prg, err := goja.CompileAST(parsed, false)
 	if err != nil {
-		return nil, nil, gojaSyntaxError(file, err)
+		return nil, nil, gojaSyntaxError(file, err, shifted != nil)
 	}
 	return prg, parsed, nil
 }
@@ -400,7 +409,7 @@ func wrap(file, code, tail string, smap []byte, strict bool) (*goja.Program, *as
 // gojaSyntaxError reports what goja could not compile after esbuild accepted
 // it (a feature goja lacks); positions from goja's parser are already mapped
 // through the source map.
-func gojaSyntaxError(file string, err error) error {
+func gojaSyntaxError(file string, err error, mapped bool) error {
 	var list parser.ErrorList
 	if errors.As(err, &list) && len(list) > 0 {
 		p := list[0].Position
@@ -408,7 +417,15 @@ func gojaSyntaxError(file string, err error) error {
 	}
 	var cse *goja.CompilerSyntaxError
 	if errors.As(err, &cse) {
-		return &SourceError{File: file, Line: 1, Column: 1, Message: cse.Message + " (not supported by the goja engine)"}
+		line, col := 1, 1
+		if cse.File != nil {
+			p := cse.File.Position(cse.Offset)
+			line, col = p.Line, p.Column
+			if mapped {
+				col++ // a source map's columns are 0-based
+			}
+		}
+		return &SourceError{File: file, Line: line, Column: col, Message: cse.Message + " (not supported by the goja engine)"}
 	}
 	return fmt.Errorf("%s: %w", file, err)
 }
@@ -479,7 +496,7 @@ func accessors(names []string) string {
 func topLevelNames(name, code string, skip int) ([]string, error) {
 	prog, err := parser.ParseFile(nil, name, code, 0)
 	if err != nil {
-		return nil, gojaSyntaxError(name, err)
+		return nil, gojaSyntaxError(name, err, false)
 	}
 	f := prog.File
 	var names []string
