@@ -14,11 +14,14 @@
 // cannot interrupt a backtracking regular expression); untrusted snippets
 // belong in a sandbox.
 //
-// Known gaps of the goja engine: no WeakRef or FinalizationRegistry, no
-// structuredClone, `\p{...}` in regular expressions never matches. Async
-// generators and for-await work because esbuild lowers them. Intl is
-// hotmod's (internal/intl): Node's answers for en, de, fr, es, ja and zh, a
-// RangeError for what it does not support.
+// Every realm has the platform real JavaScript assumes (internal/platform):
+// process (its env is Options.Env), Buffer, URL, TextEncoder, atob, crypto,
+// structuredClone, queueMicrotask, AbortController, EventTarget,
+// performance, with Node 20's semantics; and Intl (internal/intl): Node's
+// answers for en, de, fr, es, ja and zh, a RangeError for what it does not
+// support. Known gaps of the goja engine: no WeakRef or
+// FinalizationRegistry. Async generators and for-await work because esbuild
+// lowers them. README: "What runs".
 package hotmod
 
 import (
@@ -131,6 +134,16 @@ type Options struct {
 	// Polyfills, which patch built-ins on purpose, fail to load
 	// (README: "Frozen intrinsics").
 	FrozenIntrinsics bool
+	// Env is what modules see as process.env: exactly these entries. The
+	// host's environment is never read, so that a module sees only what
+	// the program chose to give it (no secrets by accident) and runs the
+	// same on every machine. nil is an empty environment, as a Node
+	// process started with none: process.env.NODE_ENV is then undefined,
+	// and packages that test it (React, immer, ...) take their development
+	// paths; set NODE_ENV to "production" for their production ones, as
+	// `hotmod serve` does unless --env says otherwise. The map is copied
+	// into each realm when the Runtime starts. README: "What runs".
+	Env map[string]string
 	// Realms is how many goja realms run the modules (default 1). Every
 	// module is evaluated in each realm and a call runs in any free one, so
 	// calls use that many cores; but module state is per realm (as in

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"path"
 	"runtime"
 	"slices"
@@ -484,6 +485,14 @@ func (rt *Runtime) evalLocked(s *realm, m *Module, res *transform.Result, n int,
 			hot = rt.hotObject(s, m, v)
 		}
 		return hot
+	}), nil, goja.FLAG_FALSE, goja.FLAG_TRUE)
+	// module.meta is import.meta (see transform), made when first read.
+	var meta *goja.Object
+	_ = module.DefineAccessorProperty("meta", vm.ToValue(func(goja.FunctionCall) goja.Value {
+		if meta == nil {
+			meta = importMeta(vm, module, m.path)
+		}
+		return meta
 	}), nil, goja.FLAG_FALSE, goja.FLAG_TRUE)
 	v.module = module
 	fnv, err := vm.RunProgram(res.Program)
@@ -1019,4 +1028,18 @@ func position(err error) *Position {
 		return &p
 	}
 	return nil
+}
+
+// importMeta is a module's import.meta, as Node 20 makes it for a file:
+// url (file:// and the store path), filename, dirname; and hot, the
+// module's module.hot.
+func importMeta(vm *goja.Runtime, module *goja.Object, p string) *goja.Object {
+	meta := vm.NewObject()
+	_ = meta.Set("dirname", path.Dir(p))
+	_ = meta.Set("filename", p)
+	_ = meta.Set("url", (&url.URL{Scheme: "file", Path: p}).String())
+	_ = meta.DefineAccessorProperty("hot", vm.ToValue(func(goja.FunctionCall) goja.Value {
+		return module.Get("hot")
+	}), nil, goja.FLAG_FALSE, goja.FLAG_TRUE)
+	return meta
 }

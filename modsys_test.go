@@ -14,19 +14,19 @@ import (
 	"github.com/hotmod/hotmod"
 )
 
-// nodeCase is a program of ES modules run by Node 20 and by hotmod: the
+// nodeProgramCase is a program of ES modules run by Node 20 and by hotmod: the
 // entry /main.mjs exports run(), whose (awaited) result is compared as
 // JSON. node is Node's answer as recorded, used when node is not on PATH
 // and checked against Node when it is.
-type nodeCase struct {
+type nodeProgramCase struct {
 	name  string
 	files map[string]string
 	node  string
 }
 
-// nodeAnswer runs c under Node when it is installed, and returns its
+// nodeProgramAnswer runs c under Node when it is installed, and returns its
 // answer; else the recorded one.
-func nodeAnswer(t *testing.T, c nodeCase) string {
+func nodeProgramAnswer(t *testing.T, c nodeProgramCase) string {
 	t.Helper()
 	bin, err := exec.LookPath("node")
 	if err != nil {
@@ -78,7 +78,7 @@ func callJSON(t *testing.T, e *env, m *hotmod.Module) string {
 // loaded, and an importer (with or without a top-level await of its own)
 // runs only once its dependency's has settled, as in Node.
 func TestTopLevelAwaitIsAwaitedAndImportersWaitForIt(t *testing.T) {
-	c := nodeCase{
+	c := nodeProgramCase{
 		name: "tla",
 		files: map[string]string{
 			"/dep.mjs":  "export let value = 'early'\nawait new Promise(r => setTimeout(r, 20))\nvalue = 'late'\nexport const got = await Promise.resolve(42)\n",
@@ -87,7 +87,7 @@ func TestTopLevelAwaitIsAwaitedAndImportersWaitForIt(t *testing.T) {
 		},
 		node: `["late",42,"tla"]`,
 	}
-	want := nodeAnswer(t, c)
+	want := nodeProgramAnswer(t, c)
 	e := newEnv(t, c.files)
 	if got := hotmodAnswer(t, e); got != want {
 		t.Fatalf("hotmod: %s, Node: %s", got, want)
@@ -111,7 +111,7 @@ func TestTopLevelAwaitIsAwaitedAndImportersWaitForIt(t *testing.T) {
 // namespace, rejects for a missing module, and the modules it reached are
 // part of the graph: a change to one reloads it under its importer.
 func TestDynamicImportResolvesLikeImportAndJoinsTheGraph(t *testing.T) {
-	c := nodeCase{
+	c := nodeProgramCase{
 		name: "import()",
 		files: map[string]string{
 			"/lib.mjs":  "export const v = 1\nexport default 'd'\n",
@@ -120,7 +120,7 @@ func TestDynamicImportResolvesLikeImportAndJoinsTheGraph(t *testing.T) {
 		},
 		node: `[1,"d",1,"cjs",true]`,
 	}
-	want := nodeAnswer(t, c)
+	want := nodeProgramAnswer(t, c)
 	e := newEnv(t, c.files, autoReload)
 	if got := hotmodAnswer(t, e); got != want {
 		t.Fatalf("hotmod: %s, Node: %s", got, want)
@@ -142,9 +142,9 @@ func TestDynamicImportResolvesLikeImportAndJoinsTheGraph(t *testing.T) {
 	}
 }
 
-// nodeFailure runs c under Node when it is installed and returns the
+// nodeProgramFailure runs c under Node when it is installed and returns the
 // SyntaxError line Node stops with; else the recorded one.
-func nodeFailure(t *testing.T, c nodeCase) string {
+func nodeProgramFailure(t *testing.T, c nodeProgramCase) string {
 	t.Helper()
 	bin, err := exec.LookPath("node")
 	if err != nil {
@@ -176,7 +176,7 @@ func nodeFailure(t *testing.T, c nodeCase) string {
 // export (or the default of one without a default) fails the load at the
 // importer's position, as Node's link does.
 func TestFirstLoadRefusesAnImportTheModuleDoesNotExport(t *testing.T) {
-	for _, c := range []nodeCase{
+	for _, c := range []nodeProgramCase{
 		{
 			name: "named",
 			files: map[string]string{
@@ -195,7 +195,7 @@ func TestFirstLoadRefusesAnImportTheModuleDoesNotExport(t *testing.T) {
 		},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			want := nodeFailure(t, c)
+			want := nodeProgramFailure(t, c)
 			name := want[strings.LastIndex(want, " ")+2 : len(want)-1]
 			e := newEnv(t, c.files)
 			_, err := e.rt.CreateModule(e.ctx, "main", "/main.mjs")

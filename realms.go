@@ -65,6 +65,7 @@ func newRealms(opts Options) []*realm {
 			MaxResultBytes:    opts.MaxResultSize.Bytes,
 			MaxMemory:         opts.MaxMemory,
 			MaxTimers:         opts.MaxTimers,
+			Env:               opts.Env,
 		})}
 	}
 	return out

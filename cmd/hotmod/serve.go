@@ -45,6 +45,9 @@ type serveOptions struct {
 	natsURL, bucket, node string
 	// compileCache keeps esbuild's output across starts ("" for none).
 	compileCache string
+	// env is what modules see as process.env (Options.Env): NODE_ENV is
+	// "production" unless --env sets it.
+	env map[string]string
 	// ready, if set, is told the address once the server listens; loaded,
 	// once the modules in the store have loaded (tests).
 	ready  func(addr string)
@@ -53,6 +56,7 @@ type serveOptions struct {
 
 func newServe(c *cli) *cobra.Command {
 	o := serveOptions{}
+	var envFlags []string
 	def := server.DefaultSandboxMax()
 	maxMem, maxStack, maxConsole := byteSize(def.MemoryLimit), byteSize(def.StackLimit), byteSize(def.ConsoleLimit)
 	cmd := &cobra.Command{
@@ -70,6 +74,7 @@ func newServe(c *cli) *cobra.Command {
 			"  hotmod serve --nats nats://127.0.0.1:4222 --addr 127.0.0.1:7071   # a fleet node\n" +
 			"  hotmod serve --allow-host devbox.internal     # reached through an SSH tunnel by that name\n" +
 			"  hotmod serve --sandbox-max-time 5s --sandbox-max-memory 256MiB\n" +
+			"  hotmod serve --env API_URL=http://127.0.0.1:9000 --env NODE_ENV=development\n" +
 			"  HOTMOD_TOKEN=s3cret hotmod serve --addr 0.0.0.0:7070",
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -111,6 +116,11 @@ func newServe(c *cli) *cobra.Command {
 					return fmt.Errorf("--allow-host takes a host name, not %q", h)
 				}
 			}
+			env, err := parseEnv(envFlags)
+			if err != nil {
+				return err
+			}
+			o.env = env
 			o.sandboxMax.MemoryLimit, o.sandboxMax.StackLimit, o.sandboxMax.ConsoleLimit = int64(maxMem), int64(maxStack), int(maxConsole)
 			o.token = c.token
 			return serve(cmd.Context(), o, c.stdout, c.stderr)
@@ -132,6 +142,7 @@ func newServe(c *cli) *cobra.Command {
 	f.BoolVar(&o.testSiblings, "test-siblings", false, "before a module x.js serves a new version, run the functions x.test.js exports against it; a failing test keeps the old version")
 	f.IntVar(&o.realms, "realms", 1, "goja realms running the modules: calls use that many cores, but each realm keeps its own module state (1 to 64)")
 	f.DurationVar(&o.callTimeout, "call-timeout", 10*time.Second, "how long a call may run when its request sets no earlier deadline")
+	f.StringArrayVar(&envFlags, "env", nil, `KEY=VALUE in the modules' process.env (repeatable); it holds only these and NODE_ENV, "production" unless given (never the server's own environment)`)
 	f.StringArrayVar(&o.allowHosts, "allow-host", nil, "a host name (any port) to answer without a token, besides loopback (repeatable)")
 	f.Var(&maxMem, "sandbox-max-memory", "the most memory a sandbox request may ask for")
 	f.DurationVar(&o.sandboxMax.TimeLimit, "sandbox-max-time", def.TimeLimit, "the most time a sandbox request may ask for")
@@ -260,7 +271,7 @@ func serve(ctx context.Context, o serveOptions, stdout, stderr io.Writer) error 
 	}
 	rt, err := hotmod.New(ctx, hotmod.Options{Store: store, Logger: logger, ModuleID: server.ModuleID, OnCall: metrics.ObserveCall,
 		LoadTimeout: o.loadTimeout, CallTimeout: o.callTimeout, FirstPassBudget: o.firstPass, CompileCacheDir: o.compileCache, Realms: o.realms,
-		TestSiblings: o.testSiblings, Probation: o.probation})
+		TestSiblings: o.testSiblings, Probation: o.probation, Env: o.env})
 	if err != nil {
 		return err
 	}
@@ -407,4 +418,19 @@ func browserURL(addr net.Addr) string {
 		host = "localhost"
 	}
 	return "http://" + net.JoinHostPort(host, port) + "/"
+}
+
+// parseEnv makes process.env of --env KEY=VALUE flags: NODE_ENV is
+// "production" unless one sets it, as packages (React, immer, ...) take
+// their production paths only when told.
+func parseEnv(flags []string) (map[string]string, error) {
+	env := map[string]string{"NODE_ENV": "production"}
+	for _, kv := range flags {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" || strings.ContainsAny(k, "\x00") {
+			return nil, fmt.Errorf("--env takes KEY=VALUE, not %q", kv)
+		}
+		env[k] = v
+	}
+	return env, nil
 }

@@ -147,6 +147,34 @@ func TestServeFlagsReachTheServer(t *testing.T) {
 	}
 }
 
+// serve gives modules a process.env of --env flags and NODE_ENV, which is
+// "production" unless a flag says otherwise; never its own environment.
+func TestServeEnvReachesModules(t *testing.T) {
+	t.Setenv("HOTMOD_SERVE_SECRET", "leaked")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{nil, `["production",null,null,["NODE_ENV"]]`},
+		{[]string{"--env", "FOO=a=b", "--env", "NODE_ENV=development"}, `["development","a=b",null,["FOO","NODE_ENV"]]`},
+	} {
+		dir := t.TempDir()
+		src := "export const env = () => JSON.stringify([process.env.NODE_ENV, process.env.FOO ?? null, process.env.HOTMOD_SERVE_SECRET ?? null, Object.keys(process.env).sort()])"
+		if err := os.WriteFile(filepath.Join(dir, "env.js"), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		url, lines := startServe(t, append([]string{"--dir", dir, "--addr", "127.0.0.1:0"}, tc.args...)...)
+		lines.waitFor(t, "1 modules loaded")
+		var got string
+		if err := json.Unmarshal([]byte(ok(t, url, "", "call", "env", "env")), &got); err != nil {
+			t.Fatal(err)
+		}
+		if got != tc.want {
+			t.Errorf("serve %v: process.env is %s, want %s", tc.args, got, tc.want)
+		}
+	}
+}
+
 func TestServeFlagErrors(t *testing.T) {
 	for _, args := range [][]string{
 		{"--sandbox-max-memory", "lots"},
@@ -159,6 +187,8 @@ func TestServeFlagErrors(t *testing.T) {
 		{"--realms", "0"},
 		{"--probation-calls", "-1"},
 		{"--realms", "65"},
+		{"--env", "NOVALUE"},
+		{"--env", "=x"},
 	} {
 		var errOut bytes.Buffer
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

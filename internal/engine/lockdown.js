@@ -8,16 +8,16 @@
   const prototypes = new Set();
   const seen = new Set();
   const queue = [];
+  const g = globalThis;
   const add = (v) => {
-    if (v === null || (typeof v !== 'object' && typeof v !== 'function') || seen.has(v)) return;
+    // The global object stays extensible, though globalThis and global
+    // name it.
+    if (v === null || (typeof v !== 'object' && typeof v !== 'function') || v === g || seen.has(v)) return;
     seen.add(v);
     queue.push(v);
   };
-  const g = globalThis;
   const names = getOwnPropertyNames(g);
-  for (const n of names) {
-    if (n !== 'globalThis') add(getOwnPropertyDescriptor(g, n).value);
-  }
+  for (const n of names) add(getOwnPropertyDescriptor(g, n).value);
   // Intrinsics with no global name.
   const hidden = [
     () => getPrototypeOf([][Symbol.iterator]()),
@@ -99,7 +99,12 @@
   }
   while (queue.length > 0) {
     const o = queue.pop();
-    if (!isFrozen(o)) freeze(o);
+    if (!isFrozen(o)) {
+      // A host object (a Go value goja wraps, as goja_nodejs's Buffer
+      // keeps one under a symbol) cannot be frozen: its fields are Go's,
+      // and JavaScript can neither add nor redefine them.
+      try { freeze(o); } catch (e) { /* host object */ }
+    }
     add(getPrototypeOf(o));
     for (const key of [...getOwnPropertyNames(o), ...getOwnPropertySymbols(o)]) {
       let d;

@@ -14,6 +14,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/hotmod/hotmod/internal/platform"
 	"github.com/hotmod/hotmod/js"
 	"log/slog"
 	"runtime/metrics"
@@ -65,6 +66,9 @@ type Options struct {
 	// pending; setTimeout and its kin throw a RangeError past it. Default
 	// DefaultMaxTimers.
 	MaxTimers int
+	// Env is process.env (see internal/platform): exactly these entries,
+	// never the host's environment.
+	Env map[string]string
 }
 
 // Realm is one goja runtime and the lock that guards it.
@@ -212,6 +216,11 @@ func New(opts Options) *Realm {
 	global := vm.GlobalObject()
 	r.installGlobalTimers(global)
 	_ = global.Set("console", r.Console("(global)"))
+	// The platform's globals go in before the freeze, so that they are
+	// frozen with the intrinsics.
+	if err := platform.Install(vm, platform.Options{Env: opts.Env}); err != nil {
+		panic(err) // fixed code over the engine's own built-ins
+	}
 	if err := intl.Install(vm); err != nil {
 		panic(err) // a fixed program
 	}

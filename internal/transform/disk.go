@@ -37,7 +37,7 @@ const (
 	diskMagic      = "HMC1"
 	// diskFormat changes whenever what transpile produces changes for the
 	// same input, so that no process reads another version's output.
-	diskFormat = "transpile-3"
+	diskFormat = "transpile-5"
 )
 
 func openDiskCache(dir string) (*diskCache, error) {

@@ -360,10 +360,15 @@ func esbuildName(file string) string {
 // fields) and `using`/`await using` declarations, which goja lacks too
 // (the realm defines Symbol.dispose and Symbol.asyncDispose, as Node 20
 // does, for the lowered code and for the objects that implement them);
-// and import(), which becomes
+// import(), which becomes
 // Promise.resolve().then(() => __toESM(require(x))) for wrap to turn into
-// a call of the loader's own import (see dynamicImports).
-var supported = map[string]bool{"async-generator": false, "for-await": false, "dynamic-import": false, "decorators": false, "using": false}
+// a call of the loader's own import (see dynamicImports); and regular
+// expression literals with the d and v flags, which become
+// `new RegExp(...)`, so that a module holding one loads and only the code
+// that makes one fails, with a SyntaxError that says which flag, where it
+// runs (internal/platform's RegExp).
+var supported = map[string]bool{"async-generator": false, "for-await": false, "dynamic-import": false, "decorators": false, "using": false,
+	"regexp-match-indices": false, "regexp-set-notation": false}
 
 func build(file string, src []byte, format api.Format, tsconfig string) api.BuildResult {
 	return api.Build(buildOptions(file, src, format, tsconfig))
@@ -382,8 +387,10 @@ func buildOptions(file string, src []byte, format api.Format, tsconfig string) a
 	if bytes.Contains(src, []byte("import.meta")) {
 		// Any define makes esbuild process its table of known globals
 		// again, a third of a small file's build: only a source that can
-		// name import.meta.hot pays for it.
-		define = map[string]string{"import.meta.hot": "module.hot"}
+		// name import.meta pays for it. Its CommonJS output would make
+		// import.meta an empty object; the loader gives each module a
+		// module.meta instead (url, filename, dirname, hot).
+		define = map[string]string{"import.meta.hot": "module.hot", "import.meta": "module.meta"}
 	}
 	return api.BuildOptions{
 		Stdin:  &api.StdinOptions{Contents: string(src), Sourcefile: file, Loader: loaderFor(file)},
@@ -500,13 +507,16 @@ func wrap(file, code, tail string, smap []byte, strict bool) (*goja.Program, *wr
 		return shifted, nil
 	}))
 	if err != nil {
-		return nil, nil, gojaSyntaxError(file, err)
+		return nil, nil, gojaSyntaxError(file, err, shifted != nil)
 	}
 	dropSharedHelpers(parsed, text)
 	dynamic := dynamicImports(parsed)
+	if err := expandRegExps(file, text, parsed, shifted != nil); err != nil {
+		return nil, nil, err
+	}
 	prg, err := goja.CompileAST(parsed, false)
 	if err != nil {
-		return nil, nil, gojaSyntaxError(file, err)
+		return nil, nil, gojaSyntaxError(file, err, shifted != nil)
 	}
 	return prg, &wrapped{parsed, dynamic}, nil
 }
@@ -521,7 +531,7 @@ type wrapped struct {
 // gojaSyntaxError reports what goja could not compile after esbuild accepted
 // it (a feature goja lacks); positions from goja's parser are already mapped
 // through the source map.
-func gojaSyntaxError(file string, err error) error {
+func gojaSyntaxError(file string, err error, mapped bool) error {
 	var list parser.ErrorList
 	if errors.As(err, &list) && len(list) > 0 {
 		p := list[0].Position
@@ -529,7 +539,15 @@ func gojaSyntaxError(file string, err error) error {
 	}
 	var cse *goja.CompilerSyntaxError
 	if errors.As(err, &cse) {
-		return &SourceError{File: file, Line: 1, Column: 1, Message: cse.Message + " (not supported by the goja engine)"}
+		line, col := 1, 1
+		if cse.File != nil {
+			p := cse.File.Position(cse.Offset)
+			line, col = p.Line, p.Column
+			if mapped {
+				col++ // a source map's columns are 0-based
+			}
+		}
+		return &SourceError{File: file, Line: line, Column: col, Message: cse.Message + " (not supported by the goja engine)"}
 	}
 	return fmt.Errorf("%s: %w", file, err)
 }
@@ -600,7 +618,7 @@ func accessors(names []string) string {
 func topLevelNames(name, code string, skip int) ([]string, error) {
 	prog, err := parser.ParseFile(nil, name, code, 0)
 	if err != nil {
-		return nil, gojaSyntaxError(name, err)
+		return nil, gojaSyntaxError(name, err, false)
 	}
 	f := prog.File
 	var names []string
