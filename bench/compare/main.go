@@ -45,17 +45,19 @@ type config struct {
 	calls    int
 	runFor   time.Duration // each calls/s measurement
 	goBuilds int
+	npmRuns  int  // loads of each npm package, cold and cached
+	npmQuick bool // two packages only
 }
 
 func main() {
 	quick := flag.Bool("quick", false, "a smoke run: few iterations (CI)")
 	write := flag.String("write", "", "also write the results as Markdown to this file")
-	only := flag.String("only", "", "run only these tables, comma-separated: reload,memory,save,call,throughput")
+	only := flag.String("only", "", "run only these tables, comma-separated: reload,memory,save,call,throughput,npm")
 	flag.Parse()
 	want := func(name string) bool { return *only == "" || slices.Contains(strings.Split(*only, ","), name) }
-	cfg := config{reloads: map[int]int{300: 200, 3000: 40, 30000: 8}, memN: 10000, saves: 200, calls: 200000, runFor: time.Second, goBuilds: 3}
+	cfg := config{reloads: map[int]int{300: 200, 3000: 40, 30000: 8}, memN: 10000, saves: 200, calls: 200000, runFor: time.Second, goBuilds: 3, npmRuns: 3}
 	if *quick {
-		cfg = config{reloads: map[int]int{300: 10, 3000: 3, 30000: 1}, memN: 200, saves: 10, calls: 10000, runFor: 100 * time.Millisecond, goBuilds: 1}
+		cfg = config{reloads: map[int]int{300: 10, 3000: 3, 30000: 1}, memN: 200, saves: 10, calls: 10000, runFor: 100 * time.Millisecond, goBuilds: 1, npmRuns: 1, npmQuick: true}
 	}
 	var out bytes.Buffer
 	w := io.MultiWriter(os.Stdout, &out)
@@ -63,7 +65,7 @@ func main() {
 	for _, t := range []struct {
 		name string
 		run  func(io.Writer, config)
-	}{{"reload", reloadTable}, {"memory", memoryTable}, {"save", saveTable}, {"call", callTable}, {"throughput", throughputTable}} {
+	}{{"reload", reloadTable}, {"memory", memoryTable}, {"save", saveTable}, {"call", callTable}, {"throughput", throughputTable}, {"npm", npmTable}} {
 		if want(t.name) {
 			t.run(w, cfg)
 		}
