@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -261,4 +262,17 @@ export function run() {
 		qs.stringify({ a: [1, 2], b: { c: 'd' } }), JSON.stringify(qs.parse('a[b]=c&d=1&e[]=x&e[]=y')), qs.stringify({ a: 'x y' }, { format: 'RFC1738' })]
 }`
 	runBoth(t, files, "/app.mjs", `["074171de-bc84-5ea4-b636-1135477620e1","0bacede4-4014-3f9d-b720-173f68a1c933",true,false,1,16,"a%5B0%5D=1&a%5B1%5D=2&b%5Bc%5D=d","{\"a\":{\"b\":\"c\"},\"d\":\"1\",\"e\":[\"x\",\"y\"]}","a=x+y"]`, func(o *hotmod.Options) { o.LoadTimeout = time.Minute })
+}
+
+// require('buffer').Buffer is the global Buffer, as in Node: one class, so
+// each one's isBuffer knows the other's buffers.
+func TestBufferModuleIsTheGlobalBuffer(t *testing.T) {
+	for _, frozen := range []bool{false, true} {
+		e := newEnv(t, map[string]string{"/m/b.mjs": "import { Buffer as B } from 'node:buffer'\nexport const run = () => [B === globalThis.Buffer, Buffer.isBuffer(B.from('x')), B.isBuffer(Buffer.from('y'))]"},
+			func(o *hotmod.Options) { o.FrozenIntrinsics = frozen })
+		m := e.create("b", "/m/b.mjs")
+		if got := e.call(m, "run"); !reflect.DeepEqual(got, []any{true, true, true}) {
+			t.Errorf("frozen=%v: %v, Node gives [true, true, true]", frozen, got)
+		}
+	}
 }
