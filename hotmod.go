@@ -59,9 +59,12 @@ type Options struct {
 	// (see RATIONALE.md).
 	MaxCallStackSize int
 	// LoadTimeout bounds the JavaScript of evaluating one version of a
-	// module: its top level, its __acceptHotReload hook (awaited), and
-	// the dispose callbacks of the version it replaces; also a patch's
-	// factory. Default 5s; negative means no bound.
+	// module: its own top level (a module it imports, loaded on the way,
+	// has a LoadTimeout of its own, and the time it takes does not count
+	// against its importer's: a package of thousands of files loads however
+	// long the whole graph takes), its __acceptHotReload hook (awaited),
+	// and the dispose callbacks of the version it replaces, together; also
+	// a patch's factory. Default 5s; negative means no bound.
 	LoadTimeout time.Duration
 	// FirstPassBudget is how long LoadAll and LoadPaths let each module's
 	// top level run in their first pass, so that modules that load
