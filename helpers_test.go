@@ -149,3 +149,25 @@ func waitFor(t *testing.T, ch <-chan hotmod.Event, ok func(hotmod.Event) bool) h
 func typ(tp hotmod.EventType, module string) func(hotmod.Event) bool {
 	return func(ev hotmod.Event) bool { return ev.Type == tp && ev.Module == module }
 }
+
+// copyPackages copies root's node_modules (an npmtest.Install folder) into
+// the env's store, as `hotmod put` would into any store.
+func (e *env) copyPackages(root string) {
+	e.t.Helper()
+	dir, err := vfs.NewDir(root)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer dir.Close()
+	paths, err := dir.List(e.ctx, "/node_modules")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for _, p := range paths {
+		b, err := dir.Read(e.ctx, p)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		e.write(p, string(b))
+	}
+}

@@ -110,27 +110,12 @@ func TestIntlNPMPackagesGiveNodesResults(t *testing.T) {
 	}
 	for _, frozen := range []bool{false, true} {
 		t.Run(fmt.Sprintf("frozen=%v", frozen), func(t *testing.T) {
-			dir, err := vfs.NewDir(root)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer dir.Close()
 			e := newEnv(t, nil, func(o *hotmod.Options) {
 				o.Store = vfs.NewMem()
 				o.LoadTimeout = 2 * time.Minute
 				o.FrozenIntrinsics = frozen
 			})
-			paths, err := dir.List(e.ctx, "/node_modules")
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, p := range paths {
-				b, err := dir.Read(e.ctx, p)
-				if err != nil {
-					t.Fatal(err)
-				}
-				e.write(p, string(b))
-			}
+			e.copyPackages(root)
 			e.write("/app.mjs", `import * as luxon from "luxon"
 import cronParser from "cron-parser"
 export function run() {`+intlBody+`}`)

@@ -21,23 +21,8 @@ func TestMathJSLoadsUnderDefaultBounds(t *testing.T) {
 		t.Skip("timed against the default bounds: .ci/run runs it without -race")
 	}
 	root := npmtest.Install(t, "mathjs@15.2.0")
-	dir, err := vfs.NewDir(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer dir.Close()
 	e := newEnv(t, nil, func(o *hotmod.Options) { o.Store = vfs.NewMem() })
-	paths, err := dir.List(e.ctx, "/node_modules")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range paths {
-		b, err := dir.Read(e.ctx, p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		e.write(p, string(b))
-	}
+	e.copyPackages(root)
 	e.write("/app.mjs", "import { evaluate, sqrt } from 'mathjs'\nexport const run = () => [evaluate('12.7 cm to inch').toString(), sqrt(-4).toString(), evaluate('det([1,2;3,4])')]")
 	start := time.Now()
 	m, err := e.rt.CreateModule(e.ctx, "app", "/app.mjs")

@@ -106,26 +106,11 @@ func TestNPMPlatformPackagesGiveNodesResults(t *testing.T) {
 		pkgs = append(pkgs, p.pkg)
 	}
 	root := npmtest.Install(t, pkgs...)
-	dir, err := vfs.NewDir(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer dir.Close()
 	e := newEnv(t, nil, func(o *hotmod.Options) {
 		o.Store = vfs.NewMem()
 		o.LoadTimeout = 2 * time.Minute // thousands of files under -race on a shared machine
 	})
-	paths, err := dir.List(e.ctx, "/node_modules")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range paths {
-		b, err := dir.Read(e.ctx, p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		e.write(p, string(b))
-	}
+	e.copyPackages(root)
 	node, _ := exec.LookPath("node")
 	for _, p := range platformPackages {
 		t.Run(p.name, func(t *testing.T) {

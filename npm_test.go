@@ -28,11 +28,6 @@ func TestNPMPackagesGiveNodesResults(t *testing.T) {
 }
 
 func npmPackagesGiveNodesResults(t *testing.T, root string, frozen bool) {
-	dir, err := vfs.NewDir(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer dir.Close()
 	e := newEnv(t, nil, func(o *hotmod.Options) {
 		o.Store = vfs.NewMem()
 		// The packages' ~1,000 files evaluate inside the first load's one
@@ -43,17 +38,7 @@ func npmPackagesGiveNodesResults(t *testing.T, root string, frozen bool) {
 	})
 	// The packages are copied into an in-memory store, as `hotmod put`
 	// would into any store.
-	paths, err := dir.List(e.ctx, "/node_modules")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range paths {
-		b, err := dir.Read(e.ctx, p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		e.write(p, string(b))
-	}
+	e.copyPackages(root)
 	e.write("/app.mjs", `
 import { z } from "zod"
 import { format } from "date-fns"
