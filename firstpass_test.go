@@ -3,6 +3,7 @@ package hotmod_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -106,5 +107,41 @@ func TestSlowButHonestModuleLoadsAfterItsProbe(t *testing.T) {
 	}
 	if n := runs.Load(); n != 2 {
 		t.Errorf("in a second LoadAll its top level ran %d times, want 2 (probe, load)", n)
+	}
+}
+
+// A module whose load failed on a bound is tried again (its source or an
+// import changed) in a probe first: an edit that is still endless fails
+// again without holding the serving realm for LoadTimeout.
+func TestEndlessRetryRunsInAProbe(t *testing.T) {
+	e := newEnv(t, map[string]string{
+		"/m/spin.js":  "let n = 0\nwhile (true) { n++ }",
+		"/m/other.js": "export const hi = () => 'hi'",
+	}, func(o *hotmod.Options) { o.LoadTimeout = 2 * time.Second }, autoReload)
+	other := e.create("other", "/m/other.js")
+	if _, err := e.rt.CreateModule(e.ctx, "spin", "/m/spin.js"); err == nil {
+		t.Fatal("the endless module loaded")
+	}
+	events := e.events()
+	e.write("/m/spin.js", "let m = 0\nwhile (true) { m++ }")
+	callBound := 500 * time.Millisecond
+	if raceEnabled {
+		callBound = 1500 * time.Millisecond
+	}
+	var slowest time.Duration
+	for end := time.Now().Add(2500 * time.Millisecond); time.Now().Before(end); {
+		start := time.Now()
+		if got := e.call(other, "hi"); got != "hi" {
+			t.Fatalf("other: %v", got)
+		}
+		slowest = max(slowest, time.Since(start))
+		time.Sleep(20 * time.Millisecond)
+	}
+	if slowest > callBound {
+		t.Errorf("a call during the endless retry took %v: the retry held the serving realm", slowest)
+	}
+	ev := waitFor(t, events, typ(hotmod.EventReloadFailed, "spin"))
+	if !strings.Contains(ev.Error, "/m/spin.js:2:") {
+		t.Errorf("the retry's failure has no position: %s", ev.Error)
 	}
 }

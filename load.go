@@ -127,12 +127,21 @@ func (m *Module) firstLoadLocked(ctx context.Context, auto bool, quick time.Dura
 		return nil
 	}
 	wasFailed := m.State() == StateFailed
+	prevErr := m.failure()
 	m.setState(StateLoading)
 	start := time.Now()
 	res, st, step, err := rt.readAndCompile(ctx, m.path)
 	if err == nil && auto && wasFailed && res.Hash == m.failedHash {
 		m.setState(StateFailed)
 		return nil // nothing new: the failure of this very source was reported
+	}
+	if err == nil && wasFailed && quick == 0 && rt.opts.FirstPassBudget > 0 && bounded(prevErr) {
+		// It last failed on a bound (an endless top level): a retry goes
+		// through a probe first, so that it holds no serving realm for a
+		// LoadTimeout again if it still does (see LoadPaths).
+		if failed, err := m.probeLocked(ctx); failed {
+			return err
+		}
 	}
 	if err == nil {
 		if err = rt.preloadAsync(ctx, m.path, res, st, quick); err != nil {

@@ -186,16 +186,8 @@ func (m *Module) loadDeferred(ctx context.Context) error {
 	if m.cur.Load() != nil || m.State() != StateLoading {
 		return nil // loaded meanwhile by an import, or removed
 	}
-	if perr := rt.probe(ctx, m.id, m.path); perr != nil && ctx.Err() == nil && bounded(perr) {
-		step, cause := "evaluate", perr
-		var re *ReloadError
-		if errors.As(perr, &re) {
-			step, cause = re.Step, re.Err
-		}
-		if res, _, _, err := rt.readAndCompile(ctx, m.path); err == nil {
-			m.failedHash = res.Hash // an auto reload of this same source would fail again
-		}
-		return m.loadFailed(step, cause)
+	if failed, err := m.probeLocked(ctx); failed {
+		return err
 	}
 	// The probe finished, or failed in a way the real load reports
 	// better (an import, a syntax error): load it for real.
@@ -206,6 +198,26 @@ func (m *Module) loadDeferred(ctx context.Context) error {
 		}
 	}
 	return err
+}
+
+// probeLocked evaluates the module in a probe (see probe): if a bound
+// stopped it there, the module fails with that error, having held no
+// serving realm, and failed is true. Call with the reload lock held.
+func (m *Module) probeLocked(ctx context.Context) (failed bool, err error) {
+	rt := m.rt
+	perr := rt.probe(ctx, m.id, m.path)
+	if perr == nil || ctx.Err() != nil || !bounded(perr) {
+		return false, nil
+	}
+	step, cause := "evaluate", perr
+	var re *ReloadError
+	if errors.As(perr, &re) {
+		step, cause = re.Step, re.Err
+	}
+	if res, _, _, err := rt.readAndCompile(ctx, m.path); err == nil {
+		m.failedHash = res.Hash // an auto reload of this same source would fail again
+	}
+	return true, m.loadFailed(step, cause)
 }
 
 // bounded reports whether err is a bound stopping JavaScript: what a
