@@ -6,8 +6,10 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hotmod/hotmod"
 	"github.com/hotmod/hotmod/vfs"
@@ -240,12 +242,24 @@ export const take = () => seen.splice(0)
 	}
 
 	e.call(dep, "inv")
-	if got := take(); len(got) < 1 || got[0]["event"] != "vite:invalidate" ||
+	got = take()
+	if len(got) < 1 || got[0]["event"] != "vite:invalidate" ||
 		got[0]["path"] != "/m/dep.js" || got[0]["message"] != "because" || got[0]["firstInvalidatedBy"] != "/m/dep.js" {
 		t.Errorf("vite:invalidate: %v", got)
 	}
 	waitFor(t, events, typ(hotmod.EventReloaded, "dep")) // the reload it asked for
-	take()
+	// Its vite:afterUpdate may reach the listener after the event does:
+	// drain until it has.
+	afterUpdate := func(p map[string]any) bool { return p["event"] == "vite:afterUpdate" }
+	for deadline, seen := time.Now().Add(5*time.Second), got; ; seen = take() {
+		if slices.ContainsFunc(seen, afterUpdate) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the invalidate's reload sent no vite:afterUpdate")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 
 	e.write("/m/dep.js", "export const v = (\n")
 	if err := e.rt.ReloadModule(e.ctx, "dep"); err == nil {
