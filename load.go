@@ -899,24 +899,14 @@ func (rt *Runtime) requireLocked(s *realm, importer, spec string, esm bool) (*Mo
 	if existing == nil {
 		// Another realm, evaluating the same importer at the same time,
 		// may have registered it since.
-		id := rt.opts.ModuleID(file)
-		m := newModule(rt, id, file)
-		rt.mu.Lock()
-		other, ok := rt.modules[id]
-		switch {
-		case ok && other.path == file:
-			existing = other
-		case ok:
-			rt.mu.Unlock()
-			return nil, fmt.Errorf("%w: %s would be module %q, which already runs %s (rename one, or name modules with Options.ModuleID)", ErrExists, file, id, other.path)
-		default:
-			m.implicit.Store(true)
-			rt.registerLocked(m)
+		m, created, err := rt.registerImported(file)
+		if err != nil {
+			return nil, err
 		}
-		rt.mu.Unlock()
-		if existing == nil {
+		if created {
 			return rt.loadRequired(ctx, s, m, file, src, start, true)
 		}
+		existing = m
 	}
 	m := existing
 	in := m.in[s.index]
@@ -961,6 +951,26 @@ func (rt *Runtime) loadRequired(ctx context.Context, s *realm, m *Module, file s
 		return nil, err
 	}
 	return m, nil
+}
+
+// registerImported registers the module an import reaches at file, as an
+// implicit one (pruned once nothing imports it), unless a module with its
+// id is there already: then that one, if it runs file, and created is
+// false. Another module's id taken by a different file is ErrExists.
+func (rt *Runtime) registerImported(file string) (m *Module, created bool, err error) {
+	id := rt.opts.ModuleID(file)
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	if other, ok := rt.modules[id]; ok {
+		if other.path != file {
+			return nil, false, fmt.Errorf("%w: %s would be module %q, which already runs %s (rename one, or name modules with Options.ModuleID)", ErrExists, file, id, other.path)
+		}
+		return other, false, nil
+	}
+	m = newModule(rt, id, file)
+	m.implicit.Store(true)
+	rt.registerLocked(m)
+	return m, true, nil
 }
 
 // moduleAt finds the module whose source is p, preferring the one whose id

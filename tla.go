@@ -199,21 +199,11 @@ func (rt *Runtime) preloadAsync(ctx context.Context, file string, res *transform
 	}
 	visit(file, res)
 	for _, f := range order {
-		id := rt.opts.ModuleID(f)
-		dm := newModule(rt, id, f)
-		rt.mu.Lock()
-		other, ok := rt.modules[id]
-		switch {
-		case ok && other.path == f:
-			dm = nil
-		case ok:
-			rt.mu.Unlock()
-			return fmt.Errorf("%w: %s would be module %q, which already runs %s (rename one, or name modules with Options.ModuleID)", ErrExists, f, id, other.path)
-		default:
-			rt.registerLocked(dm)
+		dm, created, err := rt.registerImported(f)
+		if err != nil {
+			return err
 		}
-		rt.mu.Unlock()
-		if dm == nil {
+		if !created {
 			continue // loaded meanwhile, or loading on its own
 		}
 		if _, err := rt.loadEverywhere(ctx, dm, results[f], st, time.Now(), limit); err != nil {

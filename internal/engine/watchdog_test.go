@@ -126,8 +126,12 @@ func TestCloseStopsAHolderWhosePhaseWasStopped(t *testing.T) {
 			return nil
 		})
 	}()
-	<-started
-	time.Sleep(20 * time.Millisecond)
+	select {
+	case <-started:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the first endless callable was not stopped at its 50ms limit")
+	}
+	time.Sleep(20 * time.Millisecond) // let the second callable start: Close must stop a running one
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	if err := r.Close(ctx, 0, nil); err != nil {

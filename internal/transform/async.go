@@ -102,18 +102,7 @@ func transpileAsync(file, name string, src []byte, o Options) (*transpiled, erro
 	if len(out.Errors) > 0 {
 		return nil, sourceErrors(file, out.Errors)
 	}
-	t := &transpiled{kind: ESModule, async: true, imports: imports}
-	for _, f := range out.OutputFiles {
-		if strings.HasSuffix(f.Path, ".map") {
-			t.smap = f.Contents
-		} else {
-			t.code = string(f.Contents)
-		}
-	}
-	if err := decoratorMetadata(file, t.code, src, o); err != nil {
-		return nil, err
-	}
-	return t, nil
+	return outputOf(&transpiled{kind: ESModule, async: true, imports: imports}, out, file, src, o)
 }
 
 func quote(s string) string {

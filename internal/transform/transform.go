@@ -311,7 +311,12 @@ func transpile(file string, src []byte, o Options) (*transpiled, error) {
 			return nil, sourceErrors(file, out.Errors)
 		}
 	}
-	t := &transpiled{kind: kind, imports: imports}
+	return outputOf(&transpiled{kind: kind, imports: imports}, out, file, src, o)
+}
+
+// outputOf fills t with esbuild's output (the code and its source map) and
+// refuses what decoratorMetadata refuses.
+func outputOf(t *transpiled, out api.BuildResult, file string, src []byte, o Options) (*transpiled, error) {
 	for _, f := range out.OutputFiles {
 		if strings.HasSuffix(f.Path, ".map") {
 			t.smap = f.Contents
