@@ -41,7 +41,7 @@ func errLacking(spec string) error {
 func (rt *Runtime) builtinLocked(s *realm, m *Module, name string) (goja.Value, error) {
 	if builtins.Has(name) {
 		if s.builtins == nil {
-			s.builtins = builtins.NewSet(s.VM())
+			s.builtins = builtins.NewSet(s.VM(), s.Buffer())
 		}
 		return s.builtins.Require(name)
 	}

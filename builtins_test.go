@@ -265,7 +265,8 @@ export function run() {
 }
 
 // require('buffer').Buffer is the global Buffer, as in Node: one class, so
-// each one's isBuffer knows the other's buffers.
+// each one's isBuffer knows the other's buffers; and the platform's, not
+// what a module put in the global's place.
 func TestBufferModuleIsTheGlobalBuffer(t *testing.T) {
 	for _, frozen := range []bool{false, true} {
 		e := newEnv(t, map[string]string{"/m/b.mjs": "import { Buffer as B } from 'node:buffer'\nexport const run = () => [B === globalThis.Buffer, Buffer.isBuffer(B.from('x')), B.isBuffer(Buffer.from('y'))]"},
@@ -274,5 +275,19 @@ func TestBufferModuleIsTheGlobalBuffer(t *testing.T) {
 		if got := e.call(m, "run"); !reflect.DeepEqual(got, []any{true, true, true}) {
 			t.Errorf("frozen=%v: %v, Node gives [true, true, true]", frozen, got)
 		}
+
+	}
+}
+
+// require('buffer').Buffer is the platform's Buffer even when a module
+// replaced the global before the first require of node:buffer, as in Node.
+func TestBufferModuleIsThePlatformsWhateverTheGlobal(t *testing.T) {
+	e := newEnv(t, map[string]string{"/m/swap.mjs": `const real = globalThis.Buffer
+globalThis.Buffer = function Fake() {}
+const { Buffer: B } = await import('node:buffer')
+globalThis.Buffer = real
+export const same = () => B === real`})
+	if got := e.call(e.create("swap", "/m/swap.mjs"), "same"); got != true {
+		t.Errorf("require('buffer').Buffer is what a module put in the global's place (Node: the real Buffer)")
 	}
 }

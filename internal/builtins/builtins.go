@@ -125,18 +125,23 @@ func Lookup(name string) (load func(vm *goja.Runtime) (goja.Value, error), ok bo
 	if !Has(name) {
 		return nil, false
 	}
-	return func(vm *goja.Runtime) (goja.Value, error) { return NewSet(vm).Require(name) }, true
+	return func(vm *goja.Runtime) (goja.Value, error) { return NewSet(vm, vm.Get("Buffer")).Require(name) }, true
 }
 
 // Set is the built-ins of one goja runtime, each evaluated once. Not safe
 // for concurrent use (nor is the runtime).
 type Set struct {
 	vm      *goja.Runtime
+	buffer  goja.Value // the realm's global Buffer class, if it has one
 	exports map[string]goja.Value
 }
 
-// NewSet returns the built-ins of vm, none evaluated yet.
-func NewSet(vm *goja.Runtime) *Set { return &Set{vm: vm, exports: map[string]goja.Value{}} }
+// NewSet returns the built-ins of vm, none evaluated yet. buffer, if not
+// nil, is the realm's global Buffer class: require('buffer').Buffer is
+// the same class, as in Node, so each one's isBuffer knows the other's.
+func NewSet(vm *goja.Runtime, buffer goja.Value) *Set {
+	return &Set{vm: vm, buffer: buffer, exports: map[string]goja.Value{}}
+}
 
 // Require returns module.exports of the built-in name (without "node:"),
 // evaluating it on first use.
@@ -170,6 +175,9 @@ func (s *Set) Require(name string) (goja.Value, error) {
 		_ = module.Set("exports", vm.NewObject())
 		if m.native != nil {
 			m.native(vm, module)
+		}
+		if name == "buffer" && s.buffer != nil && !goja.IsUndefined(s.buffer) {
+			_ = module.Get("exports").ToObject(vm).Set("Buffer", s.buffer)
 		}
 		if m.js {
 			p, cerr := compiled(name)

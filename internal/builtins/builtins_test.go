@@ -10,7 +10,7 @@ import (
 // twice within one Set.
 func TestEveryBuiltinEvaluates(t *testing.T) {
 	vm := goja.New()
-	s := NewSet(vm)
+	s := NewSet(vm, nil)
 	for _, n := range Names() {
 		v, err := s.Require(n)
 		if err != nil {

@@ -89,6 +89,7 @@ type Realm struct {
 	getOwnDesc, reflectHas        goja.Callable
 	then                          goja.Callable
 	mapCtor, setCtor              *goja.Object
+	buffer                        goja.Value // the platform's Buffer (see Buffer)
 	newTarget, construct          goja.Callable
 	instanceOf                    goja.Callable
 	objectProto, functionProto    *goja.Object
@@ -221,6 +222,7 @@ func New(opts Options) *Realm {
 	if err := platform.Install(vm, platform.Options{Env: opts.Env}); err != nil {
 		panic(err) // fixed code over the engine's own built-ins
 	}
+	r.buffer = vm.Get("Buffer") // before any module can replace the global
 	if err := intl.Install(vm); err != nil {
 		panic(err) // a fixed program
 	}
@@ -231,6 +233,10 @@ func New(opts Options) *Realm {
 	}
 	return r
 }
+
+// Buffer is the realm's Buffer class as the platform made it, whatever a
+// module did to the global since: what require('buffer').Buffer is too.
+func (r *Realm) Buffer() goja.Value { return r.buffer }
 
 // VM is the goja runtime. Use it only while holding the lock.
 func (r *Realm) VM() *goja.Runtime { return r.vm }

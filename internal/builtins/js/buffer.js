@@ -2,10 +2,8 @@
 // goja_nodejs's Buffer has from, alloc, concat and the prototype's
 // toString, equals, read* and write*; the statics packages often use are
 // added here.
-// The realm's global Buffer (internal/platform's) is the module's too, as
-// in Node: require('buffer').Buffer === Buffer, and each one's isBuffer
-// knows the other's buffers.
-if (typeof globalThis.Buffer === 'function') exports.Buffer = globalThis.Buffer;
+// exports.Buffer is the realm's global Buffer when it has one (see
+// builtins.NewSet), else goja_nodejs's own.
 const Buffer = exports.Buffer;
 const encodings = ['utf8', 'utf-8', 'hex', 'base64', 'base64url', 'ascii', 'latin1', 'binary', 'ucs2', 'ucs-2', 'utf16le', 'utf-16le'];
 // Under frozen intrinsics goja_nodejs's Buffer.from = ... fails silently:
