@@ -75,6 +75,67 @@ func TestLoadAllServesGoodModulesBeforeAnEndlessOne(t *testing.T) {
 	}
 }
 
+// A LoadAll that meets a module whose second pass another call is running
+// (the store watcher's, a rescan's) waits for that outcome after its own
+// first pass, not before the next module's: it waited a whole probe.
+func TestLoadAllDoesNotWaitForAnotherCallsSecondPass(t *testing.T) {
+	e := newEnv(t, map[string]string{
+		"/a-loop.js": "import { tick } from 'host:counter'\ntick()\nwhile (true) {}\nexport const a = 1",
+		"/b-good.js": "export const ping = () => 'pong'",
+	}, func(o *hotmod.Options) { o.LoadTimeout = 2 * time.Second })
+	var runs atomic.Int64
+	if err := e.rt.NewHostModuleBuilder("counter").Func("tick", func() { runs.Add(1) }).Register(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	first := make(chan error, 1)
+	go func() {
+		_, err := e.rt.LoadPaths(context.Background(), "/a-loop.js")
+		first <- err
+	}()
+	// Its second run is the probe of the second pass.
+	within(t, 10*time.Second, "the probe of a-loop", func() {
+		for runs.Load() < 2 {
+			time.Sleep(time.Millisecond)
+		}
+	})
+	bound := time.Second
+	if raceEnabled {
+		bound = 1900 * time.Millisecond // still less than the probe's 2s
+	}
+	start := time.Now()
+	done := make(chan hotmod.LoadReport, 1)
+	go func() {
+		rep, err := e.rt.LoadAll(context.Background(), "/")
+		if err != nil {
+			t.Error(err)
+		}
+		done <- rep
+	}()
+	for {
+		m, err := e.rt.Module("b-good")
+		if err == nil {
+			if v, err := m.Call(context.Background(), "ping"); err == nil && v == "pong" {
+				break
+			}
+		}
+		if time.Since(start) > bound {
+			t.Fatalf("b-good did not serve within %v of LoadAll, while another call probed a-loop: %v", bound, err)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	var rep hotmod.LoadReport
+	within(t, 10*time.Second, "LoadAll", func() { rep = <-done })
+	var te *hotmod.TimeoutError
+	if !errors.As(rep.Failed["a-loop"], &te) || len(rep.Loaded) != 1 || rep.Loaded[0] != "b-good" {
+		t.Errorf("LoadAll's report: %+v, want b-good loaded and a-loop timed out", rep)
+	}
+	within(t, 10*time.Second, "the first LoadPaths", func() {
+		if err := <-first; err != nil {
+			t.Error(err)
+		}
+	})
+}
+
 // A module whose honest top level takes longer than the first pass's
 // budget still loads; its top level runs three times (the first pass, cut
 // short; the probe; the load), and a second LoadAll of the same Runtime

@@ -81,25 +81,8 @@ func (rt *Runtime) LoadPaths(ctx context.Context, paths ...string) (LoadReport, 
 	if quick <= 0 || rt.opts.LoadTimeout <= 0 || quick >= rt.opts.LoadTimeout {
 		quick = 0 // one pass: no budget below LoadTimeout to try first
 	}
-	var later []string
-	load := func(p string, quick time.Duration) error {
-		id := rt.opts.ModuleID(p)
-		var err error
-		if m := rt.registeredAt(id, p); m != nil && quick == 0 {
-			err = m.loadDeferred(ctx) // the second pass
-		} else {
-			_, err = rt.createModule(ctx, id, p, quick)
-		}
-		if errors.Is(err, ErrExists) {
-			// Loaded by an import, an earlier call, or the store watcher,
-			// whose load may still be under way: its outcome is the
-			// report's. If that load's first pass ran out, its second
-			// pass is this one's too.
-			err = rt.outcome(ctx, id)
-			if err == nil && rt.deferred(id, p) != nil {
-				err = errRanPastFirstPass
-			}
-		}
+	var later, elsewhere []string
+	report := func(p, id string, err error) error {
 		switch {
 		case errors.Is(err, errRanPastFirstPass):
 			rt.markSlow(p)
@@ -113,6 +96,28 @@ func (rt *Runtime) LoadPaths(ctx context.Context, paths ...string) (LoadReport, 
 		}
 		return nil
 	}
+	load := func(p string, quick time.Duration) error {
+		id := rt.opts.ModuleID(p)
+		var err error
+		if m := rt.registeredAt(id, p); m != nil && quick == 0 {
+			err = m.loadDeferred(ctx) // the second pass
+		} else {
+			_, err = rt.createModule(ctx, id, p, quick)
+		}
+		if errors.Is(err, ErrExists) {
+			if quick != 0 {
+				// Loaded by an import, an earlier call, or the store
+				// watcher, whose load may still be under way, perhaps
+				// a probe that holds it for all of LoadTimeout: its
+				// outcome is waited for after this pass, not before
+				// the next module's.
+				elsewhere = append(elsewhere, p)
+				return nil
+			}
+			err = rt.outcome(ctx, id)
+		}
+		return report(p, id, err)
+	}
 	for _, p := range paths {
 		if !rt.LoadsAsModule(p) {
 			continue
@@ -122,6 +127,19 @@ func (rt *Runtime) LoadPaths(ctx context.Context, paths ...string) (LoadReport, 
 			pass = registerOnly // straight to the second pass
 		}
 		if err := load(p, pass); err != nil {
+			rt.dropDeferred(later)
+			return rep, err
+		}
+	}
+	for _, p := range elsewhere {
+		// That load's outcome is the report's. If its first pass ran
+		// out, its second pass is this one's too.
+		id := rt.opts.ModuleID(p)
+		err := rt.outcome(ctx, id)
+		if err == nil && rt.deferred(id, p) != nil {
+			err = errRanPastFirstPass
+		}
+		if err := report(p, id, err); err != nil {
 			rt.dropDeferred(later)
 			return rep, err
 		}

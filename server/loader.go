@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"slices"
 
@@ -41,27 +40,6 @@ func (l *Loader) LoadAll(ctx context.Context) (loaded, failed int, err error) {
 	return len(rep.Loaded), len(rep.Failed), err
 }
 
-// load loads the module at p and reports whether it is there now.
-func (l *Loader) load(ctx context.Context, p string) bool {
-	if !l.Runtime.LoadsAsModule(p) {
-		return false
-	}
-	_, err := l.Runtime.CreateModule(ctx, ModuleID(p), p)
-	switch {
-	case err == nil, errors.Is(err, hotmod.ErrExists):
-		// The runtime logs each load; ErrExists: loaded already, by an
-		// import or by an earlier event.
-	case ctx.Err() != nil:
-		// Stopped, not broken: telling the user to fix it would mislead.
-		l.log().Info("module load interrupted", "path", p, "err", err)
-		return false
-	default:
-		l.log().Warn("module failed to load; it loads when its source, or a file it tried to import, changes", "path", p, "err", err)
-		return false
-	}
-	return true
-}
-
 // Start watches the store and loads new sources until ctx ends. It returns
 // once the watch is in place, so no file written after it is missed.
 func (l *Loader) Start(ctx context.Context) error {
@@ -69,8 +47,18 @@ func (l *Loader) Start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// A batch's second pass may hold its goroutine for LoadTimeout per
+	// slow module (a probe each): later batches load beside it, at most
+	// loadBatches at once, so a new good file does not wait behind an
+	// endless one written just before it.
+	slots := make(chan struct{}, loadBatches)
 	go func() {
 		for ev := range events {
+			select {
+			case slots <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
 			// Everything that arrived meanwhile loads as one batch (a put
 			// of a folder, a fleet node catching up, files written while
 			// the last batch loaded), in LoadPaths's two passes: one slow
@@ -89,20 +77,31 @@ func (l *Loader) Start(ctx context.Context) error {
 				}
 			}
 			if len(batch) == 0 {
+				<-slots
 				continue
 			}
-			rep, err := l.Runtime.LoadPaths(ctx, batch...)
-			if err != nil && ctx.Err() != nil {
-				// Stopped, not broken: telling the user to fix it would mislead.
-				l.log().Info("module load interrupted", "err", err)
-				continue
-			}
-			for id, ferr := range rep.Failed {
-				l.log().Warn("module failed to load; it loads when its source is fixed", "module", id, "err", ferr)
-			}
+			go func() {
+				defer func() { <-slots }()
+				l.loadBatch(ctx, batch)
+			}()
 		}
 	}()
 	return nil
+}
+
+// loadBatches bounds how many batches of new sources load at once.
+const loadBatches = 4
+
+func (l *Loader) loadBatch(ctx context.Context, batch []string) {
+	rep, err := l.Runtime.LoadPaths(ctx, batch...)
+	if err != nil && ctx.Err() != nil {
+		// Stopped, not broken: telling the user to fix it would mislead.
+		l.log().Info("module load interrupted", "err", err)
+		return
+	}
+	for id, ferr := range rep.Failed {
+		l.log().Warn("module failed to load; it loads when its source is fixed", "module", id, "err", ferr)
+	}
 }
 
 // newSources adds ev's path to batch if it is a source with no module yet

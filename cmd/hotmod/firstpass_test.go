@@ -171,3 +171,47 @@ func TestFleetNodeStartsWithGoodModulesFirst(t *testing.T) {
 	goodAnswerWithin(t, url, "", time.Now(), time.Second)
 	loopsEndFailed(t, url, "/")
 }
+
+// The store watcher's batches: an endless file's second pass (a probe of
+// all of LoadTimeout) held the watcher, so good files written just after
+// it, in a later batch, waited for it.
+func TestWatcherLoadsGoodModulesFirst(t *testing.T) {
+	dir := t.TempDir()
+	url, _ := startServe(t, "--dir", dir, "--addr", "127.0.0.1:0", "--load-timeout", "2s")
+	files := firstPassFiles("")
+	for name, src := range files {
+		if strings.HasPrefix(name, "a-loop") {
+			if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// Once the endless files are listed, their batch is under way.
+	hc := &http.Client{Timeout: 10 * time.Second}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		var st hotmod.Stats
+		res, err := hc.Get(url + "/api/stats")
+		if err == nil {
+			err = json.NewDecoder(res.Body).Decode(&st)
+			res.Body.Close()
+		}
+		if err == nil && len(st.Modules) == 3 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the endless files were never listed: %v %+v", err, st.Modules)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	start := time.Now()
+	for name, src := range files {
+		if !strings.HasPrefix(name, "a-loop") {
+			if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	goodAnswerWithin(t, url, "", start, time.Second)
+	loopsEndFailed(t, url, "/")
+}
