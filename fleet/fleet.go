@@ -179,6 +179,9 @@ func (r *Reporter) module(ctx context.Context, m *hotmod.Module) ModuleStatus {
 	if !out.Behind() {
 		out.Error, out.Position = "", nil // an earlier failure the store has since fixed
 	}
+	if why := r.Follower.refusal(ms.ID); why != "" {
+		out.Error, out.Position = why, nil
+	}
 	return out
 }
 

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/hotmod/hotmod"
+	"github.com/hotmod/hotmod/sign"
 	"github.com/hotmod/hotmod/vfs"
 	"github.com/hotmod/hotmod/vfs/natskv"
 	"github.com/nats-io/nats.go/jetstream"
@@ -45,6 +46,10 @@ type Rollout struct {
 	MinCalls     int64   `json:"minCalls,omitempty"`
 	MaxErrorRise float64 `json:"maxErrorRise,omitempty"`
 	MaxP99Ratio  float64 `json:"maxP99Ratio,omitempty"`
+	// Signature is a sign signature of Source as Path's release (what
+	// hotmod put --sign makes): nodes with trusted keys run only a signed
+	// rollout, and Promote stores the source with it.
+	Signature string `json:"signature,omitempty"`
 }
 
 // Rollout states.
@@ -118,7 +123,7 @@ func (rs *Rollouts) Promote(ctx context.Context, path string) (Rollout, error) {
 	if err != nil {
 		return r, err
 	}
-	if err := rs.Store.Write(ctx, r.Path, []byte(r.Source)); err != nil {
+	if err := rs.Store.Write(ctx, r.Path, r.stored()); err != nil {
 		return r, fmt.Errorf("fleet: promoting the rollout of %s: %w", path, err)
 	}
 	r.State = Promoted
@@ -163,9 +168,13 @@ type Follower struct {
 	Rollouts *Rollouts
 	Status   jetstream.KeyValue // the nodes' reports, to judge AutoAbort rollouts
 	Logger   *slog.Logger
+	// Trust, if set, are the keys of which a running rollout must carry a
+	// signature: the node refuses another, and reports why (see refuse).
+	Trust []sign.PublicKey
 
 	mu       sync.Mutex
 	profiles map[string]*hotmod.Profile // by module id, while an AutoAbort rollout runs
+	refused  map[string]string          // by module id: why its rollout was refused
 }
 
 // Figures are one module's calls on one node while an AutoAbort rollout
@@ -335,6 +344,10 @@ func (f *Follower) apply(ctx context.Context, r Rollout) {
 			continue
 		}
 		f.profile(m, r.State == Running && r.AutoAbort)
+		if err := f.refuse(m.ID(), r); err != nil {
+			log.Warn("rollout refused: its signature is missing or wrong; this node keeps serving the store's source", "node", f.Node, "module", m.ID(), "err", err)
+			continue
+		}
 		var err error
 		switch {
 		case r.State == Running && r.Selects(f.Node):
