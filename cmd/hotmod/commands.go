@@ -24,6 +24,7 @@ import (
 	"github.com/hotmod/hotmod"
 	"github.com/hotmod/hotmod/fleet"
 	"github.com/hotmod/hotmod/server"
+	"github.com/hotmod/hotmod/sign"
 	"github.com/spf13/cobra"
 )
 
@@ -32,6 +33,9 @@ type cli struct {
 	stdout, stderr io.Writer
 	server, token  string
 	asJSON         bool
+	// nats: put, rollout and fleet with --nats talk to the fleet's NATS
+	// themselves, with the deployer's own NATS identity.
+	nats natsOptions
 }
 
 func (c *cli) client() *client {
@@ -69,7 +73,7 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	pf.BoolVar(&c.asJSON, "json", false, "print JSON, for scripts")
 	root.AddCommand(newServe(c), c.ls(), c.stats(), c.call(), c.reload(), c.rollback(), c.patch(), c.unpatch(),
 		c.profile(), c.exec(), c.put(), c.rm(), c.cat(), c.history(), c.restore(), c.rescan(), c.events(),
-		c.snapshot(), c.restoreSnapshot(), c.snapshots(), c.canary(), c.promote(), c.abort(), c.fleet(), c.rollout())
+		c.snapshot(), c.restoreSnapshot(), c.snapshots(), c.canary(), c.promote(), c.abort(), c.fleet(), c.rollout(), c.keygen())
 	return root
 }
 
@@ -439,22 +443,41 @@ func (c *cli) exec() *cobra.Command {
 }
 
 func (c *cli) put() *cobra.Command {
-	return &cobra.Command{
+	var keyFile string
+	cmd := &cobra.Command{
 		Use:   "put PATH FILE|DIR|-",
 		Short: "Write a file, or a folder's files, to the server's store (modules there reload, a folder's as one)",
 		Long: "Write a file to the server's store at PATH. Given a folder, every file under it is written under\n" +
 			"PATH in one request, as one change: the modules it touches reload in one transaction\n" +
 			"(all or none), and if a write fails the store is left as it was.",
 		Example: "  hotmod put /counter.js counter.js\n  cat rules.ts | hotmod put /rules.ts -\n" +
-			"  hotmod put /node_modules ./node_modules",
+			"  hotmod put /node_modules ./node_modules\n" +
+			"  hotmod put --sign deploy.key --nats nats://127.0.0.1:4222 --nats-creds deployer.creds /price.js price.js",
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			key, err := signer(keyFile)
+			if err != nil {
+				return err
+			}
 			if info, err := os.Stat(args[1]); err == nil && info.IsDir() {
-				return c.putDir(cmd.Context(), args[0], args[1])
+				if c.nats.url != "" {
+					return fmt.Errorf("put --nats writes one file, not a folder (%s)", args[1])
+				}
+				return c.putDir(cmd.Context(), args[0], args[1], key)
 			}
 			data, err := c.readInput(args[1])
 			if err != nil {
 				return err
+			}
+			size := len(data)
+			if data, err = seal(key, args[0], data); err != nil {
+				return err
+			}
+			if c.nats.url != "" {
+				if err := c.putNATS(cmd.Context(), args[0], data); err != nil {
+					return err
+				}
+				return c.report(map[string]any{"path": args[0], "size": size, "signed": key != nil}, "wrote %d bytes to %s%s\n", size, args[0], signedBy(key))
 			}
 			res, err := c.client().request(cmd.Context(), http.MethodPut, filePath("/api/files", args[0]), strings.NewReader(string(data)), "application/octet-stream")
 			if err != nil {
@@ -465,15 +488,18 @@ func (c *cli) put() *cobra.Command {
 				_, err = io.Copy(c.stdout, res.Body)
 				return err
 			}
-			fmt.Fprintf(c.stdout, "wrote %d bytes to %s\n", len(data), args[0])
+			fmt.Fprintf(c.stdout, "wrote %d bytes to %s%s\n", size, args[0], signedBy(key))
 			return nil
 		},
 	}
+	cmd.Flags().StringVar(&keyFile, "sign", "", "sign with this private key file (hotmod keygen): nodes started with --trust serve only signed sources")
+	c.nats.addFlags(cmd.Flags(), "write straight to this NATS server's fleet store, with your own NATS identity, instead of through --server")
+	return cmd
 }
 
 // putDir writes every regular file under dir to the store under prefix, in
 // one batch request.
-func (c *cli) putDir(ctx context.Context, prefix, dir string) error {
+func (c *cli) putDir(ctx context.Context, prefix, dir string, key *sign.PrivateKey) error {
 	var batch server.FileBatch
 	total := 0
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
@@ -492,7 +518,11 @@ func (c *cli) putDir(ctx context.Context, prefix, dir string) error {
 			return err
 		}
 		total += len(data)
-		batch.Files = append(batch.Files, server.BatchFile{Path: path.Join("/", prefix, filepath.ToSlash(rel)), Content: data})
+		p = path.Join("/", prefix, filepath.ToSlash(rel))
+		if data, err = seal(key, p, data); err != nil {
+			return err
+		}
+		batch.Files = append(batch.Files, server.BatchFile{Path: p, Content: data})
 		return nil
 	})
 	if err != nil {
@@ -778,17 +808,23 @@ func (c *cli) snapshots() *cobra.Command {
 }
 
 func (c *cli) fleet() *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:     "fleet",
 		Short:   "What every node of the server's fleet serves: revisions, drift, failures",
 		Long:    "Each node of a fleet (hotmod serve --nats) reports, per module, the store revision it serves and the one it last tried, with that attempt's error.",
-		Example: "  hotmod fleet --server http://127.0.0.1:7071",
+		Example: "  hotmod fleet --server http://127.0.0.1:7071\n  hotmod fleet --nats nats://127.0.0.1:4222 --nats-creds deployer.creds",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var out struct {
 				Nodes []fleet.Status `json:"nodes"`
 			}
-			if err := c.client().do(cmd.Context(), http.MethodGet, "/api/fleet", nil, &out); err != nil {
+			if c.nats.url != "" {
+				nodes, err := c.fleetNATS(cmd.Context())
+				if err != nil {
+					return err
+				}
+				out.Nodes = nodes
+			} else if err := c.client().do(cmd.Context(), http.MethodGet, "/api/fleet", nil, &out); err != nil {
 				return err
 			}
 			if c.asJSON {
@@ -813,6 +849,8 @@ func (c *cli) fleet() *cobra.Command {
 			return tw.Flush()
 		},
 	}
+	c.nats.addFlags(cmd.Flags(), "read the nodes' status straight from this NATS server, instead of through --server")
+	return cmd
 }
 
 func (c *cli) rollout() *cobra.Command {
@@ -821,9 +859,10 @@ func (c *cli) rollout() *cobra.Command {
 		Short: "Send a module's new source to some nodes of the fleet first",
 		Long:  "The selected nodes serve the new source while the store keeps the old; promote writes it to the store, abort takes the nodes back.",
 	}
-	var nodes string
+	var nodes, keyFile string
 	var percent int
 	var autoAbort bool
+	c.nats.addFlags(root.PersistentFlags(), "start, promote or abort straight on this NATS server, with your own NATS identity, instead of through --server")
 	start := &cobra.Command{
 		Use:     "start PATH FILE|-",
 		Short:   "Start a rollout of FILE as PATH's source on --nodes or --percent of the nodes",
@@ -841,9 +880,21 @@ func (c *cli) rollout() *cobra.Command {
 			if (len(names) == 0) == (percent == 0) {
 				return fmt.Errorf("give --nodes or --percent")
 			}
+			key, err := signer(keyFile)
+			if err != nil {
+				return err
+			}
 			var ro fleet.Rollout
 			req := fleet.Rollout{Path: args[0], Source: string(src), Nodes: names, Percent: percent, AutoAbort: autoAbort}
-			if err := c.client().do(cmd.Context(), http.MethodPost, "/api/rollouts", req, &ro); err != nil {
+			if req.Signature, err = signature(key, args[0], src); err != nil {
+				return err
+			}
+			if c.nats.url != "" {
+				ro, err = c.rolloutsNATS(cmd.Context(), func(rs *fleet.Rollouts) (fleet.Rollout, error) { return rs.Start(cmd.Context(), req) })
+			} else {
+				err = c.client().do(cmd.Context(), http.MethodPost, "/api/rollouts", req, &ro)
+			}
+			if err != nil {
 				return err
 			}
 			return c.report(ro, "rollout of %s started\n", ro.Path)
@@ -851,6 +902,7 @@ func (c *cli) rollout() *cobra.Command {
 	}
 	start.Flags().StringVar(&nodes, "nodes", "", "the nodes that run the new source, comma-separated")
 	start.Flags().IntVar(&percent, "percent", 0, "the share of nodes that run it, chosen by a stable hash of their names")
+	start.Flags().StringVar(&keyFile, "sign", "", "sign the source with this private key file: nodes started with --trust run only a signed rollout")
 	start.Flags().BoolVar(&autoAbort, "auto-abort", false, "abort by itself if its nodes' error rate or p99 regresses against the other nodes'")
 	end := func(verb, short string) *cobra.Command {
 		return &cobra.Command{
@@ -859,7 +911,18 @@ func (c *cli) rollout() *cobra.Command {
 			Args:  cobra.ExactArgs(1),
 			RunE: func(cmd *cobra.Command, args []string) error {
 				var ro fleet.Rollout
-				if err := c.client().do(cmd.Context(), http.MethodPost, "/api/rollouts/"+verb, map[string]string{"path": args[0]}, &ro); err != nil {
+				var err error
+				if c.nats.url != "" {
+					ro, err = c.rolloutsNATS(cmd.Context(), func(rs *fleet.Rollouts) (fleet.Rollout, error) {
+						if verb == "promote" {
+							return rs.Promote(cmd.Context(), args[0])
+						}
+						return rs.Abort(cmd.Context(), args[0], "aborted by hand")
+					})
+				} else {
+					err = c.client().do(cmd.Context(), http.MethodPost, "/api/rollouts/"+verb, map[string]string{"path": args[0]}, &ro)
+				}
+				if err != nil {
 					return err
 				}
 				return c.report(ro, "rollout of %s %s\n", ro.Path, ro.State)

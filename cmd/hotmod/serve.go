@@ -17,6 +17,7 @@ import (
 	"github.com/hotmod/hotmod"
 	"github.com/hotmod/hotmod/fleet"
 	"github.com/hotmod/hotmod/server"
+	"github.com/hotmod/hotmod/sign"
 	"github.com/hotmod/hotmod/vfs"
 	"github.com/hotmod/hotmod/vfs/natskv"
 	"github.com/nats-io/nats.go"
@@ -40,9 +41,13 @@ type serveOptions struct {
 	testSiblings bool
 	// probation is Options.Probation's window.
 	probation hotmod.Probation
-	// natsURL and bucket: a fleet's store, a JetStream key-value bucket;
-	// node names this node in the fleet's status.
-	natsURL, bucket, node string
+	// nats: a fleet's store, a JetStream key-value bucket, and how to
+	// connect to it; node names this node in the fleet's status.
+	nats natsOptions
+	node string
+	// trust: public keys (or files of them) of which a source, a rollout
+	// or a snapshot must carry a signature (--trust).
+	trust []string
 	// compileCache keeps esbuild's output across starts ("" for none).
 	compileCache string
 	// env is what modules see as process.env (Options.Env): NODE_ENV is
@@ -129,8 +134,8 @@ func newServe(c *cli) *cobra.Command {
 	f := cmd.Flags()
 	f.StringVar(&o.dir, "dir", "./modules", "folder of modules (created if missing)")
 	f.StringVar(&o.db, "db", "", "bbolt file of modules, instead of --dir")
-	f.StringVar(&o.natsURL, "nats", "", "NATS server URL of a fleet's module store (a JetStream key-value bucket), instead of --dir: every node on it reloads on every change")
-	f.StringVar(&o.bucket, "bucket", "hotmod", "the key-value bucket, with --nats")
+	o.nats.addFlags(f, "NATS server URL of a fleet's module store (a JetStream key-value bucket), instead of --dir: every node on it reloads on every change")
+	f.StringArrayVar(&o.trust, "trust", nil, "a public key (hotmod-ed25519-pub:...) or a file holding one (repeatable): serve only sources, rollouts and snapshots signed by one of them (hotmod keygen, hotmod put --sign)")
 	f.StringVar(&o.node, "node", "", "this node's name in the fleet's status, with --nats (default: host name and port)")
 	f.StringVar(&o.addr, "addr", "127.0.0.1:7070", "listen address")
 	f.StringVar(&o.compileCache, "compile-cache", defaultCompileCache(),
@@ -200,24 +205,19 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 }
 
 func openStore(ctx context.Context, o serveOptions) (vfs.Store, string, error) {
-	if o.natsURL != "" {
-		nc, err := nats.Connect(o.natsURL, nats.Name("hotmod serve"), nats.MaxReconnects(-1))
+	if o.nats.url != "" {
+		nc, js, err := o.nats.connect(ctx, "hotmod serve")
 		if err != nil {
-			return nil, "", fmt.Errorf("--nats %s: %w", o.natsURL, err)
-		}
-		js, err := jetstream.New(nc)
-		if err != nil {
-			nc.Close()
 			return nil, "", err
 		}
 		octx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
-		s, err := natskv.Open(octx, js, o.bucket, natskv.Options{})
+		s, err := natskv.Open(octx, js, o.nats.bucket, natskv.Options{})
 		if err != nil {
 			nc.Close()
-			return nil, "", fmt.Errorf("--nats %s: %w", o.natsURL, err)
+			return nil, "", fmt.Errorf("--nats %s: %w", redactURL(o.nats.url), err)
 		}
-		return closingConn{s, nc, js}, fmt.Sprintf("bucket %s on %s", o.bucket, o.natsURL), nil
+		return closingConn{s, nc, js}, fmt.Sprintf("bucket %s on %s", o.nats.bucket, redactURL(o.nats.url)), nil
 	}
 	if o.db != "" {
 		s, err := vfs.OpenBolt(o.db)
@@ -255,11 +255,21 @@ func serve(ctx context.Context, o serveOptions, stdout, stderr io.Writer) error 
 	var mu sync.Mutex
 	stdout, stderr = &lockedWriter{mu: &mu, w: stdout}, &lockedWriter{mu: &mu, w: stderr}
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
-	store, where, err := openStore(ctx, o)
+	trusted, err := loadTrust(o.trust)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
+	raw, where, err := openStore(ctx, o)
+	if err != nil {
+		return err
+	}
+	defer raw.Close()
+	// Every node unwraps signed values, so that signed and unsigned
+	// releases read the same; with --trust it also refuses unsigned ones.
+	store := sign.Wrap(raw, trusted)
+	if len(trusted) > 0 {
+		fmt.Fprintf(stdout, "hotmod: serving only releases signed by %s\n", keyIDs(trusted))
+	}
 	metrics := server.NewMetrics()
 	if o.compileCache != "" {
 		// The cache only saves time: a folder that cannot be made (no
@@ -294,9 +304,9 @@ func serve(ctx context.Context, o serveOptions, stdout, stderr io.Writer) error 
 	}
 	sopts := server.Options{Runtime: rt, Store: store, Token: o.token, Logger: logger, Metrics: metrics,
 		AllowedHosts: o.allowHosts, SandboxMax: o.sandboxMax}
-	if cc, ok := store.(closingConn); ok {
+	if cc, ok := raw.(closingConn); ok {
 		// A fleet node: it reports what it serves, and lists the others.
-		status, err := fleet.OpenStatus(ctx, cc.js, o.bucket, 15*time.Second)
+		status, err := fleet.OpenStatus(ctx, cc.js, o.nats.bucket, 15*time.Second)
 		if err != nil {
 			ln.Close()
 			return err
@@ -306,12 +316,12 @@ func serve(ctx context.Context, o serveOptions, stdout, stderr io.Writer) error 
 			host, _ := os.Hostname()
 			node = fleet.NodeName(host + "-" + strconv.Itoa(ln.Addr().(*net.TCPAddr).Port))
 		}
-		rollouts, err := fleet.OpenRollouts(ctx, cc.js, o.bucket, store)
+		rollouts, err := fleet.OpenRollouts(ctx, cc.js, o.nats.bucket, store)
 		if err != nil {
 			ln.Close()
 			return err
 		}
-		fol := &fleet.Follower{Node: node, Runtime: rt, Rollouts: rollouts, Status: status, Logger: logger}
+		fol := &fleet.Follower{Node: node, Runtime: rt, Rollouts: rollouts, Status: status, Logger: logger, Trust: trusted}
 		rep := &fleet.Reporter{Node: node, Addr: browserURL(ln.Addr()), Runtime: rt, Store: store, Status: status,
 			Follower: fol, Logger: logger}
 		fleetCtx, stopFleet := context.WithCancel(ctx)
