@@ -31,7 +31,8 @@ func NewStore(s vfs.Store, trusted []PublicKey) *Store {
 // Trusted reports whether the store verifies signatures.
 func (s *Store) Trusted() bool { return len(s.trusted) > 0 }
 
-// Verify checks a value read from path; it returns the content.
+// verify unwraps a value read from path and, when the store trusts keys,
+// checks its signature; it returns the content.
 func (s *Store) verify(path string, value []byte) ([]byte, error) {
 	content, sig, err := Open(value)
 	if err != nil {
