@@ -41,6 +41,14 @@ func freePort(t *testing.T) int {
 // line of its output that contains want.
 func process(t *testing.T, bin, want string, args ...string) string {
 	t.Helper()
+	_, line := startProcess(t, bin, want, args...)
+	return line
+}
+
+// startProcess is process, and returns the command too: a test may kill
+// it before the end.
+func startProcess(t *testing.T, bin, want string, args ...string) (*exec.Cmd, string) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
@@ -73,7 +81,7 @@ func process(t *testing.T, bin, want string, args ...string) string {
 				t.Fatalf("%s %v ended before printing %q", filepath.Base(bin), args, want)
 			}
 			if strings.Contains(l, want) {
-				return l
+				return cmd, l
 			}
 		case <-deadline:
 			t.Fatalf("%s %v did not print %q within 30s", filepath.Base(bin), args, want)
