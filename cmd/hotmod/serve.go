@@ -311,6 +311,7 @@ func serve(ctx context.Context, o serveOptions, stdout, stderr io.Writer) error 
 			ln.Close()
 			return err
 		}
+		rollouts.Status = status
 		fol := &fleet.Follower{Node: node, Runtime: rt, Rollouts: rollouts, Status: status, Logger: logger}
 		rep := &fleet.Reporter{Node: node, Addr: browserURL(ln.Addr()), Runtime: rt, Store: store, Status: status,
 			Follower: fol, Logger: logger}
