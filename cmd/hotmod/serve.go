@@ -296,7 +296,10 @@ func serve(ctx context.Context, o serveOptions, stdout, stderr io.Writer) error 
 		AllowedHosts: o.allowHosts, SandboxMax: o.sandboxMax}
 	if cc, ok := store.(closingConn); ok {
 		// A fleet node: it reports what it serves, and lists the others.
-		status, err := fleet.OpenStatus(ctx, cc.js, o.bucket, 15*time.Second)
+		// A dead node is listed stale two report intervals (10 s) after
+		// its last report; the entry stays a minute, so that fleet shows
+		// the dead node and how long it has been silent, then drops it.
+		status, err := fleet.OpenStatus(ctx, cc.js, o.bucket, time.Minute)
 		if err != nil {
 			ln.Close()
 			return err
@@ -332,8 +335,11 @@ func serve(ctx context.Context, o serveOptions, stdout, stderr io.Writer) error 
 		defer func() { stopFleet(); <-reported; <-followed }()
 		sopts.Fleet = func(ctx context.Context) ([]fleet.Status, error) { return fleet.Read(ctx, status) }
 		sopts.Rollouts = rollouts
+		sopts.StoreHealth = natsHealth(cc.nc)
 		fmt.Fprintf(stdout, "hotmod: fleet node %s\n", node)
 	}
+	ready := make(chan struct{})
+	sopts.Ready = ready
 	srv := server.New(sopts)
 	loadCtx, stopLoading := context.WithCancel(ctx)
 	defer stopLoading()
@@ -365,6 +371,9 @@ func serve(ctx context.Context, o serveOptions, stdout, stderr io.Writer) error 
 			fmt.Fprintf(stdout, "hotmod: %d modules loaded from %s, %d failed (see the log; each loads when its file is fixed)\n", loaded, where, failed)
 		default:
 			fmt.Fprintf(stdout, "hotmod: %d modules loaded from %s\n", loaded, where)
+		}
+		if err == nil {
+			close(ready) // /readyz: the first load is done, failed modules and all
 		}
 		if o.loaded != nil {
 			o.loaded()
