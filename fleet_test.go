@@ -44,6 +44,7 @@ func newFleet(t *testing.T) *fleet {
 	if f.rollouts, err = hotfleet.OpenRollouts(context.Background(), f.js, "modules", nil); err != nil {
 		t.Fatal(err)
 	}
+	f.rollouts.Status = f.status
 	return f
 }
 
@@ -242,7 +243,7 @@ func TestFleetRollouts(t *testing.T) {
 	serving(t, append(nodes, late), "price", int64(3))
 
 	r, err := f.rollouts.Start(ctx, hotfleet.Rollout{Path: "/price.js", Source: "export const v = () => 4", Percent: 100})
-	if err != nil || !r.Selects("anyone") {
+	if err != nil || !slices.Equal(r.Nodes, []string{"n1", "n2", "n3"}) {
 		t.Fatal(r, err)
 	}
 	serving(t, nodes, "price", int64(4))
@@ -341,5 +342,42 @@ func threeNodes(t *testing.T, src string) (*fleet, *natskv.Store, []*hotmod.Runt
 		rt, _ := f.node()
 		nodes = append(nodes, rt)
 	}
+	f.waitLive(3)
 	return f, op, nodes
+}
+
+// waitLive waits until n nodes have live statuses (a rollout selects among
+// them only), woken by each change to the status bucket.
+func (f *fleet) waitLive(n int) []hotfleet.Status {
+	f.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	w, err := f.status.WatchAll(ctx)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	defer w.Stop()
+	for {
+		statuses, err := hotfleet.Read(ctx, f.status)
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		live := 0
+		for _, st := range statuses {
+			if !st.Stale {
+				live++
+			}
+		}
+		if live == n {
+			return statuses
+		}
+		select {
+		case _, ok := <-w.Updates():
+			if ok {
+				continue
+			}
+		case <-ctx.Done():
+		}
+		f.t.Fatalf("%d live nodes, want %d: %+v", live, n, statuses)
+	}
 }

@@ -29,7 +29,21 @@ type Status struct {
 	Addr    string         `json:"addr,omitempty"` // its API, if it serves one
 	Updated time.Time      `json:"updated"`
 	Modules []ModuleStatus `json:"modules"`
+	// Interval is how often the node reports: a reader tells a dead node
+	// (killed, cut off) from a live one by the age of its last report,
+	// long before the bucket's TTL drops its entry.
+	Interval time.Duration `json:"intervalNs,omitempty"`
+	// Age and Stale are not reported but set by Read: how long ago the
+	// node reported (by the reader's clock against the node's, so the
+	// clocks must agree to a second or so), and whether it has missed two
+	// reports.
+	Age   time.Duration `json:"ageNs,omitempty"`
+	Stale bool          `json:"stale,omitempty"`
 }
+
+// StaleAfter is how old a report is once its node has missed two: such a
+// node is listed stale.
+func (s Status) StaleAfter() time.Duration { return 2 * s.Interval }
 
 // ModuleStatus is what a node serves of one module.
 type ModuleStatus struct {
@@ -45,7 +59,7 @@ type ModuleStatus struct {
 	Position *hotmod.Position `json:"position,omitempty"`
 	// Rollout: the node runs a rollout's source, pinned (see Rollout).
 	Rollout bool `json:"rollout,omitempty"`
-	// Figures are its calls while an AutoAbort rollout of it runs.
+	// Figures are its calls while a rollout of it runs.
 	Figures *Figures `json:"figures,omitempty"`
 }
 
@@ -96,10 +110,7 @@ func (r *Reporter) Run(ctx context.Context) error {
 	if err := validNode(r.Node); err != nil {
 		return err
 	}
-	interval := r.Interval
-	if interval <= 0 {
-		interval = 5 * time.Second
-	}
+	interval := r.interval()
 	events := r.Runtime.Events(ctx)
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
@@ -139,9 +150,16 @@ func (r *Reporter) Run(ctx context.Context) error {
 	}
 }
 
+func (r *Reporter) interval() time.Duration {
+	if r.Interval <= 0 {
+		return 5 * time.Second
+	}
+	return r.Interval
+}
+
 // Report writes the node's status once.
 func (r *Reporter) Report(ctx context.Context) error {
-	st := Status{Node: r.Node, Addr: r.Addr, Updated: time.Now().UTC(), Modules: []ModuleStatus{}}
+	st := Status{Node: r.Node, Addr: r.Addr, Updated: time.Now().UTC(), Modules: []ModuleStatus{}, Interval: r.interval()}
 	for _, m := range r.Runtime.Modules() {
 		st.Modules = append(st.Modules, r.module(ctx, m))
 	}
@@ -217,7 +235,8 @@ func (r *Reporter) servingRevision(ctx context.Context, h vfs.Historian, path st
 	return 0
 }
 
-// Read lists the live nodes' statuses, by node name.
+// Read lists the statuses in the bucket, by node name, each with its Age,
+// and Stale set when its node has missed two reports.
 func Read(ctx context.Context, status jetstream.KeyValue) ([]Status, error) {
 	l, err := status.ListKeys(ctx)
 	if err != nil {
@@ -235,6 +254,8 @@ func Read(ctx context.Context, status jetstream.KeyValue) ([]Status, error) {
 		}
 		var st Status
 		if json.Unmarshal(e.Value(), &st) == nil {
+			st.Age = max(time.Since(st.Updated), 0)
+			st.Stale = st.Interval > 0 && st.Age > st.StaleAfter()
 			out = append(out, st)
 		}
 	}

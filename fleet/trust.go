@@ -15,6 +15,13 @@ func (r Rollout) stored() []byte {
 	return sign.Seal([]byte(r.Source), r.Signature)
 }
 
+// sameSource reports whether a value read from the store holds source,
+// sealed or not.
+func sameSource(value []byte, source string) bool {
+	content, _, err := sign.Open(value)
+	return err == nil && string(content) == source
+}
+
 // Verify checks that the rollout's source carries a signature of one of
 // trusted as its path's release. A rollout that ended needs none: ending
 // it only takes nodes back to the store's source, which the store

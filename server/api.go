@@ -951,7 +951,7 @@ func (s *Server) startRollout(w http.ResponseWriter, r *http.Request) error {
 	}
 	ro, err := rs.Start(r.Context(), req)
 	if err != nil {
-		return apiError{http.StatusBadRequest, "invalid", err.Error()}
+		return rolloutError(err)
 	}
 	return writeJSON(w, http.StatusCreated, ro)
 }
@@ -972,21 +972,22 @@ func (s *Server) endRollout(w http.ResponseWriter, r *http.Request, promote bool
 	var req struct {
 		Path   string `json:"path"`
 		Reason string `json:"reason,omitempty"`
+		Force  bool   `json:"force,omitempty"` // promote over newer puts
 	}
 	if err := decode(w, r, s.opts.MaxArgsBytes, &req); err != nil {
 		return err
 	}
 	var ro fleet.Rollout
-	if promote {
+	switch {
+	case promote && req.Force:
+		ro, err = rs.ForcePromote(r.Context(), req.Path)
+	case promote:
 		ro, err = rs.Promote(r.Context(), req.Path)
-	} else {
+	default:
 		ro, err = rs.Abort(r.Context(), req.Path, cmp.Or(req.Reason, "aborted by hand"))
 	}
-	if errors.Is(err, fleet.ErrNoRollout) {
-		return apiError{http.StatusNotFound, "no_rollout", err.Error()}
-	}
 	if err != nil {
-		return err
+		return rolloutError(err)
 	}
 	return writeJSON(w, http.StatusOK, ro)
 }

@@ -64,8 +64,24 @@ type Options struct {
 	// (GET /api/fleet): `hotmod serve --nats` reads the status bucket.
 	Fleet func(ctx context.Context) ([]fleet.Status, error)
 	// Rollouts, if set, starts, promotes and aborts the fleet's rollouts
-	// (POST /api/rollouts, .../promote, .../abort).
+	// (POST /api/rollouts, .../promote, .../abort) and lists them (GET
+	// /api/rollouts).
 	Rollouts *fleet.Rollouts
+	// StoreHealth, if set, says whether the store can be reached: nil, or
+	// why not. It runs on every /healthz and before every request that
+	// needs the store, so it must be cheap: `hotmod serve --nats` reads
+	// the NATS connection's state. While it fails /healthz says
+	// "degraded" (200: calls are served from what is loaded), and the
+	// file, history, fleet and rollout endpoints fail at once (503,
+	// "unreachable").
+	StoreHealth func() error
+	// Ready, if set, is closed once the store's modules have first
+	// loaded: /readyz answers 503 until then, 200 after.
+	Ready <-chan struct{}
+	// FleetTimeout bounds each request to the fleet's buckets (default
+	// 4 s), so that `hotmod fleet` fails within 5 s when NATS does not
+	// answer.
+	FleetTimeout time.Duration
 	// AllowedHosts are host names, besides the loopback ones, that a
 	// server without a token answers to (any port). Without a token a
 	// request must name the server by localhost, *.localhost, 127.0.0.1,
@@ -116,6 +132,9 @@ func New(opts Options) *Server {
 	}
 	if opts.RequestTimeout <= 0 {
 		opts.RequestTimeout = 30 * time.Second
+	}
+	if opts.FleetTimeout <= 0 {
+		opts.FleetTimeout = 4 * time.Second
 	}
 	if opts.EventBuffer <= 0 {
 		opts.EventBuffer = 1024
@@ -218,20 +237,21 @@ func (s *Server) routes() {
 	api("GET /api/profiles/{pid}", s.getProfile)
 	api("DELETE /api/profiles/{pid}", s.stopProfile)
 	api("POST /api/sandbox", s.sandbox)
-	api("GET /api/files", s.listFiles)
-	api("GET /api/files/{path...}", s.readFile)
-	api("PUT /api/files/{path...}", s.writeFile)
-	api("POST /api/files", s.writeFiles)
-	api("DELETE /api/files/{path...}", s.deleteFile)
-	api("GET /api/history/{path...}", s.history)
+	api("GET /api/files", s.storeAPI(s.listFiles))
+	api("GET /api/files/{path...}", s.storeAPI(s.readFile))
+	api("PUT /api/files/{path...}", s.storeAPI(s.writeFile))
+	api("POST /api/files", s.storeAPI(s.writeFiles))
+	api("DELETE /api/files/{path...}", s.storeAPI(s.deleteFile))
+	api("GET /api/history/{path...}", s.storeAPI(s.history))
 	api("GET /api/stats", s.stats)
 	api("GET /api/live", s.liveHistory)
 	api("POST /api/cleanup", s.cleanup)
 	api("POST /api/rescan", s.rescan)
-	api("GET /api/fleet", s.fleet)
-	api("POST /api/rollouts", s.startRollout)
-	api("POST /api/rollouts/promote", s.promoteRollout)
-	api("POST /api/rollouts/abort", s.abortRollout)
+	api("GET /api/fleet", s.fleetAPI(s.fleet))
+	api("GET /api/rollouts", s.fleetAPI(s.listRollouts))
+	api("POST /api/rollouts", s.fleetAPI(s.startRollout))
+	api("POST /api/rollouts/promote", s.fleetAPI(s.promoteRollout))
+	api("POST /api/rollouts/abort", s.fleetAPI(s.abortRollout))
 	api("GET /api/snapshots", s.listSnapshots)
 	api("POST /api/snapshots", s.takeSnapshot)
 	api("GET /api/snapshots/{name}", s.getSnapshot)
@@ -243,7 +263,8 @@ func (s *Server) routes() {
 	if s.opts.Metrics != nil {
 		s.mux.Handle("GET /metrics", s.opts.Metrics.Handler())
 	}
-	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
+	s.mux.HandleFunc("GET /healthz", s.healthz)
+	s.mux.HandleFunc("GET /readyz", s.readyz)
 	web, _ := fs.Sub(webFS, "web")
 	files := http.FileServerFS(web)
 	s.mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

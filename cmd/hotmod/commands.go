@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -831,8 +832,12 @@ func (c *cli) fleet() *cobra.Command {
 				return c.printJSON(out)
 			}
 			tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "NODE\tMODULE\tVERSION\tREVISION\tSTATUS")
+			fmt.Fprintln(tw, "NODE\tREPORTED\tMODULE\tVERSION\tREVISION\tSTATUS")
 			for _, n := range out.Nodes {
+				reported := age(n.Age) + " ago"
+				if len(n.Modules) == 0 {
+					fmt.Fprintf(tw, "%s\t%s\t-\t\t\t%s\n", n.Node, reported, nodeStatus(n, "no modules"))
+				}
 				for _, m := range n.Modules {
 					status := "ok"
 					switch {
@@ -843,7 +848,7 @@ func (c *cli) fleet() *cobra.Command {
 					case m.Behind():
 						status = fmt.Sprintf("behind: the store has revision %d", m.Tried)
 					}
-					fmt.Fprintf(tw, "%s\t%s\tv%d\t%d\t%s\n", n.Node, m.ID, m.Version, m.Serving, status)
+					fmt.Fprintf(tw, "%s\t%s\t%s\tv%d\t%d\t%s\n", n.Node, reported, m.ID, m.Version, m.Serving, nodeStatus(n, status))
 				}
 			}
 			return tw.Flush()
@@ -851,6 +856,24 @@ func (c *cli) fleet() *cobra.Command {
 	}
 	c.nats.addFlags(cmd.Flags(), "read the nodes' status straight from this NATS server, instead of through --server")
 	return cmd
+}
+
+// nodeStatus is a module's status on node n, unless n has missed two
+// reports: then what it last said may no longer hold.
+func nodeStatus(n fleet.Status, status string) string {
+	if n.Stale {
+		return fmt.Sprintf("stale: no report for %s (it reports every %s); it said: %s", age(n.Age), n.Interval, status)
+	}
+	return status
+}
+
+// age prints a report's age to a tenth of a second, or a second once it is
+// over a minute.
+func age(d time.Duration) string {
+	if d >= time.Minute {
+		return d.Round(time.Second).String()
+	}
+	return d.Round(100 * time.Millisecond).String()
 }
 
 func (c *cli) rollout() *cobra.Command {
@@ -861,11 +884,15 @@ func (c *cli) rollout() *cobra.Command {
 	}
 	var nodes, keyFile string
 	var percent int
-	var autoAbort bool
+	var autoAbort, allowAbsent bool
 	c.nats.addFlags(root.PersistentFlags(), "start, promote or abort straight on this NATS server, with your own NATS identity, instead of through --server")
 	start := &cobra.Command{
-		Use:     "start PATH FILE|-",
-		Short:   "Start a rollout of FILE as PATH's source on --nodes or --percent of the nodes",
+		Use:   "start PATH FILE|-",
+		Short: "Start a rollout of FILE as PATH's source on --nodes or --percent of the nodes",
+		Long: "--percent selects the first ceil(N × percent / 100) of the N live nodes (at least one), ranked by a\n" +
+			"stable hash of their names; the selection is fixed when the rollout starts, so nodes that join later\n" +
+			"do not change it. --nodes must name live nodes, unless --allow-absent pre-stages the rollout for\n" +
+			"nodes that have not started. A rollout that would select no node is refused.",
 		Example: "  hotmod rollout start /price.js price.js --nodes alpha\n  hotmod rollout start /price.js price.js --percent 10 --auto-abort",
 		Args:    cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -880,12 +907,15 @@ func (c *cli) rollout() *cobra.Command {
 			if (len(names) == 0) == (percent == 0) {
 				return fmt.Errorf("give --nodes or --percent")
 			}
+			if allowAbsent && len(names) == 0 {
+				return fmt.Errorf("--allow-absent goes with --nodes: a percentage is of the live nodes")
+			}
 			key, err := signer(keyFile)
 			if err != nil {
 				return err
 			}
 			var ro fleet.Rollout
-			req := fleet.Rollout{Path: args[0], Source: string(src), Nodes: names, Percent: percent, AutoAbort: autoAbort}
+			req := fleet.Rollout{Path: args[0], Source: string(src), Nodes: names, Percent: percent, AutoAbort: autoAbort, AllowAbsent: allowAbsent}
 			if req.Signature, err = signature(key, args[0], src); err != nil {
 				return err
 			}
@@ -897,39 +927,125 @@ func (c *cli) rollout() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return c.report(ro, "rollout of %s started\n", ro.Path)
+			of := fmt.Sprintf("named, of %d live nodes", ro.Live)
+			if ro.Percent > 0 {
+				of = fmt.Sprintf("%d%% of %d live nodes", ro.Percent, ro.Live)
+			}
+			from := fmt.Sprintf("store revision %d", ro.Revision)
+			if ro.Revision == 0 {
+				from = "no source in the store"
+			}
+			return c.report(ro, "rollout of %s started on %s (%s), from %s\n", ro.Path, strings.Join(ro.Nodes, ", "), of, from)
 		},
 	}
 	start.Flags().StringVar(&nodes, "nodes", "", "the nodes that run the new source, comma-separated")
-	start.Flags().IntVar(&percent, "percent", 0, "the share of nodes that run it, chosen by a stable hash of their names")
+	start.Flags().IntVar(&percent, "percent", 0, "the share of the live nodes that run it, ranked by a stable hash of their names (at least one)")
 	start.Flags().StringVar(&keyFile, "sign", "", "sign the source with this private key file: nodes started with --trust run only a signed rollout")
 	start.Flags().BoolVar(&autoAbort, "auto-abort", false, "abort by itself if its nodes' error rate or p99 regresses against the other nodes'")
-	end := func(verb, short string) *cobra.Command {
-		return &cobra.Command{
-			Use:   verb + " PATH",
-			Short: short,
-			Args:  cobra.ExactArgs(1),
-			RunE: func(cmd *cobra.Command, args []string) error {
-				var ro fleet.Rollout
-				var err error
-				if c.nats.url != "" {
-					ro, err = c.rolloutsNATS(cmd.Context(), func(rs *fleet.Rollouts) (fleet.Rollout, error) {
-						if verb == "promote" {
-							return rs.Promote(cmd.Context(), args[0])
-						}
-						return rs.Abort(cmd.Context(), args[0], "aborted by hand")
-					})
-				} else {
-					err = c.client().do(cmd.Context(), http.MethodPost, "/api/rollouts/"+verb, map[string]string{"path": args[0]}, &ro)
+	start.Flags().BoolVar(&allowAbsent, "allow-absent", false, "accept --nodes that are not live (yet): they join the rollout when they start")
+	var force bool
+	promote := &cobra.Command{
+		Use:   "promote PATH",
+		Short: "Write the rollout's source to the store: every node serves it",
+		Long: "promote writes onto the store revision the rollout started from: if PATH was written since, it\n" +
+			"refuses, naming the newer revision, unless --force.",
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var ro fleet.Rollout
+			var err error
+			if c.nats.url != "" {
+				ro, err = c.rolloutsNATS(cmd.Context(), func(rs *fleet.Rollouts) (fleet.Rollout, error) {
+					if force {
+						return rs.ForcePromote(cmd.Context(), args[0])
+					}
+					return rs.Promote(cmd.Context(), args[0])
+				})
+			} else {
+				err = c.client().do(cmd.Context(), http.MethodPost, "/api/rollouts/promote", map[string]any{"path": args[0], "force": force}, &ro)
+			}
+			if err != nil {
+				return err
+			}
+			return c.report(ro, "rollout of %s %s\n", ro.Path, ro.State)
+		},
+	}
+	promote.Flags().BoolVar(&force, "force", false, "overwrite what was written to PATH since the rollout started")
+	abort := &cobra.Command{
+		Use:   "abort PATH",
+		Short: "End the rollout: its nodes serve the store's source again",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var ro fleet.Rollout
+			var err error
+			if c.nats.url != "" {
+				ro, err = c.rolloutsNATS(cmd.Context(), func(rs *fleet.Rollouts) (fleet.Rollout, error) {
+					return rs.Abort(cmd.Context(), args[0], "aborted by hand")
+				})
+			} else {
+				err = c.client().do(cmd.Context(), http.MethodPost, "/api/rollouts/abort", map[string]string{"path": args[0]}, &ro)
+			}
+			if err != nil {
+				return err
+			}
+			return c.report(ro, "rollout of %s %s\n", ro.Path, ro.State)
+		},
+	}
+	root.AddCommand(start, promote, abort, c.rolloutStatus())
+	return root
+}
+
+func (c *cli) rolloutStatus() *cobra.Command {
+	return &cobra.Command{
+		Use:     "status [PATH]",
+		Short:   "Show the rollouts (or PATH's): source hash, nodes, calls, errors and p99 on and off its nodes, state and reason",
+		Example: "  hotmod rollout status\n  hotmod rollout status /price.js --json",
+		Args:    cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			q := ""
+			if len(args) == 1 {
+				q = "?path=" + url.QueryEscape(args[0])
+			}
+			var out struct {
+				Rollouts []fleet.RolloutStatus `json:"rollouts"`
+			}
+			if err := c.client().do(cmd.Context(), http.MethodGet, "/api/rollouts"+q, nil, &out); err != nil {
+				return err
+			}
+			if c.asJSON {
+				return c.printJSON(out)
+			}
+			if len(out.Rollouts) == 0 {
+				_, err := fmt.Fprintln(c.stdout, "no rollouts")
+				return err
+			}
+			for i, r := range out.Rollouts {
+				if i > 0 {
+					fmt.Fprintln(c.stdout)
 				}
-				if err != nil {
+				state := r.State
+				if r.Reason != "" {
+					state += ": " + r.Reason
+				}
+				sel := strings.Join(r.Nodes, ", ")
+				if r.Percent > 0 {
+					sel += fmt.Sprintf(" (%d%% of %d live)", r.Percent, r.Live)
+				}
+				tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+				fmt.Fprintf(tw, "%s\t%s\n", r.Path, state)
+				fmt.Fprintf(tw, "  source\tsha256 %s (%d bytes), from store revision %d, started %s\n", r.SourceHash[:12], r.SourceBytes, r.Revision, r.Started.Format(time.RFC3339))
+				fmt.Fprintf(tw, "  nodes\t%s\n", sel)
+				if r.State == fleet.Running || r.State == fleet.Promoting {
+					fmt.Fprintf(tw, "  serving it\t%s\n", cmp.Or(strings.Join(r.Serving, ", "), "none yet"))
+				}
+				if f := r.Figures; f != nil {
+					fmt.Fprintf(tw, "  on its nodes\t%d calls, %d errors, p99 %v\n", f.On.Calls, f.On.Errors, f.On.P99)
+					fmt.Fprintf(tw, "  on the others\t%d calls, %d errors, p99 %v\n", f.Off.Calls, f.Off.Errors, f.Off.P99)
+				}
+				if err := tw.Flush(); err != nil {
 					return err
 				}
-				return c.report(ro, "rollout of %s %s\n", ro.Path, ro.State)
-			},
-		}
+			}
+			return nil
+		},
 	}
-	root.AddCommand(start, end("promote", "Write the rollout's source to the store: every node serves it"),
-		end("abort", "End the rollout: its nodes serve the store's source again"))
-	return root
 }

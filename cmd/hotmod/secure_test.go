@@ -257,6 +257,9 @@ func TestTrustRefusesForgeries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if rollouts.Status, err = js.KeyValue(ctx, "hotmod-status"); err != nil { // percent is of the live nodes
+		t.Fatal(err)
+	}
 	if _, err := rollouts.Start(ctx, fleet.Rollout{Path: "/price.js", Source: "export const v = () => 99", Percent: 100}); err != nil {
 		t.Fatal(err)
 	}

@@ -306,7 +306,10 @@ func serve(ctx context.Context, o serveOptions, stdout, stderr io.Writer) error 
 		AllowedHosts: o.allowHosts, SandboxMax: o.sandboxMax}
 	if cc, ok := raw.(closingConn); ok {
 		// A fleet node: it reports what it serves, and lists the others.
-		status, err := fleet.OpenStatus(ctx, cc.js, o.nats.bucket, 15*time.Second)
+		// A dead node is listed stale two report intervals (10 s) after
+		// its last report; the entry stays a minute, so that fleet shows
+		// the dead node and how long it has been silent, then drops it.
+		status, err := fleet.OpenStatus(ctx, cc.js, o.nats.bucket, time.Minute)
 		if err != nil {
 			ln.Close()
 			return err
@@ -316,11 +319,15 @@ func serve(ctx context.Context, o serveOptions, stdout, stderr io.Writer) error 
 			host, _ := os.Hostname()
 			node = fleet.NodeName(host + "-" + strconv.Itoa(ln.Addr().(*net.TCPAddr).Port))
 		}
-		rollouts, err := fleet.OpenRollouts(ctx, cc.js, o.nats.bucket, store)
+		// The bucket itself, not the verifying wrapper: a promote writes
+		// onto the revision its rollout started from (natskv's WriteIf),
+		// sealed as the deployer signed it.
+		rollouts, err := fleet.OpenRollouts(ctx, cc.js, o.nats.bucket, cc.Store)
 		if err != nil {
 			ln.Close()
 			return err
 		}
+		rollouts.Status = status
 		fol := &fleet.Follower{Node: node, Runtime: rt, Rollouts: rollouts, Status: status, Logger: logger, Trust: trusted}
 		rep := &fleet.Reporter{Node: node, Addr: browserURL(ln.Addr()), Runtime: rt, Store: store, Status: status,
 			Follower: fol, Logger: logger}
@@ -341,8 +348,11 @@ func serve(ctx context.Context, o serveOptions, stdout, stderr io.Writer) error 
 		defer func() { stopFleet(); <-reported; <-followed }()
 		sopts.Fleet = func(ctx context.Context) ([]fleet.Status, error) { return fleet.Read(ctx, status) }
 		sopts.Rollouts = rollouts
+		sopts.StoreHealth = natsHealth(cc.nc)
 		fmt.Fprintf(stdout, "hotmod: fleet node %s\n", node)
 	}
+	ready := make(chan struct{})
+	sopts.Ready = ready
 	srv := server.New(sopts)
 	loadCtx, stopLoading := context.WithCancel(ctx)
 	defer stopLoading()
@@ -374,6 +384,9 @@ func serve(ctx context.Context, o serveOptions, stdout, stderr io.Writer) error 
 			fmt.Fprintf(stdout, "hotmod: %d modules loaded from %s, %d failed (see the log; each loads when its file is fixed)\n", loaded, where, failed)
 		default:
 			fmt.Fprintf(stdout, "hotmod: %d modules loaded from %s\n", loaded, where)
+		}
+		if err == nil {
+			close(ready) // /readyz: the first load is done, failed modules and all
 		}
 		if o.loaded != nil {
 			o.loaded()

@@ -189,6 +189,10 @@ func (c *cli) rolloutsNATS(ctx context.Context, f func(*fleet.Rollouts) (fleet.R
 	if err != nil {
 		return fleet.Rollout{}, err
 	}
+	// The nodes' reports: a rollout selects among the live nodes.
+	if rs.Status, err = js.KeyValue(ctx, c.nats.bucket+"-status"); err != nil && !errors.Is(err, jetstream.ErrBucketNotFound) {
+		return fleet.Rollout{}, err
+	}
 	return f(rs)
 }
 

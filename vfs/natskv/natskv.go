@@ -222,6 +222,22 @@ func (s *Store) Write(ctx context.Context, p string, data []byte) error {
 	if err := vfs.ValidatePath(p); err != nil {
 		return err
 	}
+	if err := s.fileFits(ctx, p); err != nil {
+		return err
+	}
+	value, err := s.stored(ctx, data)
+	if err != nil {
+		return s.fail("write", p, err)
+	}
+	if _, err := s.kv.Put(ctx, encode(p), value); err != nil {
+		return s.fail("write", p, err)
+	}
+	return nil
+}
+
+// fileFits checks that p can be a file: no folder above it is a file, and
+// it is not a folder of other files.
+func (s *Store) fileFits(ctx context.Context, p string) error {
 	for dir := range ancestors(p) {
 		if _, err := s.kv.Get(ctx, encode(dir)); err == nil {
 			return fmt.Errorf("%w: %s is a file, so %s cannot be in it", vfs.ErrConflict, dir, p)
@@ -233,13 +249,6 @@ func (s *Store) Write(ctx context.Context, p string, data []byte) error {
 		return s.fail("write", p, err)
 	} else if has {
 		return fmt.Errorf("%w: %s is a folder of other files", vfs.ErrConflict, p)
-	}
-	value, err := s.stored(ctx, data)
-	if err != nil {
-		return s.fail("write", p, err)
-	}
-	if _, err := s.kv.Put(ctx, encode(p), value); err != nil {
-		return s.fail("write", p, err)
 	}
 	return nil
 }
