@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hotmod/hotmod/sign"
 	"github.com/hotmod/hotmod/vfs"
 )
 
@@ -43,6 +44,18 @@ type SnapshotModule struct {
 	Path    string `json:"path"`
 	Version int    `json:"version"`          // the version that served when it was taken
 	Source  string `json:"source,omitempty"` // left out where an answer lists snapshots
+	// Signature is the store's signature of Source as Path's release (see
+	// package sign), when the store keeps one: restoring writes the
+	// source back with it, and a store that trusts keys restores only
+	// sources whose signature verifies.
+	Signature string `json:"signature,omitempty"`
+}
+
+// releaseStore is a store that keeps signed releases (sign.Store).
+type releaseStore interface {
+	ReadUnverified(ctx context.Context, path string) ([]byte, error)
+	VerifyRelease(path string, content []byte, sig string) error
+	ReleaseSignature(ctx context.Context, path string, content []byte) (string, error)
 }
 
 func snapshotPath(name string) (string, error) {
@@ -61,9 +74,16 @@ func (rt *Runtime) Snapshot(ctx context.Context, name string) (Snapshot, error) 
 		return Snapshot{}, err
 	}
 	snap := Snapshot{Name: name, Taken: time.Now().UTC(), Modules: []SnapshotModule{}}
+	rs, _ := rt.store.(releaseStore)
 	for _, m := range rt.Modules() {
 		if v := m.cur.Load(); v != nil {
-			snap.Modules = append(snap.Modules, SnapshotModule{ID: m.id, Path: m.path, Version: v.n, Source: v.res.Source})
+			sm := SnapshotModule{ID: m.id, Path: m.path, Version: v.n, Source: v.res.Source}
+			if rs != nil {
+				if sm.Signature, err = rs.ReleaseSignature(ctx, m.path, []byte(sm.Source)); err != nil {
+					return Snapshot{}, fmt.Errorf("snapshot %s: the signature of %s: %w", name, m.path, err)
+				}
+			}
+			snap.Modules = append(snap.Modules, sm)
 		}
 	}
 	b, err := json.MarshalIndent(snap, "", "  ")
@@ -83,7 +103,14 @@ func (rt *Runtime) ReadSnapshot(ctx context.Context, name string) (Snapshot, err
 	if err != nil {
 		return Snapshot{}, err
 	}
-	b, err := rt.store.Read(ctx, p)
+	var b []byte
+	if rs, ok := rt.store.(releaseStore); ok {
+		// A snapshot is as trusted as its sources: each carries its own
+		// signature, checked before it is restored.
+		b, err = rs.ReadUnverified(ctx, p)
+	} else {
+		b, err = rt.store.Read(ctx, p)
+	}
 	if errors.Is(err, vfs.ErrNotFound) {
 		return Snapshot{}, fmt.Errorf("%w: snapshot %q", ErrNotFound, name)
 	}
@@ -124,6 +151,13 @@ func (rt *Runtime) Restore(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
+	if rs, ok := rt.store.(releaseStore); ok {
+		for _, sm := range snap.Modules {
+			if err := rs.VerifyRelease(sm.Path, []byte(sm.Source), sm.Signature); err != nil {
+				return fmt.Errorf("restore %s: module %s: %w", name, sm.ID, err)
+			}
+		}
+	}
 	var mods []*Module
 	var missing []string
 	byID := map[string]SnapshotModule{}
@@ -157,7 +191,11 @@ func (rt *Runtime) Restore(ctx context.Context, name string) error {
 	release := rt.HoldReloads(ctx)
 	defer release()
 	for _, sm := range snap.Modules {
-		if err := rt.store.Write(ctx, sm.Path, []byte(sm.Source)); err != nil {
+		data := []byte(sm.Source)
+		if _, keeps := rt.store.(releaseStore); keeps && sm.Signature != "" {
+			data = sign.Seal(data, sm.Signature)
+		}
+		if err := rt.store.Write(ctx, sm.Path, data); err != nil {
 			return fmt.Errorf("restore %s: the modules serve the snapshot, but writing %s to the store failed: %w", name, sm.Path, err)
 		}
 	}

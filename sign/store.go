@@ -1,7 +1,9 @@
 package sign
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -130,3 +132,70 @@ func (p plain) Watch(ctx context.Context, prefix string) (<-chan vfs.Event, erro
 	return p.w.Watch(ctx, prefix)
 }
 func (p plain) Close() error { return p.w.Close() }
+
+// ReadUnverified returns path's content without its envelope and without
+// checking a signature: for a file whose parts carry signatures of their
+// own, as a snapshot's modules do (each is verified as its path's release
+// before it is restored).
+func (s *Store) ReadUnverified(ctx context.Context, path string) ([]byte, error) {
+	b, err := s.Store.Read(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	content, _, err := Open(b)
+	if err != nil {
+		return nil, &Error{Path: path, Err: err}
+	}
+	return content, nil
+}
+
+// VerifyRelease checks sig as a trusted key's signature of content as the
+// release of path (see Verify); with no trusted keys every release passes.
+func (s *Store) VerifyRelease(path string, content []byte, sig string) error {
+	if len(s.trusted) == 0 {
+		return nil
+	}
+	return Verify(s.trusted, path, content, sig)
+}
+
+// ReleaseSignature is the signature the store keeps with content as path's
+// release: that of the current value, or else of the newest kept revision
+// holding that content; "" when none of them is signed.
+func (s *Store) ReleaseSignature(ctx context.Context, path string, content []byte) (string, error) {
+	b, err := s.Store.Read(ctx, path)
+	if err != nil && !errors.Is(err, vfs.ErrNotFound) {
+		return "", err
+	}
+	if c, sig, err := Open(b); err == nil && bytes.Equal(c, content) {
+		return sig, nil
+	}
+	h, ok := s.Store.(vfs.Historian)
+	if !ok {
+		return "", nil
+	}
+	revs, err := h.History(ctx, path)
+	if err != nil {
+		return "", nil // no history of it: nothing signed to find
+	}
+	for _, rev := range revs {
+		if rev.Op == vfs.Deleted {
+			continue
+		}
+		if b, err := h.ReadRevision(ctx, path, rev.Rev); err == nil {
+			if c, sig, err := Open(b); err == nil && bytes.Equal(c, content) {
+				return sig, nil
+			}
+		}
+	}
+	return "", nil
+}
+
+func (p plain) ReadUnverified(ctx context.Context, path string) ([]byte, error) {
+	return p.w.ReadUnverified(ctx, path)
+}
+func (p plain) VerifyRelease(path string, content []byte, sig string) error {
+	return p.w.VerifyRelease(path, content, sig)
+}
+func (p plain) ReleaseSignature(ctx context.Context, path string, content []byte) (string, error) {
+	return p.w.ReleaseSignature(ctx, path, content)
+}

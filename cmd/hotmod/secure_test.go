@@ -10,6 +10,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/json"
 	"encoding/pem"
+	"fmt"
 	"math/big"
 	"net"
 	"os"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/hotmod/hotmod/fleet"
 	"github.com/hotmod/hotmod/internal/natstest"
+	"github.com/hotmod/hotmod/sign"
 	"github.com/hotmod/hotmod/vfs/natskv"
 	natsserver "github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
@@ -304,6 +306,41 @@ func TestTrustRefusesForgeries(t *testing.T) {
 	}
 	if _, errOut, code := runCLI(t, api, "", "restore-snapshot", "evil"); code == 0 || !strings.Contains(errOut, "no signature") {
 		t.Errorf("an unsigned snapshot: %d %s", code, errOut)
+	}
+	callIs(t, api, "3")
+
+	// A snapshot the trusting node takes keeps each source's signature,
+	// so it restores there, and the store holds the restored source
+	// signed: the node serves it from the store with no error.
+	ok(t, api, "", "snapshot", "good")
+	put("export const v = () => 4", "--sign", priv)
+	callIs(t, api, "4")
+	ok(t, api, "", "restore-snapshot", "good")
+	callIs(t, api, "3")
+	if b, err := raw.Read(ctx, "/price.js"); err != nil || !sign.IsSealed(b) {
+		t.Errorf("the restored source is not stored signed: %q %v", b, err)
+	}
+	eventually(t, "the node serves the restored source from the store, with no error", func() string {
+		out, errOut, _ := runCLI(t, api, "", "fleet", "--nats", url)
+		if strings.Contains(out, "alpha") && !strings.Contains(out, "failed") {
+			return ""
+		}
+		return out + errOut
+	})
+	callIs(t, api, "3")
+
+	// A snapshot whose source carries another key's signature is refused,
+	// naming the key.
+	evil, err := signature(other, "/price.js", []byte("export const v = () => 5"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged := fmt.Sprintf(`{"name":"forged","modules":[{"id":"price","path":"/price.js","source":"export const v = () => 5","signature":%q}]}`, evil)
+	if err := raw.Write(ctx, "/.hotmod/snapshots/forged.json", []byte(forged)); err != nil {
+		t.Fatal(err)
+	}
+	if _, errOut, code := runCLI(t, api, "", "restore-snapshot", "forged"); code == 0 || !strings.Contains(errOut, keyID(t, otherPub)) {
+		t.Errorf("a snapshot signed by an untrusted key: %d %s", code, errOut)
 	}
 	callIs(t, api, "3")
 }
