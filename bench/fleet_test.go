@@ -19,7 +19,8 @@ import (
 // report round (every node writes its status once, what each does every
 // Reporter.Interval). It reports the messages the nodes send to and
 // receive from NATS per round: every request is one out, and a history
-// read brings every kept revision in. The nodes share one Runtime (the
+// read brings every kept revision in. Each Reporter follows the store's
+// changes, as Run makes it do. The nodes share one Runtime (the
 // store's side of a report is per node; loading 5,000 modules would only
 // time goja).
 func BenchmarkFleetStatus(b *testing.B) {
@@ -64,8 +65,10 @@ func BenchmarkFleetStatus(b *testing.B) {
 			b.Fatal(err)
 		}
 		nc := js.Conn()
+		rep := &fleet.Reporter{Node: fmt.Sprintf("n%d", i), Runtime: rt, Store: store, Status: status}
+		rep.Follow(ctx) // as Run does
 		ns = append(ns, node{
-			rep:   &fleet.Reporter{Node: fmt.Sprintf("n%d", i), Runtime: rt, Store: store, Status: status},
+			rep:   rep,
 			stats: func() (uint64, uint64) { s := nc.Stats(); return s.OutMsgs, s.InMsgs },
 		})
 	}

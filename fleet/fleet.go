@@ -29,6 +29,10 @@ type Status struct {
 	Addr    string         `json:"addr,omitempty"` // its API, if it serves one
 	Updated time.Time      `json:"updated"`
 	Modules []ModuleStatus `json:"modules"`
+	// StoreLost says the module store lost its sources (the NATS server
+	// lost its data) and none was written since: the node serves what it
+	// had loaded (natskv.Store.Lost).
+	StoreLost string `json:"storeLost,omitempty"`
 }
 
 // ModuleStatus is what a node serves of one module.
@@ -47,11 +51,15 @@ type ModuleStatus struct {
 	Rollout bool `json:"rollout,omitempty"`
 	// Figures are its calls while an AutoAbort rollout of it runs.
 	Figures *Figures `json:"figures,omitempty"`
+	// Deleted: the store's latest revision of the source deletes it, and
+	// the node still serves the module, because a module it keeps imports
+	// it (Error says which); Tried is the deletion's revision.
+	Deleted bool `json:"deleted,omitempty"`
 }
 
 // Behind reports whether the module does not serve the store's latest
-// source.
-func (m ModuleStatus) Behind() bool { return m.Serving != m.Tried }
+// source, which it has (a deleted source is Deleted, not behind).
+func (m ModuleStatus) Behind() bool { return !m.Deleted && m.Serving != m.Tried }
 
 // OpenStatus opens (or makes) the status bucket of the module store named
 // bucket: entries expire after ttl, so a node must refresh within it.
@@ -81,6 +89,11 @@ type Reporter struct {
 
 	mu     sync.Mutex
 	served map[string]served // by source path: the revision a source was found at
+	// While Follow watches the store, paths holds what its events said
+	// of each source path, so a report reads nothing of an unchanged
+	// module (see revisions.go).
+	watching bool
+	paths    map[string]*pathState
 }
 
 // served remembers which store revision holds a serving source, so that
@@ -101,6 +114,14 @@ func (r *Reporter) Run(ctx context.Context) error {
 		interval = 5 * time.Second
 	}
 	events := r.Runtime.Events(ctx)
+	r.Follow(ctx)
+	if k, ok := r.Store.(keeper); ok {
+		// A NATS server that loses its data loses this bucket too: the
+		// module store makes it again with its own.
+		if err := k.Keep(ctx, r.Status); err != nil {
+			r.log().Warn("the status bucket will not be made again if NATS loses its data", "err", err)
+		}
+	}
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	var soon <-chan time.Time
@@ -108,11 +129,7 @@ func (r *Reporter) Run(ctx context.Context) error {
 		rctx, cancel := context.WithTimeout(ctx, interval)
 		defer cancel()
 		if err := r.Report(rctx); err != nil && ctx.Err() == nil {
-			log := r.Logger
-			if log == nil {
-				log = slog.Default()
-			}
-			log.Warn("fleet status not written; it is written again at the next change or tick", "node", r.Node, "err", err)
+			r.log().Warn("fleet status not written; it is written again at the next change or tick", "node", r.Node, "err", err)
 		}
 	}
 	report()
@@ -139,9 +156,16 @@ func (r *Reporter) Run(ctx context.Context) error {
 	}
 }
 
-// Report writes the node's status once.
+// Report writes the node's status once. Unless Follow (or Run) follows
+// the store's changes, it reads every module's history.
 func (r *Reporter) Report(ctx context.Context) error {
 	st := Status{Node: r.Node, Addr: r.Addr, Updated: time.Now().UTC(), Modules: []ModuleStatus{}}
+	if l, ok := r.Store.(loser); ok {
+		if err := l.Lost(); err != nil {
+			st.StoreLost = err.Error()
+			r.forget() // the new stream numbers from 1: learn it again
+		}
+	}
 	for _, m := range r.Runtime.Modules() {
 		st.Modules = append(st.Modules, r.module(ctx, m))
 	}
@@ -165,18 +189,22 @@ func (r *Reporter) module(ctx context.Context, m *hotmod.Module) ModuleStatus {
 	if !ok {
 		return out
 	}
+	if r.isWatching() {
+		return r.learned(ctx, h, m, ms, out)
+	}
 	revs, err := h.History(ctx, ms.SourcePath)
 	if err != nil || len(revs) == 0 {
 		return out
 	}
 	out.Tried = revs[0].Rev
+	out.Deleted = revs[0].Op == vfs.Deleted
 	src, err := m.Source(ms.Version)
 	if err != nil {
 		return out
 	}
 	want := sha256.Sum256([]byte(src))
 	out.Serving = r.servingRevision(ctx, h, ms.SourcePath, want, revs)
-	if !out.Behind() {
+	if !out.Behind() && !out.Deleted {
 		out.Error, out.Position = "", nil // an earlier failure the store has since fixed
 	}
 	return out
