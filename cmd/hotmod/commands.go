@@ -797,9 +797,17 @@ func (c *cli) fleet() *cobra.Command {
 			tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "NODE\tMODULE\tVERSION\tREVISION\tSTATUS")
 			for _, n := range out.Nodes {
+				if n.StoreLost != "" {
+					fmt.Fprintf(tw, "%s\t-\t-\t-\tstore lost: %s\n", n.Node, n.StoreLost)
+				}
 				for _, m := range n.Modules {
 					status := "ok"
 					switch {
+					case m.Deleted:
+						status = fmt.Sprintf("deleted: revision %d deletes the source", m.Tried)
+						if m.Error != "" {
+							status += "; still serving: " + m.Error
+						}
 					case m.Error != "":
 						status = fmt.Sprintf("revision %d failed: %s", m.Tried, m.Error)
 					case m.Rollout:

@@ -199,7 +199,7 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	return l.w.Write(p)
 }
 
-func openStore(ctx context.Context, o serveOptions) (vfs.Store, string, error) {
+func openStore(ctx context.Context, o serveOptions, logger *slog.Logger) (vfs.Store, string, error) {
 	if o.natsURL != "" {
 		nc, err := nats.Connect(o.natsURL, nats.Name("hotmod serve"), nats.MaxReconnects(-1))
 		if err != nil {
@@ -212,7 +212,7 @@ func openStore(ctx context.Context, o serveOptions) (vfs.Store, string, error) {
 		}
 		octx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
-		s, err := natskv.Open(octx, js, o.bucket, natskv.Options{})
+		s, err := natskv.Open(octx, js, o.bucket, natskv.Options{Logger: logger})
 		if err != nil {
 			nc.Close()
 			return nil, "", fmt.Errorf("--nats %s: %w", o.natsURL, err)
@@ -255,7 +255,7 @@ func serve(ctx context.Context, o serveOptions, stdout, stderr io.Writer) error 
 	var mu sync.Mutex
 	stdout, stderr = &lockedWriter{mu: &mu, w: stdout}, &lockedWriter{mu: &mu, w: stderr}
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
-	store, where, err := openStore(ctx, o)
+	store, where, err := openStore(ctx, o, logger)
 	if err != nil {
 		return err
 	}

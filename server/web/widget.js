@@ -790,10 +790,17 @@ class HotReloadWidget extends HTMLElement {
     show(this.fleetBox, true);
     const rows = [el('tr', {}, ...['node', 'module', 'version', 'revision', 'status'].map((h) => el('th', {}, h)))];
     for (const n of nodes) {
+      if (n.storeLost) {
+        rows.push(el('tr', { class: 'failed', 'data-node': n.node },
+          el('td', {}, n.node), el('td', {}, '-'), el('td', {}, '-'), el('td', {}, '-'), el('td', {}, 'store lost: ' + n.storeLost)));
+      }
       for (const m of n.modules || []) {
         let status = 'ok';
         let cls = 'ok';
-        if (m.error) {
+        if (m.deleted) {
+          status = `deleted: revision ${m.tried} deletes the source` + (m.error ? '; still serving: ' + m.error : '');
+          cls = 'drift';
+        } else if (m.error) {
           status = `revision ${m.tried} failed: ` + (m.position ? where(m.position) + ' ' : '') + m.error;
           cls = 'failed';
         } else if (m.rollout) {
