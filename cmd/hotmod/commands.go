@@ -521,7 +521,7 @@ func (c *cli) putDir(ctx context.Context, prefix, dir string) error {
 func (c *cli) rm() *cobra.Command {
 	return &cobra.Command{
 		Use:     "rm PATH",
-		Short:   "Delete a file of the server's store (a module loaded from it keeps serving its last version)",
+		Short:   "Delete a file of the server's store: its module is unloaded (on every node of a fleet), unless a loaded module imports it",
 		Example: "  hotmod rm /old-rules.js",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {

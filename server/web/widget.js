@@ -23,7 +23,7 @@ const DIFF_CONTEXT = 3;
 // Events that change what GET /api/modules/{id} says.
 const FLEET_SETTLE_MS = 400; // the other nodes report a change within a few hundred ms
 const MODULE_EVENTS = new Set(['created', 'reloaded', 'reload-failed', 'rolled-back', 'removed', 'source-changed',
-  'source-deleted', 'recovered', 'patched', 'unpatched', 'patch-dropped', 'profile-started', 'profile-stopped',
+  'source-deleted', 'delete-refused', 'recovered', 'patched', 'unpatched', 'patch-dropped', 'profile-started', 'profile-stopped',
   'probation-started', 'probation-passed', 'auto-rolled-back', 'canary-started', 'canary-promoted', 'canary-aborted']);
 
 // el builds an element; strings among the children become text nodes.
