@@ -115,19 +115,19 @@ func (r *Reporter) Run(ctx context.Context) error {
 	}
 	events := r.Runtime.Events(ctx)
 	r.Follow(ctx)
-	if k, ok := r.Store.(keeper); ok {
-		// A NATS server that loses its data loses this bucket too: the
-		// module store makes it again with its own.
-		if err := k.Keep(ctx, r.Status); err != nil {
-			r.log().Warn("the status bucket will not be made again if NATS loses its data", "err", err)
-		}
-	}
+	k, keep := r.Store.(keeper)
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	var soon <-chan time.Time
 	report := func() {
 		rctx, cancel := context.WithTimeout(ctx, interval)
 		defer cancel()
+		if keep {
+			// A NATS server that loses its data loses this bucket too:
+			// the module store makes it again with its own. Tried until
+			// it took (a request lost to a reconnection fails it).
+			keep = k.Keep(rctx, r.Status) != nil
+		}
 		if err := r.Report(rctx); err != nil && ctx.Err() == nil {
 			r.log().Warn("fleet status not written; it is written again at the next change or tick", "node", r.Node, "err", err)
 		}
