@@ -288,8 +288,23 @@ func (s *Store) changed(ctx context.Context, last uint64) bool {
 	if err != nil {
 		return streamGone(err)
 	}
-	info := st.(*jetstream.KeyValueBucketStatus).StreamInfo()
-	return !info.Created.Equal(made) || info.State.LastSeq < last
+	return differs(st.(*jetstream.KeyValueBucketStatus).StreamInfo(), made, last) != ""
+}
+
+// differs says how the stream info describes is not the stream made at
+// made that the Store followed up to revision last, or "".
+func differs(info *jetstream.StreamInfo, made time.Time, last uint64) string {
+	switch {
+	case !info.Created.Equal(made):
+		return fmt.Sprintf("the bucket's stream was made again at %s", info.Created.Format(time.RFC3339))
+	case info.State.LastSeq < last:
+		return fmt.Sprintf("the bucket's stream was reset back to revision %d", info.State.LastSeq)
+	case last > 0 && info.State.Msgs == 0:
+		// Every key deleted leaves delete markers: an empty stream was
+		// purged, its sources gone without a deletion of any.
+		return "the bucket's stream was purged"
+	}
+	return ""
 }
 
 // inspect looks at the bucket's stream and says why it is not the one the
@@ -313,12 +328,8 @@ func (s *Store) inspect(ctx context.Context, last uint64) (why string, err error
 	info := st.(*jetstream.KeyValueBucketStatus).StreamInfo()
 	s.keepM.Lock()
 	defer s.keepM.Unlock()
-	switch {
-	case why != "":
-	case !info.Created.Equal(s.made):
-		why = fmt.Sprintf("the bucket's stream was made again at %s", info.Created.Format(time.RFC3339))
-	case info.State.LastSeq < last:
-		why = fmt.Sprintf("the bucket's stream was purged back to revision %d", info.State.LastSeq)
+	if why == "" {
+		why = differs(info, s.made, last)
 	}
 	s.made = info.Created
 	if why != "" {

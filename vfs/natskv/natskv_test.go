@@ -355,3 +355,55 @@ func TestWriteRemakesAGoneBucket(t *testing.T) {
 		t.Errorf("Lost() = %v", s.Lost())
 	}
 }
+
+// A stream purged while the Store is connected is found by its periodic
+// look: the sources are gone without a deletion, so none is reported
+// deleted, Lost says so, and the next write ends it.
+func TestPurgedStreamIsLostNotDeleted(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	js := startServer(t)
+	warned := make(warnings, 4)
+	s, err := natskv.Open(ctx, js, "p", natskv.Options{Logger: slog.New(warned), CheckInterval: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	w, err := s.Watch(ctx, "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Write(ctx, "/a.js", []byte("1")); err != nil {
+		t.Fatal(err)
+	}
+	<-w
+	stream, err := js.Stream(ctx, "KV_p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := stream.Purge(ctx); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-warned:
+	case <-ctx.Done():
+		t.Fatal("no warning that the purged store was lost")
+	}
+	if !errors.Is(s.Lost(), natskv.ErrLost) {
+		t.Errorf("Lost() = %v", s.Lost())
+	}
+	if err := s.Write(ctx, "/b.js", []byte("2")); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case ev := <-w:
+		if ev.Path != "/b.js" {
+			t.Fatalf("event %+v, want /b.js (no deletion of /a.js)", ev)
+		}
+	case <-ctx.Done():
+		t.Fatal("no event for the write after the purge")
+	}
+	if err := s.Lost(); err != nil {
+		t.Errorf("Lost() after a write: %v", err)
+	}
+}
