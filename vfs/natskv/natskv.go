@@ -169,9 +169,11 @@ func (s *Store) follow(ctx context.Context) {
 	known := map[string]bool{} // paths that exist, to tell created from modified
 	var last uint64
 	backoff := 50 * time.Millisecond
-	first := true
-	for ctx.Err() == nil {
-		if !first {
+	// ready: Open has been let go, after the first watch sent the
+	// bucket's state (or ended); later watches publish all they see.
+	ready := false
+	for tries := 0; ctx.Err() == nil; tries++ {
+		if tries > 0 {
 			ictx, cancel := context.WithTimeout(ctx, 10*time.Second)
 			why, err := s.inspect(ictx, last)
 			cancel()
@@ -196,7 +198,6 @@ func (s *Store) follow(ctx context.Context) {
 		}
 		w, err := s.kv.WatchAll(ctx, opts...)
 		if err != nil {
-			first = false // look at the stream before the next try
 			select {
 			case <-time.After(backoff):
 				backoff = min(2*backoff, 5*time.Second)
@@ -206,13 +207,13 @@ func (s *Store) follow(ctx context.Context) {
 			}
 		}
 		backoff = 50 * time.Millisecond
-		initial := first
-		first = false
+		initial := !ready
 		s.drain(ctx, w, reconnected, known, &last, &initial)
 		_ = w.Stop()
 		if initial {
 			s.markReady() // never leave Open waiting on a watch that ended
 		}
+		ready = true
 	}
 }
 
