@@ -94,6 +94,7 @@ type Reporter struct {
 	// module (see revisions.go).
 	watching bool
 	paths    map[string]*pathState
+	lost     bool // the store was lost at the last report
 }
 
 // served remembers which store revision holds a serving source, so that
@@ -161,10 +162,11 @@ func (r *Reporter) Run(ctx context.Context) error {
 func (r *Reporter) Report(ctx context.Context) error {
 	st := Status{Node: r.Node, Addr: r.Addr, Updated: time.Now().UTC(), Modules: []ModuleStatus{}}
 	if l, ok := r.Store.(loser); ok {
-		if err := l.Lost(); err != nil {
+		err := l.Lost()
+		if err != nil {
 			st.StoreLost = err.Error()
-			r.forget() // the new stream numbers from 1: learn it again
 		}
+		r.lostNow(err != nil)
 	}
 	for _, m := range r.Runtime.Modules() {
 		st.Modules = append(st.Modules, r.module(ctx, m))

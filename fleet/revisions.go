@@ -29,7 +29,8 @@ type loser interface{ Lost() error }
 // module's history every tick cost nats-server a fifth of a core at 200
 // modules (issue 21).
 type pathState struct {
-	latest  uint64 // 0: not known; read the history
+	latest  uint64 // 0: not known; read the history, unless none
+	none    bool   // the history read found no revision of the path
 	deleted bool   // the latest revision deletes the path
 	gen     uint64 // counts what the watch told, so a slower history read does not undo it
 
@@ -94,18 +95,20 @@ func (r *Reporter) learn(ev vfs.Event) {
 	}
 	// A store without revisions in its events (0) leaves the path to a
 	// history read.
-	ps.latest, ps.deleted = ev.Revision, ev.Op == vfs.Deleted
+	ps.latest, ps.deleted, ps.none = ev.Revision, ev.Op == vfs.Deleted, false
 	ps.gen++
 }
 
-// forget drops what the watch told: after the store lost its stream the
-// revisions start again from 1.
-func (r *Reporter) forget() {
+// lostNow records whether the store is lost; when it becomes lost, what
+// the watch told is dropped: the new stream has none of those revisions,
+// and numbers its own from 1.
+func (r *Reporter) lostNow(lost bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.paths != nil {
+	if lost && !r.lost && r.paths != nil {
 		r.paths = map[string]*pathState{}
 	}
+	r.lost = lost
 }
 
 // learned fills out's revisions from what the watch told of the module's
@@ -125,11 +128,18 @@ func (r *Reporter) learned(ctx context.Context, h vfs.Historian, m *hotmod.Modul
 	st := *ps
 	r.mu.Unlock()
 
-	if st.latest == 0 {
+	if st.latest == 0 && !st.none {
 		// First sight of the path (or a store event without a revision):
 		// one history read, as a report without a watch does each time.
 		revs, err := h.History(ctx, ms.SourcePath)
-		if err != nil || len(revs) == 0 {
+		if errors.Is(err, vfs.ErrNotFound) || err == nil && len(revs) == 0 {
+			// Not in the store (it lost its data): nothing to read until
+			// the watch tells of a write.
+			st.none = true
+			r.keep(ms.SourcePath, ps, st)
+			return out
+		}
+		if err != nil {
 			return out
 		}
 		st.latest, st.deleted = revs[0].Rev, revs[0].Op == vfs.Deleted
@@ -139,7 +149,7 @@ func (r *Reporter) learned(ctx context.Context, h vfs.Historian, m *hotmod.Modul
 				st.serving, st.found, st.sum, st.at = rev, true, sum, st.latest
 			}
 		}
-	} else if srcErr == nil && (!st.found || st.sum != sum || st.at != st.latest) {
+	} else if st.latest != 0 && srcErr == nil && (!st.found || st.sum != sum || st.at != st.latest) {
 		// A failed read (a report's deadline, NATS away) is not an
 		// answer: the next report tries again.
 		if rev, err := serving(ctx, h, ms.SourcePath, sum, st); err == nil {
@@ -149,14 +159,7 @@ func (r *Reporter) learned(ctx context.Context, h vfs.Historian, m *hotmod.Modul
 		}
 	}
 
-	r.mu.Lock()
-	if cur := r.paths[ms.SourcePath]; cur != nil && cur.gen == ps.gen {
-		// Nothing new came meanwhile: keep what this report found.
-		st.gen = cur.gen
-		*cur = st
-	}
-	r.mu.Unlock()
-
+	r.keep(ms.SourcePath, ps, st)
 	out.Tried, out.Deleted = st.latest, st.deleted
 	if srcErr != nil || !st.found {
 		return out
@@ -166,6 +169,16 @@ func (r *Reporter) learned(ctx context.Context, h vfs.Historian, m *hotmod.Modul
 		out.Error, out.Position = "", nil // an earlier failure the store has since fixed
 	}
 	return out
+}
+
+// keep stores st, what a report found of path from ps, unless the watch
+// told something new meanwhile.
+func (r *Reporter) keep(path string, ps *pathState, st pathState) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if cur := r.paths[path]; cur != nil && cur == ps && cur.gen == st.gen {
+		*cur = st
+	}
 }
 
 // serving is the revision that holds the source with digest sum, now that
