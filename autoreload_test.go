@@ -2,6 +2,7 @@ package hotmod_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -74,22 +75,15 @@ func TestAutoReloadOnDirStore(t *testing.T) {
 		t.Errorf("after the broken save was undone: %+v", st)
 	}
 
-	// Deleting the source keeps the last version serving and says so.
+	// Deleting the source says so, and removes the module: nothing
+	// imports it (deleted_test.go has the other cases).
 	if err := os.Remove(file); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, events, typ(hotmod.EventSourceDeleted, "limit"))
-	if st := e.rt.Stats().Modules[0]; !st.SourceDeleted || st.Version != 2 {
-		t.Errorf("stats after delete: %+v", st)
-	}
-	if got := e.call(m, "check", 2); got != true {
-		t.Errorf("after delete: %v", got)
-	}
-	// Created again: reloaded.
-	editorSave(t, file, "export const limit: number = 0\nexport function check(n: number) { return n <= limit }")
-	waitFor(t, events, typ(hotmod.EventReloaded, "limit"))
-	if st := e.rt.Stats().Modules[0]; st.SourceDeleted || e.call(m, "check", 2) != false {
-		t.Errorf("after re-creating the file: %+v", st)
+	waitFor(t, events, typ(hotmod.EventRemoved, "limit"))
+	if _, err := m.Call(e.ctx, "check", 2); !errors.Is(err, hotmod.ErrRemoved) {
+		t.Errorf("a call after the source was deleted: %v, want ErrRemoved", err)
 	}
 }
 

@@ -20,7 +20,11 @@ const (
 	EventSourceDeleted EventType = "source-deleted"
 	// EventRecovered: the store holds the serving version's source again
 	// (a broken save undone), so the module's last error is cleared.
-	EventRecovered      EventType = "recovered"
+	EventRecovered EventType = "recovered"
+	// EventDeleteRefused: the store deleted the source of a module that a
+	// loaded module still imports, so it keeps serving; Error names the
+	// importers (an *InUseError). It is removed once none imports it.
+	EventDeleteRefused  EventType = "delete-refused"
 	EventCleanup        EventType = "cleanup"
 	EventPatched        EventType = "patched"
 	EventUnpatched      EventType = "unpatched"

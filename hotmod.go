@@ -651,7 +651,7 @@ func (rt *Runtime) onStoreEvents(burst []vfs.Event) {
 	for _, ev := range burst {
 		last[ev.Path] = ev
 	}
-	var together []*Module
+	var together, deleted []*Module
 	for _, p := range slices.Sorted(maps.Keys(last)) {
 		ev := last[p]
 		rt.mu.Lock()
@@ -662,21 +662,17 @@ func (rt *Runtime) onStoreEvents(burst []vfs.Event) {
 				continue // isolated: its own Runtime watches the store
 			}
 			if ev.Op == vfs.Deleted {
-				if m.cur.Load() == nil {
-					continue
+				m.gone.Store(true)
+				if m.cur.Load() != nil {
+					m.mu.Lock()
+					m.sourceDeleted = true
+					m.mu.Unlock()
+					rt.events.emit(Event{Type: EventSourceDeleted, Module: m.id, Path: ev.Path, Version: m.Version()})
 				}
-				m.mu.Lock()
-				m.sourceDeleted = true
-				m.mu.Unlock()
-				rt.events.emit(Event{Type: EventSourceDeleted, Module: m.id, Path: ev.Path, Version: m.Version()})
-				if m.implicit.Load() {
-					// Pruned if nothing imports it; else it serves until
-					// its last importer drops the import.
-					rt.spawn(func() { rt.pruneOrphans([]*Module{m}) })
-				}
-				rt.log.Warn("module source deleted; the last version keeps serving", "module", m.id, "path", ev.Path)
+				deleted = append(deleted, m)
 				continue
 			}
+			m.gone.Store(false) // written again: a removal under way leaves it
 			rt.events.emit(Event{Type: EventSourceChanged, Module: m.id, Path: ev.Path, Version: m.Version()})
 			if m.cur.Load() == nil {
 				m.scheduleReload()
@@ -699,6 +695,9 @@ func (rt *Runtime) onStoreEvents(burst []vfs.Event) {
 				break
 			}
 		}
+	}
+	if len(deleted) > 0 {
+		rt.spawn(func() { rt.removeDeleted(deleted) })
 	}
 	for _, m := range rt.registered() {
 		m.retryIfTried(last)

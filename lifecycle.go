@@ -222,7 +222,7 @@ func (rt *Runtime) orphansLocked(seeds []*Module) []*Module {
 	for queue := slices.Clone(seeds); len(queue) > 0; {
 		m := queue[len(queue)-1]
 		queue = queue[:len(queue)-1]
-		if m == nil || cand[m] || m.rt != rt || !m.implicit.Load() || m.cur.Load() == nil {
+		if m == nil || cand[m] || m.rt != rt || !m.implicit.Load() && !m.gone.Load() || m.cur.Load() == nil {
 			continue
 		}
 		cand[m] = true
@@ -271,10 +271,12 @@ func (rt *Runtime) orphansLocked(seeds []*Module) []*Module {
 // modules listening hear vite:beforePrune first; then every pruned
 // module's dispose callbacks run, then its prune callbacks. A module the
 // program created (CreateModule, LoadAll) is never pruned: it is a root.
-// Call with no reload lock held.
-func (rt *Runtime) pruneOrphans(seeds []*Module) {
+// A module whose source the store deleted is pruned the same way, program
+// created or not: removed unless a loaded module imports it. It returns the
+// modules removed. Call with no reload lock held.
+func (rt *Runtime) pruneOrphans(seeds []*Module) (removed []*Module) {
 	if len(seeds) == 0 {
-		return
+		return nil
 	}
 	ctx, cancel := context.WithTimeout(rt.bg, rt.opts.ReloadTimeout)
 	defer cancel()
@@ -312,7 +314,12 @@ func (rt *Runtime) pruneOrphans(seeds []*Module) {
 	for _, m := range orphans {
 		m.abortCanaryLocked(ctx, "the module was pruned")
 		rt.unregister(m)
-		rt.events.emit(Event{Type: EventRemoved, Module: m.id, Path: m.path, Reason: "pruned: no loaded module imports it"})
-		rt.log.Info("module pruned: no loaded module imports it", "module", m.id)
+		reason := "pruned: no loaded module imports it"
+		if m.gone.Load() {
+			reason = "its source was deleted from the store"
+		}
+		rt.events.emit(Event{Type: EventRemoved, Module: m.id, Path: m.path, Reason: reason})
+		rt.log.Info("module removed: "+reason, "module", m.id)
 	}
+	return orphans
 }

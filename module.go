@@ -31,6 +31,9 @@ type Module struct {
 	// implicit: an import loaded it, not the program (CreateModule,
 	// LoadAll): it is pruned once no loaded module imports it.
 	implicit atomic.Bool
+	// gone: the store's last event for the source deleted it; the module
+	// is removed once no loaded module imports it (see deleted.go).
+	gone atomic.Bool
 	// deferred: the first pass of LoadPaths ran out and its second pass
 	// is to come; a store change waits for it (see LoadPaths).
 	deferred atomic.Bool

@@ -39,6 +39,10 @@ type Status struct {
 	// reports.
 	Age   time.Duration `json:"ageNs,omitempty"`
 	Stale bool          `json:"stale,omitempty"`
+	// StoreLost says the module store lost its sources (the NATS server
+	// lost its data) and none was written since: the node serves what it
+	// had loaded (natskv.Store.Lost).
+	StoreLost string `json:"storeLost,omitempty"`
 }
 
 // StaleAfter is how old a report is once its node has missed two: such a
@@ -61,11 +65,15 @@ type ModuleStatus struct {
 	Rollout bool `json:"rollout,omitempty"`
 	// Figures are its calls while a rollout of it runs.
 	Figures *Figures `json:"figures,omitempty"`
+	// Deleted: the store's latest revision of the source deletes it, and
+	// the node still serves the module, because a module it keeps imports
+	// it (Error says which); Tried is the deletion's revision.
+	Deleted bool `json:"deleted,omitempty"`
 }
 
 // Behind reports whether the module does not serve the store's latest
-// source.
-func (m ModuleStatus) Behind() bool { return m.Serving != m.Tried }
+// source, which it has (a deleted source is Deleted, not behind).
+func (m ModuleStatus) Behind() bool { return !m.Deleted && m.Serving != m.Tried }
 
 // OpenStatus opens (or makes) the status bucket of the module store named
 // bucket: entries expire after ttl, so a node must refresh within it.
@@ -95,6 +103,12 @@ type Reporter struct {
 
 	mu     sync.Mutex
 	served map[string]served // by source path: the revision a source was found at
+	// While Follow watches the store, paths holds what its events said
+	// of each source path, so a report reads nothing of an unchanged
+	// module (see revisions.go).
+	watching bool
+	paths    map[string]*pathState
+	lost     bool // the store was lost at the last report
 }
 
 // served remembers which store revision holds a serving source, so that
@@ -112,18 +126,22 @@ func (r *Reporter) Run(ctx context.Context) error {
 	}
 	interval := r.interval()
 	events := r.Runtime.Events(ctx)
+	r.Follow(ctx)
+	k, keep := as[keeper](r.Store)
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	var soon <-chan time.Time
 	report := func() {
 		rctx, cancel := context.WithTimeout(ctx, interval)
 		defer cancel()
+		if keep {
+			// A NATS server that loses its data loses this bucket too:
+			// the module store makes it again with its own. Tried until
+			// it took (a request lost to a reconnection fails it).
+			keep = k.Keep(rctx, r.Status) != nil
+		}
 		if err := r.Report(rctx); err != nil && ctx.Err() == nil {
-			log := r.Logger
-			if log == nil {
-				log = slog.Default()
-			}
-			log.Warn("fleet status not written; it is written again at the next change or tick", "node", r.Node, "err", err)
+			r.log().Warn("fleet status not written; it is written again at the next change or tick", "node", r.Node, "err", err)
 		}
 	}
 	report()
@@ -157,9 +175,17 @@ func (r *Reporter) interval() time.Duration {
 	return r.Interval
 }
 
-// Report writes the node's status once.
+// Report writes the node's status once. Unless Follow (or Run) follows
+// the store's changes, it reads every module's history.
 func (r *Reporter) Report(ctx context.Context) error {
 	st := Status{Node: r.Node, Addr: r.Addr, Updated: time.Now().UTC(), Modules: []ModuleStatus{}, Interval: r.interval()}
+	if l, ok := as[loser](r.Store); ok {
+		err := l.Lost()
+		if err != nil {
+			st.StoreLost = err.Error()
+		}
+		r.lostNow(err != nil)
+	}
 	for _, m := range r.Runtime.Modules() {
 		st.Modules = append(st.Modules, r.module(ctx, m))
 	}
@@ -174,6 +200,15 @@ func (r *Reporter) Report(ctx context.Context) error {
 // module is m's status on this node: the store revision whose source it
 // serves, found by content among the revisions the store keeps.
 func (r *Reporter) module(ctx context.Context, m *hotmod.Module) ModuleStatus {
+	out := r.moduleStore(ctx, m)
+	if why := r.Follower.refusal(out.ID); why != "" {
+		out.Error, out.Position = why, nil
+	}
+	return out
+}
+
+// moduleStore is m's status as the store's revisions say.
+func (r *Reporter) moduleStore(ctx context.Context, m *hotmod.Module) ModuleStatus {
 	ms := m.Stats()
 	out := ModuleStatus{ID: ms.ID, Path: ms.SourcePath, Version: ms.Version, Rollout: m.Pinned(), Figures: r.Follower.figures(ms.ID)}
 	if ms.LastError != "" {
@@ -183,22 +218,23 @@ func (r *Reporter) module(ctx context.Context, m *hotmod.Module) ModuleStatus {
 	if !ok {
 		return out
 	}
+	if r.isWatching() {
+		return r.learned(ctx, h, m, ms, out)
+	}
 	revs, err := h.History(ctx, ms.SourcePath)
 	if err != nil || len(revs) == 0 {
 		return out
 	}
 	out.Tried = revs[0].Rev
+	out.Deleted = revs[0].Op == vfs.Deleted
 	src, err := m.Source(ms.Version)
 	if err != nil {
 		return out
 	}
 	want := sha256.Sum256([]byte(src))
 	out.Serving = r.servingRevision(ctx, h, ms.SourcePath, want, revs)
-	if !out.Behind() {
+	if !out.Behind() && !out.Deleted {
 		out.Error, out.Position = "", nil // an earlier failure the store has since fixed
-	}
-	if why := r.Follower.refusal(ms.ID); why != "" {
-		out.Error, out.Position = why, nil
 	}
 	return out
 }

@@ -114,6 +114,12 @@ func OpenRollouts(ctx context.Context, js jetstream.JetStream, bucket string, st
 	if err != nil {
 		return nil, fmt.Errorf("fleet: rollout bucket of %q: %w", bucket, err)
 	}
+	if k, ok := as[keeper](store); ok {
+		// Made again with the module store's when NATS loses its data.
+		if err := k.Keep(ctx, kv); err != nil {
+			return nil, err
+		}
+	}
 	return &Rollouts{KV: kv, Store: store}, nil
 }
 

@@ -30,6 +30,10 @@ func NewStore(s vfs.Store, trusted []PublicKey) *Store {
 	return &Store{Store: s, trusted: slices.Clone(trusted)}
 }
 
+// Unwrap is the wrapped store: code that looks for a store's optional
+// interfaces (natskv's Lost, Keep) finds them through the wrapper.
+func (s *Store) Unwrap() vfs.Store { return s.Store }
+
 // Trusted reports whether the store verifies signatures.
 func (s *Store) Trusted() bool { return len(s.trusted) > 0 }
 
@@ -199,3 +203,4 @@ func (p plain) VerifyRelease(path string, content []byte, sig string) error {
 func (p plain) ReleaseSignature(ctx context.Context, path string, content []byte) (string, error) {
 	return p.w.ReleaseSignature(ctx, path, content)
 }
+func (p plain) Unwrap() vfs.Store { return p.w.Store }

@@ -552,7 +552,7 @@ func (c *cli) putDir(ctx context.Context, prefix, dir string, key *sign.PrivateK
 func (c *cli) rm() *cobra.Command {
 	return &cobra.Command{
 		Use:     "rm PATH",
-		Short:   "Delete a file of the server's store (a module loaded from it keeps serving its last version)",
+		Short:   "Delete a file of the server's store: its module is unloaded (on every node of a fleet), unless a loaded module imports it",
 		Example: "  hotmod rm /old-rules.js",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -835,12 +835,20 @@ func (c *cli) fleet() *cobra.Command {
 			fmt.Fprintln(tw, "NODE\tREPORTED\tMODULE\tVERSION\tREVISION\tSTATUS")
 			for _, n := range out.Nodes {
 				reported := age(n.Age) + " ago"
+				if n.StoreLost != "" {
+					fmt.Fprintf(tw, "%s\t%s\t-\t\t\t%s\n", n.Node, reported, nodeStatus(n, "store lost: "+n.StoreLost))
+				}
 				if len(n.Modules) == 0 {
 					fmt.Fprintf(tw, "%s\t%s\t-\t\t\t%s\n", n.Node, reported, nodeStatus(n, "no modules"))
 				}
 				for _, m := range n.Modules {
 					status := "ok"
 					switch {
+					case m.Deleted:
+						status = fmt.Sprintf("deleted: revision %d deletes the source", m.Tried)
+						if m.Error != "" {
+							status += "; still serving: " + m.Error
+						}
 					case m.Error != "":
 						status = fmt.Sprintf("revision %d failed: %s", m.Tried, m.Error)
 					case m.Rollout:

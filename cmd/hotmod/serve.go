@@ -204,7 +204,7 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	return l.w.Write(p)
 }
 
-func openStore(ctx context.Context, o serveOptions) (vfs.Store, string, error) {
+func openStore(ctx context.Context, o serveOptions, logger *slog.Logger) (vfs.Store, string, error) {
 	if o.nats.url != "" {
 		nc, js, err := o.nats.connect(ctx, "hotmod serve")
 		if err != nil {
@@ -212,7 +212,7 @@ func openStore(ctx context.Context, o serveOptions) (vfs.Store, string, error) {
 		}
 		octx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
-		s, err := natskv.Open(octx, js, o.nats.bucket, natskv.Options{})
+		s, err := natskv.Open(octx, js, o.nats.bucket, natskv.Options{Logger: logger})
 		if err != nil {
 			nc.Close()
 			return nil, "", fmt.Errorf("--nats %s: %w", redactURL(o.nats.url), err)
@@ -259,7 +259,7 @@ func serve(ctx context.Context, o serveOptions, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	raw, where, err := openStore(ctx, o)
+	raw, where, err := openStore(ctx, o, logger)
 	if err != nil {
 		return err
 	}

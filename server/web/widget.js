@@ -23,7 +23,7 @@ const DIFF_CONTEXT = 3;
 // Events that change what GET /api/modules/{id} says.
 const FLEET_SETTLE_MS = 400; // the other nodes report a change within a few hundred ms
 const MODULE_EVENTS = new Set(['created', 'reloaded', 'reload-failed', 'rolled-back', 'removed', 'source-changed',
-  'source-deleted', 'recovered', 'patched', 'unpatched', 'patch-dropped', 'profile-started', 'profile-stopped',
+  'source-deleted', 'delete-refused', 'recovered', 'patched', 'unpatched', 'patch-dropped', 'profile-started', 'profile-stopped',
   'probation-started', 'probation-passed', 'auto-rolled-back', 'canary-started', 'canary-promoted', 'canary-aborted']);
 
 // el builds an element; strings among the children become text nodes.
@@ -790,10 +790,17 @@ class HotReloadWidget extends HTMLElement {
     show(this.fleetBox, true);
     const rows = [el('tr', {}, ...['node', 'module', 'version', 'revision', 'status'].map((h) => el('th', {}, h)))];
     for (const n of nodes) {
+      if (n.storeLost) {
+        rows.push(el('tr', { class: 'failed', 'data-node': n.node },
+          el('td', {}, n.node), el('td', {}, '-'), el('td', {}, '-'), el('td', {}, '-'), el('td', {}, 'store lost: ' + n.storeLost)));
+      }
       for (const m of n.modules || []) {
         let status = 'ok';
         let cls = 'ok';
-        if (m.error) {
+        if (m.deleted) {
+          status = `deleted: revision ${m.tried} deletes the source` + (m.error ? '; still serving: ' + m.error : '');
+          cls = 'drift';
+        } else if (m.error) {
           status = `revision ${m.tried} failed: ` + (m.position ? where(m.position) + ' ' : '') + m.error;
           cls = 'failed';
         } else if (m.rollout) {

@@ -8,6 +8,14 @@
 // valid vfs path is a valid key, and a folder prefix is a wildcard
 // (/lib/ watches lib.>). Revisions are the bucket's; History lists the
 // revisions the bucket keeps (at most 64 per key).
+//
+// A Store outlives the NATS server losing its data: when the bucket's
+// stream is gone, was made again, or was purged below the last revision
+// the Store saw, it makes the bucket again (and the buckets Keep names),
+// follows it from its start, and says so once in the log and in Lost.
+// Sources that vanished that way are not reported deleted, so a node
+// keeps serving what it loaded; only a delete in the live stream is a
+// deletion.
 package natskv
 
 import (
@@ -17,6 +25,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strconv"
 	"strings"
@@ -36,7 +45,36 @@ type Options struct {
 	// Replicas is the bucket's replica count when Open creates it.
 	// Default 1.
 	Replicas int
+	// Logger hears that the bucket's stream was lost (one Warn each
+	// time). Default slog.Default().
+	Logger *slog.Logger
+	// CheckInterval is how often the Store asks the server whether the
+	// bucket's stream is still the one it follows, besides after every
+	// reconnection: a stream deleted or purged while connected is found
+	// within it. Default 10s; one request each time.
+	CheckInterval time.Duration
 }
+
+// ErrLost is what a *LostError matches: the bucket's stream lost what the
+// Store had seen.
+var ErrLost = errors.New("natskv: the bucket's stream lost its data")
+
+// LostError says that the bucket's stream was found gone, made again or
+// purged, and not yet written since: the store's sources are missing, and
+// a node keeps serving what it has.
+type LostError struct {
+	Bucket string
+	Why    string    // what was found
+	Seen   uint64    // the last revision seen before
+	Since  time.Time // when it was found
+}
+
+func (e *LostError) Error() string {
+	return fmt.Sprintf("natskv: bucket %s: %s (the last revision seen was %d, found %s); serving what was loaded until the store holds sources again",
+		e.Bucket, e.Why, e.Seen, e.Since.Format(time.RFC3339))
+}
+
+func (e *LostError) Is(target error) bool { return target == ErrLost }
 
 // Store is a vfs.Store and vfs.Historian on a key-value bucket.
 type Store struct {
@@ -48,12 +86,25 @@ type Store struct {
 	name  string
 	hub   *vfs.Hub
 
-	stop context.CancelFunc
-	done chan struct{}
+	stop  context.CancelFunc
+	done  chan struct{}
+	log   *slog.Logger
+	each  time.Duration // CheckInterval
+	kick  chan struct{} // a write found the stream gone: look now
+	made  time.Time     // the creation time of the stream followed
+	keep  []keptBucket  // buckets made again with this one's, this one first
+	keepM sync.Mutex    // guards keep and made
 
 	mu     sync.Mutex
 	closed bool
 	ready  chan struct{} // closed once the watcher has seen the bucket's current keys
+	lost   *LostError
+}
+
+// keptBucket is a bucket's stream as it was made, to make it again.
+type keptBucket struct {
+	name string
+	cfg  jetstream.StreamConfig
 }
 
 // Open opens the bucket named bucket, creating it if it does not exist,
@@ -73,12 +124,25 @@ func Open(ctx context.Context, js jetstream.JetStream, bucket string, opts Optio
 	if err != nil {
 		return nil, fmt.Errorf("natskv: opening bucket %q: %w", bucket, err)
 	}
+	st, err := kv.Status(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("natskv: opening bucket %q: %w", bucket, err)
+	}
+	info := st.(*jetstream.KeyValueBucketStatus).StreamInfo()
 	wctx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	// A message must fit the server's max payload (1 MiB by default), with
 	// room for headers; a larger source goes to an object store, and the
 	// key holds a reference to it.
 	limit := int(js.Conn().MaxPayload()) - 4096
-	s := &Store{kv: kv, js: js, limit: limit, name: bucket, hub: vfs.NewHub(), stop: stop, done: make(chan struct{}), ready: make(chan struct{})}
+	s := &Store{kv: kv, js: js, limit: limit, name: bucket, hub: vfs.NewHub(), stop: stop, done: make(chan struct{}), ready: make(chan struct{}),
+		log: opts.Logger, each: opts.CheckInterval, kick: make(chan struct{}, 1), made: info.Created,
+		keep: []keptBucket{{name: bucket, cfg: info.Config}}}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.each <= 0 {
+		s.each = 10 * time.Second
+	}
 	go s.follow(wctx)
 	select {
 	case <-s.ready:
@@ -92,7 +156,9 @@ func Open(ctx context.Context, js jetstream.JetStream, bucket string, opts Optio
 // follow watches the whole bucket and publishes its changes, watching
 // again (from the revision after the last it saw) when the watch ends
 // without the Store closing: a watch does not survive the connection
-// dropping.
+// dropping. Before watching again it checks that the stream is still the
+// one it followed (see inspect); if not, it follows the new one from its
+// start.
 func (s *Store) follow(ctx context.Context) {
 	defer close(s.done)
 	// A watch is not recovered after the connection drops (nats.go
@@ -103,7 +169,29 @@ func (s *Store) follow(ctx context.Context) {
 	known := map[string]bool{} // paths that exist, to tell created from modified
 	var last uint64
 	backoff := 50 * time.Millisecond
-	for ctx.Err() == nil {
+	// ready: Open has been let go, after the first watch sent the
+	// bucket's state (or ended); later watches publish all they see.
+	ready := false
+	for tries := 0; ctx.Err() == nil; tries++ {
+		if tries > 0 {
+			ictx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			why, err := s.inspect(ictx, last)
+			cancel()
+			if err != nil {
+				// Unreachable, or not allowed: try again as for a watch.
+				select {
+				case <-time.After(backoff):
+					backoff = min(2*backoff, 5*time.Second)
+					continue
+				case <-ctx.Done():
+					return
+				}
+			}
+			if why != "" {
+				s.setLost(why, last)
+				last = 0 // the new stream numbers from 1
+			}
+		}
 		var opts []jetstream.WatchOpt
 		if last > 0 {
 			opts = append(opts, jetstream.ResumeFromRevision(last+1))
@@ -119,18 +207,22 @@ func (s *Store) follow(ctx context.Context) {
 			}
 		}
 		backoff = 50 * time.Millisecond
-		initial := last == 0
+		initial := !ready
 		s.drain(ctx, w, reconnected, known, &last, &initial)
 		_ = w.Stop()
 		if initial {
 			s.markReady() // never leave Open waiting on a watch that ended
 		}
+		ready = true
 	}
 }
 
 // drain publishes what w delivers until it ends, the connection comes
-// back after a drop (the watch is then dead), or ctx ends.
+// back after a drop (the watch is then dead), a look at the stream finds
+// it is not the one followed, or ctx ends.
 func (s *Store) drain(ctx context.Context, w jetstream.KeyWatcher, reconnected <-chan nats.Status, known map[string]bool, last *uint64, initial *bool) {
+	tick := time.NewTicker(s.each)
+	defer tick.Stop()
 	for {
 		var e jetstream.KeyValueEntry
 		select {
@@ -141,6 +233,13 @@ func (s *Store) drain(ctx context.Context, w jetstream.KeyWatcher, reconnected <
 			e = got
 		case <-reconnected:
 			return
+		case <-tick.C:
+			if s.changed(ctx, *last) {
+				return
+			}
+			continue
+		case <-s.kick:
+			return // follow looks at the stream
 		case <-ctx.Done():
 			return
 		}
@@ -164,6 +263,7 @@ func (s *Store) drain(ctx context.Context, w jetstream.KeyWatcher, reconnected <
 				ev.Op = vfs.Modified
 			}
 			known[p] = true
+			s.found()
 		default:
 			if !known[p] && *initial {
 				continue // deleted before we looked
@@ -175,6 +275,169 @@ func (s *Store) drain(ctx context.Context, w jetstream.KeyWatcher, reconnected <
 			s.hub.Publish(ev)
 		}
 	}
+}
+
+// changed reports whether the stream is no longer the one followed; an
+// unreachable server is not a change (the reconnection looks again).
+func (s *Store) changed(ctx context.Context, last uint64) bool {
+	s.keepM.Lock()
+	made := s.made
+	s.keepM.Unlock()
+	ictx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	st, err := s.kv.Status(ictx)
+	if err != nil {
+		return streamGone(err)
+	}
+	return differs(st.(*jetstream.KeyValueBucketStatus).StreamInfo(), made, last) != ""
+}
+
+// differs says how the stream info describes is not the stream made at
+// made that the Store followed up to revision last, or "".
+func differs(info *jetstream.StreamInfo, made time.Time, last uint64) string {
+	switch {
+	case !info.Created.Equal(made):
+		return fmt.Sprintf("the bucket's stream was made again at %s", info.Created.Format(time.RFC3339))
+	case info.State.LastSeq < last:
+		return fmt.Sprintf("the bucket's stream was reset back to revision %d", info.State.LastSeq)
+	case last > 0 && info.State.Msgs == 0:
+		// Every key deleted leaves delete markers: an empty stream was
+		// purged, its sources gone without a deletion of any.
+		return "the bucket's stream was purged"
+	}
+	return ""
+}
+
+// inspect looks at the bucket's stream and says why it is not the one the
+// Store followed up to revision last: gone (made again here, with the
+// buckets Keep named), made again by someone else, or purged below last.
+// "" means it is the same stream.
+func (s *Store) inspect(ctx context.Context, last uint64) (why string, err error) {
+	st, err := s.kv.Status(ctx)
+	switch {
+	case errors.Is(err, jetstream.ErrStreamNotFound):
+		why = "the bucket's stream was gone (the NATS server lost its data, or the bucket was deleted); made it again"
+		if err := s.remake(ctx); err != nil {
+			return "", err
+		}
+		if st, err = s.kv.Status(ctx); err != nil {
+			return "", err
+		}
+	case err != nil:
+		return "", err
+	}
+	info := st.(*jetstream.KeyValueBucketStatus).StreamInfo()
+	s.keepM.Lock()
+	defer s.keepM.Unlock()
+	if why == "" {
+		why = differs(info, s.made, last)
+	}
+	s.made = info.Created
+	if why != "" {
+		// The other buckets went with it, most likely: make them again
+		// (a no-op for those another node made already).
+		s.keepM.Unlock()
+		err := s.remake(ctx)
+		s.keepM.Lock()
+		if err != nil {
+			return "", err
+		}
+	}
+	return why, nil
+}
+
+// remake makes every kept bucket's stream again, as it was made; one that
+// exists is left as it is.
+func (s *Store) remake(ctx context.Context) error {
+	s.keepM.Lock()
+	keep := slices.Clone(s.keep)
+	s.keepM.Unlock()
+	for _, b := range keep {
+		if _, err := s.js.CreateOrUpdateStream(ctx, b.cfg); err != nil {
+			return fmt.Errorf("natskv: making bucket %s again: %w", b.name, err)
+		}
+	}
+	s.blobM.Lock()
+	s.blobs = nil // its stream went too: made again on the next large source
+	s.blobM.Unlock()
+	return nil
+}
+
+// streamGone reports whether err is how nats.go says a bucket's stream is
+// missing: its jetstream and its legacy API (which watches use) have one
+// error each, a put finds no stream to answer, and a direct get no
+// responder.
+func streamGone(err error) bool {
+	return errors.Is(err, jetstream.ErrStreamNotFound) || errors.Is(err, nats.ErrStreamNotFound) ||
+		errors.Is(err, jetstream.ErrNoStreamResponse) || errors.Is(err, nats.ErrNoResponders)
+}
+
+// Keep makes the Store make kv's bucket again, as it is now, whenever it
+// finds its own stream lost: the buckets a node uses beside the module
+// store (its status, its rollouts) go with it when the server loses its
+// data.
+func (s *Store) Keep(ctx context.Context, kv jetstream.KeyValue) error {
+	st, err := kv.Status(ctx)
+	if err != nil {
+		return fmt.Errorf("natskv: keeping bucket %s: %w", kv.Bucket(), err)
+	}
+	cfg := st.(*jetstream.KeyValueBucketStatus).StreamInfo().Config
+	s.keepM.Lock()
+	defer s.keepM.Unlock()
+	if !slices.ContainsFunc(s.keep, func(b keptBucket) bool { return b.name == kv.Bucket() }) {
+		s.keep = append(s.keep, keptBucket{name: kv.Bucket(), cfg: cfg})
+	}
+	return nil
+}
+
+// setLost records and logs that the stream was lost.
+func (s *Store) setLost(why string, last uint64) {
+	l := &LostError{Bucket: s.name, Why: why, Seen: last, Since: time.Now().UTC()}
+	s.mu.Lock()
+	s.lost = l
+	s.mu.Unlock()
+	s.log.Warn("module store lost: its sources are gone from NATS; modules keep serving what they loaded, and nothing is unloaded until a source is deleted again; put the sources again",
+		"bucket", s.name, "found", why, "lastRevisionSeen", last)
+}
+
+// found ends a loss: the store holds a source again.
+func (s *Store) found() {
+	s.mu.Lock()
+	l := s.lost
+	s.lost = nil
+	s.mu.Unlock()
+	if l != nil {
+		s.log.Info("module store holds sources again", "bucket", s.name, "lostSince", l.Since)
+	}
+}
+
+// Lost returns a *LostError (matching ErrLost) while the bucket's stream
+// has lost what the Store had seen and no source has been written to it
+// since; nil otherwise. Nothing is unloaded meanwhile.
+func (s *Store) Lost() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.lost == nil {
+		return nil
+	}
+	return s.lost
+}
+
+// gone reports whether err says the bucket's stream is missing; it then
+// makes the stream again and wakes follow to look, so the write can be
+// tried again.
+func (s *Store) gone(ctx context.Context, err error) bool {
+	if !streamGone(err) {
+		return false
+	}
+	if s.remake(ctx) != nil {
+		return false
+	}
+	select {
+	case s.kick <- struct{}{}:
+	default:
+	}
+	return true
 }
 
 func (s *Store) markReady() {
@@ -222,6 +485,21 @@ func (s *Store) Write(ctx context.Context, p string, data []byte) error {
 	if err := vfs.ValidatePath(p); err != nil {
 		return err
 	}
+	return s.healing(ctx, func() error { return s.write(ctx, p, data) })
+}
+
+// healing runs op, and once more if it failed because the bucket's stream
+// was gone (gone makes it again): a put after the server lost its data
+// succeeds.
+func (s *Store) healing(ctx context.Context, op func() error) error {
+	err := op()
+	if err != nil && s.gone(ctx, err) {
+		err = op()
+	}
+	return err
+}
+
+func (s *Store) write(ctx context.Context, p string, data []byte) error {
 	if err := s.fileFits(ctx, p); err != nil {
 		return err
 	}
@@ -330,14 +608,16 @@ func (s *Store) Delete(ctx context.Context, p string) error {
 	if err := vfs.ValidatePath(p); err != nil {
 		return err
 	}
-	e, err := s.kv.Get(ctx, encode(p))
-	if err != nil {
-		return s.fail("delete", p, err)
-	}
-	if err := s.kv.Delete(ctx, encode(p), jetstream.LastRevision(e.Revision())); err != nil {
-		return s.fail("delete", p, err)
-	}
-	return nil
+	return s.healing(ctx, func() error {
+		e, err := s.kv.Get(ctx, encode(p))
+		if err != nil {
+			return s.fail("delete", p, err)
+		}
+		if err := s.kv.Delete(ctx, encode(p), jetstream.LastRevision(e.Revision())); err != nil {
+			return s.fail("delete", p, err)
+		}
+		return nil
+	})
 }
 
 // List returns the paths under prefix, sorted.

@@ -2,9 +2,12 @@ package natskv_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"net"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -175,4 +178,232 @@ func TestWatchSurvivesReconnects(t *testing.T) {
 		t.Fatal(err)
 	}
 	expect("/after.js")
+}
+
+// warnings is a slog handler that hands every Warn record's message to a
+// channel, so a test waits for the log line itself.
+type warnings chan string
+
+func (w warnings) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelWarn }
+func (w warnings) Handle(_ context.Context, r slog.Record) error {
+	select {
+	case w <- r.Message:
+	default:
+	}
+	return nil
+}
+func (w warnings) WithAttrs([]slog.Attr) slog.Handler { return w }
+func (w warnings) WithGroup(string) slog.Handler      { return w }
+
+// A NATS server that comes back without its data (a new store folder) is
+// noticed: the Store makes its bucket and the buckets it keeps again,
+// logs one warning, reports Lost, reports no deletion of the sources that
+// vanished, and sees every later write, though the new stream numbers its
+// revisions from 1, below the last one seen. Coming back with its data is
+// no loss.
+func TestStreamLostAndRemade(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	data := t.TempDir()
+	srv := natstest.Start(t, server.Options{Host: "127.0.0.1", Port: -1, StoreDir: data})
+	port := srv.Addr().(*net.TCPAddr).Port
+	restart := func(dir string) {
+		t.Helper()
+		srv.Shutdown()
+		srv.WaitForShutdown()
+		srv = natstest.Start(t, server.Options{Host: "127.0.0.1", Port: port, StoreDir: dir})
+	}
+	js := natstest.Connect(t, srv, nats.MaxReconnects(-1), nats.ReconnectWait(20*time.Millisecond))
+	warned := make(warnings, 8)
+	s, err := natskv.Open(ctx, js, "lost", natskv.Options{Logger: slog.New(warned)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	side, err := js.CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: "lost-status", TTL: time.Minute, History: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Keep(ctx, side); err != nil {
+		t.Fatal(err)
+	}
+	w, err := s.Watch(ctx, "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	expect := func(p string, op vfs.Op) {
+		t.Helper()
+		select {
+		case ev := <-w:
+			if ev.Path != p || ev.Op != op {
+				t.Fatalf("event %s %v, want %s %v", ev.Path, ev.Op, p, op)
+			}
+		case <-ctx.Done():
+			t.Fatalf("no event for %s", p)
+		}
+	}
+	for i := range 5 {
+		if err := s.Write(ctx, "/a.js", fmt.Appendf(nil, "a%d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Write(ctx, "/b.js", []byte("b")); err != nil {
+		t.Fatal(err)
+	}
+	for ev := range w {
+		if ev.Path == "/b.js" {
+			break
+		}
+	}
+
+	// With its data: the same stream, nothing lost.
+	restart(data)
+	if err := s.Write(ctx, "/b.js", []byte("b2")); err != nil {
+		t.Fatal(err)
+	}
+	expect("/b.js", vfs.Modified)
+	if err := s.Lost(); err != nil {
+		t.Fatalf("Lost after a restart with the data: %v", err)
+	}
+
+	// Without it.
+	restart(t.TempDir())
+	select {
+	case msg := <-warned:
+		if !strings.Contains(msg, "lost") {
+			t.Errorf("warning %q", msg)
+		}
+	case <-ctx.Done():
+		t.Fatal("no warning that the store was lost")
+	}
+	if err := s.Lost(); !errors.Is(err, natskv.ErrLost) {
+		t.Fatalf("Lost() = %v, want ErrLost", err)
+	}
+	var le *natskv.LostError
+	if !errors.As(s.Lost(), &le) || le.Seen < 7 {
+		t.Errorf("Lost() = %#v", s.Lost())
+	}
+	// The kept bucket is back, with its settings.
+	ojs := natstest.Connect(t, srv)
+	if kv, err := ojs.KeyValue(ctx, "lost-status"); err != nil {
+		t.Errorf("the kept bucket was not made again: %v", err)
+	} else if st, err := kv.Status(ctx); err != nil || st.TTL() != time.Minute {
+		t.Errorf("the kept bucket's status: %v, %v", st, err)
+	}
+	// Another node's write, revision 1 of the new stream, is seen, and so
+	// is this Store's own.
+	o, err := natskv.Open(ctx, ojs, "lost", natskv.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Close()
+	if err := o.Write(ctx, "/c.js", []byte("c")); err != nil {
+		t.Fatal(err)
+	}
+	expect("/c.js", vfs.Created) // not a deletion of /a.js or /b.js first
+	if err := s.Lost(); err != nil {
+		t.Errorf("Lost() after a write: %v", err)
+	}
+	if err := s.Write(ctx, "/a.js", []byte("a again")); err != nil {
+		t.Fatal(err)
+	}
+	expect("/a.js", vfs.Modified)
+	if got, err := s.List(ctx, "/"); err != nil || !slices.Equal(got, []string{"/a.js", "/c.js"}) {
+		t.Errorf("List = %q, %v", got, err)
+	}
+	select {
+	case msg := <-warned:
+		t.Errorf("a second warning: %q", msg)
+	default:
+	}
+}
+
+// A Store's own write finds the stream gone before its watch does: the
+// write makes the bucket again and succeeds.
+func TestWriteRemakesAGoneBucket(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	js := startServer(t)
+	s, err := natskv.Open(ctx, js, "gone", natskv.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	w, err := s.Watch(ctx, "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Write(ctx, "/x.js", []byte("1")); err != nil {
+		t.Fatal(err)
+	}
+	<-w
+	if err := js.DeleteKeyValue(ctx, "gone"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Write(ctx, "/y.js", []byte("2")); err != nil {
+		t.Fatalf("a write after the bucket was deleted: %v", err)
+	}
+	select {
+	case ev := <-w:
+		if ev.Path != "/y.js" || ev.Op != vfs.Created {
+			t.Fatalf("event %+v, want /y.js created", ev)
+		}
+	case <-ctx.Done():
+		t.Fatal("no event for the write to the bucket made again")
+	}
+	if !errors.Is(s.Lost(), natskv.ErrLost) && s.Lost() != nil {
+		t.Errorf("Lost() = %v", s.Lost())
+	}
+}
+
+// A stream purged while the Store is connected is found by its periodic
+// look: the sources are gone without a deletion, so none is reported
+// deleted, Lost says so, and the next write ends it.
+func TestPurgedStreamIsLostNotDeleted(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	js := startServer(t)
+	warned := make(warnings, 4)
+	s, err := natskv.Open(ctx, js, "p", natskv.Options{Logger: slog.New(warned), CheckInterval: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	w, err := s.Watch(ctx, "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Write(ctx, "/a.js", []byte("1")); err != nil {
+		t.Fatal(err)
+	}
+	<-w
+	stream, err := js.Stream(ctx, "KV_p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := stream.Purge(ctx); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-warned:
+	case <-ctx.Done():
+		t.Fatal("no warning that the purged store was lost")
+	}
+	if !errors.Is(s.Lost(), natskv.ErrLost) {
+		t.Errorf("Lost() = %v", s.Lost())
+	}
+	if err := s.Write(ctx, "/b.js", []byte("2")); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case ev := <-w:
+		if ev.Path != "/b.js" {
+			t.Fatalf("event %+v, want /b.js (no deletion of /a.js)", ev)
+		}
+	case <-ctx.Done():
+		t.Fatal("no event for the write after the purge")
+	}
+	if err := s.Lost(); err != nil {
+		t.Errorf("Lost() after a write: %v", err)
+	}
 }
