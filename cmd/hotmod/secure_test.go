@@ -26,6 +26,7 @@ import (
 	natsserver "github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nats-io/nkeys"
 )
 
 // fleetServer starts a nats-server from the example configuration of a
@@ -460,4 +461,52 @@ func certPair(t *testing.T, ca *x509.Certificate, caKey *ecdsa.PrivateKey, host 
 		t.Fatal(err)
 	}
 	return cert, key, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb})
+}
+
+// A NATS user known by its nkey: --nats-nkey signs the server's challenge
+// with the seed in a file; without it, or with another user's seed, the
+// connection is refused.
+func TestNATSNkey(t *testing.T) {
+	user, err := nkeys.CreateUser()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := user.PublicKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := natstest.Start(t, natsserver.Options{Host: "127.0.0.1", Port: -1, Nkeys: []*natsserver.NkeyUser{{Nkey: pub}}})
+	dir := t.TempDir()
+	writeSeed := func(name string, kp nkeys.KeyPair) string {
+		seed, err := kp.Seed()
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, seed, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	good := writeSeed("user.nk", user)
+	other, err := nkeys.CreateUser()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := writeSeed("other.nk", other)
+	put := func(extra ...string) (string, int) {
+		_, errOut, code := runCLI(t, "http://127.0.0.1:1", "export const v = () => 1", append([]string{"put", "/v.js", "-", "--nats", srv.ClientURL()}, extra...)...)
+		return errOut, code
+	}
+	if errOut, code := put("--nats-nkey", good); code != 0 {
+		t.Fatalf("put with the user's nkey: %d %s", code, errOut)
+	}
+	for _, extra := range [][]string{nil, {"--nats-nkey", bad}} {
+		if errOut, code := put(extra...); code == 0 || !strings.Contains(strings.ToLower(errOut), "authorization") {
+			t.Errorf("put %v: %d %s, want refused", extra, code, errOut)
+		}
+	}
+	if errOut, code := put("--nats-nkey", filepath.Join(dir, "missing.nk")); code == 0 || !strings.Contains(errOut, "--nats-nkey") {
+		t.Errorf("a missing seed file: %d %s", code, errOut)
+	}
 }
