@@ -7,6 +7,7 @@ import (
 	"log/slog"
 
 	"github.com/hotmod/hotmod"
+	"github.com/hotmod/hotmod/sign"
 	"github.com/hotmod/hotmod/vfs"
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -214,7 +215,7 @@ func serving(ctx context.Context, h vfs.Historian, path string, sum [32]byte, st
 		b, err := h.ReadRevision(ctx, path, st.latest)
 		if err == nil && sha256.Sum256(b) == sum {
 			return st.latest, nil
-		} else if err != nil && !errors.Is(err, vfs.ErrNotFound) {
+		} else if err != nil && !notThere(err) {
 			return 0, err
 		}
 	}
@@ -240,7 +241,7 @@ func scan(ctx context.Context, h vfs.Historian, path string, sum [32]byte, revs 
 			continue
 		}
 		b, err := h.ReadRevision(ctx, path, rev.Rev)
-		if err != nil && !errors.Is(err, vfs.ErrNotFound) {
+		if err != nil && !notThere(err) {
 			return 0, err
 		}
 		if err == nil && sha256.Sum256(b) == sum {
@@ -248,4 +249,12 @@ func scan(ctx context.Context, h vfs.Historian, path string, sum [32]byte, revs 
 		}
 	}
 	return 0, nil
+}
+
+// notThere reports whether a revision's read failed for good, not for a
+// while: the revision is gone, or a trusting node refuses its signature
+// (it cannot be the source the node serves).
+func notThere(err error) bool {
+	var se *sign.Error
+	return errors.Is(err, vfs.ErrNotFound) || errors.As(err, &se)
 }

@@ -245,6 +245,19 @@ func TestTrustRefusesForgeries(t *testing.T) {
 	}
 	fleetError("no signature: /price.js")
 	callIs(t, api, "1")
+	// The status names the signed revision the node serves: a revision
+	// whose signature it refuses is not read as "no answer".
+	eventually(t, "the status names the revision served", func() string {
+		out, errOut, _ := runCLI(t, api, "", "fleet", "--nats", url, "--json")
+		var got struct{ Nodes []fleet.Status }
+		if err := json.Unmarshal([]byte(out), &got); err != nil || len(got.Nodes) != 1 || len(got.Nodes[0].Modules) != 1 {
+			return fmt.Sprintf("%v: %s %s", err, out, errOut)
+		}
+		if m := got.Nodes[0].Modules[0]; m.Serving != 1 || m.Tried != 2 {
+			return fmt.Sprintf("serving %d, tried %d; want 1 and 2", m.Serving, m.Tried)
+		}
+		return ""
+	})
 
 	// A source signed by a key the node does not trust.
 	put("export const v = () => 667", "--sign", otherPriv)
