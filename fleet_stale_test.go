@@ -33,7 +33,8 @@ func TestFleetStaleNode(t *testing.T) {
 	}
 	reported := time.Now()
 	// Staleness is time passing: wait until two reports are missed.
-	time.Sleep(time.Until(reported.Add(2*interval + 20*time.Millisecond)))
+	staleAfter := hotfleet.Status{Interval: interval}.StaleAfter()
+	time.Sleep(time.Until(reported.Add(staleAfter + 20*time.Millisecond)))
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		statuses, err := hotfleet.Read(ctx, f.status)
@@ -45,7 +46,7 @@ func TestFleetStaleNode(t *testing.T) {
 			got[st.Node] = st
 		}
 		d, live := got["dead"], got["n1"]
-		if d.Interval != interval || !d.Stale || d.Age < 2*interval || d.Age > time.Since(reported)+time.Second {
+		if d.Interval != interval || !d.Stale || d.Age < staleAfter || d.Age > time.Since(reported)+time.Second {
 			t.Fatalf("the dead node: stale %v, age %v, interval %v", d.Stale, d.Age, d.Interval)
 		}
 		if live.Node == "n1" && !live.Stale && live.Age <= live.StaleAfter() {

@@ -242,6 +242,7 @@ func TestFleetRollouts(t *testing.T) {
 	}
 	serving(t, append(nodes, late), "price", int64(3))
 
+	f.waitLive(3) // n2 is a new node of the same name
 	r, err := f.rollouts.Start(ctx, hotfleet.Rollout{Path: "/price.js", Source: "export const v = () => 4", Percent: 100})
 	if err != nil || !slices.Equal(r.Nodes, []string{"n1", "n2", "n3"}) {
 		t.Fatal(r, err)

@@ -46,8 +46,12 @@ type Status struct {
 }
 
 // StaleAfter is how old a report is once its node has missed two: such a
-// node is listed stale.
-func (s Status) StaleAfter() time.Duration { return 2 * s.Interval }
+// node is listed stale. It is at least a second: a report is a NATS put, and a loaded machine (a
+// collector's pause, a busy scheduler) delays one by a few hundred
+// milliseconds; a node reporting every 100 ms is not dead for that.
+func (s Status) StaleAfter() time.Duration { return max(2*s.Interval, minStaleAfter) }
+
+const minStaleAfter = time.Second
 
 // ModuleStatus is what a node serves of one module.
 type ModuleStatus struct {

@@ -68,7 +68,8 @@ func TestFleetStaleAndOutage(t *testing.T) {
 	if err := ghost.Report(ctx); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(2*interval + 50*time.Millisecond) // two missed reports: time itself is the event
+	// Two missed reports (at least a second): time itself is the event.
+	time.Sleep(fleet.Status{Interval: interval}.StaleAfter() + 50*time.Millisecond)
 	out := ok(t, url, "", "fleet")
 	for _, l := range strings.Split(out, "\n") {
 		switch {
