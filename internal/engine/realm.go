@@ -96,6 +96,7 @@ type Realm struct {
 	protoNames                    map[string]bool // own names of the two prototypes
 
 	rejections map[*goja.Promise]struct{}
+	fromJS     func(goja.Value) (any, error) // FromJS, bound once (see Settle)
 	watch      *watchdog
 	released   chan struct{}   // closed once Close has taken the lock for good
 	depth      int             // nested RunLocked calls; lock
@@ -153,6 +154,7 @@ func New(opts Options) *Realm {
 		tindex:     make(map[int64]*timer),
 		kick:       make(chan struct{}, 1),
 	}
+	r.fromJS = r.FromJS
 	vm.SetPromiseRejectionTracker(func(p *goja.Promise, op goja.PromiseRejectionOperation) {
 		if op == goja.PromiseRejectionReject {
 			r.rejections[p] = struct{}{}
@@ -282,6 +284,10 @@ func (r *Realm) TryLock() bool {
 // Unlock gives the realm back, first reporting promise rejections that no
 // handler took up while it was held.
 func (r *Realm) Unlock() {
+	if len(r.rejections) == 0 {
+		r.lk.unlock()
+		return
+	}
 	for p := range r.rejections {
 		r.log.Warn("unhandled promise rejection", "reason", describe(p.Result()))
 		delete(r.rejections, p)
