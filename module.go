@@ -186,6 +186,17 @@ func (m *Module) resolve(s *realm) *goja.Object {
 // plain one. Call with s's lock held.
 func (m *Module) ensureProxy(s *realm) {
 	in := m.in[s.index]
+	if in.proxy == nil && m.plainHandle(s) {
+		in.proxy, in.plain = s.VM().NewObject(), true
+	}
+	if in.plain {
+		if !in.listed {
+			in.listed = true
+			s.handles = append(s.handles, m)
+		}
+		m.syncHandle(s)
+		return
+	}
 	if in.proxy != nil {
 		return
 	}

@@ -96,6 +96,7 @@ type Realm struct {
 	protoNames                    map[string]bool // own names of the two prototypes
 
 	rejections map[*goja.Promise]struct{}
+	beforeRun  func()                        // see SetBeforeRun; lock
 	fromJS     func(goja.Value) (any, error) // FromJS, bound once (see Settle)
 	watch      *watchdog
 	released   chan struct{}   // closed once Close has taken the lock for good
@@ -327,6 +328,9 @@ func (r *Realm) RunLocked(ctx context.Context, limit time.Duration, fn func(vm *
 	if ctx.Done() != nil {
 		stop = context.AfterFunc(ctx, func() { r.watch.interrupt(run, ctx) })
 	}
+	if r.beforeRun != nil {
+		r.beforeRun()
+	}
 	err := r.call(fn)
 	r.owner = nil // whatever a recovered panic skipped, the next run starts with no owner
 	if stop != nil {
@@ -381,6 +385,19 @@ func (r *Realm) call(fn func(*goja.Runtime) error) (err error) {
 		}
 	}()
 	return fn(r.vm)
+}
+
+// SetBeforeRun makes fn run at the start of every outermost run, holding
+// the realm and under the run's bounds: the owner's chance to bring what
+// JavaScript reads up to date with changes made while it did not hold the
+// realm. fn must not panic: it runs before the run's recovery is in place.
+// Call before the realm is used.
+func (r *Realm) SetBeforeRun(fn func()) { r.beforeRun = fn }
+
+// Descriptor is Object.getOwnPropertyDescriptor(obj, name), or nil. Call
+// with the lock held.
+func (r *Realm) Descriptor(obj *goja.Object, name string) *goja.Object {
+	return r.ownDescriptor(obj, r.vm.ToValue(name))
 }
 
 // Context is the context of the run in progress: what Go code that

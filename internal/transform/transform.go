@@ -74,7 +74,7 @@ type Result struct {
 	// top-level await) whose value is fixed once it has been evaluated
 	// (see constExports).
 	ConstExports []string
-	Hash        [32]byte
+	Hash         [32]byte
 	// Source is the text compiled, as read: a kept version's source is
 	// shown and diffed from it.
 	Source string
