@@ -96,7 +96,10 @@ type version struct {
 	// transform.constExports) that Call has read: their value cannot
 	// change, so a call skips the export's getters, two entries into
 	// JavaScript (esbuild's getter and __copyProps' around it). Realm lock.
-	fast     map[string]goja.Callable
+	fast map[string]goja.Callable
+	// The last of them called, before a map lookup. Realm lock.
+	lastName string
+	lastFn   goja.Callable
 	disposed atomic.Bool
 	// ready is the promise of the end of an ES module's top-level await,
 	// which sets its exports (nil for a module without one); realm lock.
@@ -271,7 +274,13 @@ func (m *Module) callOn(ctx context.Context, name string, args []any, pick func(
 		if h != nil && v != m.in[s.index].cur.Load() {
 			h = h.unpatched(measured)
 		}
-		fn, ok := v.fast[name]
+		var fn goja.Callable
+		ok := false
+		if v.lastFn != nil && name == v.lastName {
+			fn, ok = v.lastFn, true // a string compare: the same name is the same pointer
+		} else if fn, ok = v.fast[name]; ok {
+			v.lastName, v.lastFn = name, fn
+		}
 		if !ok || h != nil {
 			exp := m.exportsOf(v)
 			var fv goja.Value = goja.Undefined()
@@ -305,7 +314,9 @@ func (m *Module) callOn(ctx context.Context, name string, args []any, pick func(
 			}
 			jsArgs = append(jsArgs, jv)
 		}
-		s.args = jsArgs[:0]
+		if cap(jsArgs) > cap(s.args) {
+			s.args = jsArgs[:0] // grown: a pointer write only then
+		}
 		prev := r.SwapOwner(v.scope.timers) // not rt.enter: no closure on the hot path
 		ret, err := m.invoke(s, h, v, name, fn, m.in[s.index].proxy, jsArgs)
 		if !scalars {
@@ -317,6 +328,10 @@ func (m *Module) callOn(ctx context.Context, name string, args []any, pick func(
 		r.SwapOwner(prev)
 		if err != nil {
 			return engine.Err(err)
+		}
+		if _, isObject := ret.(*goja.Object); !isObject {
+			out.Value, out.Err = r.FromJS(ret) // no promise to look for
+			return nil
 		}
 		var done bool
 		if out, wait, done = r.Settle(ret, nil); !done {
