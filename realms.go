@@ -83,6 +83,10 @@ func (rt *Runtime) newRealms(opts Options) []*realm {
 // runAny runs fn in a free realm (the first one when there is only one),
 // bounded as engine.Realm.Run bounds it.
 func (rt *Runtime) runAny(ctx context.Context, limit time.Duration, fn func(s *realm) error) error {
+	if len(rt.realms) == 1 {
+		s := rt.realms[0]
+		return s.Call(ctx, limit, func(*goja.Runtime) error { return fn(s) })
+	}
 	s, err := rt.takeAny(ctx)
 	if err != nil {
 		return err
