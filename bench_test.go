@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dop251/goja"
 	"github.com/hotmod/hotmod"
 	"github.com/hotmod/hotmod/vfs"
 )
@@ -352,4 +353,23 @@ func BenchmarkCallBesideManyIntervals(b *testing.B) {
 	}
 	b.ReportMetric(float64(peak-baseline), "goroutines")
 	b.ReportMetric(float64(worst.Microseconds())/1000, "max-ms")
+}
+
+// BenchmarkCallRawGoja is the floor BenchmarkCallFromGo is measured
+// against: goja alone calling the same function with the same conversions
+// (ToValue each argument, Export the result).
+func BenchmarkCallRawGoja(b *testing.B) {
+	vm := goja.New()
+	if _, err := vm.RunString("function add(a, b) { return a + b }"); err != nil {
+		b.Fatal(err)
+	}
+	add, _ := goja.AssertFunction(vm.Get("add"))
+	b.ReportAllocs()
+	for b.Loop() {
+		v, err := add(goja.Undefined(), vm.ToValue(1), vm.ToValue(2))
+		if err != nil {
+			b.Fatal(err)
+		}
+		_ = v.Export()
+	}
 }

@@ -192,16 +192,19 @@ type ResultSize struct {
 // Runtime loads modules and keeps them hot. All methods are safe for
 // concurrent use.
 type Runtime struct {
-	opts     Options
-	store    vfs.Store
-	log      *slog.Logger
-	realms   []*realm
-	turn     atomic.Uint64 // spreads calls over the realms
-	compiler *transform.Compiler
-	events   eventBus
-	bg       context.Context
-	stopBg   context.CancelFunc
-	work     sync.WaitGroup // reloads the Runtime started by itself
+	opts   Options
+	store  vfs.Store
+	log    *slog.Logger
+	realms []*realm
+	turn   atomic.Uint64 // spreads calls over the realms
+	// Counts changes that the realms' plain handles must catch up with at
+	// their next run (see syncHandles).
+	handleGen atomic.Uint64
+	compiler  *transform.Compiler
+	events    eventBus
+	bg        context.Context
+	stopBg    context.CancelFunc
+	work      sync.WaitGroup // reloads the Runtime started by itself
 
 	sandboxRuns, sandboxBreaches atomic.Int64
 
@@ -274,7 +277,6 @@ func New(ctx context.Context, opts Options) (*Runtime, error) {
 		opts:      opts,
 		store:     opts.Store,
 		log:       opts.Logger,
-		realms:    newRealms(opts),
 		compiler:  compiler,
 		bg:        bg,
 		stopBg:    stop,
@@ -287,6 +289,7 @@ func New(ctx context.Context, opts Options) (*Runtime, error) {
 		patches:   make(map[string]*Patch),
 		profiles:  make(map[string]*Profile),
 	}
+	rt.realms = rt.newRealms(opts)
 	if err := rt.ensureWatching(); err != nil {
 		_ = rt.Close(ctx)
 		return nil, err

@@ -183,6 +183,11 @@ func (rt *Runtime) retireAllLocked(s *realm, mods []*Module, to State) (imported
 		in := m.in[s.index]
 		vs[i] = in.cur.Load()
 		in.cur.Store(nil)
+		m.syncHandle(s)
+		if in.listed {
+			in.listed = false
+			s.handles = slices.DeleteFunc(s.handles, func(h *Module) bool { return h == m })
+		}
 		if vs[i] != nil {
 			for _, d := range vs[i].deps {
 				if d != nil && !slices.Contains(imported, d) {

@@ -411,6 +411,7 @@ func (rt *Runtime) loadEverywhere(ctx context.Context, m *Module, res *transform
 			if in := m.in[s.index]; !had[s.index] && in.cur.Load() != nil {
 				v := in.cur.Load()
 				in.cur.Store(nil)
+				m.syncHandle(s)
 				rt.discardLocked(s, m, v)
 			}
 			return nil

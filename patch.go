@@ -390,6 +390,7 @@ func (m *Module) editHooks(edit func(h *hooks)) {
 		h = nil
 	}
 	m.hooks.Store(h)
+	m.rt.handleGen.Add(1) // the handles catch up at their realm's next run
 }
 
 // dropPatchesLocked makes every patch of the module stale (a reload or a

@@ -43,6 +43,10 @@ type realm struct {
 	// browserDepth counts the "browser" file mappings being followed
 	// (requireValue), so that files mapped to each other end.
 	browserDepth int
+	// The modules whose handle here is a plain object (see handle.go), and
+	// the Runtime's handleGen they were last brought up to date at.
+	handles   []*Module
+	handleGen uint64
 }
 
 // inRealm is what a module has in one realm; guarded by that realm's lock.
@@ -50,10 +54,13 @@ type inRealm struct {
 	cur      atomic.Pointer[version]   // the version serving in this realm
 	loading  *version                  // the version being evaluated on first load (cycles)
 	proxy    *goja.Object              // the JavaScript handle other modules of the realm get
+	plain    bool                      // proxy is a plain object (see handle.go)
+	listed   bool                      // in the realm's handles
+	synced   handleKey                 // what the plain handle was made from
 	wrappers map[wrapperKey]goja.Value // timing wrappers while profiling
 }
 
-func newRealms(opts Options) []*realm {
+func (rt *Runtime) newRealms(opts Options) []*realm {
 	out := make([]*realm, opts.Realms)
 	for i := range out {
 		out[i] = &realm{index: i, Realm: engine.New(engine.Options{
@@ -67,6 +74,8 @@ func newRealms(opts Options) []*realm {
 			MaxTimers:         opts.MaxTimers,
 			Env:               opts.Env,
 		})}
+		s := out[i]
+		s.SetBeforeRun(func() { rt.syncHandles(s) })
 	}
 	return out
 }
@@ -74,6 +83,10 @@ func newRealms(opts Options) []*realm {
 // runAny runs fn in a free realm (the first one when there is only one),
 // bounded as engine.Realm.Run bounds it.
 func (rt *Runtime) runAny(ctx context.Context, limit time.Duration, fn func(s *realm) error) error {
+	if len(rt.realms) == 1 {
+		s := rt.realms[0]
+		return s.Call(ctx, limit, func(*goja.Runtime) error { return fn(s) })
+	}
 	s, err := rt.takeAny(ctx)
 	if err != nil {
 		return err

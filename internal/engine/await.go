@@ -13,9 +13,12 @@ type Outcome struct {
 // Settle inspects v. If it is not a promise, or one already settled, the
 // outcome is returned at once (done = true). Otherwise a handler is attached
 // and the outcome arrives on the channel once the promise settles, with
-// convert applied to a fulfilled value under the lock. Call with the lock
-// held.
+// convert applied to a fulfilled value under the lock; a nil convert is
+// FromJS. Call with the lock held.
 func (r *Realm) Settle(v goja.Value, convert func(goja.Value) (any, error)) (out Outcome, ch <-chan Outcome, done bool) {
+	if convert == nil {
+		convert = r.fromJS // the method value r.FromJS would be an allocation per call
+	}
 	obj, ok := v.(*goja.Object)
 	if !ok {
 		val, err := convert(v)

@@ -135,8 +135,15 @@ const (
 // run it is part of is stopped (a copy of a large value is work like any
 // other). Call with the lock held.
 func (r *Realm) FromJS(v goja.Value) (any, error) {
+	o, ok := v.(*goja.Object)
+	if !ok || o == nil {
+		g := r.fromPrimitive(v)
+		if s, ok := g.(string); !ok || len(s) <= 64 {
+			return g, nil // no bound to count against: the common result
+		}
+	}
 	c := fromConv{r: r, elems: r.opts.MaxResultElements, bytes: r.opts.MaxResultBytes}
-	if o, ok := v.(*goja.Object); ok && o != nil {
+	if ok && o != nil {
 		c.seen = make(map[*goja.Object]bool) // not for the common case of a primitive
 	}
 	return c.from(v, 0)
@@ -146,13 +153,11 @@ func (r *Realm) fromPrimitive(v goja.Value) any {
 	if v == nil || goja.IsUndefined(v) || goja.IsNull(v) {
 		return nil
 	}
-	if x, ok := v.Export().(float64); ok {
-		if x == math.Trunc(x) && math.Abs(x) <= 1<<53 && !(x == 0 && math.Signbit(x)) {
-			return int64(x)
-		}
-		return x
+	g := v.Export()
+	if x, ok := g.(float64); ok && x == math.Trunc(x) && math.Abs(x) <= 1<<53 && !(x == 0 && math.Signbit(x)) {
+		return int64(x)
 	}
-	return v.Export()
+	return g
 }
 
 // fromConv is one copy out of the realm: what it has seen (for cycles) and

@@ -17,7 +17,9 @@ import (
 // barging in until a sleeper gets the lock, so every waiter gets its turn
 // (as sync.Mutex's starvation mode does).
 type realmLock struct {
-	held     atomic.Bool
+	// The lock is the stateHeld bit of the realm's watchdog state, so
+	// that Realm.Call takes the realm and arms its run in one operation.
+	state    *atomic.Uint64
 	starving atomic.Int32 // sleepers that waited longer than starveAfter
 	waiters  atomic.Int32
 	wake     chan struct{} // one token: "the lock was released, try again"
@@ -25,9 +27,16 @@ type realmLock struct {
 
 const starveAfter = time.Millisecond
 
-func newRealmLock() realmLock { return realmLock{wake: make(chan struct{}, 1)} }
+func newRealmLock(state *atomic.Uint64) realmLock {
+	return realmLock{state: state, wake: make(chan struct{}, 1)}
+}
 
-func (l *realmLock) tryLock() bool { return l.held.CompareAndSwap(false, true) }
+func (l *realmLock) tryLock() bool {
+	if l.state.Load()&stateHeld != 0 {
+		return false // no locked operation for a lock that is taken
+	}
+	return l.state.Or(stateHeld)&stateHeld == 0
+}
 
 // lock takes the lock, or returns ctx's error or ErrClosed when ctx ends or
 // closed is closed first.
@@ -75,7 +84,12 @@ func (l *realmLock) lock(ctx context.Context, closed <-chan struct{}) error {
 }
 
 func (l *realmLock) unlock() {
-	l.held.Store(false)
+	l.state.And(^uint64(stateHeld))
+	l.wakeOne()
+}
+
+// wakeOne lets a sleeper try again, if there is one.
+func (l *realmLock) wakeOne() {
 	if l.waiters.Load() > 0 {
 		select {
 		case l.wake <- struct{}{}:

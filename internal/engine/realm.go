@@ -19,6 +19,7 @@ import (
 	"log/slog"
 	"runtime/metrics"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dop251/goja"
@@ -96,6 +97,8 @@ type Realm struct {
 	protoNames                    map[string]bool // own names of the two prototypes
 
 	rejections map[*goja.Promise]struct{}
+	beforeRun  func()                        // see SetBeforeRun; lock
+	fromJS     func(goja.Value) (any, error) // FromJS, bound once (see Settle)
 	watch      *watchdog
 	released   chan struct{}   // closed once Close has taken the lock for good
 	depth      int             // nested RunLocked calls; lock
@@ -141,18 +144,20 @@ func New(opts Options) *Realm {
 	}
 	vm := goja.New()
 	vm.SetMaxCallStackSize(opts.MaxCallStackSize)
+	watch := newWatchdog(vm, opts.MaxMemory)
 	r := &Realm{
 		vm:         vm,
-		lk:         newRealmLock(),
+		lk:         newRealmLock(&watch.state),
 		closed:     make(chan struct{}),
 		log:        opts.Logger,
 		opts:       opts,
 		rejections: make(map[*goja.Promise]struct{}),
-		watch:      newWatchdog(vm, opts.MaxMemory),
+		watch:      watch,
 		released:   make(chan struct{}),
 		tindex:     make(map[int64]*timer),
 		kick:       make(chan struct{}, 1),
 	}
+	r.fromJS = r.FromJS
 	vm.SetPromiseRejectionTracker(func(p *goja.Promise, op goja.PromiseRejectionOperation) {
 		if op == goja.PromiseRejectionReject {
 			r.rejections[p] = struct{}{}
@@ -282,6 +287,10 @@ func (r *Realm) TryLock() bool {
 // Unlock gives the realm back, first reporting promise rejections that no
 // handler took up while it was held.
 func (r *Realm) Unlock() {
+	if len(r.rejections) == 0 {
+		r.lk.unlock()
+		return
+	}
 	for p := range r.rejections {
 		r.log.Warn("unhandled promise rejection", "reason", describe(p.Result()))
 		delete(r.rejections, p)
@@ -309,30 +318,125 @@ func (r *Realm) Run(ctx context.Context, limit time.Duration, fn func(vm *goja.R
 // RunLocked is Run for a caller that already holds the lock. A RunLocked
 // inside another (JavaScript calling Go calling JavaScript) runs under the
 // outer one's bounds.
-func (r *Realm) RunLocked(ctx context.Context, limit time.Duration, fn func(vm *goja.Runtime) error) error {
+func (r *Realm) RunLocked(ctx context.Context, limit time.Duration, fn func(vm *goja.Runtime) error) (err error) {
 	if r.depth > 0 {
 		return fn(r.vm)
 	}
-	r.depth++
-	r.ctx = ctx
-	defer func() { r.depth--; r.ctx = nil }()
 	run := r.watch.arm(limit)
+	done := false
+	defer func() {
+		if !done {
+			r.unwound() // a panic that is not goja's goes through
+		}
+	}()
+	err, fired := r.runArmed(ctx, run, fn)
+	done = true
+	if r.watch.disarm() || fired {
+		r.vm.ClearInterrupt()
+	}
+	return runError(err)
+}
+
+// Call is Lock, RunLocked and Unlock, for a caller that holds the realm
+// for one run. The lock is a bit of the watchdog's state, so when the
+// realm is free, nothing was stopped, the timer ticks and nobody starves,
+// one compare-and-swap takes the realm and arms the run, and one ends
+// both: in a call's profile the lock's and the watchdog's atomic
+// operations, two each, were 11% of the time.
+func (r *Realm) Call(ctx context.Context, limit time.Duration, fn func(vm *goja.Runtime) error) (err error) {
+	w := r.watch
+	st := w.state.Load()
+	if st&(stateHeld|stateSlow|stateActive|stateTicking) != stateTicking || r.lk.starving.Load() != 0 ||
+		ctx.Err() != nil || !w.state.CompareAndSwap(st, st+stateRun|stateActive|stateHeld) {
+		if err := r.Lock(ctx); err != nil {
+			return err
+		}
+		defer r.Unlock()
+		return r.RunLocked(ctx, limit, fn)
+	}
+	run := st/stateRun + 1
+	if w.limit != limit {
+		w.mu.Lock() // the ticks read it
+		w.limit = limit
+		w.mu.Unlock()
+	}
+	done := false
+	defer func() {
+		if !done { // a panic that is not goja's goes through
+			r.unwound()
+			r.watch.disarm()
+			r.Unlock()
+		}
+	}()
+	select {
+	case <-r.closed:
+		done, err = true, ErrClosed
+	default:
+		var fired bool
+		err, fired = r.runArmed(ctx, run, fn)
+		done = true
+		if !fired && len(r.rejections) == 0 {
+			if st := w.state.Load(); st&(stateSlow|stateActive|stateHeld) == stateActive|stateHeld &&
+				w.state.CompareAndSwap(st, st&^(stateActive|stateHeld)) {
+				r.lk.wakeOne()
+				return runError(err)
+			}
+		}
+		if fired {
+			r.vm.ClearInterrupt()
+		}
+	}
+	if r.watch.disarm() {
+		r.vm.ClearInterrupt()
+	}
+	r.Unlock()
+	return runError(err)
+}
+
+// unwound restores what a run changed, for a panic that goes through it.
+func (r *Realm) unwound() {
+	r.depth, r.ctx, r.owner = 0, nil, nil
+}
+
+// runArmed runs fn in run, armed already. fired reports an interrupt the
+// disarm cannot know of (none yet: the watchdog reports its own).
+func (r *Realm) runArmed(ctx context.Context, run uint64, fn func(vm *goja.Runtime) error) (err error, fired bool) {
+	r.depth++
+	// Context() reads a nil ctx as Background: not writing it saves two
+	// pointer writes a call, which cost write barriers while the collector
+	// marks (most of the time, at a call's rate of allocation).
+	bg := ctx == context.Background()
+	if !bg {
+		r.ctx = ctx
+	}
 	var stop func() bool
 	if ctx.Done() != nil {
 		stop = context.AfterFunc(ctx, func() { r.watch.interrupt(run, ctx) })
 	}
-	err := r.call(fn)
-	r.owner = nil // whatever a recovered panic skipped, the next run starts with no owner
+	if r.beforeRun != nil {
+		r.beforeRun()
+	}
+	err = r.call(fn)
+	if r.owner != nil {
+		r.owner = nil // whatever a recovered panic skipped, the next run starts with no owner
+	}
 	if stop != nil {
 		stop()
 	}
+	r.depth--
+	if !bg {
+		r.ctx = nil
+	}
 	// goja keeps an interrupt pending until it is cleared, so every
 	// JavaScript frame that runs after it (a native that swallowed the
-	// first exception, a promise job) is stopped again; it is cleared only
-	// here, once nothing of this run is left on the stack.
-	if r.watch.disarm() {
-		r.vm.ClearInterrupt()
-	}
+	// first exception, a promise job) is stopped again; the caller clears
+	// it once nothing of this run is left on the stack.
+	return err, false
+}
+
+// runError is the error a run returns for err: an interrupt becomes the
+// *TimeoutError or *js.LimitError that says why.
+func runError(err error) error {
 	if err == nil {
 		return nil // before errors.As, whose target would escape: an allocation per call
 	}
@@ -377,6 +481,19 @@ func (r *Realm) call(fn func(*goja.Runtime) error) (err error) {
 	return fn(r.vm)
 }
 
+// SetBeforeRun makes fn run at the start of every outermost run, holding
+// the realm and under the run's bounds: the owner's chance to bring what
+// JavaScript reads up to date with changes made while it did not hold the
+// realm. fn must not panic: it runs before the run's recovery is in place.
+// Call before the realm is used.
+func (r *Realm) SetBeforeRun(fn func()) { r.beforeRun = fn }
+
+// Descriptor is Object.getOwnPropertyDescriptor(obj, name), or nil. Call
+// with the lock held.
+func (r *Realm) Descriptor(obj *goja.Object, name string) *goja.Object {
+	return r.ownDescriptor(obj, r.vm.ToValue(name))
+}
+
 // Context is the context of the run in progress: what Go code that
 // JavaScript calls (a host function) should honour. Call with the lock held.
 func (r *Realm) Context() context.Context {
@@ -410,6 +527,15 @@ func (r *Realm) Get(obj *goja.Object, name string) (v goja.Value, err error) {
 // (in a call's CPU profile, the clock reads alone were 7.5 %). A phase is
 // never stopped before its limit, and at most two ticks after it.
 //
+// A run that begins and ends with nothing stopped, while the timer ticks
+// and with the last run's limit, pays one compare-and-swap each way instead
+// (state): the mutex pairs were 9% of a call's profile. Everything else
+// (the ticks, a context's interrupt, Close, Rebudget, Nest) takes the
+// mutex; whatever would interrupt the run first sets stateSlow on it with a
+// compare-and-swap that checks the run is still the one it means, so a run
+// that was interrupted cannot end without the mutex, and one that ended
+// cannot be interrupted.
+//
 // goja forgets an interrupt once the interrupted code has unwound to an
 // empty stack, but the Go code holding the realm may go on to call more
 // JavaScript in the same run (a second dispose callback, the next change of
@@ -420,25 +546,37 @@ func (r *Realm) Get(obj *goja.Object, name string) (v goja.Value, err error) {
 // own; a run stopped for good (its context ended, the realm closes) stays
 // stopped whatever phase begins.
 type watchdog struct {
-	vm      *goja.Runtime
+	vm *goja.Runtime
+	// state is the run in progress (or the last), times stateRun, and
+	// the bits below. Written with mu held, but for the fast arm and
+	// disarm of the run's own goroutine.
+	state   atomic.Uint64
 	mu      sync.Mutex
-	run     uint64       // the run in progress (or last run)
-	phase   uint64       // the phase of that run; every run starts one
-	active  bool         // a run holds the realm
+	phase   uint64       // a phase of the run: Rebudget and Nest begin one
 	fired   *interrupted // why the current phase was stopped
 	stopped *interrupted // why the whole run was stopped: no new phase clears it
 	anyFire bool         // something of this run was interrupted
 	closing bool
+	// The limit of the current phase; written by the runs themselves
+	// with mu held, read by the fast arm without it.
 	limit   time.Duration
 	timer   *time.Timer
-	ticking bool
 	seen    uint64    // the phase the ticks are watching
+	seenRun uint64    // and its run
 	seenAt  time.Time // when a tick first saw it
 
 	maxMemory int64  // bound on the heap's growth during one run; 0: none
 	heapRun   uint64 // the run heapAt was read for
 	heapAt    uint64 // the heap when a tick first saw that run
 }
+
+const (
+	stateSlow    = 1 << iota // the run was interrupted, or the realm closes: arm and disarm take mu
+	stateActive              // a run holds the realm
+	stateTicking             // the timer is set
+	stateHeld                // the realm's lock is taken (see realmLock)
+	stateRun                 // the run's number counts in these
+)
 
 // DefaultMaxMemory is how much the Go heap may grow while one run holds a
 // realm before the run is stopped. goja has no heap of its own to bound:
@@ -478,33 +616,73 @@ func newWatchdog(vm *goja.Runtime, maxMemory int64) *watchdog {
 
 // arm starts a run and its first phase; the returned number names the run.
 func (w *watchdog) arm(limit time.Duration) uint64 {
+	if st := w.state.Load(); st&(stateSlow|stateActive|stateTicking) == stateTicking && limit == w.limit &&
+		w.state.CompareAndSwap(st, st+stateRun|stateActive) {
+		return st/stateRun + 1
+	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.run++
+	run := w.state.Load()/stateRun + 1
 	w.phase++
-	w.active, w.fired, w.stopped, w.anyFire, w.limit = true, nil, nil, false, limit
+	w.fired, w.stopped, w.anyFire, w.limit = nil, nil, false, limit
+	st := run*stateRun | stateActive | w.state.Load()&(stateTicking|stateHeld)
 	if w.closing {
-		w.stop(&interrupted{err: ErrClosed})
-		return w.run
+		st |= stateSlow
+	}
+	// The other writers hold mu, the lock's bit is this run's holder's,
+	// and no tick touches a run not yet on; a waiter's tryLock sets the
+	// lock's bit, which is set.
+	w.state.Store(st)
+	if w.closing {
+		w.stop(&interrupted{err: ErrClosed}, run)
+		return run
 	}
 	if limit > 0 || w.maxMemory > 0 {
 		w.startTicking()
 	}
-	return w.run
+	return run
+}
+
+// update changes the state's bits with a compare-and-swap loop. Call with
+// mu held.
+func (w *watchdog) update(set, clear uint64) {
+	for {
+		st := w.state.Load()
+		if w.state.CompareAndSwap(st, st&^clear|set) {
+			return
+		}
+	}
+}
+
+// claim marks run slow if it is still in progress, so that it cannot end
+// without mu, and reports whether it was. Call with mu held.
+func (w *watchdog) claim(run uint64) bool {
+	for {
+		st := w.state.Load()
+		if st&stateActive == 0 || st/stateRun != run {
+			return false
+		}
+		if st&stateSlow != 0 || w.state.CompareAndSwap(st, st|stateSlow) {
+			return true
+		}
+	}
 }
 
 func (w *watchdog) startTicking() {
-	if !w.ticking {
-		w.ticking = true
+	if w.state.Load()&stateTicking == 0 {
+		w.update(stateTicking, 0)
 		w.timer.Reset(tickFor(w.limit))
 	}
 }
 
 // disarm ends the run and reports whether anything in it was interrupted.
 func (w *watchdog) disarm() bool {
+	if st := w.state.Load(); st&(stateSlow|stateActive) == stateActive && w.state.CompareAndSwap(st, st&^stateActive) {
+		return false
+	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.active = false
+	w.update(0, stateActive)
 	return w.anyFire
 }
 
@@ -513,36 +691,41 @@ func (w *watchdog) disarm() bool {
 func (w *watchdog) tick() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if !w.active {
-		w.ticking = false
-		return
+	st := w.state.Load()
+	for st&stateActive == 0 {
+		if w.state.CompareAndSwap(st, st&^stateTicking) {
+			return
+		}
+		st = w.state.Load() // a run began meanwhile, the fast way
 	}
+	run := st / stateRun
 	if w.stopped == nil && w.maxMemory > 0 {
 		heap := heapSample()
-		if w.heapRun != w.run {
-			w.heapRun, w.heapAt = w.run, heap
+		if w.heapRun != run {
+			w.heapRun, w.heapAt = run, heap
 		} else if heap > w.heapAt && int64(heap-w.heapAt) > w.maxMemory {
 			w.stop(&interrupted{err: &js.LimitError{Limit: "memory", InModule: true, Detail: fmt.Sprintf(
 				"the heap grew by %d MiB while this code ran, more than the %d MiB allowed (Options.MaxMemory)",
-				(heap-w.heapAt)>>20, w.maxMemory>>20)}})
+				(heap-w.heapAt)>>20, w.maxMemory>>20)}}, run)
 		}
 	}
 	switch {
 	case w.stopped != nil:
+		// The run cannot have ended: it is slow, and would need mu.
 		w.vm.Interrupt(w.stopped) // again: goja may have forgotten it
 	case w.fired != nil:
 		w.vm.Interrupt(w.fired)
 	case w.limit <= 0:
 		if w.maxMemory <= 0 {
-			w.ticking = false
+			w.update(0, stateTicking)
 			return
 		}
 	default:
 		now := time.Now()
-		if w.seen != w.phase {
-			w.seen, w.seenAt = w.phase, now
+		if w.seen != w.phase || w.seenRun != run {
+			w.seen, w.seenRun, w.seenAt = w.phase, run, now
 		} else if now.Sub(w.seenAt) >= w.limit {
-			w.fire(&interrupted{err: context.DeadlineExceeded, limit: w.limit})
+			w.fire(&interrupted{err: context.DeadlineExceeded, limit: w.limit}, run)
 		}
 	}
 	w.timer.Reset(tickFor(w.limit))
@@ -552,8 +735,8 @@ func (w *watchdog) tick() {
 func (w *watchdog) interrupt(run uint64, ctx context.Context) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.active && w.run == run && w.stopped == nil {
-		w.stop(&interrupted{err: context.Cause(ctx)})
+	if w.stopped == nil {
+		w.stop(&interrupted{err: context.Cause(ctx)}, run)
 	}
 }
 
@@ -563,8 +746,11 @@ func (w *watchdog) setClosing(closing bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.closing = closing
-	if closing && w.active && w.stopped == nil {
-		w.stop(&interrupted{err: ErrClosed})
+	if closing {
+		w.update(stateSlow, 0) // no run begins the fast way any more
+		if w.stopped == nil {
+			w.stop(&interrupted{err: ErrClosed}, w.state.Load()/stateRun)
+		}
 	}
 }
 
@@ -577,7 +763,8 @@ func (r *Realm) Rebudget(limit time.Duration) {
 	w := r.watch
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if !w.active || w.stopped != nil || limit <= 0 {
+	st := w.state.Load()
+	if st&stateActive == 0 || w.stopped != nil || limit <= 0 {
 		return
 	}
 	if w.fired != nil {
@@ -586,7 +773,7 @@ func (r *Realm) Rebudget(limit time.Duration) {
 	}
 	w.phase++
 	w.limit = limit
-	w.seen, w.seenAt = w.phase, time.Now()
+	w.seen, w.seenRun, w.seenAt = w.phase, st/stateRun, time.Now()
 	w.startTicking()
 }
 
@@ -600,29 +787,31 @@ func (r *Realm) Rebudget(limit time.Duration) {
 func (r *Realm) Nest(limit time.Duration) (resume func()) {
 	w := r.watch
 	w.mu.Lock()
-	if !w.active || w.stopped != nil || w.fired != nil || limit <= 0 {
+	st := w.state.Load()
+	if st&stateActive == 0 || w.stopped != nil || w.fired != nil || limit <= 0 {
 		w.mu.Unlock()
 		return func() {}
 	}
+	run := st / stateRun
 	now := time.Now()
 	outerLimit, used := w.limit, time.Duration(0)
-	if w.seen == w.phase {
+	if w.seen == w.phase && w.seenRun == run {
 		used = now.Sub(w.seenAt)
 	}
 	w.phase++
 	w.limit = limit
-	w.seen, w.seenAt = w.phase, now
+	w.seen, w.seenRun, w.seenAt = w.phase, run, now
 	w.startTicking()
 	w.mu.Unlock()
 	return func() {
 		w.mu.Lock()
 		defer w.mu.Unlock()
-		if !w.active || w.stopped != nil || w.fired != nil {
+		if w.state.Load()&stateActive == 0 || w.stopped != nil || w.fired != nil {
 			return
 		}
 		w.phase++
 		w.limit = outerLimit
-		w.seen, w.seenAt = w.phase, time.Now().Add(-used)
+		w.seen, w.seenRun, w.seenAt = w.phase, run, time.Now().Add(-used)
 	}
 }
 
@@ -658,15 +847,21 @@ func (r *Realm) stopped() error {
 	return &TimeoutError{Err: why.err, Limit: why.limit}
 }
 
-// fire stops the current phase.
-func (w *watchdog) fire(why *interrupted) {
+// fire stops the current phase of run, if it is still in progress.
+func (w *watchdog) fire(why *interrupted, run uint64) {
+	if !w.claim(run) {
+		return
+	}
 	w.fired, w.anyFire = why, true
 	w.vm.Interrupt(why)
 	w.startTicking()
 }
 
-// stop stops the whole run.
-func (w *watchdog) stop(why *interrupted) {
+// stop stops the whole of run, if it is still in progress.
+func (w *watchdog) stop(why *interrupted, run uint64) {
+	if !w.claim(run) {
+		return
+	}
 	w.stopped, w.anyFire = why, true
 	w.vm.Interrupt(why)
 	w.startTicking()

@@ -70,7 +70,11 @@ type Result struct {
 	// everything from (export * from), for the import contract.
 	ExportNames []string
 	ReExports   []string
-	Hash        [32]byte
+	// ConstExports are the export names of an ES module (without
+	// top-level await) whose value is fixed once it has been evaluated
+	// (see constExports).
+	ConstExports []string
+	Hash         [32]byte
 	// Source is the text compiled, as read: a kept version's source is
 	// shown and diffed from it.
 	Source string
@@ -268,6 +272,9 @@ func compile(file string, src []byte, disk *diskCache, key [32]byte, o Options) 
 			r.Uses = importUses(parsed.Program)
 		}
 		r.ExportNames, r.ReExports = exportShape(parsed.Program, out.async)
+		if !out.async {
+			r.ConstExports = constExports(parsed.Program)
+		}
 	}
 	return r, nil
 }

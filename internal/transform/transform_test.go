@@ -109,3 +109,34 @@ func TestCacheByContent(t *testing.T) {
 		t.Errorf("after an edit: %d results, old cached %v", len(c.byPath), c.Cached("/c.js", []byte("var a")))
 	}
 }
+
+func TestConstExports(t *testing.T) {
+	for _, tc := range []struct{ src, want string }{
+		{"export function add(a, b) { return a + b }\nexport let n = 1\nexport const k = () => 1\nexport default function () {}\nexport { add as plus }\nexport class C {}\nexport var v = 2", "C add default k n plus v"},
+		{"export let c = 0\nexport function inc() { c++ }", "inc"},
+		{"export let h\nexport function set(x) { h = x }", "set"},
+		{"export let a = 1, b = 2\nexport function f() { [a] = [3]; ({ b } = { b: 4 }) }", "f"},
+		{"export function f() {}\nf = () => 2", ""},
+		{"export function f() {}\nfunction g() { let f = 1; f = 2; return f }", "f"}, // esbuild renames the inner f
+		{"export var v = 1\nvar v = 2", ""},
+		{"export { q } from './q.js'\nexport * from './z.js'\nexport const x = 1", "x"},
+		{"export const x = 1\nexport function f(s) { return eval(s) }", ""},
+		{"export const x = 1\nmodule.exports = {}", ""},
+		{"export const x = 1\nfor (x of []) {}", ""},
+		{"export let i = 0\nfor (i = 0; i < 2; i++) {}", ""},
+		{"export enum E { A }\nexport namespace N { export const y = 1 }", "E"},
+	} {
+		c := newCompiler(t, 8, "")
+		file := "/m.js"
+		if strings.Contains(tc.src, "enum") {
+			file = "/m.ts"
+		}
+		r, err := c.Compile(file, []byte(tc.src))
+		if err != nil {
+			t.Fatalf("%q: %v", tc.src, err)
+		}
+		if got := strings.Join(r.ConstExports, " "); got != tc.want {
+			t.Errorf("%q: const exports %q, want %q", tc.src, got, tc.want)
+		}
+	}
+}

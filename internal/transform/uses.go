@@ -2,6 +2,7 @@ package transform
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/dop251/goja/ast"
@@ -196,4 +197,169 @@ func exportShape(prog *ast.Program, async bool) (names, reexports []string) {
 		}
 	}
 	return names, reexports
+}
+
+// constExports finds the exports of an ES module whose value is fixed once
+// its evaluation has ended: those whose esbuild getter is `() => x` for an
+// x declared with its value at the module's top level (a function or class
+// declaration, a var, let or const with an initializer) and never written
+// anywhere else. A handle may then hold the value itself instead of the
+// getter, and a call skip the getter's entry into JavaScript. The test is
+// by name, not by scope, so a shadowing declaration or an assignment to a
+// shadowing name keeps an export live: slower, never wrong. A module that
+// uses eval or with, or that touches `module` other than through esbuild's
+// `module.exports`, has none.
+func constExports(prog *ast.Program) []string {
+	inner := innerFunction(prog)
+	if inner == nil {
+		return nil
+	}
+	getters := map[string]string{} // export -> the local its getter returns
+	for _, st := range inner.Body.List {
+		es, ok := st.(*ast.ExpressionStatement)
+		if !ok {
+			continue
+		}
+		call, ok := es.Expression.(*ast.CallExpression)
+		if !ok || len(call.ArgumentList) != 2 {
+			continue
+		}
+		if callee, ok := call.Callee.(*ast.Identifier); !ok || callee.Name != "__export" {
+			continue
+		}
+		obj, ok := call.ArgumentList[1].(*ast.ObjectLiteral)
+		if !ok {
+			continue
+		}
+		for _, p := range obj.Value {
+			kv, ok := p.(*ast.PropertyKeyed)
+			if !ok || kv.Computed {
+				continue
+			}
+			var name string
+			switch k := kv.Key.(type) {
+			case *ast.StringLiteral:
+				name = string(k.Value)
+			case *ast.Identifier:
+				name = string(k.Name)
+			default:
+				continue
+			}
+			arrow, ok := kv.Value.(*ast.ArrowFunctionLiteral)
+			if !ok || len(arrow.ParameterList.List) != 0 {
+				continue
+			}
+			body, ok := arrow.Body.(*ast.ExpressionBody)
+			if !ok {
+				continue
+			}
+			if id, ok := body.Expression.(*ast.Identifier); ok {
+				getters[name] = string(id.Name)
+			}
+		}
+	}
+	if len(getters) == 0 {
+		return nil
+	}
+	// The top-level declarations that give a name its value.
+	declared := map[string]bool{}
+	for _, st := range inner.Body.List {
+		switch st := st.(type) {
+		case *ast.FunctionDeclaration:
+			if st.Function.Name != nil {
+				declared[string(st.Function.Name.Name)] = true
+			}
+		case *ast.ClassDeclaration:
+			if st.Class.Name != nil {
+				declared[string(st.Class.Name.Name)] = true
+			}
+		case *ast.VariableStatement:
+			initialized(st.List, declared)
+		case *ast.LexicalDeclaration:
+			initialized(st.List, declared)
+		}
+	}
+	writes := map[string]int{}
+	note := func(e any) {
+		walk(reflect.ValueOf(e), func(n any) {
+			switch n := n.(type) {
+			case *ast.Identifier:
+				writes[string(n.Name)]++
+			case *ast.PropertyShort:
+				writes[string(n.Name.Name)]++
+			}
+		})
+	}
+	var moduleRefs, moduleExports, moduleAssigns int
+	opaque := false
+	seen := map[*ast.Binding]bool{} // a var is also in its function's DeclarationList
+	walk(reflect.ValueOf(inner.Body), func(n any) {
+		switch n := n.(type) {
+		case *ast.Identifier:
+			switch n.Name {
+			case "eval":
+				opaque = true
+			case "module":
+				moduleRefs++
+			}
+		case *ast.WithStatement:
+			opaque = true
+		case *ast.DotExpression:
+			if id, ok := n.Left.(*ast.Identifier); ok && id.Name == "module" && n.Identifier.Name == "exports" {
+				moduleExports++
+			}
+		case *ast.FunctionDeclaration:
+			if n.Function.Name != nil {
+				writes[string(n.Function.Name.Name)]++
+			}
+		case *ast.ClassDeclaration:
+			if n.Class.Name != nil {
+				writes[string(n.Class.Name.Name)]++
+			}
+		case *ast.Binding:
+			if !seen[n] {
+				seen[n] = true
+				note(n.Target)
+			}
+		case *ast.ForDeclaration:
+			note(n.Target)
+		case *ast.ForIntoExpression:
+			note(n.Expression)
+		case *ast.AssignExpression:
+			switch l := n.Left.(type) {
+			case *ast.Identifier:
+				writes[string(l.Name)]++
+			case *ast.ArrayPattern, *ast.ObjectPattern, *ast.ArrayLiteral, *ast.ObjectLiteral:
+				note(l)
+			case *ast.DotExpression:
+				if id, ok := l.Left.(*ast.Identifier); ok && id.Name == "module" {
+					moduleAssigns++
+				}
+			}
+		case *ast.UnaryExpression:
+			if n.Operator == token.INCREMENT || n.Operator == token.DECREMENT {
+				note(n.Operand)
+			}
+		}
+	})
+	if opaque || moduleRefs != moduleExports || moduleAssigns != 1 {
+		return nil
+	}
+	var out []string
+	for name, local := range getters {
+		if declared[local] && writes[local] == 1 {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// initialized adds to names the identifiers list declares with a value.
+func initialized(list []*ast.Binding, names map[string]bool) {
+	for _, b := range list {
+		if id, ok := b.Target.(*ast.Identifier); ok && b.Initializer != nil {
+			names[string(id.Name)] = true
+		}
+	}
 }
