@@ -31,7 +31,14 @@ import (
 // The `export` words are blanked, not removed, so every other byte keeps
 // its line and column; the source map is the identity, one segment at
 // every place a token can start, which goja's positions always are.
-func direct(file string, src []byte, o Options) *Result {
+func direct(file string, src []byte, o Options) (r *Result) {
+	defer func() {
+		// goja's parser panics on some sources esbuild's printing never
+		// gives it ('\u{10FFFF}' in a string): those are esbuild's.
+		if recover() != nil {
+			r = nil
+		}
+	}()
 	switch path.Ext(file) {
 	case ".js", ".mjs":
 	default:
@@ -49,6 +56,9 @@ func direct(file string, src []byte, o Options) *Result {
 	if !ok || len(decls) == 0 {
 		return nil
 	}
+	// An ES module's namespace lists its names sorted, as esbuild's
+	// __export does.
+	slices.SortFunc(decls, func(a, b exportDecl) int { return strings.Compare(a.name, b.name) })
 	var head strings.Builder
 	head.WriteString(" var __hotmod_exports = {}; __export(__hotmod_exports, {")
 	for i, d := range decls {
@@ -68,7 +78,7 @@ func direct(file string, src []byte, o Options) *Result {
 	if err != nil {
 		return nil
 	}
-	r := &Result{Kind: ESModule, Program: prg}
+	r = &Result{Kind: ESModule, Program: prg}
 	r.ExportNames, r.ReExports = exportShape(parsed.Program, false)
 	return r
 }
@@ -84,6 +94,7 @@ var errNotDirect = errors.New("not for direct")
 var directRefused = [][]byte{
 	[]byte("import"), []byte("require"), []byte("module"), []byte("exports"), []byte("arguments"),
 	[]byte("__export"), []byte("__toCommonJS"), []byte("__hotmod"), []byte("\u2028"), []byte("\u2029"),
+	[]byte(`\u{`), // goja's lexer panics on some; esbuild prints them as goja reads them
 }
 
 // exportDecl is one blanked `export`: where the declaration after it

@@ -14,6 +14,7 @@ func TestDirect(t *testing.T) {
 		src    string
 		direct bool
 	}{
+		{"export const s = '\\u{10FFFF}'\n", false},
 		{"export const a = 1\nexport function f() { return a }\nexport class C {}\nexport let b\nexport async function g() {}\nexport function* h() {}\n", true},
 		{"export const a = 1, b = 2\n", false},            // two names: esbuild
 		{"const s = `\nexport function f() {}`\n", false}, // an export in a string
