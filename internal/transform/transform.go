@@ -236,6 +236,9 @@ func compile(file string, src []byte, disk *diskCache, key [32]byte, o Options) 
 	if path.Ext(file) == ".json" {
 		return compileJSON(file, src)
 	}
+	if r := direct(file, src, o); r != nil {
+		return r, nil
+	}
 	out, ok := disk.get(key)
 	if !ok {
 		var err error
@@ -480,7 +483,15 @@ func sourceErrors(file string, msgs []api.Message) error {
 const sourceMapName = "hotmod-source.map"
 
 func wrap(file, code, tail string, smap []byte, strict bool) (*goja.Program, *wrapped, error) {
+	return wrapWith(file, "", code, tail, smap, strict, nil)
+}
+
+// wrapWith is wrap with head written on the wrapper's own first line (so
+// no position of code moves), and check run on the parsed program before
+// it is compiled: an error from check is returned as is.
+func wrapWith(file, head, code, tail string, smap []byte, strict bool, check func(*ast.Program) error) (*goja.Program, *wrapped, error) {
 	var b strings.Builder
+	b.Grow(len(code) + len(head) + len(tail) + 512)
 	b.WriteString("(function (")
 	b.WriteString(strings.Join(Params, ", "))
 	for _, h := range Helpers() {
@@ -491,6 +502,7 @@ func wrap(file, code, tail string, smap []byte, strict bool) (*goja.Program, *wr
 	if strict {
 		b.WriteString(` "use strict";`)
 	}
+	b.WriteString(head)
 	b.WriteString("\n")
 	b.WriteString(code)
 	b.WriteString("\n")
@@ -520,6 +532,11 @@ func wrap(file, code, tail string, smap []byte, strict bool) (*goja.Program, *wr
 	}))
 	if err != nil {
 		return nil, nil, gojaSyntaxError(file, err, shifted != nil)
+	}
+	if check != nil {
+		if err := check(parsed); err != nil {
+			return nil, nil, err
+		}
 	}
 	dropSharedHelpers(parsed, text)
 	dynamic := dynamicImports(parsed)
