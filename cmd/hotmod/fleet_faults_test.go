@@ -176,11 +176,25 @@ func TestFleetOfProcessesUnderFaults(t *testing.T) {
 			time.Sleep(50 * time.Millisecond)
 		}
 	}
-	out := ok(t, nodes[0].url, "", "fleet")
-	for _, n := range nodes {
-		if !strings.Contains(out, n.name+"  ") {
-			t.Errorf("hotmod fleet does not list %s:\n%s", n.name, out)
+	// Every node is listed once it reported into the remade status
+	// bucket (each reports within its 5 s interval).
+	var out string
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		out = ok(t, nodes[0].url, "", "fleet")
+		missing := ""
+		for _, n := range nodes {
+			if !strings.Contains(out, n.name+"  ") {
+				missing = n.name
+			}
 		}
+		if missing == "" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("hotmod fleet does not list %s:\n%s", missing, out)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 	t.Logf("%d answers during the faults, %d from an unsigned source\n%s", answered.Load(), forged.Load(), out)
 }
