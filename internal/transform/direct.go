@@ -80,6 +80,9 @@ func direct(file string, src []byte, o Options) (r *Result) {
 	}
 	r = &Result{Kind: ESModule, Program: prg}
 	r.ExportNames, r.ReExports = exportShape(parsed.Program, false)
+	// The export setup is esbuild's: calls skip its getters as they do
+	// for esbuild's output.
+	r.ConstExports = constExports(parsed.Program)
 	return r
 }
 

@@ -117,7 +117,9 @@ func TestConstExports(t *testing.T) {
 		{"export let h\nexport function set(x) { h = x }", "set"},
 		{"export let a = 1, b = 2\nexport function f() { [a] = [3]; ({ b } = { b: 4 }) }", "f"},
 		{"export function f() {}\nf = () => 2", ""},
-		{"export function f() {}\nfunction g() { let f = 1; f = 2; return f }", "f"}, // esbuild renames the inner f
+		// Compiled without esbuild (no renaming of the inner f), a written
+		// name that shadows an export counts as a write: the safe side.
+		{"export function f() {}\nfunction g() { let f = 1; f = 2; return f }", ""},
 		{"export var v = 1\nvar v = 2", ""},
 		{"export { q } from './q.js'\nexport * from './z.js'\nexport const x = 1", "x"},
 		{"export const x = 1\nexport function f(s) { return eval(s) }", ""},
