@@ -23,27 +23,7 @@ func TestLoadAllServesGoodModulesBeforeAnEndlessOne(t *testing.T) {
 	if raceEnabled {
 		bound, callBound = 5*time.Second, 2*time.Second // goja runs 5-10 times slower
 	}
-	done := make(chan hotmod.LoadReport, 1)
-	start := time.Now()
-	go func() {
-		rep, err := e.rt.LoadAll(context.Background(), "/")
-		if err != nil {
-			t.Error(err)
-		}
-		done <- rep
-	}()
-	for {
-		m, err := e.rt.Module("b-good")
-		if err == nil {
-			if v, err := m.Call(context.Background(), "ping"); err == nil && v == "pong" {
-				break
-			}
-		}
-		if time.Since(start) > bound {
-			t.Fatalf("b-good did not serve within %v of LoadAll (LoadTimeout 2s): %v", bound, err)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	done := loadAllUntilGoodServes(t, e, bound, "LoadTimeout 2s")
 	// While the endless module's second pass runs, calls are not held up
 	// by it: it runs in a private realm.
 	m, _ := e.rt.Module("b-good")
@@ -75,6 +55,34 @@ func TestLoadAllServesGoodModulesBeforeAnEndlessOne(t *testing.T) {
 	}
 }
 
+// loadAllUntilGoodServes starts LoadAll of e's store and fails unless
+// b-good answers its ping within bound of the start; LoadAll's report
+// arrives on the channel it returns.
+func loadAllUntilGoodServes(t *testing.T, e *env, bound time.Duration, why string) <-chan hotmod.LoadReport {
+	t.Helper()
+	done := make(chan hotmod.LoadReport, 1)
+	start := time.Now()
+	go func() {
+		rep, err := e.rt.LoadAll(context.Background(), "/")
+		if err != nil {
+			t.Error(err)
+		}
+		done <- rep
+	}()
+	for {
+		m, err := e.rt.Module("b-good")
+		if err == nil {
+			if v, err := m.Call(context.Background(), "ping"); err == nil && v == "pong" {
+				return done
+			}
+		}
+		if time.Since(start) > bound {
+			t.Fatalf("b-good did not serve within %v of LoadAll (%s): %v", bound, why, err)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 // A LoadAll that meets a module whose second pass another call is running
 // (the store watcher's, a rescan's) waits for that outcome after its own
 // first pass, not before the next module's: it waited a whole probe.
@@ -102,27 +110,7 @@ func TestLoadAllDoesNotWaitForAnotherCallsSecondPass(t *testing.T) {
 	if raceEnabled {
 		bound = 1900 * time.Millisecond // still less than the probe's 2s
 	}
-	start := time.Now()
-	done := make(chan hotmod.LoadReport, 1)
-	go func() {
-		rep, err := e.rt.LoadAll(context.Background(), "/")
-		if err != nil {
-			t.Error(err)
-		}
-		done <- rep
-	}()
-	for {
-		m, err := e.rt.Module("b-good")
-		if err == nil {
-			if v, err := m.Call(context.Background(), "ping"); err == nil && v == "pong" {
-				break
-			}
-		}
-		if time.Since(start) > bound {
-			t.Fatalf("b-good did not serve within %v of LoadAll, while another call probed a-loop: %v", bound, err)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	done := loadAllUntilGoodServes(t, e, bound, "while another call probed a-loop")
 	var rep hotmod.LoadReport
 	within(t, 10*time.Second, "LoadAll", func() { rep = <-done })
 	var te *hotmod.TimeoutError

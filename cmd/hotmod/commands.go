@@ -959,22 +959,13 @@ func (c *cli) rollout() *cobra.Command {
 			"refuses, naming the newer revision, unless --force.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var ro fleet.Rollout
-			var err error
-			if c.nats.url != "" {
-				ro, err = c.rolloutsNATS(cmd.Context(), func(rs *fleet.Rollouts) (fleet.Rollout, error) {
+			return c.endRollout(cmd.Context(), "promote", map[string]any{"path": args[0], "force": force},
+				func(rs *fleet.Rollouts) (fleet.Rollout, error) {
 					if force {
 						return rs.ForcePromote(cmd.Context(), args[0])
 					}
 					return rs.Promote(cmd.Context(), args[0])
 				})
-			} else {
-				err = c.client().do(cmd.Context(), http.MethodPost, "/api/rollouts/promote", map[string]any{"path": args[0], "force": force}, &ro)
-			}
-			if err != nil {
-				return err
-			}
-			return c.report(ro, "rollout of %s %s\n", ro.Path, ro.State)
 		},
 	}
 	promote.Flags().BoolVar(&force, "force", false, "overwrite what was written to PATH since the rollout started")
@@ -983,23 +974,30 @@ func (c *cli) rollout() *cobra.Command {
 		Short: "End the rollout: its nodes serve the store's source again",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var ro fleet.Rollout
-			var err error
-			if c.nats.url != "" {
-				ro, err = c.rolloutsNATS(cmd.Context(), func(rs *fleet.Rollouts) (fleet.Rollout, error) {
+			return c.endRollout(cmd.Context(), "abort", map[string]any{"path": args[0]},
+				func(rs *fleet.Rollouts) (fleet.Rollout, error) {
 					return rs.Abort(cmd.Context(), args[0], "aborted by hand")
 				})
-			} else {
-				err = c.client().do(cmd.Context(), http.MethodPost, "/api/rollouts/abort", map[string]string{"path": args[0]}, &ro)
-			}
-			if err != nil {
-				return err
-			}
-			return c.report(ro, "rollout of %s %s\n", ro.Path, ro.State)
 		},
 	}
 	root.AddCommand(start, promote, abort, c.rolloutStatus())
 	return root
+}
+
+// endRollout promotes or aborts (verb) a rollout: straight on NATS with
+// viaNATS when --nats is given, else through the server's API with body.
+func (c *cli) endRollout(ctx context.Context, verb string, body any, viaNATS func(*fleet.Rollouts) (fleet.Rollout, error)) error {
+	var ro fleet.Rollout
+	var err error
+	if c.nats.url != "" {
+		ro, err = c.rolloutsNATS(ctx, viaNATS)
+	} else {
+		err = c.client().do(ctx, http.MethodPost, "/api/rollouts/"+verb, body, &ro)
+	}
+	if err != nil {
+		return err
+	}
+	return c.report(ro, "rollout of %s %s\n", ro.Path, ro.State)
 }
 
 func (c *cli) rolloutStatus() *cobra.Command {

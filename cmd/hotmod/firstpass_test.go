@@ -81,15 +81,9 @@ func goodAnswerWithin(t *testing.T, url, prefix string, since time.Time, within 
 // with its position.
 func loopsEndFailed(t *testing.T, url, prefix string) {
 	t.Helper()
-	hc := &http.Client{Timeout: 10 * time.Second}
 	deadline := time.Now().Add(40 * time.Second)
 	for {
-		var st hotmod.Stats
-		res, err := hc.Get(url + "/api/stats")
-		if err == nil {
-			err = json.NewDecoder(res.Body).Decode(&st)
-			res.Body.Close()
-		}
+		st, err := serverStats(url)
 		failed := 0
 		for _, m := range st.Modules {
 			if strings.HasPrefix(m.ID, strings.TrimPrefix(prefix, "/")+"a-loop") && m.State == hotmod.StateFailed {
@@ -108,6 +102,18 @@ func loopsEndFailed(t *testing.T, url, prefix string) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// serverStats is GET /api/stats of the server at url.
+func serverStats(url string) (hotmod.Stats, error) {
+	var st hotmod.Stats
+	res, err := (&http.Client{Timeout: 10 * time.Second}).Get(url + "/api/stats")
+	if err != nil {
+		return st, err
+	}
+	defer res.Body.Close()
+	err = json.NewDecoder(res.Body).Decode(&st)
+	return st, err
 }
 
 func TestServeLoadsGoodModulesFirst(t *testing.T) {
@@ -187,15 +193,9 @@ func TestWatcherLoadsGoodModulesFirst(t *testing.T) {
 		}
 	}
 	// Once the endless files are listed, their batch is under way.
-	hc := &http.Client{Timeout: 10 * time.Second}
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		var st hotmod.Stats
-		res, err := hc.Get(url + "/api/stats")
-		if err == nil {
-			err = json.NewDecoder(res.Body).Decode(&st)
-			res.Body.Close()
-		}
+		st, err := serverStats(url)
 		if err == nil && len(st.Modules) == 3 {
 			break
 		}
