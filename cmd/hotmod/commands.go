@@ -173,7 +173,8 @@ func (c *cli) call() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "call MODULE FUNCTION [JSON_ARG...]",
 		Short: "Call a module's function and print its result as JSON",
-		Long:  "Each argument is JSON (5, \"text\", [1,2], {\"a\":1}); a word that is not JSON is passed as a string.",
+		Long: "Each argument is JSON (5, \"text\", [1,2], {\"a\":1}); a word that is not JSON is passed as a string,\n" +
+			"but an argument that starts with [, { or \" must be valid JSON: the error says where it is not.",
 		Example: "  hotmod call counter increment alice 5\n" +
 			"  hotmod call pricing quote '[{\"sku\": \"a\", \"price\": 10, \"quantity\": 2}]'",
 		Args: func(cmd *cobra.Command, args []string) error {
@@ -184,13 +185,12 @@ func (c *cli) call() *cobra.Command {
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			req := server.CallRequest{Function: args[1], Args: []json.RawMessage{}, Key: key}
-			for _, a := range args[2:] {
-				if json.Valid([]byte(a)) {
-					req.Args = append(req.Args, json.RawMessage(a))
-				} else {
-					b, _ := json.Marshal(a)
-					req.Args = append(req.Args, b)
+			for i, a := range args[2:] {
+				b, err := jsonArg(fmt.Sprintf("argument %d", i+1), a)
+				if err != nil {
+					return err
 				}
+				req.Args = append(req.Args, b)
 			}
 			var res server.CallResponse
 			if err := c.client().do(cmd.Context(), http.MethodPost, modulePath(args[0], "/call"), req, &res); err != nil {
@@ -415,9 +415,13 @@ func (c *cli) exec() *cobra.Command {
 				if !ok {
 					return fmt.Errorf("--var takes NAME=JSON, not %q", kv)
 				}
+				raw, err := jsonArg("--var "+k, v)
+				if err != nil {
+					return err
+				}
 				var val any
-				if json.Unmarshal([]byte(v), &val) != nil {
-					val = v // not JSON: a string
+				if err := json.Unmarshal(raw, &val); err != nil {
+					return err
 				}
 				req.Vars[k] = val
 			}
