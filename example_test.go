@@ -353,3 +353,24 @@ func ExampleRuntime_Snapshot() {
 	fmt.Println(r, m.Version(), string(src))
 	// Output: 0.2 3 export const rate = () => 0.2
 }
+
+// Rollback to 0 goes back to the version before the current one.
+func ExampleModule_Rollback() {
+	ctx := context.Background()
+	store := vfs.NewMem()
+	rt, err := hotmod.New(ctx, hotmod.Options{Store: store, DisableAutoReload: true})
+	check(err)
+	defer rt.Close(context.Background())
+	check(store.Write(ctx, "/greet.js", []byte("export const hello = () => 'hello'")))
+	greet, err := rt.CreateModule(ctx, "greet", "/greet.js")
+	check(err)
+	check(store.Write(ctx, "/greet.js", []byte("export const hello = () => 'HELLO!!'")))
+	check(greet.Reload(ctx))
+
+	check(greet.Rollback(ctx, 0))
+	s, err := greet.Call(ctx, "hello")
+	check(err)
+	err = greet.Rollback(ctx, 0) // nothing is kept before version 1
+	fmt.Println(s, greet.Version(), errors.Is(err, hotmod.ErrVersionNotKept))
+	// Output: hello 1 true
+}

@@ -394,9 +394,9 @@ func (m *Module) notFunction(s *realm, name string, exp *goja.Object, fv goja.Va
 		}
 	}
 	if len(fns) == 0 {
-		return fmt.Errorf("%w: %s has no export %q, and exports no functions", ErrNotFunction, id, name)
+		return fmt.Errorf("%w: %s has no export %q, and exports no functions", errNoExportToCall, id, name)
 	}
-	return fmt.Errorf("%w: %s has no export %q (its functions: %s)", ErrNotFunction, id, name, strings.Join(fns, ", "))
+	return fmt.Errorf("%w: %s has no export %q (its functions: %s)", errNoExportToCall, id, name, strings.Join(fns, ", "))
 }
 
 // withExports runs fn in a realm with the current version's exports there
@@ -762,7 +762,11 @@ func (m *Module) divertLocked(ctx context.Context, auto bool) (handled bool, err
 
 // RollbackModule makes a kept version current again, without reading or
 // compiling: it is evaluated afresh from its kept program and takes over
-// through __acceptHotReload like any reload.
+// through __acceptHotReload like any reload. to is a version number, or 0
+// for the newest kept version before the current one (as in the HTTP API
+// and `hotmod rollback`); a version that is not kept, or 0 when no earlier
+// version is, is ErrVersionNotKept. Rolling back to the current version
+// does nothing.
 func (rt *Runtime) RollbackModule(ctx context.Context, id string, to int) error {
 	m, err := rt.Module(id)
 	if err != nil {
@@ -771,7 +775,8 @@ func (rt *Runtime) RollbackModule(ctx context.Context, id string, to int) error 
 	return m.Rollback(ctx, to)
 }
 
-// Rollback is RollbackModule of this module.
+// Rollback is RollbackModule of this module: to is a kept version, or 0
+// for the newest kept version before the current one.
 func (m *Module) Rollback(ctx context.Context, to int) error {
 	rt, id := m.rt, m.id
 	if err := m.lockReload(ctx); err != nil {
@@ -791,7 +796,20 @@ func (m *Module) Rollback(ctx context.Context, to int) error {
 			target = k
 		}
 	}
+	previous := to == 0
+	if previous {
+		// kept is newest last: the first one before the current, from the end.
+		for _, k := range slices.Backward(m.kept) {
+			if k.n < old.n {
+				target, to = k, k.n
+				break
+			}
+		}
+	}
 	m.mu.Unlock()
+	if target == nil && previous {
+		return fmt.Errorf("%w: %s has no version before %d (kept: %v)", ErrVersionNotKept, id, old.n, have)
+	}
 	if target == nil {
 		return fmt.Errorf("%w: %s version %d (kept: %v)", ErrVersionNotKept, id, to, have)
 	}

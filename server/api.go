@@ -462,14 +462,9 @@ func (s *Server) rollbackModule(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	to := req.Version
-	if to == 0 { // the newest kept version before the current one
-		to = previousKept(m.Stats())
-		if to == 0 {
-			return apiError{http.StatusNotFound, "version_not_kept", "no earlier version is kept"}
-		}
-	}
-	if err := s.rt.RollbackModule(r.Context(), m.ID(), to); err != nil {
+	// 0 is the newest kept version before the current one, for the API as
+	// for the Go API.
+	if err := s.rt.RollbackModule(r.Context(), m.ID(), req.Version); err != nil {
 		return err
 	}
 	return s.getModule(w, r)
@@ -504,15 +499,6 @@ func (s *Server) getVersion(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	return writeJSON(w, http.StatusOK, out)
-}
-
-func previousKept(st hotmod.ModuleStats) int {
-	for i := len(st.KeptVersions) - 1; i >= 0; i-- {
-		if v := st.KeptVersions[i]; v < st.Version {
-			return v
-		}
-	}
-	return 0
 }
 
 func (s *Server) createPatch(w http.ResponseWriter, r *http.Request) error {
