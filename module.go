@@ -666,12 +666,14 @@ func (m *Module) Remove(ctx context.Context) error { return m.rt.remove(ctx, m) 
 // OnUpdate is OnModuleUpdate for this module's id.
 func (m *Module) OnUpdate(fn func(Update)) (unsubscribe func()) { return m.rt.OnModuleUpdate(m.id, fn) }
 
-// Patch is PatchFunction of this module.
+// Patch makes a patch: it is PatchFunction of this module. To find an
+// existing patch by id, use Runtime.LookupPatch.
 func (m *Module) Patch(ctx context.Context, function, source string) (*Patch, error) {
 	return m.rt.PatchFunction(ctx, m.id, function, source)
 }
 
-// Profile is ProfileModule of this module.
+// Profile starts a profile: it is ProfileModule of this module. To find a
+// running profile by id, use Runtime.LookupProfile.
 func (m *Module) Profile() (*Profile, error) { return m.rt.ProfileModule(m.id) }
 
 // reload reloads m; auto reloads skip a source whose content the current

@@ -55,3 +55,36 @@ func TestRollbackZeroIsThePreviousVersion(t *testing.T) {
 		t.Errorf("Rollback(7): %v", err)
 	}
 }
+
+// TestLookupNamesSayTheyRead: LookupProfile and LookupPatch find what
+// ProfileModule and PatchFunction started; the old names still work.
+func TestLookupNamesSayTheyRead(t *testing.T) {
+	e := newEnv(t, map[string]string{"/m.js": "export function f(x) { return x }"})
+	m := e.create("m", "/m.js")
+	prof, err := m.Profile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := m.Patch(e.ctx, "f", "(orig) => (x) => orig(x) + 1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := e.rt.LookupProfile(prof.ID()); err != nil || got != prof {
+		t.Errorf("LookupProfile: %v, %v", got, err)
+	}
+	if got, err := e.rt.LookupPatch(p.ID()); err != nil || got != p {
+		t.Errorf("LookupPatch: %v, %v", got, err)
+	}
+	if got, err := e.rt.Profile(prof.ID()); err != nil || got != prof { //nolint:staticcheck // the deprecated wrapper must keep working
+		t.Errorf("deprecated Runtime.Profile: %v, %v", got, err)
+	}
+	if got, err := e.rt.Patch(p.ID()); err != nil || got != p { //nolint:staticcheck // the deprecated wrapper must keep working
+		t.Errorf("deprecated Runtime.Patch: %v, %v", got, err)
+	}
+	if _, err := e.rt.LookupProfile("prof999"); !errors.Is(err, hotmod.ErrNotFound) {
+		t.Errorf("LookupProfile of an unknown id: %v", err)
+	}
+	if _, err := e.rt.LookupPatch("p999"); !errors.Is(err, hotmod.ErrNotFound) {
+		t.Errorf("LookupPatch of an unknown id: %v", err)
+	}
+}

@@ -521,7 +521,7 @@ func patchBody(p *hotmod.Patch) map[string]any {
 }
 
 func (s *Server) deletePatch(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.rt.Patch(r.PathValue("pid"))
+	p, err := s.rt.LookupPatch(r.PathValue("pid"))
 	if err != nil {
 		return err
 	}
@@ -543,7 +543,7 @@ func (s *Server) startProfile(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) getProfile(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.rt.Profile(r.PathValue("pid"))
+	p, err := s.rt.LookupProfile(r.PathValue("pid"))
 	if err != nil {
 		return err
 	}
@@ -551,7 +551,7 @@ func (s *Server) getProfile(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) stopProfile(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.rt.Profile(r.PathValue("pid"))
+	p, err := s.rt.LookupProfile(r.PathValue("pid"))
 	if err != nil {
 		return err
 	}
