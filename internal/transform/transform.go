@@ -515,6 +515,7 @@ func wrap(file, code, tail string, smap []byte, strict bool) (*goja.Program, *wr
 		return nil, nil, gojaSyntaxError(file, err, shifted != nil)
 	}
 	dropSharedHelpers(parsed, text)
+	markEmptyLoops(parsed, text)
 	dynamic := dynamicImports(parsed)
 	if err := expandRegExps(file, text, parsed, shifted != nil); err != nil {
 		return nil, nil, err
