@@ -675,7 +675,7 @@ func (s *Server) readFile(w http.ResponseWriter, r *http.Request) error {
 		}
 		h, ok := s.store.(vfs.Historian)
 		if !ok {
-			return apiError{http.StatusNotImplemented, "not_supported", "this store keeps no history"}
+			return apiError{http.StatusNotImplemented, "not_supported", errNoHistory}
 		}
 		data, err = h.ReadRevision(r.Context(), p, n)
 	} else {
@@ -825,10 +825,15 @@ func (s *Server) deleteFile(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// errNoHistory says what keeps history rather than naming the store's Go
+// type, which means nothing to someone at the command line.
+const errNoHistory = "this store keeps only the current files, no history (a folder cannot): " +
+	"serve a bbolt file (hotmod serve --db FILE) or a NATS bucket (--nats URL) to keep revisions"
+
 func (s *Server) history(w http.ResponseWriter, r *http.Request) error {
 	h, ok := s.store.(vfs.Historian)
 	if !ok {
-		return apiError{http.StatusNotImplemented, "not_supported", fmt.Sprintf("this store (%T) keeps no history", s.store)}
+		return apiError{http.StatusNotImplemented, "not_supported", errNoHistory}
 	}
 	revs, err := h.History(r.Context(), filePath(r))
 	if err != nil {

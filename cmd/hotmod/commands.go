@@ -43,6 +43,27 @@ func (c *cli) client() *client {
 	return &client{base: c.server, token: c.token, http: &http.Client{}}
 }
 
+// flagHints name the flag meant by one that hotmod does not have but other
+// servers do.
+var flagHints = map[string]string{
+	"port":   "--addr HOST:PORT, e.g. --addr 127.0.0.1:7071",
+	"host":   "--addr HOST:PORT, e.g. --addr 127.0.0.1:7070",
+	"listen": "--addr HOST:PORT, e.g. --addr 127.0.0.1:7070",
+	"bind":   "--addr HOST:PORT, e.g. --addr 127.0.0.1:7070",
+}
+
+// flagHint adds to an unknown flag's error the flag meant, and the usual
+// pointer to --help.
+func flagHint(cmd *cobra.Command, err error) error {
+	msg := err.Error()
+	if name, ok := strings.CutPrefix(msg, "unknown flag: --"); ok {
+		if hint, ok := flagHints[name]; ok {
+			return fmt.Errorf("%s: hotmod %s takes %s", msg, cmd.Name(), hint)
+		}
+	}
+	return fmt.Errorf("%w (see hotmod %s --help)", err, cmd.Name())
+}
+
 func env(name, def string) string {
 	if v := os.Getenv(name); v != "" {
 		return v
@@ -75,6 +96,7 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.AddCommand(newServe(c), c.ls(), c.stats(), c.call(), c.reload(), c.rollback(), c.patch(), c.unpatch(),
 		c.profile(), c.exec(), c.put(), c.rm(), c.cat(), c.history(), c.restore(), c.rescan(), c.events(),
 		c.snapshot(), c.restoreSnapshot(), c.snapshots(), c.canary(), c.promote(), c.abort(), c.fleet(), c.rollout(), c.keygen())
+	root.SetFlagErrorFunc(flagHint)
 	return root
 }
 

@@ -221,13 +221,13 @@ func TestServeRules(t *testing.T) {
 	if out := ok(t, url, "", "--token", "s3cret", "ls"); !strings.Contains(out, "counter") {
 		t.Errorf("with the token: %s", out)
 	}
-	// A missing folder is created; a bbolt store works too.
+	// A missing folder is created, with --create even its parents.
 	missing := filepath.Join(t.TempDir(), "fresh", "modules")
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- serve(ctx, serveOptions{dir: missing, addr: "127.0.0.1:0", ready: func(a string) { ready <- a }}, &bytes.Buffer{}, &bytes.Buffer{})
+		done <- serve(ctx, serveOptions{dir: missing, create: true, addr: "127.0.0.1:0", ready: func(a string) { ready <- a }}, &bytes.Buffer{}, &bytes.Buffer{})
 	}()
 	<-ready
 	cancel()
