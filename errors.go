@@ -51,15 +51,17 @@ var (
 	ErrTooManyTimers = js.ErrTooManyTimers
 )
 
-// errNoExportToCall is what a Call of a missing export wraps: it is
+// noExportToCall is the error of a Call of a missing export: it is
 // ErrNoExport, as documented, and ErrNotFunction, which callers checked
-// before ErrNoExport was returned there.
-var errNoExportToCall error = noExportToCall{}
+// before ErrNoExport was returned there. Its text is the sentence alone
+// ("m has no export ..."): a sentinel's text before it would say the same
+// thing twice.
+type noExportToCall struct{ msg string }
 
-type noExportToCall struct{}
-
-func (noExportToCall) Error() string        { return ErrNoExport.Error() }
-func (noExportToCall) Is(target error) bool { return target == ErrNoExport || target == ErrNotFunction }
+func (e *noExportToCall) Error() string { return e.msg }
+func (e *noExportToCall) Is(target error) bool {
+	return target == ErrNoExport || target == ErrNotFunction
+}
 
 // SourceError is a syntax or transform error at a place in a module's
 // original source: File, Line, Column (1-based), Message, LineText, More.

@@ -394,9 +394,9 @@ func (m *Module) notFunction(s *realm, name string, exp *goja.Object, fv goja.Va
 		}
 	}
 	if len(fns) == 0 {
-		return fmt.Errorf("%w: %s has no export %q, and exports no functions", errNoExportToCall, id, name)
+		return &noExportToCall{fmt.Sprintf("%s has no export %q, and exports no functions", id, name)}
 	}
-	return fmt.Errorf("%w: %s has no export %q (its functions: %s)", errNoExportToCall, id, name, strings.Join(fns, ", "))
+	return &noExportToCall{fmt.Sprintf("%s has no export %q (its functions: %s)", id, name, strings.Join(fns, ", "))}
 }
 
 // withExports runs fn in a realm with the current version's exports there

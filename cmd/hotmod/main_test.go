@@ -572,7 +572,7 @@ func TestErrorsReadAsOneSentence(t *testing.T) {
 		stdin string
 		want  string
 	}{
-		{[]string{"call", "pricing", "nope"}, "", `hotmod: call pricing.nope: not a function: pricing has no export "nope" (its functions: quote, subtotal)`},
+		{[]string{"call", "pricing", "nope"}, "", `hotmod: call pricing.nope: pricing has no export "nope" (its functions: quote, subtotal)`},
 		{[]string{"call", "counter", "count"}, "", "hotmod: call counter.count: not a function: it is a number"},
 		{[]string{"reload", "broken"}, "", `hotmod: load broken failed at compile: /broken.js:1:18: Unexpected ";"`},
 		{[]string{"exec", "return 1 +"}, "", `hotmod: no file "return 1 +" (give a file's name, or - to read standard input)`},
