@@ -76,7 +76,7 @@ func TestAutoReloadOnDirStore(t *testing.T) {
 	}
 
 	// Deleting the source says so, and removes the module: nothing
-	// imports it (deleted_test.go has the other cases).
+	// imports it (internal/fleettests/deleted_test.go has the other cases).
 	if err := os.Remove(file); err != nil {
 		t.Fatal(err)
 	}

@@ -25,9 +25,12 @@ var (
 	// ErrNotLoaded: the module has no version yet: its first load failed
 	// (the error also carries that failure) or is still under way.
 	ErrNotLoaded = errors.New("module is not loaded")
-	// ErrNoExport: Get of a name the module does not export.
+	// ErrNoExport: Get, Set or Call of a name the module does not export.
+	// A Call's error also matches ErrNotFunction, which it matched before
+	// ErrNoExport did, so that existing checks keep working.
 	ErrNoExport = errors.New("no such export")
-	// ErrNotFunction: Call of an export that is not a function.
+	// ErrNotFunction: Call of an export that is not a function (and, for
+	// compatibility, of a name that is not exported at all: see ErrNoExport).
 	ErrNotFunction = errors.New("not a function")
 	// ErrReadOnly: Set of an export the module does not let others change.
 	ErrReadOnly = errors.New("export is read-only")
@@ -47,6 +50,18 @@ var (
 	// error is also a *JSError.
 	ErrTooManyTimers = js.ErrTooManyTimers
 )
+
+// noExportToCall is the error of a Call of a missing export: it is
+// ErrNoExport, as documented, and ErrNotFunction, which callers checked
+// before ErrNoExport was returned there. Its text is the sentence alone
+// ("m has no export ..."): a sentinel's text before it would say the same
+// thing twice.
+type noExportToCall struct{ msg string }
+
+func (e *noExportToCall) Error() string { return e.msg }
+func (e *noExportToCall) Is(target error) bool {
+	return target == ErrNoExport || target == ErrNotFunction
+}
 
 // SourceError is a syntax or transform error at a place in a module's
 // original source: File, Line, Column (1-based), Message, LineText, More.

@@ -353,3 +353,69 @@ func ExampleRuntime_Snapshot() {
 	fmt.Println(r, m.Version(), string(src))
 	// Output: 0.2 3 export const rate = () => 0.2
 }
+
+// A profile started in one place is found by its id in another, here as
+// the HTTP API does for GET /api/profiles/{id}.
+func ExampleRuntime_LookupProfile() {
+	ctx := context.Background()
+	store := vfs.NewMem()
+	check(store.Write(ctx, "/svc.js", []byte("export function ping() { return 'pong' }")))
+	rt, err := hotmod.New(ctx, hotmod.Options{Store: store, DisableAutoReload: true})
+	check(err)
+	defer rt.Close(context.Background())
+	svc, err := rt.CreateModule(ctx, "svc", "/svc.js")
+	check(err)
+	started, err := svc.Profile() // starts one
+	check(err)
+	_, err = svc.Call(ctx, "ping")
+	check(err)
+
+	prof, err := rt.LookupProfile(started.ID()) // reads it
+	check(err)
+	f := prof.Stop().Functions[0]
+	fmt.Println(f.Name, f.Calls)
+	// Output: ping 1
+}
+
+// A patch made in one place is found by its id in another and rolled back.
+func ExampleRuntime_LookupPatch() {
+	ctx := context.Background()
+	store := vfs.NewMem()
+	check(store.Write(ctx, "/calc.js", []byte("export function double(x) { return x * 2 }")))
+	rt, err := hotmod.New(ctx, hotmod.Options{Store: store, DisableAutoReload: true})
+	check(err)
+	defer rt.Close(context.Background())
+	calc, err := rt.CreateModule(ctx, "calc", "/calc.js")
+	check(err)
+	made, err := calc.Patch(ctx, "double", "(original) => (x) => original(x) + 1") // makes one
+	check(err)
+
+	p, err := rt.LookupPatch(made.ID()) // finds it
+	check(err)
+	check(p.Rollback())
+	v, err := calc.Call(ctx, "double", 20)
+	check(err)
+	fmt.Println(v)
+	// Output: 40
+}
+
+// Rollback to 0 goes back to the version before the current one.
+func ExampleModule_Rollback() {
+	ctx := context.Background()
+	store := vfs.NewMem()
+	rt, err := hotmod.New(ctx, hotmod.Options{Store: store, DisableAutoReload: true})
+	check(err)
+	defer rt.Close(context.Background())
+	check(store.Write(ctx, "/greet.js", []byte("export const hello = () => 'hello'")))
+	greet, err := rt.CreateModule(ctx, "greet", "/greet.js")
+	check(err)
+	check(store.Write(ctx, "/greet.js", []byte("export const hello = () => 'HELLO!!'")))
+	check(greet.Reload(ctx))
+
+	check(greet.Rollback(ctx, 0))
+	s, err := greet.Call(ctx, "hello")
+	check(err)
+	err = greet.Rollback(ctx, 0) // nothing is kept before version 1
+	fmt.Println(s, greet.Version(), errors.Is(err, hotmod.ErrVersionNotKept))
+	// Output: hello 1 true
+}

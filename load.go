@@ -613,7 +613,12 @@ func (rt *Runtime) requireFunc(s *realm, m *Module) goja.Value {
 		spec := call.Argument(0).String()
 		exp, _, err := rt.requireValue(s, m, spec, false)
 		if err != nil {
-			panic(vm.NewGoError(fmt.Errorf("require(%q) from %s: %w", spec, m.path, err)))
+			in := m.in[s.index]
+			v := in.loading
+			if v == nil {
+				v = in.cur.Load()
+			}
+			panic(importFailure(vm, requireVerb(vm, m, v), spec, err))
 		}
 		return exp
 	})
@@ -705,20 +710,25 @@ var resolveExtensions = []string{"", ".js", ".ts", ".mjs", ".cjs", ".mts", ".cts
 var tsCounterparts = map[string][]string{".js": {".ts", ".tsx"}, ".jsx": {".tsx"}, ".mjs": {".mts"}, ".cjs": {".cts"}}
 
 // candidates are the store paths p may name, in the order they are tried:
-// p itself, p with each extension, and for a TypeScript importer the
-// TypeScript counterpart of a JavaScript name.
+// p itself, p with each extension unless it has one of them already (a
+// name with an extension means that file: /dep.js.js is nobody's intent),
+// its index files, and for a TypeScript importer the TypeScript counterpart
+// of a JavaScript name.
 func candidates(importer, p string) []string {
 	out := make([]string, 0, len(resolveExtensions)+2)
 	out = append(out, p)
+	ext := path.Ext(p)
 	switch path.Ext(importer) {
 	case ".ts", ".tsx", ".mts", ".cts":
-		ext := path.Ext(p)
 		for _, alt := range tsCounterparts[ext] {
 			out = append(out, strings.TrimSuffix(p, ext)+alt)
 		}
 	}
-	for _, ext := range resolveExtensions[1:] {
-		out = append(out, p+ext)
+	has := ext != "" && slices.Contains(resolveExtensions, ext)
+	for _, e := range resolveExtensions[1:] {
+		if !has || strings.HasPrefix(e, "/") {
+			out = append(out, p+e)
+		}
 	}
 	return out
 }

@@ -457,9 +457,9 @@ func (m *Module) notFunction(s *realm, name string, exp *goja.Object, fv goja.Va
 		}
 	}
 	if len(fns) == 0 {
-		return fmt.Errorf("%w: %s has no export %q, and exports no functions", ErrNotFunction, id, name)
+		return &noExportToCall{fmt.Sprintf("%s has no export %q, and exports no functions", id, name)}
 	}
-	return fmt.Errorf("%w: %s has no export %q (its functions: %s)", ErrNotFunction, id, name, strings.Join(fns, ", "))
+	return &noExportToCall{fmt.Sprintf("%s has no export %q (its functions: %s)", id, name, strings.Join(fns, ", "))}
 }
 
 // withExports runs fn in a realm with the current version's exports there
@@ -729,12 +729,14 @@ func (m *Module) Remove(ctx context.Context) error { return m.rt.remove(ctx, m) 
 // OnUpdate is OnModuleUpdate for this module's id.
 func (m *Module) OnUpdate(fn func(Update)) (unsubscribe func()) { return m.rt.OnModuleUpdate(m.id, fn) }
 
-// Patch is PatchFunction of this module.
+// Patch makes a patch: it is PatchFunction of this module. To find an
+// existing patch by id, use Runtime.LookupPatch.
 func (m *Module) Patch(ctx context.Context, function, source string) (*Patch, error) {
 	return m.rt.PatchFunction(ctx, m.id, function, source)
 }
 
-// Profile is ProfileModule of this module.
+// Profile starts a profile: it is ProfileModule of this module. To find a
+// running profile by id, use Runtime.LookupProfile.
 func (m *Module) Profile() (*Profile, error) { return m.rt.ProfileModule(m.id) }
 
 // reload reloads m; auto reloads skip a source whose content the current
@@ -825,7 +827,11 @@ func (m *Module) divertLocked(ctx context.Context, auto bool) (handled bool, err
 
 // RollbackModule makes a kept version current again, without reading or
 // compiling: it is evaluated afresh from its kept program and takes over
-// through __acceptHotReload like any reload.
+// through __acceptHotReload like any reload. to is a version number, or 0
+// for the newest kept version before the current one (as in the HTTP API
+// and `hotmod rollback`); a version that is not kept, or 0 when no earlier
+// version is, is ErrVersionNotKept. Rolling back to the current version
+// does nothing.
 func (rt *Runtime) RollbackModule(ctx context.Context, id string, to int) error {
 	m, err := rt.Module(id)
 	if err != nil {
@@ -834,7 +840,8 @@ func (rt *Runtime) RollbackModule(ctx context.Context, id string, to int) error 
 	return m.Rollback(ctx, to)
 }
 
-// Rollback is RollbackModule of this module.
+// Rollback is RollbackModule of this module: to is a kept version, or 0
+// for the newest kept version before the current one.
 func (m *Module) Rollback(ctx context.Context, to int) error {
 	rt, id := m.rt, m.id
 	if err := m.lockReload(ctx); err != nil {
@@ -854,7 +861,20 @@ func (m *Module) Rollback(ctx context.Context, to int) error {
 			target = k
 		}
 	}
+	previous := to == 0
+	if previous {
+		// kept is newest last: the first one before the current, from the end.
+		for _, k := range slices.Backward(m.kept) {
+			if k.n < old.n {
+				target, to = k, k.n
+				break
+			}
+		}
+	}
 	m.mu.Unlock()
+	if target == nil && previous {
+		return fmt.Errorf("%w: %s has no version before %d (kept: %v)", ErrVersionNotKept, id, old.n, have)
+	}
 	if target == nil {
 		return fmt.Errorf("%w: %s version %d (kept: %v)", ErrVersionNotKept, id, to, have)
 	}

@@ -333,8 +333,10 @@ func (rt *Runtime) forgetPatch(p *Patch) {
 	delete(rt.patches, p.id)
 }
 
-// Patch returns an active patch by id.
-func (rt *Runtime) Patch(id string) (*Patch, error) {
+// LookupPatch returns an active patch by its id (Patch.ID), to inspect or
+// roll back one that another part of the program made. PatchFunction and
+// Module.Patch make one.
+func (rt *Runtime) LookupPatch(id string) (*Patch, error) {
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
 	p, ok := rt.patches[id]
@@ -343,6 +345,12 @@ func (rt *Runtime) Patch(id string) (*Patch, error) {
 	}
 	return p, nil
 }
+
+// Patch is LookupPatch.
+//
+// Deprecated: the name read like Module.Patch, which makes a patch; use
+// LookupPatch. Patch will be removed in the next release.
+func (rt *Runtime) Patch(id string) (*Patch, error) { return rt.LookupPatch(id) }
 
 // hooks is what is attached to a module's calls: patches of its current
 // version and running profiles. A Module holds it behind an atomic pointer,

@@ -195,7 +195,7 @@ func TestReloadMakesPatchesStale(t *testing.T) {
 	if st := e.rt.Stats().Modules[0]; len(st.Patches) != 0 {
 		t.Errorf("stale patches listed: %+v", st.Patches)
 	}
-	if _, err := e.rt.Patch(a.ID()); !errors.Is(err, hotmod.ErrNotFound) {
-		t.Errorf("Runtime.Patch of a stale patch: %v", err)
+	if _, err := e.rt.LookupPatch(a.ID()); !errors.Is(err, hotmod.ErrNotFound) {
+		t.Errorf("Runtime.LookupPatch of a stale patch: %v", err)
 	}
 }

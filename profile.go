@@ -37,7 +37,7 @@ func (p *Profile) Module() string { return p.module }
 // Started is when it began counting.
 func (p *Profile) Started() time.Time { return p.started }
 
-// ProfileMetrics is a snapshot of a profile: Runtime.Profile(id).Metrics()
+// ProfileMetrics is a snapshot of a profile: Runtime.LookupProfile(id).Metrics()
 // while it runs, Stop's result after.
 type ProfileMetrics struct {
 	ID          string            `json:"id"`
@@ -102,8 +102,10 @@ func (rt *Runtime) ProfileModule(id string) (*Profile, error) {
 	return p, nil
 }
 
-// Profile returns a running profile by id.
-func (rt *Runtime) Profile(id string) (*Profile, error) {
+// LookupProfile returns a running profile by its id (Profile.ID), to read
+// or stop one that another part of the program started. ProfileModule and
+// Module.Profile start one.
+func (rt *Runtime) LookupProfile(id string) (*Profile, error) {
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
 	p, ok := rt.profiles[id]
@@ -112,6 +114,12 @@ func (rt *Runtime) Profile(id string) (*Profile, error) {
 	}
 	return p, nil
 }
+
+// Profile is LookupProfile.
+//
+// Deprecated: the name read like Module.Profile, which starts a profile;
+// use LookupProfile. Profile will be removed in the next release.
+func (rt *Runtime) Profile(id string) (*Profile, error) { return rt.LookupProfile(id) }
 
 // Stop ends the profile and returns its final metrics; other profiles of
 // the module go on. Stopping twice returns the same figures.

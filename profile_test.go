@@ -97,7 +97,7 @@ func TestProfileAsyncErrorsAndReloads(t *testing.T) {
 	if st := e.rt.Stats().Modules[0]; !reflect.DeepEqual(st.Profiles, []string{prof.ID()}) {
 		t.Errorf("stats profiles = %v", st.Profiles)
 	}
-	if _, err := e.rt.Profile(other.ID()); !errors.Is(err, hotmod.ErrNotFound) {
+	if _, err := e.rt.LookupProfile(other.ID()); !errors.Is(err, hotmod.ErrNotFound) {
 		t.Errorf("a stopped profile is still listed: %v", err)
 	}
 	prof.Stop()

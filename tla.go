@@ -110,7 +110,7 @@ func (rt *Runtime) importFunc(s *realm, m *Module) goja.Value {
 		spec := call.Argument(0).String()
 		p, resolve, reject := vm.NewPromise()
 		fail := func(err error) goja.Value {
-			_ = reject(vm.NewGoError(fmt.Errorf("import(%q) from %s: %w", spec, m.path, err)))
+			_ = reject(importFailure(vm, "import", spec, err))
 			return vm.ToValue(p)
 		}
 		exp, dep, err := rt.requireValue(s, m, spec, true)

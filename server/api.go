@@ -462,14 +462,9 @@ func (s *Server) rollbackModule(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	to := req.Version
-	if to == 0 { // the newest kept version before the current one
-		to = previousKept(m.Stats())
-		if to == 0 {
-			return apiError{http.StatusNotFound, "version_not_kept", "no earlier version is kept"}
-		}
-	}
-	if err := s.rt.RollbackModule(r.Context(), m.ID(), to); err != nil {
+	// 0 is the newest kept version before the current one, for the API as
+	// for the Go API.
+	if err := s.rt.RollbackModule(r.Context(), m.ID(), req.Version); err != nil {
 		return err
 	}
 	return s.getModule(w, r)
@@ -506,15 +501,6 @@ func (s *Server) getVersion(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, out)
 }
 
-func previousKept(st hotmod.ModuleStats) int {
-	for i := len(st.KeptVersions) - 1; i >= 0; i-- {
-		if v := st.KeptVersions[i]; v < st.Version {
-			return v
-		}
-	}
-	return 0
-}
-
 func (s *Server) createPatch(w http.ResponseWriter, r *http.Request) error {
 	var req struct {
 		Function string `json:"function"`
@@ -535,7 +521,7 @@ func patchBody(p *hotmod.Patch) map[string]any {
 }
 
 func (s *Server) deletePatch(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.rt.Patch(r.PathValue("pid"))
+	p, err := s.rt.LookupPatch(r.PathValue("pid"))
 	if err != nil {
 		return err
 	}
@@ -557,7 +543,7 @@ func (s *Server) startProfile(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) getProfile(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.rt.Profile(r.PathValue("pid"))
+	p, err := s.rt.LookupProfile(r.PathValue("pid"))
 	if err != nil {
 		return err
 	}
@@ -565,7 +551,7 @@ func (s *Server) getProfile(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) stopProfile(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.rt.Profile(r.PathValue("pid"))
+	p, err := s.rt.LookupProfile(r.PathValue("pid"))
 	if err != nil {
 		return err
 	}
@@ -689,7 +675,7 @@ func (s *Server) readFile(w http.ResponseWriter, r *http.Request) error {
 		}
 		h, ok := s.store.(vfs.Historian)
 		if !ok {
-			return apiError{http.StatusNotImplemented, "not_supported", "this store keeps no history"}
+			return apiError{http.StatusNotImplemented, "not_supported", errNoHistory}
 		}
 		data, err = h.ReadRevision(r.Context(), p, n)
 	} else {
@@ -839,10 +825,15 @@ func (s *Server) deleteFile(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// errNoHistory says what keeps history rather than naming the store's Go
+// type, which means nothing to someone at the command line.
+const errNoHistory = "this store keeps only the current files, no history (a folder cannot): " +
+	"serve a bbolt file (hotmod serve --db FILE) or a NATS bucket (--nats URL) to keep revisions"
+
 func (s *Server) history(w http.ResponseWriter, r *http.Request) error {
 	h, ok := s.store.(vfs.Historian)
 	if !ok {
-		return apiError{http.StatusNotImplemented, "not_supported", fmt.Sprintf("this store (%T) keeps no history", s.store)}
+		return apiError{http.StatusNotImplemented, "not_supported", errNoHistory}
 	}
 	revs, err := h.History(r.Context(), filePath(r))
 	if err != nil {

@@ -221,7 +221,7 @@ func (l *liveStats) tick(now time.Time) (StatsEvent, bool) {
 	// call takes.
 	for _, id := range ids {
 		var pm hotmod.ProfileMetrics
-		p, err := l.rt.Profile(id)
+		p, err := l.rt.LookupProfile(id)
 		if err == nil {
 			pm = p.Metrics()
 		}
@@ -251,7 +251,7 @@ func (l *liveStats) history() LiveHistory {
 	ids := slices.Sorted(maps.Keys(l.profiles))
 	l.mu.Unlock()
 	for _, id := range ids {
-		if p, err := l.rt.Profile(id); err == nil {
+		if p, err := l.rt.LookupProfile(id); err == nil {
 			h.Profiles = append(h.Profiles, p.Metrics())
 		}
 	}

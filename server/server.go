@@ -296,7 +296,12 @@ func (s *Server) guard(next http.Handler) http.Handler {
 			refuse(w, r, apiError{http.StatusForbidden, "cross_site", "cross-site requests are refused"})
 		case !open && s.opts.Token != "" && !s.authorized(r):
 			w.Header().Set("WWW-Authenticate", `Bearer realm="hotmod"`)
-			refuse(w, r, apiError{http.StatusUnauthorized, "unauthorized", "send Authorization: Bearer <token>"})
+			// A wrong token and a missing one are fixed differently: say which.
+			msg := "no token was sent: send Authorization: Bearer <token>"
+			if r.Header.Get("Authorization") != "" {
+				msg = "the token sent is not this server's token"
+			}
+			refuse(w, r, apiError{http.StatusUnauthorized, "unauthorized", msg})
 		default:
 			next.ServeHTTP(w, r)
 		}

@@ -25,8 +25,9 @@ type client struct {
 
 // apiErr is an error response, with the server's code.
 type apiErr struct {
-	status int
-	body   server.ErrorBody
+	status    int
+	body      server.ErrorBody
+	sentToken bool // the request carried a token
 }
 
 func (e *apiErr) Error() string {
@@ -35,7 +36,11 @@ func (e *apiErr) Error() string {
 		msg += fmt.Sprintf(" at %s:%d:%d", p.File, p.Line, p.Column)
 	}
 	if e.status == http.StatusUnauthorized {
-		msg += ": pass the server's token with --token or $HOTMOD_TOKEN"
+		if e.sentToken {
+			msg += ": the token from --token or $HOTMOD_TOKEN is not the one the server was started with"
+		} else {
+			msg += ": pass the server's token with --token or $HOTMOD_TOKEN"
+		}
 	}
 	return fmt.Sprintf("%s (%s)", msg, e.body.Error.Code)
 }
@@ -57,7 +62,7 @@ func (c *client) request(ctx context.Context, method, path string, body io.Reade
 	}
 	if res.StatusCode >= 300 {
 		defer res.Body.Close()
-		e := &apiErr{status: res.StatusCode}
+		e := &apiErr{status: res.StatusCode, sentToken: c.token != ""}
 		if json.NewDecoder(res.Body).Decode(&e.body) != nil || e.body.Error.Code == "" {
 			e.body.Error.Code, e.body.Error.Message = "http", res.Status
 		}

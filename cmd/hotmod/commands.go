@@ -43,6 +43,27 @@ func (c *cli) client() *client {
 	return &client{base: c.server, token: c.token, http: &http.Client{}}
 }
 
+// flagHints name the flag meant by one that hotmod does not have but other
+// servers do.
+var flagHints = map[string]string{
+	"port":   "--addr HOST:PORT, e.g. --addr 127.0.0.1:7071",
+	"host":   "--addr HOST:PORT, e.g. --addr 127.0.0.1:7070",
+	"listen": "--addr HOST:PORT, e.g. --addr 127.0.0.1:7070",
+	"bind":   "--addr HOST:PORT, e.g. --addr 127.0.0.1:7070",
+}
+
+// flagHint adds to an unknown flag's error the flag meant, and the usual
+// pointer to --help.
+func flagHint(cmd *cobra.Command, err error) error {
+	msg := err.Error()
+	if name, ok := strings.CutPrefix(msg, "unknown flag: --"); ok {
+		if hint, ok := flagHints[name]; ok {
+			return fmt.Errorf("%s: hotmod %s takes %s", msg, cmd.Name(), hint)
+		}
+	}
+	return fmt.Errorf("%w (see hotmod %s --help)", err, cmd.Name())
+}
+
 func env(name, def string) string {
 	if v := os.Getenv(name); v != "" {
 		return v
@@ -75,6 +96,7 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.AddCommand(newServe(c), c.ls(), c.stats(), c.call(), c.reload(), c.rollback(), c.patch(), c.unpatch(),
 		c.profile(), c.exec(), c.put(), c.rm(), c.cat(), c.history(), c.restore(), c.rescan(), c.events(),
 		c.snapshot(), c.restoreSnapshot(), c.snapshots(), c.canary(), c.promote(), c.abort(), c.fleet(), c.rollout(), c.keygen())
+	root.SetFlagErrorFunc(flagHint)
 	return root
 }
 
@@ -173,7 +195,8 @@ func (c *cli) call() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "call MODULE FUNCTION [JSON_ARG...]",
 		Short: "Call a module's function and print its result as JSON",
-		Long:  "Each argument is JSON (5, \"text\", [1,2], {\"a\":1}); a word that is not JSON is passed as a string.",
+		Long: "Each argument is JSON (5, \"text\", [1,2], {\"a\":1}); a word that is not JSON is passed as a string,\n" +
+			"but an argument that starts with [, { or \" must be valid JSON: the error says where it is not.",
 		Example: "  hotmod call counter increment alice 5\n" +
 			"  hotmod call pricing quote '[{\"sku\": \"a\", \"price\": 10, \"quantity\": 2}]'",
 		Args: func(cmd *cobra.Command, args []string) error {
@@ -184,13 +207,12 @@ func (c *cli) call() *cobra.Command {
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			req := server.CallRequest{Function: args[1], Args: []json.RawMessage{}, Key: key}
-			for _, a := range args[2:] {
-				if json.Valid([]byte(a)) {
-					req.Args = append(req.Args, json.RawMessage(a))
-				} else {
-					b, _ := json.Marshal(a)
-					req.Args = append(req.Args, b)
+			for i, a := range args[2:] {
+				b, err := jsonArg(fmt.Sprintf("argument %d", i+1), a)
+				if err != nil {
+					return err
 				}
+				req.Args = append(req.Args, b)
 			}
 			var res server.CallResponse
 			if err := c.client().do(cmd.Context(), http.MethodPost, modulePath(args[0], "/call"), req, &res); err != nil {
@@ -415,9 +437,13 @@ func (c *cli) exec() *cobra.Command {
 				if !ok {
 					return fmt.Errorf("--var takes NAME=JSON, not %q", kv)
 				}
+				raw, err := jsonArg("--var "+k, v)
+				if err != nil {
+					return err
+				}
 				var val any
-				if json.Unmarshal([]byte(v), &val) != nil {
-					val = v // not JSON: a string
+				if err := json.Unmarshal(raw, &val); err != nil {
+					return err
 				}
 				req.Vars[k] = val
 			}

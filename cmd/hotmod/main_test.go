@@ -221,13 +221,13 @@ func TestServeRules(t *testing.T) {
 	if out := ok(t, url, "", "--token", "s3cret", "ls"); !strings.Contains(out, "counter") {
 		t.Errorf("with the token: %s", out)
 	}
-	// A missing folder is created; a bbolt store works too.
+	// A missing folder is created, with --create even its parents.
 	missing := filepath.Join(t.TempDir(), "fresh", "modules")
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- serve(ctx, serveOptions{dir: missing, addr: "127.0.0.1:0", ready: func(a string) { ready <- a }}, &bytes.Buffer{}, &bytes.Buffer{})
+		done <- serve(ctx, serveOptions{dir: missing, create: true, addr: "127.0.0.1:0", ready: func(a string) { ready <- a }}, &bytes.Buffer{}, &bytes.Buffer{})
 	}()
 	<-ready
 	cancel()
@@ -572,7 +572,7 @@ func TestErrorsReadAsOneSentence(t *testing.T) {
 		stdin string
 		want  string
 	}{
-		{[]string{"call", "pricing", "nope"}, "", `hotmod: call pricing.nope: not a function: pricing has no export "nope" (its functions: quote, subtotal)`},
+		{[]string{"call", "pricing", "nope"}, "", `hotmod: call pricing.nope: pricing has no export "nope" (its functions: quote, subtotal)`},
 		{[]string{"call", "counter", "count"}, "", "hotmod: call counter.count: not a function: it is a number"},
 		{[]string{"reload", "broken"}, "", `hotmod: load broken failed at compile: /broken.js:1:18: Unexpected ";"`},
 		{[]string{"exec", "return 1 +"}, "", `hotmod: no file "return 1 +" (give a file's name, or - to read standard input)`},

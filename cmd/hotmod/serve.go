@@ -1,9 +1,12 @@
 package main
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"math"
 	"net"
@@ -12,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/hotmod/hotmod"
@@ -27,6 +31,9 @@ import (
 
 type serveOptions struct {
 	dir, db, addr, token string
+	// create makes every missing folder of dir; without it only dir itself
+	// is made, in a folder that exists (see openDir).
+	create bool
 	// allowHosts are host names served without a token besides loopback.
 	allowHosts []string
 	// sandboxMax caps the limits of sandbox requests (zero: the defaults).
@@ -132,12 +139,13 @@ func newServe(c *cli) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.dir, "dir", "./modules", "folder of modules (created if missing)")
+	f.StringVar(&o.dir, "dir", "./modules", "folder of modules (created if missing, in a folder that exists)")
+	f.BoolVar(&o.create, "create", false, "make --dir's missing parent folders too (without it a missing parent is refused, as a likely typo)")
 	f.StringVar(&o.db, "db", "", "bbolt file of modules, instead of --dir")
 	o.nats.addFlags(f, "NATS server URL of a fleet's module store (a JetStream key-value bucket), instead of --dir: every node on it reloads on every change")
 	f.StringArrayVar(&o.trust, "trust", nil, "a public key (hotmod-ed25519-pub:...) or a file holding one (repeatable): serve only sources, rollouts and snapshots signed by one of them (hotmod keygen, hotmod put --sign)")
 	f.StringVar(&o.node, "node", "", "this node's name in the fleet's status, with --nats (default: host name and port)")
-	f.StringVar(&o.addr, "addr", "127.0.0.1:7070", "listen address")
+	f.StringVar(&o.addr, "addr", "127.0.0.1:7070", "listen address, HOST:PORT (a port alone is not enough)")
 	f.StringVar(&o.compileCache, "compile-cache", defaultCompileCache(),
 		`folder that keeps the JavaScript esbuild makes of each source, so a restart does not transpile a package again ("" for none)`)
 	f.DurationVar(&o.firstPass, "first-pass", 100*time.Millisecond, "how long each module's top level may run in the first pass of loading a folder, before the slow ones get the whole --load-timeout (negative: one pass)")
@@ -204,7 +212,7 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	return l.w.Write(p)
 }
 
-func openStore(ctx context.Context, o serveOptions, logger *slog.Logger) (vfs.Store, string, error) {
+func openStore(ctx context.Context, o serveOptions, logger *slog.Logger, stdout io.Writer) (vfs.Store, string, error) {
 	if o.nats.url != "" {
 		nc, js, err := o.nats.connect(ctx, "hotmod serve")
 		if err != nil {
@@ -223,7 +231,7 @@ func openStore(ctx context.Context, o serveOptions, logger *slog.Logger) (vfs.St
 		s, err := vfs.OpenBolt(o.db)
 		return s, o.db, err
 	}
-	if err := os.MkdirAll(o.dir, 0o755); err != nil {
+	if err := openDir(o.dir, o.create, stdout); err != nil {
 		return nil, "", err
 	}
 	s, err := vfs.NewDir(o.dir)
@@ -231,6 +239,75 @@ func openStore(ctx context.Context, o serveOptions, logger *slog.Logger) (vfs.St
 		return nil, "", err
 	}
 	return s, s.Path(), nil
+}
+
+// errNoParent refuses a --dir whose parent folder is missing: making the
+// whole chain would turn a typo in the path into an empty server that
+// quietly watches a folder nobody edits.
+var errNoParent = errors.New("its parent folder does not exist")
+
+// openDir makes sure the module folder dir exists. A missing dir is made
+// when its parent exists (hotmod serve in a fresh checkout), and said on
+// stdout; a missing parent is refused unless create, which makes them all.
+func openDir(dir string, create bool, stdout io.Writer) error {
+	fi, err := os.Stat(dir)
+	switch {
+	case err == nil && fi.IsDir():
+		return nil
+	case err == nil:
+		return fmt.Errorf("--dir %s is a file, not a folder (a bbolt file is served with --db)", dir)
+	case !errors.Is(err, fs.ErrNotExist):
+		return err
+	}
+	parent := filepath.Dir(filepath.Clean(dir))
+	if _, err := os.Stat(parent); errors.Is(err, fs.ErrNotExist) && !create {
+		return fmt.Errorf("--dir %s: %w (%s); check the path, or pass --create to make the missing folders", dir, errNoParent, parent)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	abs, _ := filepath.Abs(dir)
+	fmt.Fprintf(stdout, "hotmod: created the empty folder %s: put modules there\n", cmp.Or(abs, dir))
+	return nil
+}
+
+// checkAddr refuses a listen address net.Listen would misread or refuse
+// with a message about something else: a bare port (7093) is no address,
+// and reading it as a host would blame the missing token.
+func checkAddr(addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		if _, perr := strconv.Atoi(addr); perr == nil {
+			return fmt.Errorf("--addr %s needs a host as well as the port, e.g. --addr 127.0.0.1:%s (or :%s for every interface, which needs --token)", addr, addr, addr)
+		}
+		eg := "127.0.0.1:7070"
+		if addr != "" && !strings.ContainsAny(addr, ":[]") {
+			eg = net.JoinHostPort(addr, "7070") // a host alone
+		}
+		return fmt.Errorf("--addr %s is not HOST:PORT, e.g. --addr %s", addr, eg)
+	}
+	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+		return fmt.Errorf("--addr %s: the port must be a number from 0 to 65535, e.g. --addr %s", addr, net.JoinHostPort(cmp.Or(host, "127.0.0.1"), "7070"))
+	}
+	return nil
+}
+
+// listenError says what to do when the address cannot be had.
+func listenError(addr string, err error) error {
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return fmt.Errorf("%s is already in use (another hotmod serve?): stop it, or listen elsewhere with --addr, e.g. --addr %s", addr, nextPort(addr))
+	}
+	return fmt.Errorf("listening on %s: %w", addr, err)
+}
+
+// nextPort is addr with the port after its own, for a suggestion.
+func nextPort(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	n, perr := strconv.Atoi(port)
+	if err != nil || perr != nil || n == 0 || n >= 65535 {
+		return "127.0.0.1:7071"
+	}
+	return net.JoinHostPort(host, strconv.Itoa(n+1))
 }
 
 // closingConn is a natskv store that closes its connection with it.
@@ -247,6 +324,9 @@ func (c closingConn) Close() error {
 }
 
 func serve(ctx context.Context, o serveOptions, stdout, stderr io.Writer) error {
+	if err := checkAddr(o.addr); err != nil {
+		return err
+	}
 	if !server.IsLoopbackAddr(o.addr) && o.token == "" {
 		return fmt.Errorf("refusing to listen on %s without --token: anyone who can reach it could run code", o.addr)
 	}
@@ -259,7 +339,7 @@ func serve(ctx context.Context, o serveOptions, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	raw, where, err := openStore(ctx, o, logger)
+	raw, where, err := openStore(ctx, o, logger, stdout)
 	if err != nil {
 		return err
 	}
@@ -300,7 +380,7 @@ func serve(ctx context.Context, o serveOptions, stdout, stderr io.Writer) error 
 	// answering, since they are how one finds and removes it.
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
-		return err
+		return listenError(o.addr, err)
 	}
 	sopts := server.Options{Runtime: rt, Store: store, Token: o.token, Logger: logger, Metrics: metrics,
 		AllowedHosts: o.allowHosts, SandboxMax: o.sandboxMax}

@@ -539,6 +539,7 @@ func wrapWith(file, head, code, tail string, smap []byte, strict bool, check fun
 		}
 	}
 	dropSharedHelpers(parsed, text)
+	markEmptyLoops(parsed, text)
 	dynamic := dynamicImports(parsed)
 	if err := expandRegExps(file, text, parsed, shifted != nil); err != nil {
 		return nil, nil, err

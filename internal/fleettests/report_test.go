@@ -1,9 +1,10 @@
-package fleet
+package fleettests_test
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
+	hotfleet "github.com/hotmod/hotmod/fleet"
 	"log/slog"
 	"maps"
 	"slices"
@@ -77,7 +78,7 @@ func TestReportReadsOnlyWhatChanged(t *testing.T) {
 	if rep, err := rt.LoadAll(ctx, "/"); err != nil || len(rep.Loaded) != n {
 		t.Fatalf("LoadAll: %d loaded, %v", len(rep.Loaded), err)
 	}
-	status, err := OpenStatus(ctx, js, "m", time.Minute)
+	status, err := hotfleet.OpenStatus(ctx, js, "m", time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,15 +88,15 @@ func TestReportReadsOnlyWhatChanged(t *testing.T) {
 	}
 	defer reports.Stop()
 	store := &counting{Store: nstore, reads: map[string]int{}}
-	r := &Reporter{Node: "n", Runtime: rt, Store: store, Status: status, Interval: 20 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)}
+	r := &hotfleet.Reporter{Node: "n", Runtime: rt, Store: store, Status: status, Interval: 20 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)}
 	rctx, stop := context.WithCancel(ctx)
 	ran := make(chan struct{})
 	go func() { defer close(ran); _ = r.Run(rctx) }()
 	defer func() { stop(); <-ran }()
 
 	// next waits for a report that satisfies ok.
-	var last Status
-	next := func(what string, ok func(Status) bool) Status {
+	var last hotfleet.Status
+	next := func(what string, ok func(hotfleet.Status) bool) hotfleet.Status {
 		t.Helper()
 		for {
 			select {
@@ -103,7 +104,7 @@ func TestReportReadsOnlyWhatChanged(t *testing.T) {
 				if e == nil || len(e.Value()) == 0 {
 					continue
 				}
-				var st Status
+				var st hotfleet.Status
 				if err := json.Unmarshal(e.Value(), &st); err != nil {
 					t.Fatal(err)
 				}
@@ -116,15 +117,15 @@ func TestReportReadsOnlyWhatChanged(t *testing.T) {
 			}
 		}
 	}
-	module := func(st Status, p string) ModuleStatus {
-		i := slices.IndexFunc(st.Modules, func(m ModuleStatus) bool { return m.Path == p })
+	module := func(st hotfleet.Status, p string) hotfleet.ModuleStatus {
+		i := slices.IndexFunc(st.Modules, func(m hotfleet.ModuleStatus) bool { return m.Path == p })
 		if i < 0 {
 			t.Fatalf("no status of %s in %+v", p, st)
 		}
 		return st.Modules[i]
 	}
-	all := func(st Status) bool {
-		return len(st.Modules) == n && !slices.ContainsFunc(st.Modules, func(m ModuleStatus) bool { return m.Serving == 0 || m.Behind() })
+	all := func(st hotfleet.Status) bool {
+		return len(st.Modules) == n && !slices.ContainsFunc(st.Modules, func(m hotfleet.ModuleStatus) bool { return m.Serving == 0 || m.Behind() })
 	}
 	next("of every module serving", all)
 	first := store.take()
@@ -143,7 +144,7 @@ func TestReportReadsOnlyWhatChanged(t *testing.T) {
 	if err := nstore.Write(ctx, "/f3.js", []byte("export const v = () => 33")); err != nil {
 		t.Fatal(err)
 	}
-	st := next("of f3's new revision served", func(st Status) bool {
+	st := next("of f3's new revision served", func(st hotfleet.Status) bool {
 		m := module(st, "/f3.js")
 		return all(st) && m.Version == 2 && m.Serving > f3.Serving
 	})
@@ -158,7 +159,7 @@ func TestReportReadsOnlyWhatChanged(t *testing.T) {
 		t.Fatal(err)
 	}
 	served := module(st, "/f4.js").Serving
-	next("of f4 behind", func(st Status) bool {
+	next("of f4 behind", func(st hotfleet.Status) bool {
 		m := module(st, "/f4.js")
 		return m.Behind() && m.Error != "" && m.Serving == served
 	})

@@ -1,4 +1,4 @@
-package natskv_test
+package fleettests_test
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package hotmod_test
+package fleettests_test
 
 import (
 	"context"
@@ -19,19 +19,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-// warnings hands each Warn record's message to a channel.
-type warnings chan string
-
-func (w warnings) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelWarn }
-func (w warnings) Handle(_ context.Context, r slog.Record) error {
-	select {
-	case w <- r.Message:
-	default:
-	}
-	return nil
-}
-func (w warnings) WithAttrs([]slog.Attr) slog.Handler { return w }
-func (w warnings) WithGroup(string) slog.Handler      { return w }
+// warnings is defined in natskv_test.go.
 
 // A fleet outlives its NATS server losing its data: the nodes that stayed
 // up keep serving what they loaded (an empty store unloads nothing), warn,

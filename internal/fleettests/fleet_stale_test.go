@@ -1,4 +1,4 @@
-package hotmod_test
+package fleettests_test
 
 import (
 	"context"
