@@ -227,6 +227,9 @@ func TestChangeDuringFirstLoad(t *testing.T) {
 // calls run. No call fails, the last write is what serves, and every
 // goroutine the storm started is gone afterwards.
 func TestReloadStormThroughDir(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: a storm of writes through a watched folder")
+	}
 	root := t.TempDir()
 	dir, err := vfs.NewDir(root)
 	if err != nil {

@@ -53,6 +53,9 @@ export const small = () => Array(1000).fill(1).length`,
 // before the process runs out of memory. It runs in a child process, so
 // that a failure cannot take the test binary down.
 func TestEndlessAllocationAtDefaultLimitsLeavesTheProcessUp(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: a child process that allocates a gigabyte")
+	}
 	if os.Getenv("HOTMOD_HOG_CHILD") == "1" {
 		e := newEnv(t, map[string]string{
 			"/m/hog.js": "export function hog() { const a = []; for (;;) a.push('x'.repeat(1e7) + a.length) }",

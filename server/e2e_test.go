@@ -92,6 +92,9 @@ func (s *stack) stop(t *testing.T) {
 }
 
 func chromium(t *testing.T) string {
+	if testing.Short() {
+		t.Skip("-short: needs Chromium")
+	}
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
 		if p, err := exec.LookPath(name); err == nil {
 			return p

@@ -167,6 +167,9 @@ func (st *crashState) add(rev uint64, rec crashRec) {
 // and that Write returns only after its commit, not that fsync reaches the
 // disk (which only a power cut could show).
 func TestBoltCrash(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: processes killed mid-write")
+	}
 	ctx, cancel := context.WithTimeout(t.Context(), crashWatchdog)
 	defer cancel()
 	seed := uint64(time.Now().UnixNano())

@@ -22,6 +22,9 @@ import (
 // NATS. Every node ends serving the last signed put, and no node ever
 // answers from an unsigned source.
 func TestFleetOfProcessesUnderFaults(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: a fleet of processes under faults")
+	}
 	dir := t.TempDir()
 	natsBin := goBuild(t, dir, "github.com/nats-io/nats-server/v2", "nats-server")
 	hotmodBin := goBuild(t, dir, "github.com/hotmod/hotmod/cmd/hotmod", "hotmod")

@@ -94,6 +94,9 @@ func startProcess(t *testing.T, bin, want string, args ...string) (*exec.Cmd, st
 // fleet lists every node, and a rollout reaches only its node until it is
 // promoted.
 func TestFleetOfProcesses(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: a fleet of processes")
+	}
 	dir := t.TempDir()
 	natsBin := goBuild(t, dir, "github.com/nats-io/nats-server/v2", "nats-server")
 	hotmodBin := goBuild(t, dir, "github.com/hotmod/hotmod/cmd/hotmod", "hotmod")

@@ -37,6 +37,9 @@ func get(t *testing.T, url string) (int, string) {
 // still served. Before, fleet waited 30 s for "context deadline exceeded"
 // and /healthz said ok.
 func TestFleetStaleAndOutage(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: a fleet of processes and a NATS outage")
+	}
 	srv := natstest.Start(t, natsserver.Options{Host: "127.0.0.1", Port: -1})
 	js := natstest.Connect(t, srv)
 	ctx := context.Background()

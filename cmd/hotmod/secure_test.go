@@ -81,6 +81,9 @@ func callIs(t *testing.T, url, want string) {
 // status); a deployer's user puts sources and starts rollouts straight on
 // NATS, and the nodes reload.
 func TestSecuredFleetConfig(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: a secured fleet of processes")
+	}
 	srv := fleetServer(t)
 	url := srv.ClientURL()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)

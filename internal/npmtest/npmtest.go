@@ -19,6 +19,9 @@ import (
 // returns the folder holding node_modules. `.ci/run` installs npm.
 func Install(t testing.TB, pkgs ...string) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skipf("-short: needs npm packages %v from the registry", pkgs)
+	}
 	root, err := Fetch(pkgs...)
 	if err != nil {
 		t.Fatal(err)
