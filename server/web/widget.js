@@ -177,6 +177,11 @@ class ModuleCard {
     this.m = null;
     this.keys = {};
     this.source = null; // the store's current text, once loaded
+    // The serving version's text, {version, text}, when the store holds
+    // another (a rollback, a failed reload): what runs is what the panel
+    // shows first.
+    this.serving = null;
+    this.sourceChoice = null; // 'serving' | 'store' once the user picks
     this.sourceLoad = { inflight: false, again: false };
     this.editing = false;
     this.forms = new Map(); // function name -> its call form
@@ -217,6 +222,12 @@ class ModuleCard {
     this.cancelBtn = el('button', { class: 'cancel', type: 'button', onclick: () => this.stopEdit() }, 'Cancel');
     this.saveStatus = el('span', { class: 'save-status', role: 'status' });
     this.sourceView = el('div', { class: 'source-view', role: 'region', 'aria-label': 'source of ' + id });
+    this.sourceNoteText = el('span', {});
+    this.sourceSwitch = el('button', { class: 'source-switch', type: 'button', onclick: () => {
+      this.sourceChoice = this.sourceShown === 'serving' ? 'store' : 'serving';
+      this.drawSource();
+    } });
+    this.sourceNote = el('div', { class: 'source-note', role: 'status' }, this.sourceNoteText, this.sourceSwitch);
     this.editor = el('textarea', { class: 'source-edit', spellcheck: 'false', 'aria-label': 'edit the source of ' + id });
     this.editor.addEventListener('keydown', (e) => {
       if ((e.ctrlKey || e.metaKey) && e.key === 's') {
@@ -229,7 +240,7 @@ class ModuleCard {
     this.sourceSection = el('details', { class: 'section source-section' },
       el('summary', {}, 'Source'),
       el('div', { class: 'source-toolbar' }, this.sourceWhere, el('span', { class: 'spacer' }), this.editBtn),
-      this.sourceView, this.editForm);
+      this.sourceNote, this.sourceView, this.editForm);
     this.sourceSection.addEventListener('toggle', () => {
       if (this.sourceSection.open && !this.sourceLoad.inflight) this.loadSource();
     });
@@ -271,14 +282,15 @@ class ModuleCard {
     this.root.classList.toggle('erring', !!m.lastError && !failed);
     setText(this.versionNode, failed ? 'failed to load' : m.state === 'loading' && !m.version ? 'loading…' : 'v' + m.version);
     setText(this.kindNode, m.kind || '');
-    setText(this.stateNode, [m.state !== 'serving' && !failed && m.version ? m.state : '', m.sourceDeleted ? 'source deleted' : ''].filter(Boolean).join(' · '));
+    setText(this.stateNode, [m.state !== 'serving' && !failed && m.version ? m.state : '', m.sourceDeleted ? 'source deleted' : '',
+      m.storeNewer && !m.sourceDeleted ? 'the store holds a newer source, not serving' : ''].filter(Boolean).join(' · '));
     setText(this.pathNode, m.sourcePath);
 
     const older = (m.keptVersions || []).filter((v) => v < m.version).sort((a, b) => b - a);
-    this.part('rollback', older.join(','), () => {
-      const chosen = this.rollbackSelect.value;
+    // A choice made among other versions is dropped when they change: kept,
+    // it would roll back past a version that just arrived.
+    this.part('rollback', m.version + ':' + older.join(','), () => {
       this.rollbackSelect.replaceChildren(...older.map((v) => el('option', { value: v }, 'v' + v)));
-      if (older.includes(Number(chosen))) this.rollbackSelect.value = chosen;
       show(this.rollbackBox, older.length > 0);
     });
     this.reloadBtn.disabled = failed;
@@ -349,12 +361,25 @@ class ModuleCard {
     try {
       do {
         st.again = false;
+        const m = this.m;
         try {
-          this.source = await this.w.request('GET', fileURL(this.m.sourcePath), { text: true });
+          this.source = await this.w.request('GET', fileURL(m.sourcePath), { text: true });
           this.sourceError = null;
         } catch (e) {
           this.source = null;
-          this.sourceError = e.status === 404 ? 'the store has no file at ' + this.m.sourcePath : e.describe?.() || e.message;
+          this.sourceError = e.status === 404 ? 'the store has no file at ' + m.sourcePath : e.describe?.() || e.message;
+        }
+        if (m.storeNewer && m.version) {
+          if (this.serving?.version !== m.version) {
+            try {
+              const v = await this.w.request('GET', this.w.moduleURL(this.id, '/versions/' + m.version));
+              this.serving = { version: m.version, text: v.source };
+            } catch {
+              this.serving = null; // no longer kept: the store's text is all there is
+            }
+          }
+        } else {
+          this.serving = null;
         }
       } while (st.again);
     } finally {
@@ -363,22 +388,41 @@ class ModuleCard {
     this.drawSource();
   }
 
+  // drawSource shows what serves. When the store holds another source (a
+  // rollback, a reload that failed) it says so, shows the serving
+  // version's text first (the store's if the failing line is there), and
+  // lets the user switch.
   drawSource() {
     const m = this.m;
     const pos = m.lastErrorPosition;
-    const failing = pos && pos.file === m.sourcePath ? pos.line : 0;
-    setText(this.sourceWhere, pos ? 'error at ' + where(pos) : m.sourcePath);
-    this.sourceWhere.classList.toggle('error-text', !!pos);
+    const serving = m.storeNewer && this.serving?.version === m.version ? this.serving : null;
+    if (!m.storeNewer) this.sourceChoice = null;
+    const failingInStore = !!(m.lastError && pos && pos.file === m.sourcePath);
+    const shown = serving ? this.sourceChoice || (failingInStore ? 'store' : 'serving') : 'store';
+    this.sourceShown = shown;
+    const text = shown === 'serving' ? serving.text : this.source;
+    const failing = shown === 'store' && pos && pos.file === m.sourcePath ? pos.line : 0;
+    show(this.sourceNote, !!serving);
+    if (serving) {
+      const why = m.lastError ? 'its reload failed' : 'rolled back';
+      setText(this.sourceNoteText, shown === 'serving'
+        ? `Showing v${m.version}, which serves. The store holds a newer source that is not serving (${why}). `
+        : `Showing the store's source, which is not serving (${why}): v${m.version} serves an older one. `);
+      setText(this.sourceSwitch, shown === 'serving' ? "Show the store's source" : `Show v${m.version}'s source`);
+    }
+    setText(this.sourceWhere, shown === 'serving' ? `v${m.version} (serving) · ${m.sourcePath}` : pos ? 'error at ' + where(pos) : m.sourcePath);
+    this.sourceWhere.classList.toggle('error-text', !!pos && shown === 'store');
     this.editBtn.disabled = this.source === null || this.editing;
     if (this.editing && this.source !== null && this.source !== this.editBase) {
       setText(this.saveStatus, 'the file changed in the store since you began editing; Save overwrites it');
     }
-    this.part('source', [this.source, this.sourceError, failing].join('\u0000'), () => {
-      if (this.source === null) {
+    this.shownText = text;
+    this.part('source', [shown, text, this.sourceError, failing].join('\u0000'), () => {
+      if (text === null) {
         this.sourceView.replaceChildren(el('div', { class: 'empty' }, this.sourceError || (this.sourceSection.open ? 'loading…' : '')));
         return;
       }
-      const lines = this.source.split('\n');
+      const lines = text.split('\n');
       const rows = lines.map((text, i) => el('div', { class: 'line' + (i + 1 === failing ? ' failing' : ''), 'data-line': i + 1 },
         el('span', { class: 'ln' }, i + 1), el('span', { class: 'code' }, i + 1 === failing ? this.markColumn(text, pos.column) : text)));
       this.sourceView.replaceChildren(...rows);
@@ -402,8 +446,10 @@ class ModuleCard {
   startEdit() {
     if (this.source === null) return;
     this.editing = true;
+    // What the user reads is what they edit; a change in the store since
+    // is measured against the store's text.
     this.editBase = this.source;
-    this.editor.value = this.source;
+    this.editor.value = this.shownText ?? this.source;
     setText(this.saveStatus, '');
     show(this.sourceView, false);
     show(this.editForm, true);

