@@ -84,3 +84,41 @@ func TestDashboardServingSourceAfterRollback(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// At 500 px wide, opening Source and Versions (and a diff) keeps every card
+// within the window: long lines scroll inside their box, and every button
+// stays on screen.
+func TestDashboardNarrowScreen(t *testing.T) {
+	dir := t.TempDir()
+	long := "export const table = [" + strings.Repeat("'a long entry', ", 30) + "]\n"
+	writeFiles(t, dir, map[string]string{
+		"counter.js": counterSrc(1) + long,
+		"broken.js":  "export const x = ;\n" + long,
+	})
+	st, addr := startStack(t, dir, "127.0.0.1:0")
+	defer st.stop(t)
+	p := openPage(t, "http://"+addr+"/", 500, 900)
+	p.waitFor("counter v1", `return $card('counter')?.querySelector('.module-version').textContent === 'v1' && !!$card('broken')`)
+	writeFiles(t, dir, map[string]string{"counter.js": counterSrc(2) + long + strings.Replace(long, "table", "table2", 1)})
+	p.waitFor("counter v2", `return $card('counter').querySelector('.module-version').textContent === 'v2'`)
+	p.do("open Source and Versions", `for (const s of root.querySelectorAll('.source-section, .versions-section')) s.open = true; return true`)
+	p.waitFor("the sources shown", `return !!$card('counter').querySelector('.source-view .line[data-line="3"]') && !!$card('broken').querySelector('.source-view .line.failing')`)
+	p.do("diff v1", click("counter", `tr[data-version="1"] button.diff`))
+	p.waitFor("the diff", `return !!$card('counter').querySelector('.diff-view')`)
+	p.shot("narrow")
+	fit := eval[map[string]any](p, inWidget(`
+		const w = innerWidth, bad = [];
+		for (const b of root.querySelectorAll('button')) {
+			const r = b.getBoundingClientRect();
+			if (r.width === 0 && r.height === 0) continue; // not shown
+			if (r.left < 0 || r.right > w) bad.push((b.className || b.textContent) + ' ' + Math.round(r.left) + '..' + Math.round(r.right));
+		}
+		const wide = [...root.querySelectorAll('.module-item')].map(c => c.getBoundingClientRect().width).filter(x => x > w);
+		return {scroll: document.scrollingElement.scrollWidth, inner: w, bad: bad.join('; '), wide: wide.join(',')}`))
+	if fit["scroll"].(float64) > fit["inner"].(float64) {
+		t.Errorf("the page is %v px wide in a %v px window (cards %v px wide)", fit["scroll"], fit["inner"], fit["wide"])
+	}
+	if fit["bad"] != "" {
+		t.Errorf("buttons off screen: %v", fit["bad"])
+	}
+}
