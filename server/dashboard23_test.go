@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -120,5 +121,63 @@ func TestDashboardNarrowScreen(t *testing.T) {
 	}
 	if fit["bad"] != "" {
 		t.Errorf("buttons off screen: %v", fit["bad"])
+	}
+}
+
+// Every view of the dashboard leaves the browser's console clean: no
+// error, warning or failed request (issue 23, item 5).
+func TestDashboardCleanConsole(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"counter.js": counterSrc(1),
+		"other.js":   "export function ping() { return 'pong' }\n",
+		"broken.js":  "export const x = ;\n",
+	})
+	st, addr := startStack(t, dir, "127.0.0.1:0")
+	defer st.stop(t)
+	p, c := openWatchedPage(t, "http://"+addr+"/", 1200, 1200)
+	p.waitFor("the modules", `return $card('counter')?.querySelector('.module-version').textContent === 'v1' && !!$card('broken') && root.querySelector('.conn').textContent === 'live'`)
+	c.quiet(t, "the first load")
+
+	writeFiles(t, dir, map[string]string{"counter.js": counterSrc(2)})
+	p.waitFor("counter v2", `return $card('counter').querySelector('.module-version').textContent === 'v2'`)
+	p.do("open Source and Versions", `for (const s of root.querySelectorAll('.source-section, .versions-section')) s.open = true; return true`)
+	p.do("diff v1", click("counter", `tr[data-version="1"] button.diff`))
+	p.waitFor("the diff", `return !!$card('counter').querySelector('.diff-view')`)
+	p.do("call ping", click("other", `.call-form[data-function="ping"] button.call`))
+	p.waitFor("ping's result", `return !!$card('other').querySelector('.call-result.ok')`)
+	p.do("roll back", click("counter", "button.rollback"))
+	p.waitFor("counter v1, the serving source", `return $card('counter').querySelector('.module-version').textContent === 'v1' && !$card('counter').querySelector('.source-note').hidden`)
+	p.do("start a profile", click("counter", "button.profile-toggle"))
+	p.waitFor("the profile", `return $card('counter').querySelector('button.profile-toggle').textContent === 'Stop profile'`)
+	p.do("stop the profile", click("counter", "button.profile-toggle"))
+	p.waitFor("the profile stopped", `return $card('counter').querySelector('button.profile-toggle').textContent === 'Profile'`)
+	c.quiet(t, "sources, versions, a diff, a call, a rollback, a profile")
+
+	// Modules that go away: a serving one and a failed one deleted, one
+	// removed by the API, and a new file that fails.
+	removeFiles(t, dir, "other.js", "broken.js")
+	p.waitFor("other and broken gone", `return !$card('other') && !$card('broken')`)
+	if err := st.rt.RemoveModule(context.Background(), "counter"); err != nil {
+		t.Fatal(err)
+	}
+	p.waitFor("counter gone", `return !$card('counter')`)
+	writeFiles(t, dir, map[string]string{"late.js": "export const y = ;\n", "slow.js": "const until = Date.now() + 300; while (Date.now() < until) {}\nexport const z = 1\n"})
+	if _, err := st.rt.CreateModule(context.Background(), "late", "/late.js"); err == nil {
+		t.Fatal("late loaded")
+	}
+	if _, err := st.rt.CreateModule(context.Background(), "slow", "/slow.js"); err != nil {
+		t.Fatal(err)
+	}
+	p.waitFor("late listed as failed, slow loaded", `return $card('late')?.querySelector('.module-version').textContent === 'failed to load' && $card('slow')?.querySelector('.module-version').textContent === 'v1'`)
+	c.quiet(t, "modules deleted, removed, created")
+}
+
+func removeFiles(t *testing.T, dir string, names ...string) {
+	t.Helper()
+	for _, n := range names {
+		if err := os.Remove(filepath.Join(dir, n)); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

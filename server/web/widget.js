@@ -701,12 +701,16 @@ class HotReloadWidget extends HTMLElement {
 
     this.conn = el('span', { class: 'conn' });
     this.tokenInput = el('input', { type: 'password', class: 'token', placeholder: 'access token', 'aria-label': 'access token', autocomplete: 'current-password' });
+    // A password field wants a user name beside it (Chromium warns in the
+    // console otherwise, and password managers need one): the server has
+    // one user, so a hidden field names it.
+    this.tokenUser = el('input', { type: 'text', class: 'token-user', name: 'username', autocomplete: 'username', value: 'hotmod', hidden: true, tabindex: '-1', 'aria-hidden': 'true' });
     this.loginNote = el('div', { class: 'login-note' });
     this.loginPrompt = el('div', { class: 'login-prompt', role: 'dialog', 'aria-label': 'log in' },
       el('h4', {}, 'This server needs a token'),
       el('p', {}, 'Give the token the server was started with (hotmod serve --token, or $HOTMOD_TOKEN). It is kept for this tab only and sent in a header.'),
       el('form', { class: 'login', onsubmit: (e) => { e.preventDefault(); this.login(this.tokenInput.value); } },
-        this.tokenInput, el('button', { type: 'submit' }, 'Log in')),
+        this.tokenUser, this.tokenInput, el('button', { type: 'submit' }, 'Log in')),
       this.loginNote);
     // What the user's own last action ran into; module errors are on
     // their cards.
@@ -808,7 +812,11 @@ class HotReloadWidget extends HTMLElement {
       for (const m of list.modules) this.apply(m.id, m, seq);
       for (const id of [...this.modules.keys()]) if (!ids.has(id)) this.apply(id, null, seq);
       if (live) this.loadLive(live);
-      this.refreshFleet();
+      // The list says whether this server is a fleet node: asking
+      // /api/fleet of one that is not would be a 404 in the console.
+      this.fleetOn = !!list.fleet;
+      if (this.fleetOn) this.refreshFleet();
+      else show(this.fleetBox, false);
       for (const m of list.modules) this.followProfiles(m);
     } catch (e) {
       if (e.status !== 401) this.note('error', 'loading modules: ' + (e.describe?.() || e.message));
@@ -817,10 +825,10 @@ class HotReloadWidget extends HTMLElement {
     this.renderModules();
   }
 
-  // refreshFleet asks for every node's report; a server that is not a
-  // fleet node answers 404 once, and the section stays hidden.
+  // refreshFleet asks for every node's report, on a fleet node only (see
+  // refreshAll).
   async refreshFleet() {
-    if (this.fleetOn === false) return;
+    if (!this.fleetOn) return;
     let out;
     try {
       out = await this.request('GET', '/api/fleet');
@@ -828,7 +836,6 @@ class HotReloadWidget extends HTMLElement {
       if (e.status === 404) this.fleetOn = false;
       return;
     }
-    this.fleetOn = true;
     this.drawFleet(out.nodes || []);
   }
 
@@ -891,20 +898,23 @@ class HotReloadWidget extends HTMLElement {
     this.inflight.add(id);
     const seq = ++this.seq;
     try {
-      const m = await this.request('GET', this.moduleURL(id));
-      this.apply(id, m, seq);
-      await this.followProfiles(m);
-    } catch (e) {
+      // Asked through the list, which leaves out a module that is not
+      // there (removed, or on its first load) where GET /api/modules/{id}
+      // would answer 404: an error in the console for what is no error.
+      const m = (await this.request('GET', '/api/modules?id=' + encodeURIComponent(id))).modules?.[0];
       const shown = this.modules.get(id);
-      if (e.status === 404 && shown?.state === 'failed' && !this.removed.has(id)) {
+      if (m) {
+        this.apply(id, m, seq);
+        await this.followProfiles(m);
+      } else if (shown?.state === 'failed' && !this.removed.has(id)) {
         // A failed module that loads again is not listed until the load
         // ends; its next event (created, reload-failed) says how it went.
         this.apply(id, { ...shown, state: 'loading' }, seq);
-      } else if (e.status === 404) {
+      } else {
         this.apply(id, null, seq);
-      } else if (e.status !== 401) {
-        this.note('error', `loading ${id}: ${e.describe?.() || e.message}`);
       }
+    } catch (e) {
+      if (e.status !== 401) this.note('error', `loading ${id}: ${e.describe?.() || e.message}`);
     } finally {
       this.inflight.delete(id);
       if (this.dirty.has(id)) this.schedule(id);
