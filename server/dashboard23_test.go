@@ -181,3 +181,33 @@ func removeFiles(t *testing.T, dir string, names ...string) {
 		}
 	}
 }
+
+// A server that goes away greys the page out: a banner says so, every
+// control is disabled; all comes back when the server does (issue 23,
+// item 6).
+func TestDashboardDisconnected(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{"counter.js": counterSrc(1)})
+	st, addr := startStack(t, dir, "127.0.0.1:0")
+	p := openPage(t, "http://"+addr+"/", 1200, 900)
+	p.waitFor("counter, live", `return !!$card('counter') && root.querySelector('.conn').textContent === 'live'`)
+	if !eval[bool](p, inWidget(`return root.querySelector('.offline-banner').hidden && !root.querySelector('button.reload').matches(':disabled')`)) {
+		t.Fatal("connected, yet the banner shows or Reload is disabled")
+	}
+	st.stop(t)
+	p.waitFor("the banner", `const b = root.querySelector('.offline-banner'); return !b.hidden && b.textContent === 'disconnected from the server — retrying'`)
+	p.shot("disconnected")
+	enabled := eval[[]string](p, inWidget(`return [...root.querySelectorAll('button, input, select, textarea')].filter(b => !b.matches(':disabled') && !b.closest('.login-prompt')).map(b => b.className || b.tagName)`))
+	if len(enabled) > 0 {
+		t.Errorf("disconnected, these controls still act: %v", enabled)
+	}
+	if st := eval[map[string]any](p, `document.querySelector('hot-reload-widget').getStatus()`); st["state"] != "error" || st["message"] != "disconnected from the server — retrying" {
+		t.Errorf("getStatus() while disconnected = %v", st)
+	}
+	st, _ = startStack(t, dir, addr)
+	defer st.stop(t)
+	p.waitFor("the banner gone, live again", `return root.querySelector('.offline-banner').hidden && root.querySelector('.conn').textContent === 'live'`)
+	if !eval[bool](p, inWidget(`return !root.querySelector('button.reload').matches(':disabled') && !root.querySelector('button.cleanup').disabled`)) {
+		t.Error("back online, Reload or Cleanup is still disabled")
+	}
+}

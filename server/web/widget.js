@@ -674,12 +674,13 @@ class HotReloadWidget extends HTMLElement {
     const n = this.modules.size;
     let reloads = 0;
     for (const m of this.modules.values()) reloads += m.reloads || 0;
+    const offline = !this.connected && this.everConnected && !this.needLogin;
     return {
-      state: this.needLogin ? 'error' : n > 0 ? 'active' : 'idle',
+      state: this.needLogin || offline ? 'error' : n > 0 ? 'active' : 'idle',
       primaryMetric: `${n} modules`,
       secondaryMetric: `${reloads} reloads`,
       lastActivity: this.lastActivity,
-      message: this.needLogin ? 'this server needs a token' : this.lastError,
+      message: this.needLogin ? 'this server needs a token' : offline ? 'disconnected from the server — retrying' : this.lastError,
     };
   }
 
@@ -729,7 +730,11 @@ class HotReloadWidget extends HTMLElement {
     this.log = el('div', { class: 'event-log' });
     this.logEmpty = el('div', { class: 'empty' }, 'No events yet.');
     this.log.append(this.logEmpty);
-    this.main = el('div', { class: 'main' },
+    // Disconnected, the page still shows what it last knew, but nothing in
+    // it can act: a fieldset disables every control inside at once, and
+    // gives each its own state back when the server returns.
+    this.offlineBanner = el('div', { class: 'offline-banner', role: 'alert' }, 'disconnected from the server — retrying');
+    this.main = el('fieldset', { class: 'main' },
       el('div', { class: 'stats-grid' }, cards),
       this.actionErrorBox, this.failedBox,
       this.modulesHead, this.list, this.emptyNote, this.fleetBox,
@@ -738,7 +743,7 @@ class HotReloadWidget extends HTMLElement {
       el('div', { class: 'top' },
         el('h3', {}, '☄ Hot Reload'), this.conn, el('span', { class: 'spacer' }),
         this.cleanupBtn = el('button', { class: 'cleanup danger', type: 'button', onclick: () => this.cleanup() }, 'Cleanup')),
-      this.loginPrompt, this.main);
+      this.offlineBanner, this.loginPrompt, this.main);
     this.shadowRoot.append(el('link', { rel: 'stylesheet', href: 'widget.css' }), this.view);
     this.renderChrome();
   }
@@ -1137,8 +1142,13 @@ class HotReloadWidget extends HTMLElement {
     if (!this.view) return;
     const status = this.getStatus();
     this.view.setAttribute('data-state', status.state);
-    setText(this.conn, this.needLogin ? 'needs a token' : this.connected ? 'live' : 'connecting…');
-    this.conn.className = 'conn' + (this.connected && !this.needLogin ? ' live' : '');
+    const offline = !this.connected && this.everConnected && !this.needLogin;
+    setText(this.conn, this.needLogin ? 'needs a token' : this.connected ? 'live' : offline ? 'disconnected' : 'connecting…');
+    this.conn.className = 'conn' + (this.connected && !this.needLogin ? ' live' : '') + (offline ? ' offline' : '');
+    show(this.offlineBanner, offline);
+    this.main.disabled = offline;
+    this.main.classList.toggle('offline', offline);
+    this.cleanupBtn.disabled = offline;
     show(this.loginPrompt, this.needLogin);
     show(this.main, !this.needLogin);
     show(this.cleanupBtn, !this.needLogin);
