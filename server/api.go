@@ -541,33 +541,6 @@ func (s *Server) deletePatch(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, patchBody(p))
 }
 
-func (s *Server) startProfile(w http.ResponseWriter, r *http.Request) error {
-	if err := requireJSON(w, r); err != nil {
-		return err
-	}
-	p, err := s.rt.ProfileModule(r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusCreated, p.Metrics())
-}
-
-func (s *Server) getProfile(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.rt.LookupProfile(r.PathValue("pid"))
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, p.Metrics())
-}
-
-func (s *Server) stopProfile(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.rt.LookupProfile(r.PathValue("pid"))
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, p.Stop())
-}
-
 // SandboxRequest runs a snippet. A limit of 0 takes the library default or
 // the server's maximum (Options.SandboxMax), whichever is lower; a limit
 // above the maximum is refused.

@@ -3,7 +3,9 @@ package server_test
 import (
 	"context"
 	"testing"
+	"time"
 
+	"github.com/hotmod/hotmod"
 	"github.com/hotmod/hotmod/fleet"
 	"github.com/hotmod/hotmod/server"
 )
@@ -52,5 +54,85 @@ func TestListModulesByIDAndFleetFlag(t *testing.T) {
 	})
 	if fl := g.do("GET", "/api/modules", nil).json(t)["fleet"]; fl != true {
 		t.Errorf("fleet = %v on a fleet node, want true", fl)
+	}
+}
+
+// A profile started with a lifetime stops when it is not renewed in time,
+// and runs on while it is; one started without runs until stopped (issue
+// 23, item 6: a profile started from a page must not outlive the page).
+func TestProfileLifetime(t *testing.T) {
+	f := newFixture(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	events := f.rt.Events(ctx)
+
+	expect(t, f.do("POST", "/api/modules/counter/profiles", map[string]any{"ttlMs": -1}), 400, "invalid")
+	expect(t, f.do("POST", "/api/modules/counter/profiles", map[string]any{"ttlMs": 1 << 40}), 400, "invalid")
+	expect(t, f.do("POST", "/api/modules/counter/profiles", map[string]any{"ttl": 5}), 400, "invalid")
+
+	r := f.do("POST", "/api/modules/counter/profiles", map[string]any{"ttlMs": 400})
+	expect(t, r, 201, "")
+	leased := r.json(t)
+	pid := leased["id"].(string)
+	if leased["expires"] == nil {
+		t.Errorf("a profile with a lifetime says nothing of when it stops: %v", leased)
+	}
+	forever := f.do("POST", "/api/modules/counter/profiles", map[string]any{})
+	expect(t, forever, 201, "")
+	fid := forever.json(t)["id"].(string)
+	if forever.json(t)["expires"] != nil {
+		t.Errorf("a profile without a lifetime has an expiry: %s", forever.body)
+	}
+
+	// Renewed every 150 ms for a second: it outlives its 400 ms.
+	for range 7 {
+		time.Sleep(150 * time.Millisecond)
+		expect(t, f.do("POST", "/api/profiles/"+pid+"/renew", map[string]any{}), 200, "")
+	}
+	if got := f.do("GET", "/api/profiles/"+pid, nil).json(t); got["running"] != true {
+		t.Fatalf("a renewed profile stopped: %v", got)
+	}
+	// Renewals end: it stops within its lifetime, with its event.
+	deadline := time.After(wait)
+	for stopped := false; !stopped; {
+		select {
+		case ev := <-events:
+			stopped = ev.Type == hotmod.EventProfileStopped && ev.Profile == pid
+			if ev.Type == hotmod.EventProfileStopped && ev.Profile == fid {
+				t.Fatal("the profile without a lifetime stopped")
+			}
+		case <-deadline:
+			t.Fatal("a profile not renewed did not stop")
+		}
+	}
+	expect(t, f.do("GET", "/api/profiles/"+pid, nil), 404, "not_found")
+	expect(t, f.do("POST", "/api/profiles/"+pid+"/renew", map[string]any{}), 404, "not_found")
+	// The other runs on; a renewal must give it a lifetime, and then it
+	// stops by itself too.
+	if got := f.do("GET", "/api/profiles/"+fid, nil).json(t); got["running"] != true {
+		t.Fatalf("the profile without a lifetime: %v", got)
+	}
+	expect(t, f.do("POST", "/api/profiles/"+fid+"/renew", map[string]any{}), 400, "invalid")
+	expect(t, f.do("POST", "/api/profiles/"+fid+"/renew", map[string]any{"ttlMs": 100}), 200, "")
+	waitProfileStopped(t, events, fid)
+	// A profile stopped by hand keeps no timer that would stop another.
+	r = f.do("POST", "/api/modules/counter/profiles", map[string]any{"ttlMs": 200})
+	expect(t, r, 201, "")
+	expect(t, f.do("DELETE", "/api/profiles/"+r.json(t)["id"].(string), nil), 200, "")
+}
+
+// waitProfileStopped waits for profile id's stop event.
+func waitProfileStopped(t *testing.T, events <-chan hotmod.Event, id string) {
+	t.Helper()
+	deadline := time.After(wait)
+	for {
+		select {
+		case ev := <-events:
+			if ev.Type == hotmod.EventProfileStopped && ev.Profile == id {
+				return
+			}
+		case <-deadline:
+			t.Fatalf("profile %s did not stop within %v", id, wait)
+		}
 	}
 }

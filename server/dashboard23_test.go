@@ -7,6 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
 )
 
 // The dashboard items of issue 23 that this file covers: what serves after
@@ -209,5 +212,44 @@ func TestDashboardDisconnected(t *testing.T) {
 	p.waitFor("the banner gone, live again", `return root.querySelector('.offline-banner').hidden && root.querySelector('.conn').textContent === 'live'`)
 	if !eval[bool](p, inWidget(`return !root.querySelector('button.reload').matches(':disabled') && !root.querySelector('button.cleanup').disabled`)) {
 		t.Error("back online, Reload or Cleanup is still disabled")
+	}
+}
+
+// A profile started from the page lives as long as the page renews it:
+// it runs past its lifetime while the page is open, and stops by itself
+// once the page is gone (issue 23, item 6).
+func TestDashboardProfileEndsWithThePage(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{"counter.js": counterSrc(1)})
+	st, addr := startStack(t, dir, "127.0.0.1:0")
+	defer st.stop(t)
+	p := openPage(t, "http://"+addr+"/", 1200, 900)
+	p.waitFor("counter", `return !!$card('counter') && root.querySelector('.conn').textContent === 'live'`)
+	p.do("a short lifetime", `$w.profileTTL = 600; return true`)
+	p.do("start a profile", click("counter", "button.profile-toggle"))
+	p.waitFor("the profile running", `return $card('counter').querySelector('button.profile-toggle').textContent === 'Stop profile'`)
+	running := func() []string {
+		m, err := st.rt.Module("counter")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m.Stats().Profiles
+	}
+	if len(running()) != 1 {
+		t.Fatalf("profiles running: %v, want the page's", running())
+	}
+	time.Sleep(1500 * time.Millisecond) // well past its 600 ms: the page renews it
+	if len(running()) != 1 {
+		t.Fatal("the profile stopped while the page that started it is open")
+	}
+	if err := chromedp.Do(p.ctx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(wait)
+	for len(running()) > 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the page is gone and its profile runs on: %v", running())
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

@@ -114,6 +114,7 @@ type Server struct {
 	unobserve func()
 	closeOnce sync.Once
 	mux       *http.ServeMux
+	leases    profileLeases // lifetimes of profiles started with one
 }
 
 // New builds a Server and starts relaying the runtime's events.
@@ -189,6 +190,7 @@ func (s *Server) Close() {
 		if s.live != nil {
 			s.live.close()
 		}
+		s.leases.close()
 		s.events.close()
 	})
 }
@@ -236,6 +238,7 @@ func (s *Server) routes() {
 	api("POST /api/modules/{id}/profiles", s.startProfile)
 	api("GET /api/profiles/{pid}", s.getProfile)
 	api("DELETE /api/profiles/{pid}", s.stopProfile)
+	api("POST /api/profiles/{pid}/renew", s.renewProfile)
 	api("POST /api/sandbox", s.sandbox)
 	api("GET /api/files", s.storeAPI(s.listFiles))
 	api("GET /api/files/{path...}", s.storeAPI(s.readFile))

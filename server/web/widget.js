@@ -650,6 +650,10 @@ class HotReloadWidget extends HTMLElement {
     this.inflight = new Set(); // ids being fetched
     this.removed = new Set(); // ids a removed event named since their last answer
     this.flushTimer = null;
+    // Profiles started here live profileTTL ms unless renewed (see
+    // toggleProfile); leases are their renewal timers, by profile id.
+    this.profileTTL = 60000;
+    this.leases = new Map();
   }
 
   connectedCallback() {
@@ -1031,6 +1035,7 @@ class HotReloadWidget extends HTMLElement {
     if (type === 'reload-failed') this.lastError = `${ev.module}: ${ev.error}`;
     else if (type === 'reloaded' || type === 'rolled-back' || type === 'recovered') this.lastError = null;
     this.logEvent(ev);
+    if (type === 'profile-stopped' && ev.profile) this.unlease(ev.profile);
     if (type === 'cleanup') {
       this.profiles.clear();
       this.live.clear();
@@ -1119,16 +1124,38 @@ class HotReloadWidget extends HTMLElement {
     return this.act('unpatch ' + pid, () => this.request('DELETE', '/api/patches/' + encodeURIComponent(pid)));
   }
 
+  // toggleProfile starts a profile with a lifetime (profileTTL ms) that
+  // the page renews while it is open, or stops the one running: a profile
+  // started here stops by itself once the tab that started it is gone.
   async toggleProfile(id) {
     const running = this.profiles.get(id);
     await this.act('profile ' + id, async () => {
       if (running?.running) {
+        this.unlease(running.id);
         this.profiles.set(id, await this.request('DELETE', '/api/profiles/' + encodeURIComponent(running.id)));
       } else {
-        this.profiles.set(id, await this.request('POST', this.moduleURL(id, '/profiles')));
+        const p = await this.request('POST', this.moduleURL(id, '/profiles'), { json: { ttlMs: this.profileTTL } });
+        this.profiles.set(id, p);
+        this.lease(p.id);
       }
     });
     this.cards.get(id)?.updateProfile();
+  }
+
+  // lease renews profile pid three times per lifetime until it stops; a
+  // renewal the server refuses (the profile is gone) ends the lease.
+  lease(pid) {
+    const url = '/api/profiles/' + encodeURIComponent(pid) + '/renew';
+    this.leases.set(pid, setInterval(() => {
+      this.request('POST', url).catch((e) => {
+        if (e.status === 404) this.unlease(pid);
+      });
+    }, Math.max(this.profileTTL / 3, 100)));
+  }
+
+  unlease(pid) {
+    clearInterval(this.leases.get(pid));
+    this.leases.delete(pid);
   }
 
   cleanup() {
