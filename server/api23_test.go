@@ -136,3 +136,14 @@ func waitProfileStopped(t *testing.T, events <-chan hotmod.Event, id string) {
 		}
 	}
 }
+
+// A server with a token says so on its open /healthz, so that the
+// dashboard shows its login without first being refused.
+func TestHealthzSaysTokenRequired(t *testing.T) {
+	if got := newFixture(t, func(o *server.Options) { o.Token = "s3cret" }).do("GET", "/healthz", nil, "Authorization", "").header.Get("X-Hotmod-Token"); got != "required" {
+		t.Errorf("X-Hotmod-Token = %q with a token, want required", got)
+	}
+	if got := newFixture(t).do("GET", "/healthz", nil).header.Get("X-Hotmod-Token"); got != "" {
+		t.Errorf("X-Hotmod-Token = %q without a token", got)
+	}
+}

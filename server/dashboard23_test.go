@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/hotmod/hotmod/fleet"
+	"github.com/hotmod/hotmod/server"
 )
 
 // The dashboard items of issue 23 that this file covers: what serves after
@@ -174,6 +176,27 @@ func TestDashboardCleanConsole(t *testing.T) {
 	}
 	p.waitFor("late listed as failed, slow loaded", `return $card('late')?.querySelector('.module-version').textContent === 'failed to load' && $card('slow')?.querySelector('.module-version').textContent === 'v1'`)
 	c.quiet(t, "modules deleted, removed, created")
+
+	// A fleet node's page, with its fleet table.
+	fst, faddr := startStack(t, dir, "127.0.0.1:0", func(o *server.Options) {
+		o.Fleet = func(context.Context) ([]fleet.Status, error) {
+			return []fleet.Status{{Node: "alpha", Modules: []fleet.ModuleStatus{{ID: "slow", Path: "/slow.js", Version: 1, Serving: 1, Tried: 1}}}}, nil
+		}
+	})
+	defer fst.stop(t)
+	fp, fc := openWatchedPage(t, "http://"+faddr+"/", 1200, 900)
+	fp.waitFor("the fleet table", `return root.querySelectorAll('.fleet-table tr[data-node]').length === 1 && !root.querySelector('.fleet').hidden`)
+	fc.quiet(t, "a fleet node")
+
+	// A server with a token: the login view, then the modules.
+	tst, taddr := startStack(t, dir, "127.0.0.1:0", func(o *server.Options) { o.Token = "s3cret" })
+	defer tst.stop(t)
+	tp, tc := openWatchedPage(t, "http://"+taddr+"/", 1200, 900)
+	tp.waitFor("the login prompt", `const lp = root.querySelector('.login-prompt'); return !!lp && !lp.hidden`)
+	tc.quiet(t, "the login view")
+	tp.do("log in", `const i = root.querySelector('.login-prompt input.token'); i.value = 's3cret'; i.form.requestSubmit(); return true`)
+	tp.waitFor("the modules, live", `return root.querySelector('.login-prompt').hidden && !!$card('slow') && root.querySelector('.conn').textContent === 'live'`)
+	tc.quiet(t, "logged in")
 }
 
 func removeFiles(t *testing.T, dir string, names ...string) {

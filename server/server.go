@@ -287,6 +287,11 @@ func (s *Server) guard(next http.Handler) http.Handler {
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("X-Frame-Options", "DENY")
+		if s.opts.Token != "" {
+			// Says so before any refusal: the dashboard asks /healthz
+			// first and shows its login without a 401 in the console.
+			h.Set("X-Hotmod-Token", "required")
+		}
 		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
 		open := r.URL.Path == "/healthz" || !(strings.HasPrefix(r.URL.Path, "/api/") || r.URL.Path == "/events" || r.URL.Path == "/metrics")
 		switch {

@@ -659,7 +659,21 @@ class HotReloadWidget extends HTMLElement {
   connectedCallback() {
     if (!this.view) this.build();
     this.stopped = false;
-    this.refreshAll().finally(() => this.follow());
+    this.start();
+  }
+
+  // start asks /healthz (open to all) whether the server wants a token
+  // before asking anything that would be refused: a 401 on every first
+  // load of such a server was an error in the console for no mistake.
+  async start() {
+    if (!this.token) {
+      try {
+        const res = await fetch(this.base + '/healthz');
+        if (res.headers.get('X-Hotmod-Token') === 'required') this.requireLogin();
+      } catch {}
+    }
+    if (!this.needLogin) await this.refreshAll();
+    this.follow();
   }
 
   disconnectedCallback() {
@@ -967,6 +981,8 @@ class HotReloadWidget extends HTMLElement {
   async follow() {
     let delay = 500;
     while (!this.stopped) {
+      if (this.needLogin) await new Promise((resolve) => (this.loginDone = resolve));
+      if (this.stopped) return;
       this.abort = new AbortController();
       try {
         const headers = {};
