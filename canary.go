@@ -97,7 +97,9 @@ func (m *Module) startCanaryLocked(ctx context.Context, source []byte, percent i
 		step string
 	)
 	if source == nil {
-		res, st, step, err = rt.readAndCompile(ctx, m.path)
+		if res, st, step, err = rt.readAndCompile(ctx, m.path); err == nil {
+			m.readStore(res)
+		}
 	} else {
 		st = newReads()
 		if res, err = rt.compileFile(ctx, st, m.path, source); err != nil {
@@ -315,6 +317,13 @@ func (m *Module) Unpin(ctx context.Context) error {
 // Pinned reports whether a Pin holds the module's source.
 func (m *Module) Pinned() bool { return m.pinned.Load() != nil }
 
+// readStore records res as the store's source of m (see storeHash).
+func (m *Module) readStore(res *transform.Result) {
+	m.mu.Lock()
+	m.storeHash = res.Hash
+	m.mu.Unlock()
+}
+
 // readSource reads and compiles the module's source: the pinned one, or
 // the store's. Call with the reload lock held.
 func (m *Module) readSource(ctx context.Context) (*transform.Result, *reads, string, error) {
@@ -327,6 +336,7 @@ func (m *Module) readSource(ctx context.Context) (*transform.Result, *reads, str
 		if res, st, step, err = m.rt.readAndCompile(ctx, m.path); err != nil {
 			return nil, nil, step, err
 		}
+		m.readStore(res)
 	} else {
 		var err error
 		st = newReads()

@@ -131,6 +131,9 @@ func (m *Module) firstLoadLocked(ctx context.Context, auto bool, quick time.Dura
 	m.setState(StateLoading)
 	start := time.Now()
 	res, st, step, err := rt.readAndCompile(ctx, m.path)
+	if err == nil {
+		m.readStore(res)
+	}
 	if err == nil && auto && wasFailed && res.Hash == m.failedHash {
 		m.setState(StateFailed)
 		return nil // nothing new: the failure of this very source was reported

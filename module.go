@@ -76,6 +76,11 @@ type Module struct {
 	lastReload    time.Time
 	lastErr       error
 	sourceDeleted bool
+	// storeHash is the hash of the source the module last read from the
+	// store and compiled (zero before the first read): a serving version
+	// with another hash runs code the store no longer holds (a rollback,
+	// a reload that failed at evaluation), which Stats says as StoreNewer.
+	storeHash [32]byte
 	// tried are the store paths, other than its own, that the module's
 	// failed first load read or looked for, and changed those written since
 	// that a queued retry has still to look at (see retryIfTried); nil once

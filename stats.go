@@ -43,6 +43,7 @@ type ModuleStats struct {
 	KeptVersions      []int         `json:"keptVersions"`
 	Versions          []VersionInfo `json:"versions"` // the kept versions, as Module.Versions lists them
 	SourceDeleted     bool          `json:"sourceDeleted,omitempty"`
+	StoreNewer        bool          `json:"storeNewer,omitempty"`
 	PendingTimers     int           `json:"pendingTimers"` // in every realm
 	Patches           []PatchInfo   `json:"patches"`       // active patches, bottom of the stack first
 	Profiles          []string      `json:"profiles"`      // ids of running profiles
@@ -104,6 +105,7 @@ func (m *Module) stats() ModuleStats {
 	ms.Canary = m.canaryStatus()
 	if v != nil {
 		ms.Version, ms.Kind = v.n, v.res.Kind.String()
+		ms.StoreNewer = m.storeNewerLocked(v)
 		for _, in := range m.in { // every realm's timers
 			if iv := in.cur.Load(); iv != nil {
 				ms.PendingTimers += iv.scope.timers.Len()
@@ -133,6 +135,18 @@ func (m *Module) stats() ModuleStats {
 
 func sortModules(ms []*Module) {
 	slices.SortFunc(ms, func(a, b *Module) int { return strings.Compare(a.id, b.id) })
+}
+
+// storeNewerLocked reports whether the store's source, as the runtime last
+// read it, is not what v (the serving version) runs: after a rollback, or a
+// reload that failed at evaluation. A canary of the store's source counts
+// as serving it. Call with m.mu held.
+func (m *Module) storeNewerLocked(v *version) bool {
+	if m.storeHash == ([32]byte{}) || m.storeHash == v.res.Hash {
+		return false
+	}
+	cn := m.canaryNow.Load()
+	return cn == nil || cn.c.res.Hash != m.storeHash
 }
 
 // VersionInfo describes one kept version of a module.

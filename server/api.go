@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"reflect"
+	"slices"
 	"strconv"
 	"time"
 
@@ -255,9 +256,18 @@ func (s *Server) module(r *http.Request) (*hotmod.Module, error) {
 	return s.rt.Module(r.PathValue("id"))
 }
 
+// listModules lists every module, or those named by ?id= (any number):
+// a module that is not there is left out rather than a 404, so that the
+// dashboard can ask after a module that was just removed, or is on its
+// first load, without an error in the browser's console. "fleet" says
+// whether GET /api/fleet has anything to say, for the same reason.
 func (s *Server) listModules(w http.ResponseWriter, r *http.Request) error {
 	out := []ModuleDetail{}
+	only := r.URL.Query()["id"]
 	for _, m := range s.rt.Modules() {
+		if len(only) > 0 && !slices.Contains(only, m.ID()) {
+			continue
+		}
 		d, err := s.detail(r.Context(), m)
 		if errors.Is(err, hotmod.ErrRemoved) {
 			continue
@@ -267,7 +277,7 @@ func (s *Server) listModules(w http.ResponseWriter, r *http.Request) error {
 		}
 		out = append(out, d)
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"modules": out, "realms": s.rt.Realms()})
+	return writeJSON(w, http.StatusOK, map[string]any{"modules": out, "realms": s.rt.Realms(), "fleet": s.opts.Fleet != nil})
 }
 
 func (s *Server) createModule(w http.ResponseWriter, r *http.Request) error {
@@ -529,33 +539,6 @@ func (s *Server) deletePatch(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, patchBody(p))
-}
-
-func (s *Server) startProfile(w http.ResponseWriter, r *http.Request) error {
-	if err := requireJSON(w, r); err != nil {
-		return err
-	}
-	p, err := s.rt.ProfileModule(r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusCreated, p.Metrics())
-}
-
-func (s *Server) getProfile(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.rt.LookupProfile(r.PathValue("pid"))
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, p.Metrics())
-}
-
-func (s *Server) stopProfile(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.rt.LookupProfile(r.PathValue("pid"))
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, p.Stop())
 }
 
 // SandboxRequest runs a snippet. A limit of 0 takes the library default or

@@ -225,7 +225,7 @@ func TestDashboardKeyedCoalescedOrdered(t *testing.T) {
 	// Twenty events for a, handed to the widget as the stream would in
 	// one read: one request.
 	p.do("a burst of events", `for (let i = 0; i < 20; i++) $w.onEvent('patched', {type: 'patched', module: 'a', patch: 'p' + i, time: new Date().toISOString()}); return true`)
-	p.waitFor("the burst answered", `return `+settled+` && window.__fetches.includes('GET /api/modules/a')`)
+	p.waitFor("the burst answered", `return `+settled+` && window.__fetches.includes('GET /api/modules?id=a')`)
 	if got := eval[[]string](p, `window.__fetches`); len(got) != 1 {
 		t.Errorf("20 events for a made %d requests, want 1: %q", len(got), got)
 	}

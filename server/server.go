@@ -114,6 +114,7 @@ type Server struct {
 	unobserve func()
 	closeOnce sync.Once
 	mux       *http.ServeMux
+	leases    profileLeases // lifetimes of profiles started with one
 }
 
 // New builds a Server and starts relaying the runtime's events.
@@ -189,6 +190,7 @@ func (s *Server) Close() {
 		if s.live != nil {
 			s.live.close()
 		}
+		s.leases.close()
 		s.events.close()
 	})
 }
@@ -236,6 +238,7 @@ func (s *Server) routes() {
 	api("POST /api/modules/{id}/profiles", s.startProfile)
 	api("GET /api/profiles/{pid}", s.getProfile)
 	api("DELETE /api/profiles/{pid}", s.stopProfile)
+	api("POST /api/profiles/{pid}/renew", s.renewProfile)
 	api("POST /api/sandbox", s.sandbox)
 	api("GET /api/files", s.storeAPI(s.listFiles))
 	api("GET /api/files/{path...}", s.storeAPI(s.readFile))
@@ -284,6 +287,11 @@ func (s *Server) guard(next http.Handler) http.Handler {
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("X-Frame-Options", "DENY")
+		if s.opts.Token != "" {
+			// Says so before any refusal: the dashboard asks /healthz
+			// first and shows its login without a 401 in the console.
+			h.Set("X-Hotmod-Token", "required")
+		}
 		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
 		open := r.URL.Path == "/healthz" || !(strings.HasPrefix(r.URL.Path, "/api/") || r.URL.Path == "/events" || r.URL.Path == "/metrics")
 		switch {

@@ -157,6 +157,11 @@ func (c *cli) ls() *cobra.Command {
 				if m.SourceDeleted {
 					status = "source deleted"
 				}
+				if m.StoreNewer && !m.SourceDeleted {
+					// What serves is not the file the user sees in the
+					// store (a rollback, a failed reload): "ok" alone hid it.
+					status += " (store newer)"
+				}
 				fmt.Fprintf(tw, "%s\tv%d\t%s\t%s\t%s\t%s\n", m.ID, m.Version, m.Kind, m.SourcePath, strings.Join(m.Exports, ","), status)
 			}
 			return tw.Flush()

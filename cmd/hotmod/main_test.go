@@ -588,7 +588,9 @@ func TestErrorsReadAsOneSentence(t *testing.T) {
 	if err := os.Remove(filepath.Join(dir, "broken.js")); err != nil {
 		t.Fatal(err)
 	}
-	if _, errOut, _ := runCLI(t, url, "", "reload", "broken"); !strings.HasPrefix(errOut, "hotmod: load broken failed: source /broken.js not found") {
+	// The runtime drops a failed module whose source is deleted, so the
+	// reload may find the source gone or the module already removed.
+	if _, errOut, _ := runCLI(t, url, "", "reload", "broken"); !strings.HasPrefix(errOut, "hotmod: ") || !strings.Contains(errOut, "broken") || !strings.Contains(errOut, "not found") || strings.Count(errOut, "hotmod:") != 1 {
 		t.Errorf("reload of a deleted source: %s", errOut)
 	}
 	if err := os.WriteFile(filepath.Join(dir, "broken.js"), []byte("export const x = ;\n"), 0o644); err != nil {

@@ -177,6 +177,11 @@ class ModuleCard {
     this.m = null;
     this.keys = {};
     this.source = null; // the store's current text, once loaded
+    // The serving version's text, {version, text}, when the store holds
+    // another (a rollback, a failed reload): what runs is what the panel
+    // shows first.
+    this.serving = null;
+    this.sourceChoice = null; // 'serving' | 'store' once the user picks
     this.sourceLoad = { inflight: false, again: false };
     this.editing = false;
     this.forms = new Map(); // function name -> its call form
@@ -217,6 +222,12 @@ class ModuleCard {
     this.cancelBtn = el('button', { class: 'cancel', type: 'button', onclick: () => this.stopEdit() }, 'Cancel');
     this.saveStatus = el('span', { class: 'save-status', role: 'status' });
     this.sourceView = el('div', { class: 'source-view', role: 'region', 'aria-label': 'source of ' + id });
+    this.sourceNoteText = el('span', {});
+    this.sourceSwitch = el('button', { class: 'source-switch', type: 'button', onclick: () => {
+      this.sourceChoice = this.sourceShown === 'serving' ? 'store' : 'serving';
+      this.drawSource();
+    } });
+    this.sourceNote = el('div', { class: 'source-note', role: 'status' }, this.sourceNoteText, this.sourceSwitch);
     this.editor = el('textarea', { class: 'source-edit', spellcheck: 'false', 'aria-label': 'edit the source of ' + id });
     this.editor.addEventListener('keydown', (e) => {
       if ((e.ctrlKey || e.metaKey) && e.key === 's') {
@@ -229,7 +240,7 @@ class ModuleCard {
     this.sourceSection = el('details', { class: 'section source-section' },
       el('summary', {}, 'Source'),
       el('div', { class: 'source-toolbar' }, this.sourceWhere, el('span', { class: 'spacer' }), this.editBtn),
-      this.sourceView, this.editForm);
+      this.sourceNote, this.sourceView, this.editForm);
     this.sourceSection.addEventListener('toggle', () => {
       if (this.sourceSection.open && !this.sourceLoad.inflight) this.loadSource();
     });
@@ -271,14 +282,15 @@ class ModuleCard {
     this.root.classList.toggle('erring', !!m.lastError && !failed);
     setText(this.versionNode, failed ? 'failed to load' : m.state === 'loading' && !m.version ? 'loading…' : 'v' + m.version);
     setText(this.kindNode, m.kind || '');
-    setText(this.stateNode, [m.state !== 'serving' && !failed && m.version ? m.state : '', m.sourceDeleted ? 'source deleted' : ''].filter(Boolean).join(' · '));
+    setText(this.stateNode, [m.state !== 'serving' && !failed && m.version ? m.state : '', m.sourceDeleted ? 'source deleted' : '',
+      m.storeNewer && !m.sourceDeleted ? 'the store holds a newer source, not serving' : ''].filter(Boolean).join(' · '));
     setText(this.pathNode, m.sourcePath);
 
     const older = (m.keptVersions || []).filter((v) => v < m.version).sort((a, b) => b - a);
-    this.part('rollback', older.join(','), () => {
-      const chosen = this.rollbackSelect.value;
+    // A choice made among other versions is dropped when they change: kept,
+    // it would roll back past a version that just arrived.
+    this.part('rollback', m.version + ':' + older.join(','), () => {
       this.rollbackSelect.replaceChildren(...older.map((v) => el('option', { value: v }, 'v' + v)));
-      if (older.includes(Number(chosen))) this.rollbackSelect.value = chosen;
       show(this.rollbackBox, older.length > 0);
     });
     this.reloadBtn.disabled = failed;
@@ -349,12 +361,25 @@ class ModuleCard {
     try {
       do {
         st.again = false;
+        const m = this.m;
         try {
-          this.source = await this.w.request('GET', fileURL(this.m.sourcePath), { text: true });
+          this.source = await this.w.request('GET', fileURL(m.sourcePath), { text: true });
           this.sourceError = null;
         } catch (e) {
           this.source = null;
-          this.sourceError = e.status === 404 ? 'the store has no file at ' + this.m.sourcePath : e.describe?.() || e.message;
+          this.sourceError = e.status === 404 ? 'the store has no file at ' + m.sourcePath : e.describe?.() || e.message;
+        }
+        if (m.storeNewer && m.version) {
+          if (this.serving?.version !== m.version) {
+            try {
+              const v = await this.w.request('GET', this.w.moduleURL(this.id, '/versions/' + m.version));
+              this.serving = { version: m.version, text: v.source };
+            } catch {
+              this.serving = null; // no longer kept: the store's text is all there is
+            }
+          }
+        } else {
+          this.serving = null;
         }
       } while (st.again);
     } finally {
@@ -363,22 +388,41 @@ class ModuleCard {
     this.drawSource();
   }
 
+  // drawSource shows what serves. When the store holds another source (a
+  // rollback, a reload that failed) it says so, shows the serving
+  // version's text first (the store's if the failing line is there), and
+  // lets the user switch.
   drawSource() {
     const m = this.m;
     const pos = m.lastErrorPosition;
-    const failing = pos && pos.file === m.sourcePath ? pos.line : 0;
-    setText(this.sourceWhere, pos ? 'error at ' + where(pos) : m.sourcePath);
-    this.sourceWhere.classList.toggle('error-text', !!pos);
+    const serving = m.storeNewer && this.serving?.version === m.version ? this.serving : null;
+    if (!m.storeNewer) this.sourceChoice = null;
+    const failingInStore = !!(m.lastError && pos && pos.file === m.sourcePath);
+    const shown = serving ? this.sourceChoice || (failingInStore ? 'store' : 'serving') : 'store';
+    this.sourceShown = shown;
+    const text = shown === 'serving' ? serving.text : this.source;
+    const failing = shown === 'store' && pos && pos.file === m.sourcePath ? pos.line : 0;
+    show(this.sourceNote, !!serving);
+    if (serving) {
+      const why = m.lastError ? 'its reload failed' : 'rolled back';
+      setText(this.sourceNoteText, shown === 'serving'
+        ? `Showing v${m.version}, which serves. The store holds a newer source that is not serving (${why}). `
+        : `Showing the store's source, which is not serving (${why}): v${m.version} serves an older one. `);
+      setText(this.sourceSwitch, shown === 'serving' ? "Show the store's source" : `Show v${m.version}'s source`);
+    }
+    setText(this.sourceWhere, shown === 'serving' ? `v${m.version} (serving) · ${m.sourcePath}` : pos ? 'error at ' + where(pos) : m.sourcePath);
+    this.sourceWhere.classList.toggle('error-text', !!pos && shown === 'store');
     this.editBtn.disabled = this.source === null || this.editing;
     if (this.editing && this.source !== null && this.source !== this.editBase) {
       setText(this.saveStatus, 'the file changed in the store since you began editing; Save overwrites it');
     }
-    this.part('source', [this.source, this.sourceError, failing].join('\u0000'), () => {
-      if (this.source === null) {
+    this.shownText = text;
+    this.part('source', [shown, text, this.sourceError, failing].join('\u0000'), () => {
+      if (text === null) {
         this.sourceView.replaceChildren(el('div', { class: 'empty' }, this.sourceError || (this.sourceSection.open ? 'loading…' : '')));
         return;
       }
-      const lines = this.source.split('\n');
+      const lines = text.split('\n');
       const rows = lines.map((text, i) => el('div', { class: 'line' + (i + 1 === failing ? ' failing' : ''), 'data-line': i + 1 },
         el('span', { class: 'ln' }, i + 1), el('span', { class: 'code' }, i + 1 === failing ? this.markColumn(text, pos.column) : text)));
       this.sourceView.replaceChildren(...rows);
@@ -402,8 +446,10 @@ class ModuleCard {
   startEdit() {
     if (this.source === null) return;
     this.editing = true;
+    // What the user reads is what they edit; a change in the store since
+    // is measured against the store's text.
     this.editBase = this.source;
-    this.editor.value = this.source;
+    this.editor.value = this.shownText ?? this.source;
     setText(this.saveStatus, '');
     show(this.sourceView, false);
     show(this.editForm, true);
@@ -604,12 +650,30 @@ class HotReloadWidget extends HTMLElement {
     this.inflight = new Set(); // ids being fetched
     this.removed = new Set(); // ids a removed event named since their last answer
     this.flushTimer = null;
+    // Profiles started here live profileTTL ms unless renewed (see
+    // toggleProfile); leases are their renewal timers, by profile id.
+    this.profileTTL = 60000;
+    this.leases = new Map();
   }
 
   connectedCallback() {
     if (!this.view) this.build();
     this.stopped = false;
-    this.refreshAll().finally(() => this.follow());
+    this.start();
+  }
+
+  // start asks /healthz (open to all) whether the server wants a token
+  // before asking anything that would be refused: a 401 on every first
+  // load of such a server was an error in the console for no mistake.
+  async start() {
+    if (!this.token) {
+      try {
+        const res = await fetch(this.base + '/healthz');
+        if (res.headers.get('X-Hotmod-Token') === 'required') this.requireLogin();
+      } catch {}
+    }
+    if (!this.needLogin) await this.refreshAll();
+    this.follow();
   }
 
   disconnectedCallback() {
@@ -628,12 +692,13 @@ class HotReloadWidget extends HTMLElement {
     const n = this.modules.size;
     let reloads = 0;
     for (const m of this.modules.values()) reloads += m.reloads || 0;
+    const offline = !this.connected && this.everConnected && !this.needLogin;
     return {
-      state: this.needLogin ? 'error' : n > 0 ? 'active' : 'idle',
+      state: this.needLogin || offline ? 'error' : n > 0 ? 'active' : 'idle',
       primaryMetric: `${n} modules`,
       secondaryMetric: `${reloads} reloads`,
       lastActivity: this.lastActivity,
-      message: this.needLogin ? 'this server needs a token' : this.lastError,
+      message: this.needLogin ? 'this server needs a token' : offline ? 'disconnected from the server — retrying' : this.lastError,
     };
   }
 
@@ -655,12 +720,16 @@ class HotReloadWidget extends HTMLElement {
 
     this.conn = el('span', { class: 'conn' });
     this.tokenInput = el('input', { type: 'password', class: 'token', placeholder: 'access token', 'aria-label': 'access token', autocomplete: 'current-password' });
+    // A password field wants a user name beside it (Chromium warns in the
+    // console otherwise, and password managers need one): the server has
+    // one user, so a hidden field names it.
+    this.tokenUser = el('input', { type: 'text', class: 'token-user', name: 'username', autocomplete: 'username', value: 'hotmod', hidden: true, tabindex: '-1', 'aria-hidden': 'true' });
     this.loginNote = el('div', { class: 'login-note' });
     this.loginPrompt = el('div', { class: 'login-prompt', role: 'dialog', 'aria-label': 'log in' },
       el('h4', {}, 'This server needs a token'),
       el('p', {}, 'Give the token the server was started with (hotmod serve --token, or $HOTMOD_TOKEN). It is kept for this tab only and sent in a header.'),
       el('form', { class: 'login', onsubmit: (e) => { e.preventDefault(); this.login(this.tokenInput.value); } },
-        this.tokenInput, el('button', { type: 'submit' }, 'Log in')),
+        this.tokenUser, this.tokenInput, el('button', { type: 'submit' }, 'Log in')),
       this.loginNote);
     // What the user's own last action ran into; module errors are on
     // their cards.
@@ -679,7 +748,11 @@ class HotReloadWidget extends HTMLElement {
     this.log = el('div', { class: 'event-log' });
     this.logEmpty = el('div', { class: 'empty' }, 'No events yet.');
     this.log.append(this.logEmpty);
-    this.main = el('div', { class: 'main' },
+    // Disconnected, the page still shows what it last knew, but nothing in
+    // it can act: a fieldset disables every control inside at once, and
+    // gives each its own state back when the server returns.
+    this.offlineBanner = el('div', { class: 'offline-banner', role: 'alert' }, 'disconnected from the server — retrying');
+    this.main = el('fieldset', { class: 'main' },
       el('div', { class: 'stats-grid' }, cards),
       this.actionErrorBox, this.failedBox,
       this.modulesHead, this.list, this.emptyNote, this.fleetBox,
@@ -688,7 +761,7 @@ class HotReloadWidget extends HTMLElement {
       el('div', { class: 'top' },
         el('h3', {}, '☄ Hot Reload'), this.conn, el('span', { class: 'spacer' }),
         this.cleanupBtn = el('button', { class: 'cleanup danger', type: 'button', onclick: () => this.cleanup() }, 'Cleanup')),
-      this.loginPrompt, this.main);
+      this.offlineBanner, this.loginPrompt, this.main);
     this.shadowRoot.append(el('link', { rel: 'stylesheet', href: 'widget.css' }), this.view);
     this.renderChrome();
   }
@@ -762,7 +835,11 @@ class HotReloadWidget extends HTMLElement {
       for (const m of list.modules) this.apply(m.id, m, seq);
       for (const id of [...this.modules.keys()]) if (!ids.has(id)) this.apply(id, null, seq);
       if (live) this.loadLive(live);
-      this.refreshFleet();
+      // The list says whether this server is a fleet node: asking
+      // /api/fleet of one that is not would be a 404 in the console.
+      this.fleetOn = !!list.fleet;
+      if (this.fleetOn) this.refreshFleet();
+      else show(this.fleetBox, false);
       for (const m of list.modules) this.followProfiles(m);
     } catch (e) {
       if (e.status !== 401) this.note('error', 'loading modules: ' + (e.describe?.() || e.message));
@@ -771,10 +848,10 @@ class HotReloadWidget extends HTMLElement {
     this.renderModules();
   }
 
-  // refreshFleet asks for every node's report; a server that is not a
-  // fleet node answers 404 once, and the section stays hidden.
+  // refreshFleet asks for every node's report, on a fleet node only (see
+  // refreshAll).
   async refreshFleet() {
-    if (this.fleetOn === false) return;
+    if (!this.fleetOn) return;
     let out;
     try {
       out = await this.request('GET', '/api/fleet');
@@ -782,7 +859,6 @@ class HotReloadWidget extends HTMLElement {
       if (e.status === 404) this.fleetOn = false;
       return;
     }
-    this.fleetOn = true;
     this.drawFleet(out.nodes || []);
   }
 
@@ -845,20 +921,23 @@ class HotReloadWidget extends HTMLElement {
     this.inflight.add(id);
     const seq = ++this.seq;
     try {
-      const m = await this.request('GET', this.moduleURL(id));
-      this.apply(id, m, seq);
-      await this.followProfiles(m);
-    } catch (e) {
+      // Asked through the list, which leaves out a module that is not
+      // there (removed, or on its first load) where GET /api/modules/{id}
+      // would answer 404: an error in the console for what is no error.
+      const m = (await this.request('GET', '/api/modules?id=' + encodeURIComponent(id))).modules?.[0];
       const shown = this.modules.get(id);
-      if (e.status === 404 && shown?.state === 'failed' && !this.removed.has(id)) {
+      if (m) {
+        this.apply(id, m, seq);
+        await this.followProfiles(m);
+      } else if (shown?.state === 'failed' && !this.removed.has(id)) {
         // A failed module that loads again is not listed until the load
         // ends; its next event (created, reload-failed) says how it went.
         this.apply(id, { ...shown, state: 'loading' }, seq);
-      } else if (e.status === 404) {
+      } else {
         this.apply(id, null, seq);
-      } else if (e.status !== 401) {
-        this.note('error', `loading ${id}: ${e.describe?.() || e.message}`);
       }
+    } catch (e) {
+      if (e.status !== 401) this.note('error', `loading ${id}: ${e.describe?.() || e.message}`);
     } finally {
       this.inflight.delete(id);
       if (this.dirty.has(id)) this.schedule(id);
@@ -902,6 +981,8 @@ class HotReloadWidget extends HTMLElement {
   async follow() {
     let delay = 500;
     while (!this.stopped) {
+      if (this.needLogin) await new Promise((resolve) => (this.loginDone = resolve));
+      if (this.stopped) return;
       this.abort = new AbortController();
       try {
         const headers = {};
@@ -970,6 +1051,7 @@ class HotReloadWidget extends HTMLElement {
     if (type === 'reload-failed') this.lastError = `${ev.module}: ${ev.error}`;
     else if (type === 'reloaded' || type === 'rolled-back' || type === 'recovered') this.lastError = null;
     this.logEvent(ev);
+    if (type === 'profile-stopped' && ev.profile) this.unlease(ev.profile);
     if (type === 'cleanup') {
       this.profiles.clear();
       this.live.clear();
@@ -1058,16 +1140,38 @@ class HotReloadWidget extends HTMLElement {
     return this.act('unpatch ' + pid, () => this.request('DELETE', '/api/patches/' + encodeURIComponent(pid)));
   }
 
+  // toggleProfile starts a profile with a lifetime (profileTTL ms) that
+  // the page renews while it is open, or stops the one running: a profile
+  // started here stops by itself once the tab that started it is gone.
   async toggleProfile(id) {
     const running = this.profiles.get(id);
     await this.act('profile ' + id, async () => {
       if (running?.running) {
+        this.unlease(running.id);
         this.profiles.set(id, await this.request('DELETE', '/api/profiles/' + encodeURIComponent(running.id)));
       } else {
-        this.profiles.set(id, await this.request('POST', this.moduleURL(id, '/profiles')));
+        const p = await this.request('POST', this.moduleURL(id, '/profiles'), { json: { ttlMs: this.profileTTL } });
+        this.profiles.set(id, p);
+        this.lease(p.id);
       }
     });
     this.cards.get(id)?.updateProfile();
+  }
+
+  // lease renews profile pid three times per lifetime until it stops; a
+  // renewal the server refuses (the profile is gone) ends the lease.
+  lease(pid) {
+    const url = '/api/profiles/' + encodeURIComponent(pid) + '/renew';
+    this.leases.set(pid, setInterval(() => {
+      this.request('POST', url).catch((e) => {
+        if (e.status === 404) this.unlease(pid);
+      });
+    }, Math.max(this.profileTTL / 3, 100)));
+  }
+
+  unlease(pid) {
+    clearInterval(this.leases.get(pid));
+    this.leases.delete(pid);
   }
 
   cleanup() {
@@ -1081,8 +1185,13 @@ class HotReloadWidget extends HTMLElement {
     if (!this.view) return;
     const status = this.getStatus();
     this.view.setAttribute('data-state', status.state);
-    setText(this.conn, this.needLogin ? 'needs a token' : this.connected ? 'live' : 'connecting…');
-    this.conn.className = 'conn' + (this.connected && !this.needLogin ? ' live' : '');
+    const offline = !this.connected && this.everConnected && !this.needLogin;
+    setText(this.conn, this.needLogin ? 'needs a token' : this.connected ? 'live' : offline ? 'disconnected' : 'connecting…');
+    this.conn.className = 'conn' + (this.connected && !this.needLogin ? ' live' : '') + (offline ? ' offline' : '');
+    show(this.offlineBanner, offline);
+    this.main.disabled = offline;
+    this.main.classList.toggle('offline', offline);
+    this.cleanupBtn.disabled = offline;
     show(this.loginPrompt, this.needLogin);
     show(this.main, !this.needLogin);
     show(this.cleanupBtn, !this.needLogin);
