@@ -45,6 +45,12 @@ type Module struct {
 	canaryNow atomic.Pointer[canary] // see canary.go
 	pinned    atomic.Pointer[[]byte] // see Pin
 
+	// Each version number's call figures (see figures.go), and the module
+	// calls of the versions forgotten since.
+	figMu              sync.Mutex
+	figs               map[int]*callFigures
+	retiredModuleCalls int64
+
 	reloadSem     chan struct{}
 	reqSeq        atomic.Uint64
 	autoQueued    atomic.Bool
@@ -103,6 +109,12 @@ type version struct {
 	// The last of them called, before a map lookup. Realm lock.
 	lastName string
 	lastFn   goja.Callable
+	lastSite *holdSite
+	// fig counts the calls of version n in every realm (see figures.go).
+	fig *callFigures
+	// sites are what a realm's holder says while a call of each function
+	// runs (see realmhold.go); realm lock.
+	sites    map[string]*holdSite
 	disposed atomic.Bool
 	// ready is the promise of the end of an ES module's top-level await,
 	// which sets its exports (nil for a module without one); realm lock.
@@ -259,15 +271,30 @@ func (m *Module) call(ctx context.Context, name string, args []any) (any, error)
 // pick returns: the current one, a canary, or a candidate being verified.
 // Patches are the serving version's only; profiles and probation count a
 // canary's calls too (measured) but not a verification's.
-func (m *Module) callOn(ctx context.Context, name string, args []any, pick func(*realm) (*version, error), measured bool) (any, error) {
+func (m *Module) callOn(ctx context.Context, name string, args []any, pick func(*realm) (*version, error), measured bool) (_ any, err error) {
 	rt := m.rt
 	var (
-		v    *version
-		out  engine.Outcome
-		wait <-chan engine.Outcome
-		r    *realm
+		v     *version
+		out   engine.Outcome
+		wait  <-chan engine.Outcome
+		r     *realm
+		fig   *callFigures // the version's, once the call is made
+		start time.Time    // of a timed call (see callFigures.begin)
 	)
-	err := rt.runAny(ctx, rt.opts.CallTimeout, func(s *realm) error {
+	// Every call made is counted, with its error, and a timed one's
+	// duration sampled, to settlement for a promise.
+	defer func() {
+		if fig == nil {
+			return
+		}
+		if err != nil {
+			fig.realms[r.index].errors.Add(1)
+		}
+		if !start.IsZero() {
+			fig.sample(time.Since(start))
+		}
+	}()
+	err = rt.runAny(ctx, rt.opts.CallTimeout, func(s *realm) error {
 		r = s
 		var err error
 		if v, err = pick(s); err != nil {
@@ -278,11 +305,13 @@ func (m *Module) callOn(ctx context.Context, name string, args []any, pick func(
 			h = h.unpatched(measured)
 		}
 		var fn goja.Callable
+		var site *holdSite
 		ok := false
 		if v.lastFn != nil && name == v.lastName {
-			fn, ok = v.lastFn, true // a string compare: the same name is the same pointer
+			fn, site, ok = v.lastFn, v.lastSite, true // a string compare: the same name is the same pointer
 		} else if fn, ok = v.fast[name]; ok {
-			v.lastName, v.lastFn = name, fn
+			site = v.site(m, name)
+			v.lastName, v.lastFn, v.lastSite = name, fn, site
 		}
 		if !ok || h != nil {
 			exp := m.exportsOf(v)
@@ -300,6 +329,7 @@ func (m *Module) callOn(ctx context.Context, name string, args []any, pick func(
 			if c == nil {
 				v.remember(name, fn)
 			}
+			site = v.site(m, name)
 		}
 		// The realm's argument buffer: goja copies the arguments onto its
 		// own stack, so the buffer is free again once the call has begun.
@@ -321,7 +351,14 @@ func (m *Module) callOn(ctx context.Context, name string, args []any, pick func(
 			s.args = jsArgs[:0] // grown: a pointer write only then
 		}
 		prev := r.SwapOwner(v.scope.timers) // not rt.enter: no closure on the hot path
+		if fig = v.fig; fig.begin(s.index) {
+			start = time.Now()
+		}
+		// Who holds the realm, for RealmHolders: two atomic pointer
+		// writes a call, no allocation (the site is the version's).
+		held := s.holder.Swap(site)
 		ret, err := m.invoke(s, h, v, name, fn, m.in[s.index].proxy, jsArgs)
+		s.holder.Store(held)
 		if !scalars {
 			// Nothing of this call stays reachable from the buffer. Not
 			// for numbers: with the collector running, clear's write

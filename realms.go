@@ -47,6 +47,10 @@ type realm struct {
 	// the Runtime's handleGen they were last brought up to date at.
 	handles   []*Module
 	handleGen uint64
+
+	// holder is what runs in the realm now (see realmhold.go): set by a
+	// call or a load while it holds the realm, read by anyone.
+	holder atomic.Pointer[holdSite]
 }
 
 // inRealm is what a module has in one realm; guarded by that realm's lock.
