@@ -354,11 +354,8 @@ func (m *Module) callOn(ctx context.Context, name string, args []any, pick func(
 		if fig = v.fig; fig.begin(s.index) {
 			start = time.Now()
 		}
-		// Who holds the realm, for RealmHolders: two atomic pointer
-		// writes a call, no allocation (the site is the version's).
-		held := s.holder.Swap(site)
+		s.hold(site) // for RealmHolders
 		ret, err := m.invoke(s, h, v, name, fn, m.in[s.index].proxy, jsArgs)
-		s.holder.Store(held)
 		if !scalars {
 			// Nothing of this call stays reachable from the buffer. Not
 			// for numbers: with the collector running, clear's write
@@ -503,6 +500,7 @@ func (m *Module) notFunction(s *realm, name string, exp *goja.Object, fv goja.Va
 // (nil when the module exports a primitive).
 func (m *Module) withExports(ctx context.Context, fn func(s *realm, exp *goja.Object) error) error {
 	return m.rt.runAny(ctx, m.rt.opts.CallTimeout, func(s *realm) error {
+		s.hold(nil) // not a call: the last call's site is not this run's
 		v, err := m.at(s)
 		if err != nil {
 			return err

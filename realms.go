@@ -130,6 +130,7 @@ func (rt *Runtime) lockAll(ctx context.Context) (unlock func(), err error) {
 			}
 			return nil, err
 		}
+		s.hold(nil) // a transaction, not the last call (see realmhold.go)
 	}
 	return func() {
 		for _, s := range rt.realms {

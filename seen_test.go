@@ -194,3 +194,18 @@ func TestRealmHolderNamesLoopingLoad(t *testing.T) {
 	}
 	holderWhere(t, e.rt, 5*time.Second, func(s hotmod.RealmStatus) bool { return !s.Busy })
 }
+
+// A timer callback that loops holds the realm as "a timer of <module>",
+// not as the last call made.
+func TestRealmHolderNamesTimer(t *testing.T) {
+	e := newEnv(t, map[string]string{
+		"/m/ticker.js": "export function arm() { setTimeout(() => { for (;;) {} }, 0); return 1 }\n",
+	}, func(o *hotmod.Options) { o.Realms, o.TimerTimeout = 1, 2*time.Second }) // the watchdog: TimerTimeout
+	m := e.create("ticker", "/m/ticker.js")
+	e.call(m, "arm")
+	st := holderWhere(t, e.rt, 5*time.Second, func(s hotmod.RealmStatus) bool { return s.Busy && s.Held >= 100*time.Millisecond })
+	if !st.Timer || st.Module != "ticker" || st.Function != "" || st.Holder() != "a timer of ticker" {
+		t.Errorf("holder: %+v (%q)", st, st.Holder())
+	}
+	holderWhere(t, e.rt, 5*time.Second, func(s hotmod.RealmStatus) bool { return !s.Busy })
+}

@@ -100,10 +100,11 @@ type Realm struct {
 	beforeRun  func()                        // see SetBeforeRun; lock
 	fromJS     func(goja.Value) (any, error) // FromJS, bound once (see Settle)
 	watch      *watchdog
-	released   chan struct{}   // closed once Close has taken the lock for good
-	depth      int             // nested RunLocked calls; lock
-	owner      *Timers         // whose code runs now: global timers go to it; lock
-	ctx        context.Context // of the run in progress; lock
+	released   chan struct{}          // closed once Close has taken the lock for good
+	depth      int                    // nested RunLocked calls; lock
+	owner      *Timers                // whose code runs now: global timers go to it; lock
+	timerRun   atomic.Pointer[Timers] // the timer set whose callback runs now (see TimerOwner)
+	ctx        context.Context        // of the run in progress; lock
 	// The methods every console shares, and the key of a console's module
 	// id (see Console); lock.
 	consoleProto *goja.Object
