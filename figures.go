@@ -11,10 +11,15 @@ import (
 // Every version counts its calls, always: a canary is judged by comparing
 // its figures with the serving version's, and before this they were
 // counted only under a probation or a profile. The cost is on every call,
-// so it is kept to atomic adds on counters of the realm the call runs in
-// (no cache line shared between realms) and a clock read for a sample of
-// the calls only: the first timedAlways calls of a version, then one in
-// timeEvery. See RATIONALE.md for the measurements.
+// so a call adds to plain counters of its realm, under the realm's lock,
+// and a clock read is paid by a sample of the calls only: the first
+// timedAlways calls in a realm, then one in timeEvery. The counts reach
+// the atomics that readers read in batches: at each timed call, whenever
+// something takes every realm (lockAll), and when Stats finds the realm
+// free (flushFigures). So they are exact while a realm is free, and under
+// load a realm's last calls (fewer than timeEvery of a version, fewer
+// than flushEvery calls from other modules) show a little later. See
+// RATIONALE.md for the measurements.
 
 const (
 	// timedAlways calls of a version are all timed, so that a version
@@ -25,6 +30,9 @@ const (
 	timeEvery = 32
 	// versionSamples bounds the durations kept per version for its p99.
 	versionSamples = 256
+	// flushEvery: calls from other modules are published at least this
+	// often.
+	flushEvery = 64
 )
 
 // callFigures are one version number's calls, shared by its copies in
@@ -37,26 +45,95 @@ type callFigures struct {
 	samples []time.Duration
 }
 
-// realmFigures are a version's calls in one realm, padded to a cache line
+// realmFigures are a version's calls in one realm, padded to cache lines
 // of their own: realms run on different cores.
 type realmFigures struct {
+	// Published: what readers read.
 	calls, errors atomic.Int64
 	// fromModules counts reads of the version's exported functions
 	// through the handles other modules import (see handle.go): a call
 	// from another module, as esbuild's code reads the export at each
 	// call.
 	fromModules atomic.Int64
-	_           [40]byte
+	// Counted with the realm's lock held, not yet published (see flush).
+	pendCalls, pendFrom int64
+	seen                int64 // every call counted here: which ones are timed
+	dirty               bool  // listed in the realm's dirty
+	_                   [7]byte
+	_                   [64]byte
+}
+
+// flush publishes the counts not yet published. Call with the realm's
+// lock held.
+func (r *realmFigures) flush() {
+	if r.pendCalls != 0 {
+		r.calls.Add(r.pendCalls)
+		r.pendCalls = 0
+	}
+	if r.pendFrom != 0 {
+		r.fromModules.Add(r.pendFrom)
+		r.pendFrom = 0
+	}
+}
+
+// listDirty puts f in s's list of figures to publish. Call with s's lock
+// held.
+func (s *realm) listDirty(f *callFigures, r *realmFigures) {
+	if !r.dirty {
+		r.dirty = true
+		s.dirty = append(s.dirty, f)
+	}
+}
+
+// flushDirty publishes every count of the realm. Call with s's lock held.
+func (s *realm) flushDirty() {
+	for i, f := range s.dirty {
+		r := &f.realms[s.index]
+		r.flush()
+		r.dirty = false
+		s.dirty[i] = nil
+	}
+	s.dirty = s.dirty[:0]
+}
+
+// countFromModule counts a call of f's version from another module in s.
+// Call with s's lock held (a getter that runs in the realm).
+func (s *realm) countFromModule(f *callFigures) {
+	r := &f.realms[s.index]
+	r.pendFrom++
+	if r.pendFrom >= flushEvery {
+		r.flush()
+	}
+	s.listDirty(f, r)
+}
+
+// flushFigures publishes the counts of every realm that is free now; a
+// busy one publishes its own soon (at its next timed call or transaction).
+func (rt *Runtime) flushFigures() {
+	for _, s := range rt.realms {
+		if s.TryLock() {
+			s.flushDirty()
+			s.Unlock()
+		}
+	}
 }
 
 func newCallFigures(realms int) *callFigures {
 	return &callFigures{realms: make([]realmFigures, realms)}
 }
 
-// begin counts a call in realm i and says whether to time it.
-func (f *callFigures) begin(i int) bool {
-	n := f.realms[i].calls.Add(1)
-	return n <= timedAlways || n%timeEvery == 0
+// begin counts a call in realm s and says whether to time it: a plain
+// add, and a publication with each timed call. Call with s's lock held.
+func (f *callFigures) begin(s *realm) bool {
+	r := &f.realms[s.index]
+	r.seen++
+	r.pendCalls++
+	if r.seen <= timedAlways || r.seen%timeEvery == 0 {
+		r.flush()
+		return true
+	}
+	s.listDirty(f, r)
+	return false
 }
 
 // sample records the duration of a timed call.

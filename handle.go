@@ -2,7 +2,6 @@ package hotmod
 
 import (
 	"slices"
-	"sync/atomic"
 
 	"github.com/dop251/goja"
 	"github.com/hotmod/hotmod/internal/transform"
@@ -93,13 +92,13 @@ func (m *Module) syncHandle(s *realm) {
 		switch {
 		case !esm || hooked:
 			name, from := k, exp
-			var counter *atomic.Int64 // an ES module's function: counted as above
+			var counted *callFigures // an ES module's function: counted as below
 			if esm && evaluated && slices.Contains(v.fns, k) {
-				counter = &v.fig.realms[s.index].fromModules
+				counted = v.fig
 			}
 			get := vm.ToValue(func(goja.FunctionCall) goja.Value {
-				if counter != nil {
-					counter.Add(1)
+				if counted != nil {
+					s.countFromModule(counted)
 				}
 				if !esm {
 					from = m.resolve(s)
@@ -132,11 +131,12 @@ func (m *Module) syncHandle(s *realm) {
 					// read, which esbuild's code makes at every call
 					// ((0, import_x.f)(...)), and returns the function.
 					// A Go getter costs no JavaScript frame: measured,
-					// module→module stayed within 1.1× a local call,
-					// where a JavaScript wrapper or getter cost 2-10×.
-					counter := &v.fig.realms[s.index].fromModules
+					// module→module stayed within 1.2× a local call,
+					// where a JavaScript wrapper or getter cost 2-10×
+					// (RATIONALE.md).
+					fig := v.fig
 					get := vm.ToValue(func(goja.FunctionCall) goja.Value {
-						counter.Add(1)
+						s.countFromModule(fig)
 						return val
 					})
 					_ = obj.DefineAccessorProperty(k, get, nil, goja.FLAG_TRUE, enumerable)

@@ -351,7 +351,7 @@ func (m *Module) callOn(ctx context.Context, name string, args []any, pick func(
 			s.args = jsArgs[:0] // grown: a pointer write only then
 		}
 		prev := r.SwapOwner(v.scope.timers) // not rt.enter: no closure on the hot path
-		if fig = v.fig; fig.begin(s.index) {
+		if fig = v.fig; fig.begin(s) {
 			start = time.Now()
 		}
 		s.hold(site) // for RealmHolders

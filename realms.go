@@ -51,6 +51,9 @@ type realm struct {
 	// holder is what runs in the realm now (see realmhold.go): set by a
 	// call or a load while it holds the realm, read by anyone.
 	holder atomic.Pointer[holdSite]
+	// dirty are the call figures with counts of this realm not yet
+	// published (see figures.go); realm lock.
+	dirty []*callFigures
 }
 
 // inRealm is what a module has in one realm; guarded by that realm's lock.
@@ -131,6 +134,7 @@ func (rt *Runtime) lockAll(ctx context.Context) (unlock func(), err error) {
 			return nil, err
 		}
 		s.hold(nil) // a transaction, not the last call (see realmhold.go)
+		s.flushDirty()
 	}
 	return func() {
 		for _, s := range rt.realms {

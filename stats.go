@@ -66,6 +66,7 @@ type ModuleStats struct {
 
 // Stats returns a snapshot of every loaded module, sorted by id.
 func (rt *Runtime) Stats() Stats {
+	rt.flushFigures()
 	mods := rt.Modules()
 	rt.mu.Lock()
 	cbs := make(map[string]int, len(rt.callbacks))
@@ -92,6 +93,7 @@ func (rt *Runtime) Stats() Stats {
 
 // Stats describes this module alone.
 func (m *Module) Stats() ModuleStats {
+	m.rt.flushFigures()
 	ms := m.stats()
 	m.rt.mu.Lock()
 	ms.UpdateCallbacks = len(m.rt.callbacks[m.id])
@@ -181,6 +183,7 @@ func (m *Module) infoLocked(k, cur *version) VersionInfo {
 // Versions describes the kept versions in the order they last began
 // serving, the serving one last: the versions Rollback can return to.
 func (m *Module) Versions() []VersionInfo {
+	m.rt.flushFigures()
 	cur := m.cur.Load()
 	m.mu.Lock()
 	defer m.mu.Unlock()
