@@ -144,11 +144,12 @@ func (f *callFigures) sample(d time.Duration) {
 	f.mu.Unlock()
 }
 
-// VersionFigures are one version's calls since it was first loaded (a
+// VersionFigures are one version's calls since it was first evaluated (a
 // rollback to it counts on): calls from Go (Module.Call, CallKey, the HTTP
-// API) with their errors and p99, and calls from other modules, which are
-// counted but neither timed nor checked for errors (they run as plain
-// JavaScript calls). JSON writes P99 as p99Ms.
+// API, and Candidate.Call of an Options.Verify, which runs before the
+// version serves) with their errors and p99, and calls from other modules,
+// which are counted but neither timed nor checked for errors (they run as
+// plain JavaScript calls). JSON writes P99 as p99Ms.
 type VersionFigures struct {
 	Version int           `json:"version"`
 	Calls   int64         `json:"calls"`  // from Go
