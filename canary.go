@@ -43,8 +43,14 @@ type CanaryStatus struct {
 	Version int       `json:"version"`
 	Percent int       `json:"percent"`
 	Since   time.Time `json:"since"`
-	Calls   int64     `json:"calls"`  // while probation or a profile counts them
-	Errors  int64     `json:"errors"` // idem
+	// The canary's calls from Go (CallKey) and their errors and p99,
+	// always counted; P99 is p99Ms in JSON.
+	Calls  int64         `json:"calls"`
+	Errors int64         `json:"errors"`
+	P99    time.Duration `json:"-"`
+	// Serving is the serving version's figures beside it, so that the two
+	// can be judged side by side (each since it was first loaded).
+	Serving VersionFigures `json:"serving"`
 }
 
 // Canary loads the module's source as it is now in the store as a canary
@@ -255,11 +261,9 @@ func (m *Module) canaryStatus() *CanaryStatus {
 	if cn == nil {
 		return nil
 	}
-	st := &CanaryStatus{Version: cn.c.n, Percent: int(cn.percent.Load()), Since: cn.started}
-	if h := m.health.Load(); h != nil {
-		st.Calls, st.Errors = h.canaryFigures(cn.c.n)
-	}
-	return st
+	f := m.figures(cn.c.n)
+	return &CanaryStatus{Version: cn.c.n, Percent: int(cn.percent.Load()), Since: cn.started,
+		Calls: f.Calls, Errors: f.Errors, P99: f.P99, Serving: m.figures(m.Version())}
 }
 
 // autoAbort drops canary n after its figures regressed.

@@ -39,13 +39,14 @@ func (e *Event) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// MarshalJSON writes Took as tookMs.
+// MarshalJSON writes Took and P99 as tookMs and p99Ms.
 func (v VersionInfo) MarshalJSON() ([]byte, error) {
 	type plain VersionInfo
 	return json.Marshal(struct {
 		plain
 		TookMS float64 `json:"tookMs"`
-	}{plain(v), millis(v.Took)})
+		P99MS  float64 `json:"p99Ms"`
+	}{plain(v), millis(v.Took), millis(v.P99)})
 }
 
 // UnmarshalJSON reads what MarshalJSON writes.
@@ -54,11 +55,58 @@ func (v *VersionInfo) UnmarshalJSON(b []byte) error {
 	w := struct {
 		*plain
 		TookMS float64 `json:"tookMs"`
+		P99MS  float64 `json:"p99Ms"`
 	}{plain: (*plain)(v)}
 	if err := json.Unmarshal(b, &w); err != nil {
 		return err
 	}
-	v.Took = fromMillis(w.TookMS)
+	v.Took, v.P99 = fromMillis(w.TookMS), fromMillis(w.P99MS)
+	return nil
+}
+
+// MarshalJSON writes P99 as p99Ms.
+func (f VersionFigures) MarshalJSON() ([]byte, error) {
+	type plain VersionFigures
+	return json.Marshal(struct {
+		plain
+		P99MS float64 `json:"p99Ms"`
+	}{plain(f), millis(f.P99)})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (f *VersionFigures) UnmarshalJSON(b []byte) error {
+	type plain VersionFigures
+	w := struct {
+		*plain
+		P99MS float64 `json:"p99Ms"`
+	}{plain: (*plain)(f)}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	f.P99 = fromMillis(w.P99MS)
+	return nil
+}
+
+// MarshalJSON writes P99 as p99Ms.
+func (c CanaryStatus) MarshalJSON() ([]byte, error) {
+	type plain CanaryStatus
+	return json.Marshal(struct {
+		plain
+		P99MS float64 `json:"p99Ms"`
+	}{plain(c), millis(c.P99)})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (c *CanaryStatus) UnmarshalJSON(b []byte) error {
+	type plain CanaryStatus
+	w := struct {
+		*plain
+		P99MS float64 `json:"p99Ms"`
+	}{plain: (*plain)(c)}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	c.P99 = fromMillis(w.P99MS)
 	return nil
 }
 

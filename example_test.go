@@ -7,6 +7,7 @@ import (
 	"log"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/hotmod/hotmod"
 	"github.com/hotmod/hotmod/vfs"
@@ -418,4 +419,91 @@ func ExampleModule_Rollback() {
 	err = greet.Rollback(ctx, 0) // nothing is kept before version 1
 	fmt.Println(s, greet.Version(), errors.Is(err, hotmod.ErrVersionNotKept))
 	// Output: hello 1 true
+}
+
+// A canary's calls are counted from its first one, beside the serving
+// version's: the figures to judge it by before Promote.
+func ExampleCanaryStatus() {
+	ctx := context.Background()
+	store := vfs.NewMem()
+	defer store.Close()
+	check(store.Write(ctx, "/greet.js", []byte(`export const hello = (name) => "Hello, " + name`)))
+	rt, err := hotmod.New(ctx, hotmod.Options{Store: store, DisableAutoReload: true})
+	check(err)
+	defer rt.Close(context.Background())
+	m, err := rt.CreateModule(ctx, "greet", "/greet.js")
+	check(err)
+
+	check(m.CanarySource(ctx, []byte(`export const hello = (name) => "Hi, " + name`), 50))
+	for i := range 10 {
+		_, err := m.CallKey(ctx, fmt.Sprintf("user-%d", i), "hello", "Ada")
+		check(err)
+	}
+	c := m.Stats().Canary
+	fmt.Printf("canary v%d: %d calls, %d errors\n", c.Version, c.Calls, c.Errors)
+	fmt.Printf("serving v%d: %d calls, %d errors\n", c.Serving.Version, c.Serving.Calls, c.Serving.Errors)
+	fmt.Println("all keyed calls counted:", c.Calls+c.Serving.Calls == 10)
+	// Output:
+	// canary v2: 6 calls, 0 errors
+	// serving v1: 4 calls, 0 errors
+	// all keyed calls counted: true
+}
+
+// RealmHolders names the call that holds a realm, and for how long: with
+// one realm, a runaway stalls every other module until its deadline.
+func ExampleRuntime_RealmHolders() {
+	ctx := context.Background()
+	store := vfs.NewMem()
+	defer store.Close()
+	check(store.Write(ctx, "/thrower.js", []byte(`export function forever() { for (;;) {} }`)))
+	rt, err := hotmod.New(ctx, hotmod.Options{Store: store, DisableAutoReload: true})
+	check(err)
+	defer rt.Close(context.Background())
+	m, err := rt.CreateModule(ctx, "thrower", "/thrower.js")
+	check(err)
+
+	callCtx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		_, err := m.Call(callCtx, "forever")
+		done <- err
+	}()
+	for {
+		if st := rt.RealmHolders()[0]; st.Busy && st.Held >= 100*time.Millisecond {
+			fmt.Println("realm", st.Index, "held by", st.Holder())
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	err = <-done
+	fmt.Println("stopped by its deadline:", errors.Is(err, context.DeadlineExceeded))
+	fmt.Println("busy after:", rt.RealmHolders()[0].Busy)
+	// Output:
+	// realm 0 held by thrower.forever
+	// stopped by its deadline: true
+	// busy after: false
+}
+
+// ModuleCalls counts the calls other modules make to a module's exported
+// functions, which never pass through Go.
+func ExampleModuleStats_moduleCalls() {
+	ctx := context.Background()
+	store := vfs.NewMem()
+	defer store.Close()
+	check(store.Write(ctx, "/add.js", []byte(`export function add(a, b) { return a + b }`)))
+	check(store.Write(ctx, "/sum.js", []byte(`import { add } from './add.js'
+export function sum(xs) { return xs.reduce((s, x) => add(s, x), 0) }`)))
+	rt, err := hotmod.New(ctx, hotmod.Options{Store: store, DisableAutoReload: true})
+	check(err)
+	defer rt.Close(context.Background())
+	add, err := rt.CreateModule(ctx, "add", "/add.js")
+	check(err)
+	sum, err := rt.CreateModule(ctx, "sum", "/sum.js")
+	check(err)
+	total, err := sum.Call(ctx, "sum", []any{1, 2, 3, 4})
+	check(err)
+	fmt.Println(total, "from", add.Stats().ModuleCalls, "calls of add")
+	// Output:
+	// 10 from 4 calls of add
 }

@@ -222,16 +222,6 @@ func (h *health) canaryEnded() {
 	h.canary = nil
 }
 
-// canaryFigures are canary n's calls and errors so far.
-func (h *health) canaryFigures(n int) (calls, errors int64) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.canary == nil || h.canary.n != n {
-		return 0, 0
-	}
-	return h.canary.calls, h.canary.errors
-}
-
 // passLocked ends the probation: the version stays.
 func (h *health) passLocked() {
 	st := h.on

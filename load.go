@@ -484,7 +484,7 @@ func (rt *Runtime) evalLocked(s *realm, m *Module, res *transform.Result, n int,
 	if hs == nil {
 		hs = &hotState{data: vm.NewObject()}
 	}
-	v := &version{n: n, res: res, scope: scope{s.NewTimers(m.id)}, hot: hs}
+	v := &version{n: n, res: res, scope: scope{s.NewTimers(m.id)}, hot: hs, fig: m.figuresFor(n)}
 	module := vm.NewObject()
 	exports := vm.NewObject()
 	for k, val := range map[string]any{"exports": exports, "id": m.id, "filename": m.path, "loaded": false} {
@@ -508,6 +508,10 @@ func (rt *Runtime) evalLocked(s *realm, m *Module, res *transform.Result, n int,
 		return meta
 	}), nil, goja.FLAG_FALSE, goja.FLAG_TRUE)
 	v.module = module
+	// The realm is held by this load until the evaluation ends (see
+	// RealmHolders); a nested load (an import) names itself meanwhile.
+	held := s.holder.Swap(&holdSite{m: m, loading: true})
+	defer s.holder.Store(held)
 	fnv, err := vm.RunProgram(res.Program)
 	if err != nil {
 		v.scope.end()

@@ -45,6 +45,12 @@ type Module struct {
 	canaryNow atomic.Pointer[canary] // see canary.go
 	pinned    atomic.Pointer[[]byte] // see Pin
 
+	// Each version number's call figures (see figures.go), and the module
+	// calls of the versions forgotten since.
+	figMu              sync.Mutex
+	figs               map[int]*callFigures
+	retiredModuleCalls int64
+
 	reloadSem     chan struct{}
 	reqSeq        atomic.Uint64
 	autoQueued    atomic.Bool
@@ -108,6 +114,12 @@ type version struct {
 	// The last of them called, before a map lookup. Realm lock.
 	lastName string
 	lastFn   goja.Callable
+	lastSite *holdSite
+	// fig counts the calls of version n in every realm (see figures.go).
+	fig *callFigures
+	// sites are what a realm's holder says while a call of each function
+	// runs (see realmhold.go); realm lock.
+	sites    map[string]*holdSite
 	disposed atomic.Bool
 	// ready is the promise of the end of an ES module's top-level await,
 	// which sets its exports (nil for a module without one); realm lock.
@@ -264,15 +276,30 @@ func (m *Module) call(ctx context.Context, name string, args []any) (any, error)
 // pick returns: the current one, a canary, or a candidate being verified.
 // Patches are the serving version's only; profiles and probation count a
 // canary's calls too (measured) but not a verification's.
-func (m *Module) callOn(ctx context.Context, name string, args []any, pick func(*realm) (*version, error), measured bool) (any, error) {
+func (m *Module) callOn(ctx context.Context, name string, args []any, pick func(*realm) (*version, error), measured bool) (_ any, err error) {
 	rt := m.rt
 	var (
-		v    *version
-		out  engine.Outcome
-		wait <-chan engine.Outcome
-		r    *realm
+		v     *version
+		out   engine.Outcome
+		wait  <-chan engine.Outcome
+		r     *realm
+		fig   *callFigures // the version's, once the call is made
+		start time.Time    // of a timed call (see callFigures.begin)
 	)
-	err := rt.runAny(ctx, rt.opts.CallTimeout, func(s *realm) error {
+	// Every call made is counted, with its error, and a timed one's
+	// duration sampled, to settlement for a promise.
+	defer func() {
+		if fig == nil {
+			return
+		}
+		if err != nil {
+			fig.realms[r.index].errors.Add(1)
+		}
+		if !start.IsZero() {
+			fig.sample(time.Since(start))
+		}
+	}()
+	err = rt.runAny(ctx, rt.opts.CallTimeout, func(s *realm) error {
 		r = s
 		var err error
 		if v, err = pick(s); err != nil {
@@ -283,11 +310,13 @@ func (m *Module) callOn(ctx context.Context, name string, args []any, pick func(
 			h = h.unpatched(measured)
 		}
 		var fn goja.Callable
+		var site *holdSite
 		ok := false
 		if v.lastFn != nil && name == v.lastName {
-			fn, ok = v.lastFn, true // a string compare: the same name is the same pointer
+			fn, site, ok = v.lastFn, v.lastSite, true // a string compare: the same name is the same pointer
 		} else if fn, ok = v.fast[name]; ok {
-			v.lastName, v.lastFn = name, fn
+			site = v.site(m, name)
+			v.lastName, v.lastFn, v.lastSite = name, fn, site
 		}
 		if !ok || h != nil {
 			exp := m.exportsOf(v)
@@ -305,6 +334,7 @@ func (m *Module) callOn(ctx context.Context, name string, args []any, pick func(
 			if c == nil {
 				v.remember(name, fn)
 			}
+			site = v.site(m, name)
 		}
 		// The realm's argument buffer: goja copies the arguments onto its
 		// own stack, so the buffer is free again once the call has begun.
@@ -326,6 +356,10 @@ func (m *Module) callOn(ctx context.Context, name string, args []any, pick func(
 			s.args = jsArgs[:0] // grown: a pointer write only then
 		}
 		prev := r.SwapOwner(v.scope.timers) // not rt.enter: no closure on the hot path
+		if fig = v.fig; fig.begin(s) {
+			start = time.Now()
+		}
+		s.hold(site) // for RealmHolders
 		ret, err := m.invoke(s, h, v, name, fn, m.in[s.index].proxy, jsArgs)
 		if !scalars {
 			// Nothing of this call stays reachable from the buffer. Not
@@ -471,6 +505,7 @@ func (m *Module) notFunction(s *realm, name string, exp *goja.Object, fv goja.Va
 // (nil when the module exports a primitive).
 func (m *Module) withExports(ctx context.Context, fn func(s *realm, exp *goja.Object) error) error {
 	return m.rt.runAny(ctx, m.rt.opts.CallTimeout, func(s *realm) error {
+		s.hold(nil) // not a call: the last call's site is not this run's
 		v, err := m.at(s)
 		if err != nil {
 			return err

@@ -47,6 +47,13 @@ type realm struct {
 	// the Runtime's handleGen they were last brought up to date at.
 	handles   []*Module
 	handleGen uint64
+
+	// holder is what runs in the realm now (see realmhold.go): set by a
+	// call or a load while it holds the realm, read by anyone.
+	holder atomic.Pointer[holdSite]
+	// dirty are the call figures with counts of this realm not yet
+	// published (see figures.go); realm lock.
+	dirty []*callFigures
 }
 
 // inRealm is what a module has in one realm; guarded by that realm's lock.
@@ -126,6 +133,8 @@ func (rt *Runtime) lockAll(ctx context.Context) (unlock func(), err error) {
 			}
 			return nil, err
 		}
+		s.hold(nil) // a transaction, not the last call (see realmhold.go)
+		s.flushDirty()
 	}
 	return func() {
 		for _, s := range rt.realms {

@@ -19,6 +19,9 @@ type Stats struct {
 	// rollbacks it equals Σ(version − 1), the blueprint's figure.
 	TotalReloads int           `json:"totalReloads"`
 	Modules      []ModuleStats `json:"modules"`
+	// RealmHolders says what holds each realm now (Runtime.RealmHolders):
+	// a call that runs long holds up every other call in its realm.
+	RealmHolders []RealmStatus `json:"realmHolders"`
 	// SandboxRuns counts sandboxed runs; SandboxLimitBreaches those that
 	// broke a limit.
 	SandboxRuns          int64 `json:"sandboxRuns"`
@@ -53,10 +56,18 @@ type ModuleStats struct {
 	LastAutoRollback string           `json:"lastAutoRollback,omitempty"`
 	// Canary is the module's canary, while one runs (Module.Canary).
 	Canary *CanaryStatus `json:"canary,omitempty"`
+	// ModuleCalls counts every call of the module's exported functions
+	// from other modules, every version's, since it was loaded: what an
+	// importer of ES module syntax calls through its handle, each read
+	// of the export being a call. A function exported by a `let` (read
+	// through a live binding), or imported by CommonJS code or a script,
+	// is not counted.
+	ModuleCalls int64 `json:"moduleCalls"`
 }
 
 // Stats returns a snapshot of every loaded module, sorted by id.
 func (rt *Runtime) Stats() Stats {
+	rt.flushFigures()
 	mods := rt.Modules()
 	rt.mu.Lock()
 	cbs := make(map[string]int, len(rt.callbacks))
@@ -67,6 +78,7 @@ func (rt *Runtime) Stats() Stats {
 	st := Stats{
 		TotalModules: len(mods), Realms: len(rt.realms), Modules: make([]ModuleStats, 0, len(mods)),
 		SandboxRuns: rt.sandboxRuns.Load(), SandboxLimitBreaches: rt.sandboxBreaches.Load(),
+		RealmHolders: rt.RealmHolders(),
 	}
 	for _, m := range mods {
 		ms := m.stats()
@@ -82,6 +94,7 @@ func (rt *Runtime) Stats() Stats {
 
 // Stats describes this module alone.
 func (m *Module) Stats() ModuleStats {
+	m.rt.flushFigures()
 	ms := m.stats()
 	m.rt.mu.Lock()
 	ms.UpdateCallbacks = len(m.rt.callbacks[m.id])
@@ -118,8 +131,14 @@ func (m *Module) stats() ModuleStats {
 	}
 	for _, k := range m.kept {
 		ms.KeptVersions = append(ms.KeptVersions, k.n)
-		ms.Versions = append(ms.Versions, k.infoLocked(v))
+		ms.Versions = append(ms.Versions, m.infoLocked(k, v))
 	}
+	// The figures of versions gone for good are not kept past here.
+	cn := m.canaryNow.Load()
+	m.pruneFigures(func(n int) bool {
+		return (v != nil && n == v.n) || (cn != nil && n == cn.c.n) || slices.ContainsFunc(m.kept, func(k *version) bool { return k.n == n })
+	})
+	ms.ModuleCalls = m.moduleCalls()
 	if h := m.hooks.Load(); h != nil {
 		for _, name := range slices.Sorted(maps.Keys(h.patches)) {
 			for _, l := range h.patches[name].layers {
@@ -160,22 +179,31 @@ type VersionInfo struct {
 	Took    time.Duration `json:"-"`
 	Serving bool          `json:"serving"` // it is the current version
 	Size    int           `json:"size"`    // its source's length in bytes
+	// Its calls since it was first loaded, as VersionFigures counts
+	// them; P99 is p99Ms in JSON.
+	Calls       int64         `json:"calls"`
+	Errors      int64         `json:"errors"`
+	P99         time.Duration `json:"-"`
+	ModuleCalls int64         `json:"moduleCalls"`
 }
 
 // infoLocked describes k; cur is the serving version. Call with m.mu held.
-func (k *version) infoLocked(cur *version) VersionInfo {
-	return VersionInfo{Version: k.n, Served: k.served, Took: k.took, Serving: k == cur, Size: len(k.res.Source)}
+func (m *Module) infoLocked(k, cur *version) VersionInfo {
+	f := m.figures(k.n)
+	return VersionInfo{Version: k.n, Served: k.served, Took: k.took, Serving: k == cur, Size: len(k.res.Source),
+		Calls: f.Calls, Errors: f.Errors, P99: f.P99, ModuleCalls: f.ModuleCalls}
 }
 
 // Versions describes the kept versions in the order they last began
 // serving, the serving one last: the versions Rollback can return to.
 func (m *Module) Versions() []VersionInfo {
+	m.rt.flushFigures()
 	cur := m.cur.Load()
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	out := make([]VersionInfo, 0, len(m.kept))
 	for _, k := range m.kept {
-		out = append(out, k.infoLocked(cur))
+		out = append(out, m.infoLocked(k, cur))
 	}
 	return out
 }

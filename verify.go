@@ -61,6 +61,7 @@ func (c *Candidate) Call(ctx context.Context, name string, args ...any) (any, er
 func (c *Candidate) Exports(ctx context.Context) ([]string, error) {
 	var out []string
 	err := c.m.rt.runAny(ctx, c.m.rt.opts.CallTimeout, func(s *realm) error {
+		s.hold(nil) // not a call (see realmhold.go)
 		if c.closed.Load() {
 			return fmt.Errorf("candidate version %d: %w", c.c.n, ErrRemoved)
 		}

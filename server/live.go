@@ -25,15 +25,22 @@ const (
 	// liveSamples bounds the durations kept per module and interval for
 	// its p99; beyond it a uniform sample of the interval's calls is kept.
 	liveSamples = 256
+	// HeldAfter is how long a realm must be held by one run before stats
+	// events name it (StatsEvent.Realms): a call holds it for microseconds,
+	// a load for milliseconds; half a second stalls everything else.
+	HeldAfter = 500 * time.Millisecond
 )
 
 // LivePoint is one interval of calls to one module.
 type LivePoint struct {
-	Time   time.Time `json:"time"` // the interval's end
-	Calls  int64     `json:"calls"`
-	Errors int64     `json:"errors"`
-	Rate   float64   `json:"rate"`  // calls per second
-	P99MS  float64   `json:"p99Ms"` // 0 when no call
+	Time  time.Time `json:"time"`  // the interval's end
+	Calls int64     `json:"calls"` // from Go and from other modules
+	// ModuleCalls is the part of Calls that other modules made (see
+	// hotmod.ModuleStats.ModuleCalls): counted, not timed, never errors.
+	ModuleCalls int64   `json:"moduleCalls"`
+	Errors      int64   `json:"errors"`
+	Rate        float64 `json:"rate"`  // calls per second
+	P99MS       float64 `json:"p99Ms"` // 0 when no call
 }
 
 // StatsEvent is the data of a "stats" event: the modules whose calls
@@ -47,6 +54,12 @@ type StatsEvent struct {
 	IntervalMS float64                 `json:"intervalMs"`
 	Modules    map[string]LivePoint    `json:"modules"`
 	Profiles   []hotmod.ProfileMetrics `json:"profiles"`
+	// Realms are the realms held by one run for HeldAfter or longer, and
+	// by what (hotmod.Runtime.RealmHolders). Every event has it, empty
+	// when none is: a stats event is also sent each interval while a
+	// realm stays held, and once when the last one is let go, so that a
+	// client shows the stall while it lasts and no longer.
+	Realms []hotmod.RealmStatus `json:"realms"`
 }
 
 // LiveHistory is GET /api/live: what a client that has just connected needs
@@ -55,10 +68,12 @@ type LiveHistory struct {
 	IntervalMS float64                 `json:"intervalMs"`
 	Modules    map[string][]LivePoint  `json:"modules"` // oldest first
 	Profiles   []hotmod.ProfileMetrics `json:"profiles"`
+	Realms     []hotmod.RealmStatus    `json:"realms"` // as StatsEvent.Realms, now
 }
 
 type moduleLive struct {
 	calls, errors int64
+	fromModules   int64 // of calls, from other modules
 	samples       []time.Duration
 	ring          [livePoints]LivePoint
 	n, next       int // points held; where the next one goes
@@ -87,23 +102,32 @@ type liveStats struct {
 	interval time.Duration
 	publish  func(StatsEvent)
 
-	mu       sync.Mutex
-	mods     map[string]*moduleLive
-	profiles map[string]*profileMark // running profile id -> last published; nil mark: not yet
-	last     time.Time               // the last tick
+	mu   sync.Mutex
+	mods map[string]*moduleLive
+	// The modules' ModuleCalls at the last tick, to take the calls made
+	// since: seeded when the ticks start, so that a module loaded later
+	// counts from 0 (its calls before its first tick are in this feed's
+	// time) while the modules loaded before count from then.
+	moduleCalls map[string]int64
+	held        bool                    // the last event named a held realm
+	profiles    map[string]*profileMark // running profile id -> last published; nil mark: not yet
+	last        time.Time               // the last tick
 
 	stop context.CancelFunc
 	done chan struct{}
 }
 
 func newLiveStats(rt *hotmod.Runtime, interval time.Duration, publish func(StatsEvent)) *liveStats {
-	return &liveStats{rt: rt, interval: interval, publish: publish, mods: map[string]*moduleLive{}, profiles: map[string]*profileMark{}, last: time.Now()}
+	return &liveStats{rt: rt, interval: interval, publish: publish, mods: map[string]*moduleLive{}, moduleCalls: map[string]int64{}, profiles: map[string]*profileMark{}, last: time.Now()}
 }
 
 // start ticks until close. Profiles that run already are found in the
 // runtime's stats; later ones come by event (see onEvent).
 func (l *liveStats) start() {
 	l.resync()
+	for _, ms := range l.rt.Stats().Modules {
+		l.moduleCalls[ms.ID] = ms.ModuleCalls
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	l.stop, l.done = cancel, make(chan struct{})
 	go func() {
@@ -188,10 +212,49 @@ func (l *liveStats) resync() {
 	}
 }
 
+// heldRealms are the realms held past HeldAfter now.
+func heldRealms(rt *hotmod.Runtime) []hotmod.RealmStatus {
+	out := []hotmod.RealmStatus{}
+	for _, st := range rt.RealmHolders() {
+		if st.Busy && st.Held >= HeldAfter {
+			out = append(out, st)
+		}
+	}
+	return out
+}
+
 // tick closes the interval that ends now and says what changed in it.
 func (l *liveStats) tick(now time.Time) (StatsEvent, bool) {
-	ev := StatsEvent{Time: now, IntervalMS: ms(l.interval), Modules: map[string]LivePoint{}, Profiles: []hotmod.ProfileMetrics{}}
+	ev := StatsEvent{Time: now, IntervalMS: ms(l.interval), Modules: map[string]LivePoint{}, Profiles: []hotmod.ProfileMetrics{},
+		Realms: heldRealms(l.rt)}
+	// Calls from other modules never pass OnCall: the runtime counts
+	// them, and each tick takes the difference.
+	st := l.rt.Stats()
 	l.mu.Lock()
+	seen := make(map[string]bool, len(st.Modules))
+	for _, ms := range st.Modules {
+		seen[ms.ID] = true
+		last := l.moduleCalls[ms.ID]
+		l.moduleCalls[ms.ID] = ms.ModuleCalls
+		// A module removed and made again counts from 0: d < 0 is that.
+		if d := ms.ModuleCalls - last; d > 0 {
+			m := l.mods[ms.ID]
+			if m == nil {
+				m = &moduleLive{}
+				l.mods[ms.ID] = m
+			}
+			m.calls += d
+			m.fromModules += d
+		}
+	}
+	for id := range l.moduleCalls {
+		if !seen[id] {
+			delete(l.moduleCalls, id)
+		}
+	}
+	held := len(ev.Realms) > 0
+	announce := held || l.held // while held, and once when let go
+	l.held = held
 	secs := now.Sub(l.last).Seconds()
 	l.last = now
 	for id, m := range l.mods {
@@ -207,13 +270,13 @@ func (l *liveStats) tick(now time.Time) (StatsEvent, bool) {
 			}
 			continue
 		}
-		p := LivePoint{Time: now, Calls: m.calls, Errors: m.errors, P99MS: ms(sample.Quantile(m.samples, 0.99))}
+		p := LivePoint{Time: now, Calls: m.calls, ModuleCalls: m.fromModules, Errors: m.errors, P99MS: ms(sample.Quantile(m.samples, 0.99))}
 		if secs > 0 {
 			p.Rate = float64(m.calls) / secs
 		}
 		m.push(p)
 		ev.Modules[id] = p
-		m.calls, m.errors, m.samples, m.quiet = 0, 0, m.samples[:0], 0
+		m.calls, m.fromModules, m.errors, m.samples, m.quiet = 0, 0, 0, m.samples[:0], 0
 	}
 	ids := slices.Sorted(maps.Keys(l.profiles))
 	l.mu.Unlock()
@@ -237,11 +300,11 @@ func (l *liveStats) tick(now time.Time) (StatsEvent, bool) {
 		}
 		l.mu.Unlock()
 	}
-	return ev, len(ev.Modules) > 0 || len(ev.Profiles) > 0
+	return ev, len(ev.Modules) > 0 || len(ev.Profiles) > 0 || announce
 }
 
 func (l *liveStats) history() LiveHistory {
-	h := LiveHistory{IntervalMS: ms(l.interval), Modules: map[string][]LivePoint{}, Profiles: []hotmod.ProfileMetrics{}}
+	h := LiveHistory{IntervalMS: ms(l.interval), Modules: map[string][]LivePoint{}, Profiles: []hotmod.ProfileMetrics{}, Realms: heldRealms(l.rt)}
 	l.mu.Lock()
 	for id, m := range l.mods {
 		if m.n > 0 {

@@ -145,7 +145,7 @@ func (c *cli) ls() *cobra.Command {
 				return c.printJSON(out)
 			}
 			tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tVERSION\tKIND\tSOURCE\tEXPORTS\tSTATUS")
+			fmt.Fprintln(tw, "ID\tVERSION\tKIND\tSOURCE\tEXPORTS\tCALLS\tSTATUS")
 			for _, m := range out.Modules {
 				status := "ok"
 				switch {
@@ -162,7 +162,7 @@ func (c *cli) ls() *cobra.Command {
 					// store (a rollback, a failed reload): "ok" alone hid it.
 					status += " (store newer)"
 				}
-				fmt.Fprintf(tw, "%s\tv%d\t%s\t%s\t%s\t%s\n", m.ID, m.Version, m.Kind, m.SourcePath, strings.Join(m.Exports, ","), status)
+				fmt.Fprintf(tw, "%s\tv%d\t%s\t%s\t%s\t%s\t%s\n", m.ID, m.Version, m.Kind, m.SourcePath, strings.Join(m.Exports, ","), callsOf(m.ModuleStats), status)
 			}
 			return tw.Flush()
 		},
@@ -185,14 +185,68 @@ func (c *cli) stats() *cobra.Command {
 			}
 			fmt.Fprintf(c.stdout, "modules: %d\nrealms: %d\nreloads: %d\nsandbox runs: %d (%d stopped by a limit)\n",
 				st.TotalModules, st.Realms, st.TotalReloads, st.SandboxRuns, st.SandboxLimitBreaches)
+			for _, r := range st.RealmHolders {
+				if r.Busy {
+					fmt.Fprintf(c.stdout, "realm %d: held by %s for %s\n", r.Index, r.Holder(), heldFor(r.Held))
+				} else {
+					fmt.Fprintf(c.stdout, "realm %d: free\n", r.Index)
+				}
+			}
 			tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tVERSION\tRELOADS\tFAILED\tROLLBACKS\tKEPT\tPATCHES\tLAST ERROR")
+			fmt.Fprintln(tw, "ID\tVERSION\tCALLS\tERRORS\tP99\tFROM MODULES\tRELOADS\tFAILED\tROLLBACKS\tKEPT\tPATCHES\tLAST ERROR")
 			for _, m := range st.Modules {
-				fmt.Fprintf(tw, "%s\tv%d\t%d\t%d\t%d\t%v\t%d\t%s\n", m.ID, m.Version, m.Reloads, m.FailedReloads, m.Rollbacks, m.KeptVersions, len(m.Patches), m.LastError)
+				f := serving(m)
+				fmt.Fprintf(tw, "%s\tv%d\t%d\t%d\t%s\t%d\t%d\t%d\t%d\t%v\t%d\t%s\n", m.ID, m.Version, f.Calls, f.Errors, p99(f.P99, f.Calls),
+					m.ModuleCalls, m.Reloads, m.FailedReloads, m.Rollbacks, m.KeptVersions, len(m.Patches), m.LastError)
+				if cn := m.Canary; cn != nil {
+					// The canary beside the version it would replace.
+					fmt.Fprintf(tw, "  canary\tv%d (%d%%)\t%d\t%d\t%s\t%s\t\t\t\t\t\t\n", cn.Version, cn.Percent, cn.Calls, cn.Errors, p99(cn.P99, cn.Calls), "-")
+				}
 			}
 			return tw.Flush()
 		},
 	}
+}
+
+// serving is the figures of m's serving version (zero if it has none).
+func serving(m hotmod.ModuleStats) hotmod.VersionInfo {
+	for _, v := range m.Versions {
+		if v.Serving {
+			return v
+		}
+	}
+	return hotmod.VersionInfo{}
+}
+
+// p99 prints a p99 in milliseconds, or "-" for a version without calls.
+func p99(d time.Duration, calls int64) string {
+	if calls == 0 {
+		return "-"
+	}
+	return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', 2, 64) + " ms"
+}
+
+// heldFor prints how long a realm has been held: "4.2 s", "80 ms".
+func heldFor(d time.Duration) string {
+	if d >= time.Second {
+		return strconv.FormatFloat(d.Seconds(), 'f', 1, 64) + " s"
+	}
+	return strconv.FormatInt(d.Milliseconds(), 10) + " ms"
+}
+
+// callsOf is ls's CALLS column: the serving version's calls, errors and
+// p99, then the canary's beside them when one runs, then the calls from
+// other modules.
+func callsOf(m hotmod.ModuleStats) string {
+	f := serving(m)
+	out := fmt.Sprintf("v%d: %d (%d err, p99 %s)", m.Version, f.Calls, f.Errors, p99(f.P99, f.Calls))
+	if cn := m.Canary; cn != nil {
+		out += fmt.Sprintf(" | canary v%d: %d (%d err, p99 %s)", cn.Version, cn.Calls, cn.Errors, p99(cn.P99, cn.Calls))
+	}
+	if m.ModuleCalls > 0 {
+		out += fmt.Sprintf(" +%d from modules", m.ModuleCalls)
+	}
+	return out
 }
 
 func (c *cli) call() *cobra.Command {

@@ -100,10 +100,11 @@ type Realm struct {
 	beforeRun  func()                        // see SetBeforeRun; lock
 	fromJS     func(goja.Value) (any, error) // FromJS, bound once (see Settle)
 	watch      *watchdog
-	released   chan struct{}   // closed once Close has taken the lock for good
-	depth      int             // nested RunLocked calls; lock
-	owner      *Timers         // whose code runs now: global timers go to it; lock
-	ctx        context.Context // of the run in progress; lock
+	released   chan struct{}          // closed once Close has taken the lock for good
+	depth      int                    // nested RunLocked calls; lock
+	owner      *Timers                // whose code runs now: global timers go to it; lock
+	timerRun   atomic.Pointer[Timers] // the timer set whose callback runs now (see TimerOwner)
+	ctx        context.Context        // of the run in progress; lock
 	// The methods every console shares, and the key of a console's module
 	// id (see Console); lock.
 	consoleProto *goja.Object
@@ -565,6 +566,12 @@ type watchdog struct {
 	seenRun uint64    // and its run
 	seenAt  time.Time // when a tick first saw it
 
+	// The run a tick last saw first, and when: when that run began, to
+	// within a tick (see HeldSince). Read from the ticks, so that a run
+	// pays no clock read for it.
+	sinceRun uint64
+	sinceAt  time.Time
+
 	maxMemory int64  // bound on the heap's growth during one run; 0: none
 	heapRun   uint64 // the run heapAt was read for
 	heapAt    uint64 // the heap when a tick first saw that run
@@ -699,6 +706,9 @@ func (w *watchdog) tick() {
 		st = w.state.Load() // a run began meanwhile, the fast way
 	}
 	run := st / stateRun
+	if w.sinceRun != run {
+		w.sinceRun, w.sinceAt = run, time.Now()
+	}
 	if w.stopped == nil && w.maxMemory > 0 {
 		heap := heapSample()
 		if w.heapRun != run {
@@ -729,6 +739,25 @@ func (w *watchdog) tick() {
 		}
 	}
 	w.timer.Reset(tickFor(w.limit))
+}
+
+// HeldSince reports whether a run holds the realm now and since when: the
+// first watchdog tick that saw the run, so at most a tick (10 ms) late; a
+// run no tick has seen yet began just now. It takes the watchdog's mutex,
+// never the realm: it answers while a runaway holds the realm, which is
+// when it is asked.
+func (r *Realm) HeldSince() (since time.Time, held bool) {
+	w := r.watch
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	st := w.state.Load()
+	if st&stateActive == 0 {
+		return time.Time{}, false
+	}
+	if w.sinceRun == st/stateRun {
+		return w.sinceAt, true
+	}
+	return time.Now(), true
 }
 
 // interrupt stops run because its context ended.

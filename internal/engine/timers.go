@@ -87,6 +87,16 @@ func (r *Realm) NewTimers(owner string) *Timers {
 // Done is closed when the timers are stopped.
 func (t *Timers) Done() <-chan struct{} { return t.ctx.Done() }
 
+// TimerOwner names the owner of the timer whose callback holds the realm
+// now (what NewTimers was given), if one does; read without the realm, so
+// a runaway callback can be named while it runs.
+func (r *Realm) TimerOwner() (string, bool) {
+	if t := r.timerRun.Load(); t != nil {
+		return t.owner, true
+	}
+	return "", false
+}
+
 // SwapOwner makes t the owner of timers that code running now starts
 // through the global setTimeout family, and returns the previous owner to
 // restore. Call with the lock held.
@@ -316,10 +326,12 @@ func (r *Realm) runDue() bool {
 		r.tmu.Unlock()
 
 		prev := r.SwapOwner(t)
+		r.timerRun.Store(t) // for TimerOwner
 		err := r.RunLocked(t.ctx, r.opts.TimerTimeout, func(*goja.Runtime) error {
 			_, err := tm.fn(goja.Undefined(), tm.args...)
 			return err
 		})
+		r.timerRun.Store(nil)
 		r.SwapOwner(prev)
 		if err != nil {
 			r.log.Error("timer callback failed", "module", t.owner, "timer", tm.id, "err", Err(err))

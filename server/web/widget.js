@@ -210,7 +210,9 @@ class ModuleCard {
     this.autoRollbackBox = el('div', { class: 'auto-rollback' });
     // A/B: the canary's share of keyed calls, promote and abort.
     this.canaryText = el('span', { class: 'canary-text' });
-    this.canaryBox = el('div', { class: 'canary', role: 'status' }, this.canaryText, el('span', { class: 'spacer' }),
+    // Both versions' calls side by side, so the canary can be judged.
+    this.canaryFigs = el('span', { class: 'canary-figures' });
+    this.canaryBox = el('div', { class: 'canary', role: 'status' }, this.canaryText, this.canaryFigs, el('span', { class: 'spacer' }),
       el('button', { class: 'promote', type: 'button', onclick: () => this.w.promote(this.id) }, 'Promote'),
       el('button', { class: 'abort', type: 'button', onclick: () => this.w.abortCanary(this.id) }, 'Abort'));
 
@@ -319,9 +321,12 @@ class ModuleCard {
     const c = this.m.canary;
     show(this.canaryBox, !!c);
     if (!c) return;
-    const bits = [`v${c.version} canary: ${c.percent}% of keyed calls, v${this.m.version} the rest`];
-    if (c.calls) bits.push(`${c.calls} calls, ${c.errors} errors`);
-    setText(this.canaryText, bits.join(' · '));
+    setText(this.canaryText, `v${c.version} canary: ${c.percent}% of keyed calls, v${this.m.version} the rest`);
+    // Each version's calls, errors and p99 since it was loaded.
+    const fig = (role, f) => el('span', { class: 'canary-fig fig-' + role, 'data-version': String(f.version) },
+      `v${f.version} ${role}: ${f.calls} calls, ${f.errors} ${f.errors === 1 ? 'error' : 'errors'}` + (f.calls ? `, p99 ${fmtMs(f.p99Ms)} ms` : ''));
+    const serving = c.serving || { version: this.m.version, calls: 0, errors: 0 };
+    this.canaryFigs.replaceChildren(fig('canary', c), fig('serving', serving));
   }
 
   drawProbation() {
@@ -736,6 +741,10 @@ class HotReloadWidget extends HTMLElement {
     this.actionErrorText = el('span', {});
     this.actionErrorBox = el('div', { class: 'error action-error', role: 'alert' }, this.actionErrorText,
       el('button', { class: 'dismiss', type: 'button', 'aria-label': 'dismiss', onclick: () => { this.actionError = null; this.renderChrome(); } }, '×'));
+    // A realm held by one call or load stalls every module in it: say
+    // which, while it lasts (stats events carry it; see drawRealms).
+    this.realmBanner = el('div', { class: 'realm-banner', role: 'alert' });
+    show(this.realmBanner, false);
     this.failedList = el('ul', { class: 'failed-list' });
     this.failedBox = el('div', { class: 'failed-box' }, el('h4', {}, 'Failed to load'), this.failedList);
     this.modulesHead = el('h4', {}, 'Modules');
@@ -754,7 +763,7 @@ class HotReloadWidget extends HTMLElement {
     this.offlineBanner = el('div', { class: 'offline-banner', role: 'alert' }, 'disconnected from the server — retrying');
     this.main = el('fieldset', { class: 'main' },
       el('div', { class: 'stats-grid' }, cards),
-      this.actionErrorBox, this.failedBox,
+      this.realmBanner, this.actionErrorBox, this.failedBox,
       this.modulesHead, this.list, this.emptyNote, this.fleetBox,
       el('h4', {}, 'Events'), this.log);
     this.view = el('div', { class: 'hot-reload-panel' },
@@ -835,6 +844,7 @@ class HotReloadWidget extends HTMLElement {
       for (const m of list.modules) this.apply(m.id, m, seq);
       for (const id of [...this.modules.keys()]) if (!ids.has(id)) this.apply(id, null, seq);
       if (live) this.loadLive(live);
+      if (live) this.drawRealms(live.realms || []);
       // The list says whether this server is a fleet node: asking
       // /api/fleet of one that is not would be a 404 in the console.
       this.fleetOn = !!list.fleet;
@@ -1068,7 +1078,18 @@ class HotReloadWidget extends HTMLElement {
     this.renderChrome();
   }
 
+  // drawRealms shows the realms held past the server's threshold (half a
+  // second), each with its holder and for how long, and hides the banner
+  // once none is.
+  drawRealms(realms) {
+    show(this.realmBanner, realms.length > 0);
+    this.realmBanner.replaceChildren(...realms.map((r) => el('div', { class: 'realm-held', 'data-realm': String(r.index) },
+      `realm ${r.index} held by ${r.holder || (r.loading ? 'loading ' + r.module : r.module + '.' + r.function)} for ${(r.heldMs / 1000).toFixed(1)} s` +
+      ' — every call that needs it waits')));
+  }
+
   onStats(ev) {
+    if (Array.isArray(ev.realms)) this.drawRealms(ev.realms);
     this.liveInterval = ev.intervalMs || this.liveInterval;
     this.liveNow = Math.max(this.liveNow, Date.parse(ev.time));
     for (const [id, point] of Object.entries(ev.modules || {})) {
@@ -1085,7 +1106,8 @@ class HotReloadWidget extends HTMLElement {
       this.cards.get(p.module)?.updateProfile();
     }
     // A probation's figures move with the calls: its card asks again.
-    for (const [id, card] of this.cards) if (card.m?.probation && ev.modules?.[id]) this.schedule(id);
+    // So do a canary's, its and the serving version's side by side.
+    for (const [id, card] of this.cards) if ((card.m?.probation || card.m?.canary) && ev.modules?.[id]) this.schedule(id);
     // Every sparkline moves on, the quiet ones too.
     for (const [id, card] of this.cards) card.drawSpark(this.live.get(id), this.liveNow, this.liveInterval);
   }
