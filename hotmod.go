@@ -208,6 +208,11 @@ type Runtime struct {
 
 	sandboxRuns, sandboxBreaches atomic.Int64
 
+	// probes are the loads running in a probe's private realm now, by
+	// when they began (RealmHolders lists them).
+	probeMu sync.Mutex
+	probes  map[*probeRun]struct{}
+
 	mu         sync.Mutex
 	modules    map[string]*Module
 	byPath     map[string][]*Module // the same modules by source path

@@ -252,6 +252,18 @@ func bounded(err error) bool {
 // not one that serves calls. The private Runtime is closed before probe
 // returns, its timers with it.
 func (rt *Runtime) probe(ctx context.Context, id, p string) error {
+	run := &probeRun{id: id, since: time.Now()}
+	rt.probeMu.Lock()
+	if rt.probes == nil {
+		rt.probes = make(map[*probeRun]struct{})
+	}
+	rt.probes[run] = struct{}{}
+	rt.probeMu.Unlock()
+	defer func() {
+		rt.probeMu.Lock()
+		delete(rt.probes, run)
+		rt.probeMu.Unlock()
+	}()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	stop := context.AfterFunc(rt.bg, cancel) // this Runtime's Close ends it too

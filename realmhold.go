@@ -2,6 +2,7 @@ package hotmod
 
 import (
 	"encoding/json"
+	"slices"
 	"time"
 )
 
@@ -67,6 +68,18 @@ type RealmStatus struct {
 	// has held the realm.
 	Since time.Time     `json:"since,omitzero"`
 	Held  time.Duration `json:"-"`
+	// Probe: the realm is a probe's, a private one evaluating a module
+	// whose top level ran out of its first pass or last failed on a bound,
+	// so that it holds no serving realm (see LoadAll). No call waits on
+	// it; it is listed because the load is what a user is waiting for.
+	// Index is then -1.
+	Probe bool `json:"probe,omitempty"`
+}
+
+// probeRun is one load running in a probe.
+type probeRun struct {
+	id    string
+	since time.Time
 }
 
 // Holder says what holds the realm in words: "thrower.forever",
@@ -76,6 +89,8 @@ func (s RealmStatus) Holder() string {
 	switch {
 	case !s.Busy:
 		return ""
+	case s.Probe:
+		return "loading " + s.Module + " in a probe"
 	case s.Loading:
 		return "loading " + s.Module
 	case s.Timer:
@@ -112,8 +127,9 @@ func (s *RealmStatus) UnmarshalJSON(b []byte) error {
 
 // RealmHolders says, for each realm, whether JavaScript runs in it now,
 // which module and function (or which module's load) holds it, and for
-// how long. It never waits for a realm, so it answers while a runaway
-// holds one. Safe for concurrent use.
+// how long, and then each probe running now (Probe, Index -1), oldest
+// first. It never waits for a realm, so it answers while a runaway holds
+// one. Safe for concurrent use.
 func (rt *Runtime) RealmHolders() []RealmStatus {
 	out := make([]RealmStatus, len(rt.realms))
 	now := time.Now()
@@ -146,5 +162,13 @@ func (rt *Runtime) RealmHolders() []RealmStatus {
 		}
 		out[i] = st
 	}
-	return out
+	rt.probeMu.Lock()
+	probes := make([]RealmStatus, 0, len(rt.probes))
+	for run := range rt.probes {
+		probes = append(probes, RealmStatus{Index: -1, Busy: true, Module: run.id, Loading: true, Probe: true,
+			Since: run.since, Held: max(now.Sub(run.since), 0)})
+	}
+	rt.probeMu.Unlock()
+	slices.SortFunc(probes, func(a, b RealmStatus) int { return a.Since.Compare(b.Since) })
+	return append(out, probes...)
 }

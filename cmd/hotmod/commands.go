@@ -186,9 +186,12 @@ func (c *cli) stats() *cobra.Command {
 			fmt.Fprintf(c.stdout, "modules: %d\nrealms: %d\nreloads: %d\nsandbox runs: %d (%d stopped by a limit)\n",
 				st.TotalModules, st.Realms, st.TotalReloads, st.SandboxRuns, st.SandboxLimitBreaches)
 			for _, r := range st.RealmHolders {
-				if r.Busy {
+				switch {
+				case r.Probe:
+					fmt.Fprintf(c.stdout, "probe: loading %s for %s (a realm of its own: no call waits)\n", r.Module, heldFor(r.Held))
+				case r.Busy:
 					fmt.Fprintf(c.stdout, "realm %d: held by %s for %s\n", r.Index, r.Holder(), heldFor(r.Held))
-				} else {
+				default:
 					fmt.Fprintf(c.stdout, "realm %d: free\n", r.Index)
 				}
 			}

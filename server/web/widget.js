@@ -1083,9 +1083,14 @@ class HotReloadWidget extends HTMLElement {
   // once none is.
   drawRealms(realms) {
     show(this.realmBanner, realms.length > 0);
-    this.realmBanner.replaceChildren(...realms.map((r) => el('div', { class: 'realm-held', 'data-realm': String(r.index) },
-      `realm ${r.index} held by ${r.holder || (r.loading ? 'loading ' + r.module : r.module + '.' + r.function)} for ${(r.heldMs / 1000).toFixed(1)} s` +
-      ' — every call that needs it waits')));
+    const secs = (r) => (r.heldMs / 1000).toFixed(1);
+    this.realmBanner.replaceChildren(...realms.map((r) => r.probe
+      // A probe's realm is its own: the load is slow, but no call waits.
+      ? el('div', { class: 'realm-held probe', 'data-realm': 'probe' },
+        `loading ${r.module} for ${secs(r)} s in a probe realm — no call waits on it`)
+      : el('div', { class: 'realm-held', 'data-realm': String(r.index) },
+        `realm ${r.index} held by ${r.holder || (r.loading ? 'loading ' + r.module : r.module + '.' + r.function)} for ${secs(r)} s` +
+        ' — every call that needs it waits')));
   }
 
   onStats(ev) {
@@ -1211,6 +1216,8 @@ class HotReloadWidget extends HTMLElement {
     setText(this.conn, this.needLogin ? 'needs a token' : this.connected ? 'live' : offline ? 'disconnected' : 'connecting…');
     this.conn.className = 'conn' + (this.connected && !this.needLogin ? ' live' : '') + (offline ? ' offline' : '');
     show(this.offlineBanner, offline);
+    // Who holds a realm is not known while disconnected: no stale banner.
+    if (offline) this.drawRealms([]);
     this.main.disabled = offline;
     this.main.classList.toggle('offline', offline);
     this.cleanupBtn.disabled = offline;

@@ -209,3 +209,39 @@ func TestRealmHolderNamesTimer(t *testing.T) {
 	}
 	holderWhere(t, e.rt, 5*time.Second, func(s hotmod.RealmStatus) bool { return !s.Busy })
 }
+
+// A load that ran out of its first pass goes on in a probe's realm: it is
+// listed after the serving realms, as a probe, and the serving realm is
+// free meanwhile.
+func TestRealmHoldersListAProbe(t *testing.T) {
+	e := newEnv(t, map[string]string{
+		"/m/spin.js": "export const x = 1\nwhile (true) {}\n",
+		"/m/ok.js":   "export const y = 2\n",
+	}, func(o *hotmod.Options) {
+		o.Realms, o.LoadTimeout, o.FirstPassBudget = 1, 3*time.Second, 50*time.Millisecond
+	})
+	ctx, cancel := context.WithTimeout(e.ctx, 20*time.Second) // the watchdog
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		_, err := e.rt.LoadAll(ctx, "/m")
+		done <- err
+	}()
+	st := holderWhere(t, e.rt, 10*time.Second, func(s hotmod.RealmStatus) bool {
+		return s.Probe && s.Held >= 200*time.Millisecond
+	})
+	if st.Index != -1 || st.Module != "m/spin" || !st.Loading || !st.Busy || st.Holder() != "loading m/spin in a probe" {
+		t.Errorf("probe: %+v (%q)", st, st.Holder())
+	}
+	if hs := e.rt.RealmHolders(); len(hs) < 1 || hs[0].Probe || hs[0].Index != 0 || hs[0].Busy && hs[0].Module == "m/spin" {
+		t.Errorf("the serving realm while the probe runs: %+v", hs)
+	}
+	select {
+	case <-done:
+	case <-ctx.Done():
+		t.Fatal("LoadAll did not end")
+	}
+	if hs := e.rt.RealmHolders(); len(hs) != 1 || hs[0].Probe {
+		t.Errorf("after the probe: %+v", hs)
+	}
+}

@@ -67,7 +67,7 @@ func TestDashboardBlockedRealmBanner(t *testing.T) {
 		"thrower.js": "export function forever() { for (;;) {} }\n",
 		"ok.js":      "export const ping = () => 'pong'\n",
 	})
-	st, addr := startStackWith(t, dir, "127.0.0.1:0", func(o *hotmod.Options) { o.CallTimeout = time.Minute })
+	st, addr := startStackWith(t, dir, "127.0.0.1:0", func(o *hotmod.Options) { o.CallTimeout, o.LoadTimeout = time.Minute, 3*time.Second })
 	defer st.stop(t)
 	p := openPage(t, "http://"+addr+"/", 1200, 900)
 	p.waitFor("thrower", `return !!$card('thrower')`)
@@ -100,4 +100,19 @@ func TestDashboardBlockedRealmBanner(t *testing.T) {
 	cancel()
 	<-done
 	p.waitFor("the banner gone", `return root.querySelector('.realm-banner').hidden`)
+
+	// A new file whose top level never ends runs out of its first pass and
+	// goes on in a probe's realm: named as such, with no call waiting.
+	writeFiles(t, dir, map[string]string{"spin.js": "export const x = 1\nwhile (true) {}\n"})
+	loaded := make(chan struct{})
+	go func() { // as serve's loader does with a new file
+		defer close(loaded)
+		lctx, lcancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer lcancel()
+		_, _ = st.rt.LoadPaths(lctx, "/spin.js")
+	}()
+	defer func() { <-loaded }()
+	p.waitFor("the probe's line", `const b = root.querySelector('.realm-banner'); return !b.hidden && /^loading spin for \d+\.\d s in a probe realm — no call waits on it/.test(b.textContent)`)
+	p.shot("probe")
+	p.waitFor("the banner gone after the probe", `return root.querySelector('.realm-banner').hidden`)
 }
