@@ -373,3 +373,26 @@ func BenchmarkCallRawGoja(b *testing.B) {
 		_ = v.Export()
 	}
 }
+
+// BenchmarkCallRawGojaParallel is BenchmarkCallRawGoja on every core, each
+// goroutine with a goja runtime of its own: the ceiling for
+// BenchmarkCallFromGoParallel/realms=2 (issue 22, goal 3).
+func BenchmarkCallRawGojaParallel(b *testing.B) {
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		vm := goja.New()
+		if _, err := vm.RunString("function add(a, b) { return a + b }"); err != nil {
+			b.Error(err)
+			return
+		}
+		add, _ := goja.AssertFunction(vm.Get("add"))
+		for pb.Next() {
+			v, err := add(goja.Undefined(), vm.ToValue(1), vm.ToValue(2))
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			_ = v.Export()
+		}
+	})
+}
