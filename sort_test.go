@@ -8,7 +8,7 @@ import (
 )
 
 // sortCases hold Array.prototype.sort with a comparator (the platform's,
-// in JavaScript: internal/platform/sort.js) to Node's answers. Only
+// internal/platform/sort.go) to Node's answers. Only
 // comparators that define an order are compared, except where V8's
 // binary insertion (arrays under 23 values) fixes the answer too.
 var sortCases = []nodeCase{

@@ -1,9 +1,7 @@
 package platform
 
 import (
-	_ "embed"
 	"fmt"
-	"sync"
 
 	"github.com/dop251/goja"
 )
@@ -66,44 +64,4 @@ func repairTypedArrayFrom(vm *goja.Runtime) error {
 	_ = from.DefineDataProperty("name", vm.ToValue("from"), goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_TRUE)
 	_ = from.DefineDataProperty("length", vm.ToValue(1), goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_TRUE)
 	return ta.DefineDataProperty("from", from, goja.FLAG_TRUE, goja.FLAG_FALSE, goja.FLAG_TRUE)
-}
-
-//go:embed sort.js
-var sortJS string
-
-var sortProgram = sync.OnceValues(func() (*goja.Program, error) {
-	return goja.Compile("hotmod:sort", sortJS, true)
-})
-
-// repairSort installs sort.js as Array.prototype.sort for sorts with a
-// comparator. goja's differs from Node's where code can see it: a
-// comparator that throws leaves the array half sorted, a comparator's -0
-// puts the first value after the second, `this` is converted before the
-// comparator is checked. And mathjs spends a third of its load in sorts
-// (typed-function sorts each function's signatures with a comparator that
-// costs ~16 µs in goja): goja's sort.Stable made 89,302 comparisons
-// there, sort.js makes 79,898 (V8: 75,484). The property keeps the
-// built-in's attributes.
-func repairSort(vm *goja.Runtime) error {
-	prg, err := sortProgram()
-	if err != nil {
-		return fmt.Errorf("platform: sort: %w", err)
-	}
-	proto := vm.Get("Array").ToObject(vm).Get("prototype").ToObject(vm)
-	mk, err := vm.RunProgram(prg)
-	if err != nil {
-		return fmt.Errorf("platform: sort: %w", err)
-	}
-	f, ok := goja.AssertFunction(mk)
-	if !ok {
-		return fmt.Errorf("platform: sort.js is not a function")
-	}
-	sort, err := f(goja.Undefined(), proto.Get("sort"))
-	if err != nil {
-		return fmt.Errorf("platform: sort: %w", err)
-	}
-	if err := proto.DefineDataProperty("sort", sort, goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_FALSE); err != nil {
-		return fmt.Errorf("platform: Array.prototype.sort: %w", err)
-	}
-	return nil
 }

@@ -9,7 +9,9 @@ import (
 )
 
 // BenchmarkSort is Array.prototype.sort with a comparator: goja's own
-// (native) against sort.js (platform), for arrays of n objects.
+// (native) against the platform's (sort.go), for arrays of n objects with a
+// comparator of some weight (run: two for-of loops, as typed-function's)
+// and of n numbers with (a, b) => a - b (runNumbers).
 func BenchmarkSort(b *testing.B) {
 	const setup = `
 var data = {};
@@ -26,27 +28,32 @@ function cmp(x, y) {
   return x.k - y.k || d;
 }
 function run(n) { return data[n].slice().sort(cmp).length }
+var nums = {};
+for (const n of [8, 30, 200]) nums[n] = data[n].map((o) => o.k * 31 % 101);
+function runNumbers(n) { return nums[n].slice().sort((a, b) => a - b).length }
 `
 	for _, impl := range []string{"native", "platform"} {
 		for _, n := range []int{8, 30, 200} {
-			b.Run(impl+"/"+string(rune('0'+len(itoa(n))))+"/"+itoa(n), func(b *testing.B) {
-				vm := goja.New()
-				if impl == "platform" {
-					if err := repairSort(vm); err != nil {
+			for _, fn := range []string{"run", "runNumbers"} {
+				b.Run(impl+"/"+fn+"/"+itoa(n), func(b *testing.B) {
+					vm := goja.New()
+					if impl == "platform" {
+						if err := repairSort(vm); err != nil {
+							b.Fatal(err)
+						}
+					}
+					if _, err := vm.RunString(setup); err != nil {
 						b.Fatal(err)
 					}
-				}
-				if _, err := vm.RunString(setup); err != nil {
-					b.Fatal(err)
-				}
-				run, _ := goja.AssertFunction(vm.Get("run"))
-				arg := vm.ToValue(n)
-				for b.Loop() {
-					if _, err := run(goja.Undefined(), arg); err != nil {
-						b.Fatal(err)
+					run, _ := goja.AssertFunction(vm.Get(fn))
+					arg := vm.ToValue(n)
+					for b.Loop() {
+						if _, err := run(goja.Undefined(), arg); err != nil {
+							b.Fatal(err)
+						}
 					}
-				}
-			})
+				})
+			}
 		}
 	}
 }
@@ -59,7 +66,7 @@ func itoa(n int) string {
 	return s
 }
 
-// TestSortStableAgainstGo holds sort.js against Go's stable sort over
+// TestSortStableAgainstGo holds the platform's sort against Go's stable sort over
 // inputs that take each of its paths: short and long, random with few and
 // many distinct keys, ascending, descending, sawtooth and runs that
 // overlap at their ends only (the galloping).
