@@ -1,8 +1,12 @@
 package hotmod_test
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/hotmod/hotmod"
 )
@@ -142,4 +146,32 @@ func TestSortMatchesNode(t *testing.T) {
 func TestSortMatchesNodeFrozenIntrinsics(t *testing.T) {
 	cases := slices.DeleteFunc(slices.Clone(sortCases), func(c nodeCase) bool { return c.name == "the property" })
 	matchNode(t, cases, nil, func(o *hotmod.Options) { o.FrozenIntrinsics = true })
+}
+
+// A sort over an array-like of the greatest length loops in Go: a call's
+// deadline still stops it, and the realm serves the next call.
+func TestSortOfAHugeArrayLikeEndsAtTheDeadline(t *testing.T) {
+	e := newEnv(t, map[string]string{
+		"/m/s.js": "export function huge() { return Array.prototype.sort.call({ length: 2 ** 53 - 1 }, (a, b) => a - b) }\n" +
+			"export function small() { return [3, 1, 2].sort((a, b) => a - b) }\n",
+	})
+	m := e.create("s", "/m/s.js")
+	ctx, cancel := context.WithTimeout(e.ctx, 300*time.Millisecond)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		_, err := m.Call(ctx, "huge")
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("the huge sort ended with %v, want its deadline", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the huge sort was not stopped by its deadline: the realm is held")
+	}
+	if got := e.call(m, "small"); fmt.Sprint(got) != "[1 2 3]" {
+		t.Errorf("after it: %v", got)
+	}
 }

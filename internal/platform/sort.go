@@ -35,6 +35,23 @@ func repairSort(vm *goja.Runtime) error {
 	if !ok {
 		return fmt.Errorf("platform: Array.prototype.sort is not a function")
 	}
+	// The loops over an array-like's length run in Go, where goja's
+	// interrupt (a call's deadline, a memory bound) is never looked at:
+	// {length: 2 ** 53 - 1} would hold the realm for good. Every so often
+	// they run an empty JavaScript function, whose first instruction
+	// throws the interrupt if one is pending.
+	noop, err := vm.RunString("(function () {})")
+	if err != nil {
+		return fmt.Errorf("platform: sort: %w", err)
+	}
+	poll, _ := goja.AssertFunction(noop)
+	check := func(k int64) {
+		if k&(1<<14-1) == 1<<14-1 {
+			if _, err := poll(goja.Undefined()); err != nil {
+				panic(err)
+			}
+		}
+	}
 	sortFn := vm.ToValue(func(call goja.FunctionCall) goja.Value {
 		arg := call.Argument(0)
 		if goja.IsUndefined(arg) {
@@ -56,6 +73,7 @@ func repairSort(vm *goja.Runtime) error {
 		var items []goja.Value
 		undefs := int64(0)
 		for k := int64(0); k < n; k++ {
+			check(k)
 			v := obj.Get(strconv.FormatInt(k, 10)) // nil: no such property (a hole)
 			switch {
 			case v == nil:
@@ -85,6 +103,7 @@ func repairSort(vm *goja.Runtime) error {
 			set(j, goja.Undefined())
 		}
 		for ; j < n; j++ {
+			check(j)
 			if err := obj.Delete(strconv.FormatInt(j, 10)); err != nil {
 				panic(err)
 			}
