@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -118,6 +119,9 @@ func BenchmarkCallFromGo(b *testing.B) {
 	e := benchEnv(b, map[string]string{"/m/c.js": "export function add(a, b) { return a + b }"})
 	m := e.create("c", "/m/c.js")
 	b.ReportAllocs()
+	cpu := meterCPU()
+	defer cpu.report(b)
+	defer cpu.goroutine()()
 	for b.Loop() {
 		if _, err := m.Call(e.ctx, "add", 1, 2); err != nil {
 			b.Fatal(err)
@@ -138,7 +142,10 @@ func callInParallel(b *testing.B, realms int) {
 		func(o *hotmod.Options) { o.Realms = realms })
 	m := e.create("c", "/m/c.js")
 	b.ReportAllocs()
+	cpu := meterCPU()
+	defer cpu.report(b)
 	b.RunParallel(func(pb *testing.PB) {
+		defer cpu.goroutine()()
 		for pb.Next() {
 			if _, err := m.Call(e.ctx, "add", 1, 2); err != nil {
 				b.Error(err)
@@ -365,6 +372,9 @@ func BenchmarkCallRawGoja(b *testing.B) {
 	}
 	add, _ := goja.AssertFunction(vm.Get("add"))
 	b.ReportAllocs()
+	cpu := meterCPU()
+	defer cpu.report(b)
+	defer cpu.goroutine()()
 	for b.Loop() {
 		v, err := add(goja.Undefined(), vm.ToValue(1), vm.ToValue(2))
 		if err != nil {
@@ -372,4 +382,63 @@ func BenchmarkCallRawGoja(b *testing.B) {
 		}
 		_ = v.Export()
 	}
+}
+
+// BenchmarkCallRawGojaParallel is BenchmarkCallRawGoja on every core, each
+// goroutine with a goja runtime of its own: the ceiling for
+// BenchmarkCallFromGoParallel/realms=2 (issue 22, goal 3).
+func BenchmarkCallRawGojaParallel(b *testing.B) {
+	b.ReportAllocs()
+	cpu := meterCPU()
+	defer cpu.report(b)
+	b.RunParallel(func(pb *testing.PB) {
+		defer cpu.goroutine()()
+		vm := goja.New()
+		if _, err := vm.RunString("function add(a, b) { return a + b }"); err != nil {
+			b.Error(err)
+			return
+		}
+		add, _ := goja.AssertFunction(vm.Get("add"))
+		for pb.Next() {
+			v, err := add(goja.Undefined(), vm.ToValue(1), vm.ToValue(2))
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			_ = v.Export()
+		}
+	})
+}
+
+// cpuMeter reports, beside ns/op, the CPU time of the process per op
+// (cpu-ns/op, the collector's included) and of the calling goroutines'
+// threads (thread-ns/op). On a machine shared with other work, wall time
+// says how busy the machine was and CPU time what a call costs: on two
+// free cores, two goroutines would do 2 × thread-ns/op of one goroutine ÷
+// cpu-ns/op of two times one goroutine's calls (issue 22, goal 3).
+type cpuMeter struct {
+	proc   time.Duration
+	thread atomic.Int64
+}
+
+func meterCPU() *cpuMeter { return &cpuMeter{proc: processCPU()} }
+
+// goroutine pins the calling goroutine to its thread and returns what
+// counts the thread's CPU time since and unpins it.
+func (c *cpuMeter) goroutine() func() {
+	runtime.LockOSThread()
+	t0 := threadCPU()
+	return func() {
+		c.thread.Add(int64(threadCPU() - t0))
+		runtime.UnlockOSThread()
+	}
+}
+
+func (c *cpuMeter) report(b *testing.B) {
+	if !cpuMetered || b.N == 0 {
+		return
+	}
+	n := float64(b.N)
+	b.ReportMetric(float64(processCPU()-c.proc)/n, "cpu-ns/op")
+	b.ReportMetric(float64(c.thread.Load())/n, "thread-ns/op")
 }

@@ -196,7 +196,15 @@ type Runtime struct {
 	store  vfs.Store
 	log    *slog.Logger
 	realms []*realm
-	turn   atomic.Uint64 // spreads calls over the realms
+	// recent is the realm each P called in last (see runAny): per P, so
+	// reading and writing it shares no memory between cores.
+	recent sync.Pool
+	// turn spreads the calls that find their recent realm held; it has a
+	// cache line of its own, away from realms and handleGen, which every
+	// call reads.
+	_    [64]byte
+	turn atomic.Uint64
+	_    [56]byte
 	// Counts changes that the realms' plain handles must catch up with at
 	// their next run (see syncHandles).
 	handleGen atomic.Uint64

@@ -89,38 +89,42 @@ func (rt *Runtime) newRealms(opts Options) []*realm {
 
 // runAny runs fn in a free realm (the first one when there is only one),
 // bounded as engine.Realm.Run bounds it.
+//
+// With several realms it first tries the realm that the processor (Go's
+// P) it runs on used last, kept in rt.recent: a goroutine that keeps
+// calling keeps to one realm, whose memory (goja's stack and objects, the
+// lock word) stays in its core's cache, and the choice writes nothing that
+// another core reads. Taking realms in turn (an atomic counter every call
+// shared by every caller) moved each realm from core to core: see
+// RATIONALE.md, "Calls on every core".
 func (rt *Runtime) runAny(ctx context.Context, limit time.Duration, fn func(s *realm) error) error {
 	if len(rt.realms) == 1 {
 		s := rt.realms[0]
 		return s.Call(ctx, limit, func(*goja.Runtime) error { return fn(s) })
 	}
-	s, err := rt.takeAny(ctx)
-	if err != nil {
-		return err
-	}
-	defer s.Unlock()
-	return s.RunLocked(ctx, limit, func(*goja.Runtime) error { return fn(s) })
-}
-
-// takeAny takes a realm: a free one if there is one, else it waits for one
-// (the next in turn).
-func (rt *Runtime) takeAny(ctx context.Context) (*realm, error) {
-	if len(rt.realms) == 1 {
-		s := rt.realms[0]
-		return s, s.Lock(ctx)
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, err // as Lock: an ended context never takes a realm
+	first, _ := rt.recent.Get().(*realm)
+	if first != nil {
+		if done, err := first.TryCall(ctx, limit, func(*goja.Runtime) error { return fn(first) }); done {
+			rt.recent.Put(first)
+			return err
+		}
 	}
 	n := uint64(len(rt.realms))
 	start := rt.turn.Add(1)
 	for i := range n {
-		if s := rt.realms[(start+i)%n]; s.TryLock() {
-			return s, nil
+		s := rt.realms[(start+i)%n]
+		if s == first {
+			continue
+		}
+		if done, err := s.TryCall(ctx, limit, func(*goja.Runtime) error { return fn(s) }); done {
+			rt.recent.Put(s)
+			return err
 		}
 	}
 	s := rt.realms[start%n]
-	return s, s.Lock(ctx)
+	err := s.Call(ctx, limit, func(*goja.Runtime) error { return fn(s) })
+	rt.recent.Put(s)
+	return err
 }
 
 // lockAll takes every realm, in index order (so that two takers never wait

@@ -7,6 +7,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/dop251/goja"
 )
 
 // Goroutines that take the realm back to back must not starve one that
@@ -75,4 +77,33 @@ func TestRealmLockWaitEnds(t *testing.T) {
 		t.Fatal("a waiter did not notice the realm closing")
 	}
 	r.Unlock()
+}
+
+// TryCall runs in a free realm and never waits for a held one; an ended
+// context is its answer without a run, as for Call.
+func TestRealmTryCall(t *testing.T) {
+	r := realm(t)
+	ctx := context.Background()
+	ran := 0
+	run := func(*goja.Runtime) error { ran++; return nil }
+	for range 3 { // the first arms a realm whose timer is not ticking: TryLock's way
+		if done, err := r.TryCall(ctx, time.Second, run); !done || err != nil {
+			t.Fatalf("free realm: done %v, err %v", done, err)
+		}
+	}
+	if err := r.Lock(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if done, err := r.TryCall(ctx, time.Second, run); done || err != nil {
+		t.Fatalf("held realm: done %v, err %v", done, err)
+	}
+	r.Unlock()
+	ended, cancel := context.WithCancel(ctx)
+	cancel()
+	if done, err := r.TryCall(ended, time.Second, run); !done || !errors.Is(err, context.Canceled) {
+		t.Fatalf("ended context: done %v, err %v", done, err)
+	}
+	if ran != 3 {
+		t.Fatalf("fn ran %d times, want 3", ran)
+	}
 }

@@ -344,16 +344,43 @@ func (r *Realm) RunLocked(ctx context.Context, limit time.Duration, fn func(vm *
 // one compare-and-swap takes the realm and arms the run, and one ends
 // both: in a call's profile the lock's and the watchdog's atomic
 // operations, two each, were 11% of the time.
-func (r *Realm) Call(ctx context.Context, limit time.Duration, fn func(vm *goja.Runtime) error) (err error) {
+func (r *Realm) Call(ctx context.Context, limit time.Duration, fn func(vm *goja.Runtime) error) error {
+	if done, err := r.callFast(ctx, limit, fn); done {
+		return err
+	}
+	if err := r.Lock(ctx); err != nil {
+		return err
+	}
+	defer r.Unlock()
+	return r.RunLocked(ctx, limit, fn)
+}
+
+// TryCall is Call for a realm that is free: it reports done after running
+// fn (or failing as Call fails), or not done at once, without running fn,
+// when the realm is held. A Runtime of several realms calls in the first
+// one it finds free, with the one compare-and-swap of Call's fast way
+// rather than TryLock's and then RunLocked's.
+func (r *Realm) TryCall(ctx context.Context, limit time.Duration, fn func(vm *goja.Runtime) error) (done bool, err error) {
+	if done, err := r.callFast(ctx, limit, fn); done {
+		return true, err
+	}
+	if err := ctx.Err(); err != nil {
+		return true, err // as Lock: an ended context never takes a realm
+	}
+	if !r.TryLock() {
+		return false, nil
+	}
+	defer r.Unlock()
+	return true, r.RunLocked(ctx, limit, fn)
+}
+
+// callFast is Call's one compare-and-swap way, when it applies (done).
+func (r *Realm) callFast(ctx context.Context, limit time.Duration, fn func(vm *goja.Runtime) error) (done bool, err error) {
 	w := r.watch
 	st := w.state.Load()
 	if st&(stateHeld|stateSlow|stateActive|stateTicking) != stateTicking || r.lk.starving.Load() != 0 ||
 		ctx.Err() != nil || !w.state.CompareAndSwap(st, st+stateRun|stateActive|stateHeld) {
-		if err := r.Lock(ctx); err != nil {
-			return err
-		}
-		defer r.Unlock()
-		return r.RunLocked(ctx, limit, fn)
+		return false, nil
 	}
 	run := st/stateRun + 1
 	if w.limit != limit {
@@ -361,9 +388,9 @@ func (r *Realm) Call(ctx context.Context, limit time.Duration, fn func(vm *goja.
 		w.limit = limit
 		w.mu.Unlock()
 	}
-	done := false
+	ran := false
 	defer func() {
-		if !done { // a panic that is not goja's goes through
+		if !ran { // a panic that is not goja's goes through
 			r.unwound()
 			r.watch.disarm()
 			r.Unlock()
@@ -371,16 +398,16 @@ func (r *Realm) Call(ctx context.Context, limit time.Duration, fn func(vm *goja.
 	}()
 	select {
 	case <-r.closed:
-		done, err = true, ErrClosed
+		ran, err = true, ErrClosed
 	default:
 		var fired bool
 		err, fired = r.runArmed(ctx, run, fn)
-		done = true
+		ran = true
 		if !fired && len(r.rejections) == 0 {
 			if st := w.state.Load(); st&(stateSlow|stateActive|stateHeld) == stateActive|stateHeld &&
 				w.state.CompareAndSwap(st, st&^(stateActive|stateHeld)) {
 				r.lk.wakeOne()
-				return runError(err)
+				return true, runError(err)
 			}
 		}
 		if fired {
@@ -391,7 +418,7 @@ func (r *Realm) Call(ctx context.Context, limit time.Duration, fn func(vm *goja.
 		r.vm.ClearInterrupt()
 	}
 	r.Unlock()
-	return runError(err)
+	return true, runError(err)
 }
 
 // unwound restores what a run changed, for a panic that goes through it.

@@ -3,7 +3,8 @@
 // everyday globals (URL, TextEncoder, atob, crypto, structuredClone,
 // queueMicrotask, AbortController, EventTarget, performance, ...) and
 // repairs of engine gaps (Symbol.asyncIterator, TypedArray.from on
-// strings, `\p{...}` in regular expressions). It is the one owner of those
+// strings, `\p{...}` in regular expressions, Array.prototype.sort with a
+// comparator). It is the one owner of those
 // globals: every realm of every Runtime gets the same ones from Install,
 // before the intrinsics are frozen (Options.FrozenIntrinsics), so they are
 // frozen with them.

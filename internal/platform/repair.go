@@ -24,6 +24,9 @@ func repairEngine(vm *goja.Runtime) error {
 	if err := repairTypedArrayFrom(vm); err != nil {
 		return err
 	}
+	if err := repairSort(vm); err != nil {
+		return err
+	}
 	return repairRegExp(vm)
 }
 

@@ -16,7 +16,7 @@ import (
 // at the literal, as in Node (mapped: prog's positions go through a source
 // map). Only a text that holds one pays for the walk.
 func expandRegExps(name, text string, prog *ast.Program, mapped bool) error {
-	if !platform.HasPropertyEscape(text) {
+	if !mayHavePropertyEscape(text) {
 		return nil
 	}
 	var err error
@@ -70,4 +70,31 @@ func expandRegExps(name, text string, prog *ast.Program, mapped bool) error {
 	}
 	walk(reflect.ValueOf(prog))
 	return err
+}
+
+// mayHavePropertyEscape reports whether text holds a \p{ or \P{ that a
+// regular expression literal could read as a property escape: one after
+// an odd run of backslashes. In a literal, backslashes pair up as escapes,
+// so after an even run the p is a plain letter; and a string that builds
+// a pattern for `new RegExp` writes the backslash doubled (zod's emoji
+// pattern, `\\p{Extended_Pictographic}`), which needs no rewriting here.
+// The walk over the whole syntax tree that a match costs was 4-5 ms of
+// each of zod's cached loads, for no literal at all.
+func mayHavePropertyEscape(text string) bool {
+	if !platform.HasPropertyEscape(text) {
+		return false // the common case, in one fast search
+	}
+	for i := 2; i < len(text); i++ {
+		if text[i] != '{' || (text[i-1] != 'p' && text[i-1] != 'P') || text[i-2] != '\\' {
+			continue
+		}
+		n := 0
+		for b := i - 2; b >= 0 && text[b] == '\\'; b-- {
+			n++
+		}
+		if n%2 == 1 {
+			return true
+		}
+	}
+	return false
 }
