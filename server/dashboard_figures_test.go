@@ -43,6 +43,11 @@ func TestDashboardCanaryFigures(t *testing.T) {
 	if onCanary == 0 || onCanary == 20 {
 		t.Fatalf("%d of 20 keys on a 40%% canary: the test needs both sides", onCanary)
 	}
+	t.Cleanup(func() {
+		if t.Failed() { // what the page showed, against what the runtime says
+			t.Logf("the page: %q; the runtime: %+v", p.text(`$card('f').querySelector('.canary-figures')`), m.Stats().Canary)
+		}
+	})
 	wantCanary := fmt.Sprintf("v2 canary: %d calls, 0 errors, p99 ", onCanary)
 	wantServing := fmt.Sprintf("v1 serving: %d calls, 0 errors, p99 ", 20-onCanary)
 	p.waitFor("both versions' figures", `const b = $card('f').querySelector('.canary');
