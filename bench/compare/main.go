@@ -93,7 +93,7 @@ func main() {
 	}
 	var out bytes.Buffer
 	w := io.MultiWriter(os.Stdout, &out)
-	fmt.Fprintf(w, "# hotmod against its peers\n\n%s\n\n", machine())
+	fmt.Fprintf(w, "# hotmod against its peers\n\n%s\n\nCommand: `%s`\n\n", machine(), strings.TrimSpace("go run ./bench/compare "+strings.Join(os.Args[1:], " ")))
 	for _, t := range tables {
 		if !want(t.name) {
 			continue
