@@ -14,6 +14,7 @@ import (
 
 	"github.com/dop251/goja"
 	"github.com/hotmod/hotmod"
+	"github.com/hotmod/hotmod/internal/cputime"
 	"github.com/hotmod/hotmod/vfs"
 )
 
@@ -421,24 +422,24 @@ type cpuMeter struct {
 	thread atomic.Int64
 }
 
-func meterCPU() *cpuMeter { return &cpuMeter{proc: processCPU()} }
+func meterCPU() *cpuMeter { return &cpuMeter{proc: cputime.Process()} }
 
 // goroutine pins the calling goroutine to its thread and returns what
 // counts the thread's CPU time since and unpins it.
 func (c *cpuMeter) goroutine() func() {
 	runtime.LockOSThread()
-	t0 := threadCPU()
+	t0 := cputime.Thread()
 	return func() {
-		c.thread.Add(int64(threadCPU() - t0))
+		c.thread.Add(int64(cputime.Thread() - t0))
 		runtime.UnlockOSThread()
 	}
 }
 
 func (c *cpuMeter) report(b *testing.B) {
-	if !cpuMetered || b.N == 0 {
+	if !cputime.Metered || b.N == 0 {
 		return
 	}
 	n := float64(b.N)
-	b.ReportMetric(float64(processCPU()-c.proc)/n, "cpu-ns/op")
+	b.ReportMetric(float64(cputime.Process()-c.proc)/n, "cpu-ns/op")
 	b.ReportMetric(float64(c.thread.Load())/n, "thread-ns/op")
 }

@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"sync"
@@ -69,20 +68,12 @@ func (c *console) listen(ev any) {
 // before it loads.
 func openWatchedPage(t *testing.T, url string, width, height int) (*page, *console) {
 	t.Helper()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromium(t)), chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(width, height))
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	bctx, cancelBrowser := chromedp.NewContext(actx)
-	ctx, cancel := context.WithTimeout(bctx, 90*time.Second)
-	t.Cleanup(func() { cancel(); cancelBrowser(); cancelAlloc() })
+	p := newPage(t, width, height)
 	c := &console{}
-	if err := chromedp.Listen(ctx, c.listen); err != nil {
+	if err := chromedp.Listen(p.ctx, c.listen); err != nil {
 		t.Fatal(err)
 	}
-	p := &page{t: t, ctx: ctx, shots: t.TempDir()}
-	if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
+	if err := chromedp.Do(p.ctx, chromedp.Navigate(url)); err != nil {
 		t.Fatal(err)
 	}
 	return p, c

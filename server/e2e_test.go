@@ -111,9 +111,9 @@ type page struct {
 	shots string
 }
 
-// openPage starts a browser for the test and opens url in it. Every
-// action on the page ends within 90 s.
-func openPage(t *testing.T, url string, width, height int) *page {
+// newPage starts a browser for the test, with a blank tab. Every action
+// on the page ends within 90 s.
+func newPage(t *testing.T, width, height int) *page {
 	t.Helper()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromium(t)), chromedp.NoSandbox, chromedp.DisableGPU,
@@ -123,8 +123,15 @@ func openPage(t *testing.T, url string, width, height int) *page {
 	bctx, cancelBrowser := chromedp.NewContext(actx)
 	ctx, cancel := context.WithTimeout(bctx, 90*time.Second)
 	t.Cleanup(func() { cancel(); cancelBrowser(); cancelAlloc() })
-	p := &page{t: t, ctx: ctx, shots: t.TempDir()}
-	if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
+	return &page{t: t, ctx: ctx, shots: t.TempDir()}
+}
+
+// openPage starts a browser for the test and opens url in it. Every
+// action on the page ends within 90 s.
+func openPage(t *testing.T, url string, width, height int) *page {
+	t.Helper()
+	p := newPage(t, width, height)
+	if err := chromedp.Do(p.ctx, chromedp.Navigate(url)); err != nil {
 		t.Fatal(err)
 	}
 	return p

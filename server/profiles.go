@@ -180,12 +180,17 @@ func (s *Server) expireProfile(id string) {
 	s.log.Info("profile stopped: its lifetime ran out without a renewal (the page that started it is gone)", "profile", id, "module", p.Module())
 }
 
-func (s *Server) startProfile(w http.ResponseWriter, r *http.Request) error {
+// profileTTL is the lifetime a start or renewal asks for (0: none given).
+func profileTTL(w http.ResponseWriter, r *http.Request) (time.Duration, error) {
 	req, err := profileRequest(w, r)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	ttl, err := req.ttl()
+	return req.ttl()
+}
+
+func (s *Server) startProfile(w http.ResponseWriter, r *http.Request) error {
+	ttl, err := profileTTL(w, r)
 	if err != nil {
 		return err
 	}
@@ -201,11 +206,7 @@ func (s *Server) startProfile(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) renewProfile(w http.ResponseWriter, r *http.Request) error {
-	req, err := profileRequest(w, r)
-	if err != nil {
-		return err
-	}
-	ttl, err := req.ttl()
+	ttl, err := profileTTL(w, r)
 	if err != nil {
 		return err
 	}

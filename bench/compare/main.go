@@ -36,6 +36,7 @@ import (
 	"github.com/dop251/goja"
 	"github.com/evanw/esbuild/pkg/api"
 	"github.com/hotmod/hotmod"
+	"github.com/hotmod/hotmod/internal/cputime"
 	"github.com/hotmod/hotmod/internal/sample"
 	"github.com/hotmod/hotmod/vfs"
 )
@@ -624,7 +625,7 @@ func throughputTable(w io.Writer, cfg config) {
 	ratio := at[[2]int{2, 2}] / at[[2]int{1, 2}]
 	fmt.Fprintf(w, "\nOne realm, 2 goroutines against 1: %.2f×. Two realms against one, 2 goroutines each: %.2f× (issue 22 goal: ≥ 1.7× %s); best against best: %.2f×. Raw goja, the same function in a runtime per goroutine, 2 goroutines against 1: %.2f×.\n\n",
 		at[[2]int{1, 2}]/at[[2]int{1, 1}], ratio, atLeast(ratio, 1.7), best[2]/best[1], median(raw2)/median(raw1))
-	if cpuMetered {
+	if cputime.Metered {
 		// What two free cores would give, from CPU time, which other work
 		// on the machine moves far less than it moves calls per second:
 		// one goroutine's own thread time a call (its collector ran on the
@@ -651,7 +652,7 @@ func rawThroughput(goroutines int, d time.Duration) (float64, cpuPerCall) {
 	var calls, thread atomic.Int64
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
-	p0 := processCPU()
+	p0 := cputime.Process()
 	for range goroutines {
 		vm := goja.New()
 		_, err := vm.RunString(strings.Replace(pairSource(0), "export ", "", 1))
@@ -677,7 +678,7 @@ func rawThroughput(goroutines int, d time.Duration) (float64, cpuPerCall) {
 	time.Sleep(d)
 	close(stop)
 	wg.Wait()
-	return float64(calls.Load()) / d.Seconds(), perCall(processCPU()-p0, &thread, calls.Load())
+	return float64(calls.Load()) / d.Seconds(), perCall(cputime.Process()-p0, &thread, calls.Load())
 }
 
 func median(xs []float64) float64 {
@@ -699,9 +700,9 @@ type cpuPerCall struct{ proc, thread float64 }
 // thread's CPU time since to sum and unpins it.
 func meter(sum *atomic.Int64) func() {
 	runtime.LockOSThread()
-	t0 := threadCPU()
+	t0 := cputime.Thread()
 	return func() {
-		sum.Add(int64(threadCPU() - t0))
+		sum.Add(int64(cputime.Thread() - t0))
 		runtime.UnlockOSThread()
 	}
 }
@@ -725,7 +726,7 @@ func throughput(realms, goroutines int, reloads bool, d time.Duration) (perSec f
 	var calls, fails, torns, thread atomic.Int64
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
-	p0 := processCPU()
+	p0 := cputime.Process()
 	for range goroutines {
 		wg.Go(func() {
 			defer meter(&thread)()
@@ -772,6 +773,6 @@ func throughput(realms, goroutines int, reloads bool, d time.Duration) (perSec f
 	time.Sleep(d)
 	close(stop)
 	wg.Wait()
-	cpu = perCall(processCPU()-p0, &thread, calls.Load())
+	cpu = perCall(cputime.Process()-p0, &thread, calls.Load())
 	return float64(calls.Load()) / d.Seconds(), fails.Load(), torns.Load(), cpu
 }
