@@ -121,3 +121,43 @@ func TestDashboardBlockedRealmBanner(t *testing.T) {
 	p.shot("probe")
 	p.waitFor("the banner gone after the probe", `return root.querySelector('.realm-banner').hidden`)
 }
+
+// Every card shows its serving version's calls since it was loaded, calls
+// from other modules apart, and the stats events keep them current: what a
+// canary's bar compares with is on the page before any canary starts.
+func TestDashboardServingVersionFigures(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"f.js":   "export const f = () => 1\n",
+		"use.js": "import { f } from './f.js'\nexport const g = () => f() + 1\n",
+	})
+	st, addr := startStack(t, dir, "127.0.0.1:0")
+	defer st.stop(t)
+	p := openPage(t, "http://"+addr+"/", 1200, 900)
+	p.waitFor("f", `return !!$card('f')`)
+	if !eval[bool](p, inWidget(`return $card('f').querySelector('.version-figs').hidden`)) {
+		t.Error("figures shown before any call")
+	}
+	ctx := context.Background()
+	f, err := st.rt.Module("f")
+	if err != nil {
+		t.Fatal(err)
+	}
+	use, err := st.rt.Module("use")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 5 {
+		if _, err := f.Call(ctx, "f"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 3 {
+		if _, err := use.Call(ctx, "g"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p.waitFor("f's figures", `const n = $card('f').querySelector('.version-figs');
+		return !n.hidden && /^v1: 5 calls, 0 errors, p99 \d+(\.\d+)? ms · 3 from other modules since it was loaded$/.test(n.textContent)`)
+	p.shot("serving-figures")
+}

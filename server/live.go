@@ -37,10 +37,14 @@ type LivePoint struct {
 	Calls int64     `json:"calls"` // from Go and from other modules
 	// ModuleCalls is the part of Calls that other modules made (see
 	// hotmod.ModuleStats.ModuleCalls): counted, not timed, never errors.
-	ModuleCalls int64   `json:"moduleCalls"`
-	Errors      int64   `json:"errors"`
-	Rate        float64 `json:"rate"`  // calls per second
-	P99MS       float64 `json:"p99Ms"` // 0 when no call
+	ModuleCalls int64 `json:"moduleCalls"`
+	// Serving is the serving version's figures since it was loaded, at
+	// the interval's end: a page shows them without asking for the
+	// module (nil in /api/live's history and when nothing serves).
+	Serving *hotmod.VersionInfo `json:"serving,omitempty"`
+	Errors  int64               `json:"errors"`
+	Rate    float64             `json:"rate"`  // calls per second
+	P99MS   float64             `json:"p99Ms"` // 0 when no call
 }
 
 // StatsEvent is the data of a "stats" event: the modules whose calls
@@ -232,8 +236,14 @@ func (l *liveStats) tick(now time.Time) (StatsEvent, bool) {
 	st := l.rt.Stats()
 	l.mu.Lock()
 	seen := make(map[string]bool, len(st.Modules))
+	serving := make(map[string]*hotmod.VersionInfo, len(st.Modules))
 	for _, ms := range st.Modules {
 		seen[ms.ID] = true
+		for i := range ms.Versions {
+			if ms.Versions[i].Serving {
+				serving[ms.ID] = &ms.Versions[i]
+			}
+		}
 		last := l.moduleCalls[ms.ID]
 		l.moduleCalls[ms.ID] = ms.ModuleCalls
 		// A module removed and made again counts from 0: d < 0 is that.
@@ -275,6 +285,7 @@ func (l *liveStats) tick(now time.Time) (StatsEvent, bool) {
 			p.Rate = float64(m.calls) / secs
 		}
 		m.push(p)
+		p.Serving = serving[id] // the event's only: the history stays small
 		ev.Modules[id] = p
 		m.calls, m.fromModules, m.errors, m.samples, m.quiet = 0, 0, 0, m.samples[:0], 0
 	}

@@ -193,6 +193,10 @@ class ModuleCard {
     this.spark = svgEl('svg', { class: 'spark', width: 150, height: 28, viewBox: '0 0 150 28', 'aria-hidden': 'true' });
     this.sparkText = el('span', { class: 'spark-text' });
     this.pathNode = el('div', { class: 'module-path' });
+    // The serving version's calls since it was loaded: what a canary's
+    // bar compares with, shown for every version that serves.
+    this.figsNode = el('div', { class: 'version-figs' });
+    show(this.figsNode, false);
 
     this.reloadBtn = el('button', { class: 'reload', type: 'button', onclick: () => this.w.reload(this.id) }, 'Reload');
     this.profileBtn = el('button', { class: 'profile-toggle', type: 'button', onclick: () => this.w.toggleProfile(this.id) }, 'Profile');
@@ -263,7 +267,7 @@ class ModuleCard {
     this.root = el('div', { class: 'module-item', 'data-module-id': id },
       el('div', { class: 'module-header' }, this.idNode, this.versionNode, this.kindNode, this.stateNode,
         el('span', { class: 'spacer' }), this.spark, this.sparkText),
-      this.pathNode,
+      this.pathNode, this.figsNode,
       el('div', { class: 'actions' }, this.reloadBtn, this.profileBtn, this.rollbackBox),
       this.errorBox, this.canaryBox, this.probationBox, this.autoRollbackBox, this.patchesBox, this.profileBox,
       this.sourceSection, this.versionsSection, this.callSection);
@@ -306,6 +310,7 @@ class ModuleCard {
     });
     this.part('probation', JSON.stringify([m.probation, m.lastAutoRollback]), () => this.drawProbation());
     this.part('canary', JSON.stringify([m.canary, m.version]), () => this.drawCanary());
+    this.drawFigures((m.versions || []).find((v) => v.serving));
     this.part('patches', JSON.stringify(m.patches || []), () => this.drawPatches());
     this.part('versions', JSON.stringify([m.version, m.versions]), () => this.drawVersions());
     this.part('functions', JSON.stringify(m.functions || []), () => this.drawCallForms());
@@ -327,6 +332,19 @@ class ModuleCard {
       `v${f.version} ${role}: ${f.calls} calls, ${f.errors} ${f.errors === 1 ? 'error' : 'errors'}` + (f.calls ? `, p99 ${fmtMs(f.p99Ms)} ms` : ''));
     const serving = c.serving || { version: this.m.version, calls: 0, errors: 0 };
     this.canaryFigs.replaceChildren(fig('canary', c), fig('serving', serving));
+  }
+
+  // drawFigures shows the serving version's figures (a VersionInfo), from
+  // the module's detail or from a stats event.
+  drawFigures(v) {
+    const n = v ? v.calls + (v.moduleCalls || 0) : 0;
+    show(this.figsNode, n > 0);
+    if (!n) return;
+    const bits = [`v${v.version}: ${v.calls} ${v.calls === 1 ? 'call' : 'calls'}, ${v.errors} ${v.errors === 1 ? 'error' : 'errors'}` +
+      (v.calls ? `, p99 ${fmtMs(v.p99Ms)} ms` : '')];
+    if (v.moduleCalls) bits.push(`${v.moduleCalls} from other modules`);
+    setText(this.figsNode, bits.join(' · ') + ' since it was loaded');
+    this.figsNode.setAttribute('data-version', String(v.version));
   }
 
   drawProbation() {
@@ -1105,6 +1123,9 @@ class HotReloadWidget extends HTMLElement {
       pts.push(point);
       if (pts.length > SPARK_POINTS) pts.splice(0, pts.length - SPARK_POINTS);
       this.live.set(id, pts);
+      const card = this.cards.get(id);
+      // A point of a version the card does not show yet waits for its detail.
+      if (point.serving && card?.m?.version === point.serving.version) card.drawFigures(point.serving);
     }
     for (const p of ev.profiles || []) {
       const known = this.profiles.get(p.module);
