@@ -454,9 +454,16 @@ func serve(ctx context.Context, o serveOptions, stdout, stderr io.Writer) error 
 	go func() {
 		defer close(loadingDone)
 		loaded, failed, err := loader.LoadAll(loadCtx)
-		switch {
-		case loadCtx.Err() != nil:
+		if loadCtx.Err() != nil {
 			return // shutting down: the figures would count the interrupted loads as failures
+		}
+		if err == nil {
+			// /readyz: the first load is done, failed modules and all.
+			// Before the line below, so that whoever reads it finds the
+			// server ready.
+			close(ready)
+		}
+		switch {
 		case err != nil:
 			logger.Error("listing the modules to load failed", "store", where, "err", err)
 			fmt.Fprintf(stdout, "hotmod: could not list the modules in %s: %v\n", where, err)
@@ -464,9 +471,6 @@ func serve(ctx context.Context, o serveOptions, stdout, stderr io.Writer) error 
 			fmt.Fprintf(stdout, "hotmod: %d modules loaded from %s, %d failed (see the log; each loads when its file is fixed)\n", loaded, where, failed)
 		default:
 			fmt.Fprintf(stdout, "hotmod: %d modules loaded from %s\n", loaded, where)
-		}
-		if err == nil {
-			close(ready) // /readyz: the first load is done, failed modules and all
 		}
 		if o.loaded != nil {
 			o.loaded()
