@@ -112,7 +112,9 @@ func TestIntlNPMPackagesGiveNodesResults(t *testing.T) {
 		t.Run(fmt.Sprintf("frozen=%v", frozen), func(t *testing.T) {
 			e := newEnv(t, nil, func(o *hotmod.Options) {
 				o.Store = vfs.NewMem()
-				o.LoadTimeout = 2 * time.Minute
+				// Results are checked here, not time: under -race on a busy
+				// 2-core machine run() took over the default 10 s.
+				o.LoadTimeout, o.CallTimeout = 2*time.Minute, 2*time.Minute
 				o.FrozenIntrinsics = frozen
 			})
 			e.copyPackages(root)
