@@ -21,15 +21,10 @@ var testOnly = []string{
 	"github.com/hotmod/hotmod/internal/natstest", // starts a nats-server
 }
 
-// knownTestOnly are the imports still to move: the dashboard's browser
-// tests in server need chromedp, and share helpers with the dashboard work
-// under way in that package.
-var knownTestOnly = map[string]bool{"server:github.com/chromedp/": true}
-
 // TestPublicPackagesTestsImportNoTestOnlyModules: the tests of packages a
 // program can import (not internal/, cmd/, examples/, bench/) import none
 // of the test-only modules; tests that need them live in
-// internal/fleettests, which nobody imports.
+// internal/fleettests and internal/dashboardtests, which nobody imports.
 func TestPublicPackagesTestsImportNoTestOnlyModules(t *testing.T) {
 	err := filepath.WalkDir(".", func(dir string, d fs.DirEntry, err error) error {
 		if err != nil || !d.IsDir() {
@@ -51,8 +46,8 @@ func TestPublicPackagesTestsImportNoTestOnlyModules(t *testing.T) {
 			for _, imp := range parsed.Imports {
 				p, _ := strconv.Unquote(imp.Path.Value)
 				for _, bad := range testOnly {
-					if strings.HasPrefix(p, bad) && !knownTestOnly[filepath.ToSlash(dir)+":"+bad] {
-						t.Errorf("%s imports %s: it reaches the go.sum of every program that imports %s; move the test to internal/fleettests", f, p, dir)
+					if strings.HasPrefix(p, bad) {
+						t.Errorf("%s imports %s: it reaches the go.sum of every program that imports %s; move the test to an internal test package (internal/fleettests, internal/dashboardtests)", f, p, dir)
 					}
 				}
 			}
@@ -62,7 +57,9 @@ func TestPublicPackagesTestsImportNoTestOnlyModules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat("internal/fleettests/doc.go"); err != nil {
-		t.Error(err)
+	for _, doc := range []string{"internal/fleettests/doc.go", "internal/dashboardtests/doc.go"} {
+		if _, err := os.Stat(doc); err != nil {
+			t.Error(err)
+		}
 	}
 }

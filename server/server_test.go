@@ -607,8 +607,6 @@ func TestLoaderFollowsNewFiles(t *testing.T) {
 	}
 }
 
-func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
-
 // A module whose top level never ends, pushed through the API, fails at
 // LoadTimeout and stays listed as failed; every other module serves
 // meanwhile and after, the failed one can be removed, and a call reaches

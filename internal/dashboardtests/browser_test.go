@@ -1,7 +1,8 @@
-package server_test
+package dashboardtests_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -294,3 +295,9 @@ func TestDashboardInChromium(t *testing.T) {
 
 	p.shot("after-restart")
 }
+
+// wait bounds every wait of these tests for the server: a port released,
+// a shutdown.
+const wait = 10 * time.Second
+
+func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }

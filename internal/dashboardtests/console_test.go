@@ -1,4 +1,4 @@
-package server_test
+package dashboardtests_test
 
 import (
 	"fmt"

@@ -1,4 +1,4 @@
-package server_test
+package dashboardtests_test
 
 import (
 	"context"
@@ -350,7 +350,7 @@ func TestDashboardShowcase(t *testing.T) {
 		"discount.ts": "// Discounts by customer tier.\nexport function discount(tier: string, total: number): number {\n  const rates: Record<string, number> = { gold: 0.1, silver: 0.05 }\n  return total * (rates[tier] ?? 0\n}\n",
 	}
 	for _, name := range []string{"checkout.js", "counter.js", "pricing.ts"} {
-		src, err := os.ReadFile(filepath.Join("..", "examples", "modules", name))
+		src, err := os.ReadFile(filepath.Join("..", "..", "examples", "modules", name))
 		if err != nil {
 			t.Fatal(err)
 		}
