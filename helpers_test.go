@@ -44,8 +44,12 @@ func (s *syncBuffer) String() string {
 
 // newEnv starts a Runtime on an in-memory store holding files. Auto reload
 // is off unless a test asks for it, so that manual reloads are the only ones.
+// With several realms, calls take them in turn (hotmod.CallRealmsInTurn),
+// so that a test reaches each realm from one goroutine.
 func newEnv(t *testing.T, files map[string]string, opts ...func(*hotmod.Options)) *env {
-	return newEnvTB(t, files, opts...)
+	e := newEnvTB(t, files, opts...)
+	hotmod.CallRealmsInTurn(e.rt)
+	return e
 }
 
 // newEnvB is newEnv for benchmarks, with logs discarded.

@@ -199,6 +199,10 @@ type Runtime struct {
 	// recent is the realm each P called in last (see runAny): per P, so
 	// reading and writing it shares no memory between cores.
 	recent sync.Pool
+	// inTurn makes every call take the realms in turn, without recent:
+	// tests that must reach each realm from one goroutine set it (see
+	// export_test.go); nothing else does.
+	inTurn atomic.Bool
 	// turn spreads the calls that find their recent realm held; it has a
 	// cache line of its own, away from realms and handleGen, which every
 	// call reads.

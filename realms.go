@@ -102,7 +102,10 @@ func (rt *Runtime) runAny(ctx context.Context, limit time.Duration, fn func(s *r
 		s := rt.realms[0]
 		return s.Call(ctx, limit, func(*goja.Runtime) error { return fn(s) })
 	}
-	first, _ := rt.recent.Get().(*realm)
+	var first *realm
+	if !rt.inTurn.Load() {
+		first, _ = rt.recent.Get().(*realm)
+	}
 	if first != nil {
 		if done, err := first.TryCall(ctx, limit, func(*goja.Runtime) error { return fn(first) }); done {
 			rt.recent.Put(first)
