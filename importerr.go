@@ -12,7 +12,9 @@ import (
 // importFailure is the Error a failed require, import or import() throws
 // into the importer. It is named Error, as in Node: goja's own name for an
 // error made in Go, GoError, means nothing to the module's author. A file
-// that is not there has Node's code, MODULE_NOT_FOUND. err stays wrapped
+// that is not there has Node's code: MODULE_NOT_FOUND for require, and
+// ERR_MODULE_NOT_FOUND for import and import(), as Node's ES module loader
+// says (held to Node by TestMissingImportCodesAreNodes). err stays wrapped
 // in it, as before, so that a dependency's timeout still reaches the
 // loader as a *TimeoutError with the dependency's position.
 // verb is "require", "import" (import()) or "import from" (a static
@@ -25,7 +27,11 @@ func importFailure(vm *goja.Runtime, verb, spec string, err error) *goja.Object 
 	obj := vm.NewGoError(fmt.Errorf("%s: %w", what, err))
 	_ = obj.DefineDataProperty("name", vm.ToValue("Error"), goja.FLAG_TRUE, goja.FLAG_FALSE, goja.FLAG_TRUE)
 	if errors.Is(err, ErrNotFound) {
-		_ = obj.DefineDataProperty("code", vm.ToValue("MODULE_NOT_FOUND"), goja.FLAG_TRUE, goja.FLAG_FALSE, goja.FLAG_TRUE)
+		code := "ERR_MODULE_NOT_FOUND"
+		if verb == "require" {
+			code = "MODULE_NOT_FOUND"
+		}
+		_ = obj.DefineDataProperty("code", vm.ToValue(code), goja.FLAG_TRUE, goja.FLAG_FALSE, goja.FLAG_TRUE)
 	}
 	return obj
 }

@@ -69,3 +69,15 @@ func toStrings(v any) []string {
 	}
 	return out
 }
+
+// TestMissingImportCodesAreNodes: import() of a file that is not there
+// rejects with the code Node 20's ES module loader gives, not require's
+// (TestFailedImportSaysWhatWasWritten checks require's, MODULE_NOT_FOUND,
+// which Node gives a CommonJS require).
+func TestMissingImportCodesAreNodes(t *testing.T) {
+	matchNode(t, []nodeCase{{
+		name:     "import() of a missing file",
+		code:     "try { await import('./absent.js') } catch (e) { return [e.name, e.code] }",
+		recorded: `["Error","ERR_MODULE_NOT_FOUND"]`,
+	}}, nil)
+}

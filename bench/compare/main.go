@@ -649,17 +649,36 @@ func atLeast(ratio, limit float64) string {
 // calling pair in a goja runtime of its own and exporting the result, as
 // Module.Call does.
 func rawThroughput(goroutines int, d time.Duration) (float64, cpuPerCall) {
+	pairs := make([]goja.Callable, goroutines)
+	for g := range pairs {
+		vm := goja.New()
+		_, err := vm.RunString(strings.Replace(pairSource(0), "export ", "", 1))
+		must(err)
+		pairs[g], _ = goja.AssertFunction(vm.Get("pair"))
+	}
+	return callFor(goroutines, d, func(g int) bool {
+		v, err := pairs[g](goja.Undefined())
+		must(err)
+		_ = v.Export()
+		return true
+	}, nil)
+}
+
+// callFor runs goroutines callers of call for d, each pinned to its
+// thread, with background (if any) beside them until they stop, and
+// returns the calls per second and the CPU time per call. call(g) makes
+// one call in caller g and says whether it counts (a failed one does not).
+func callFor(goroutines int, d time.Duration, call func(g int) bool, background func(stop <-chan struct{})) (float64, cpuPerCall) {
 	var calls, thread atomic.Int64
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	p0 := cputime.Process()
-	for range goroutines {
-		vm := goja.New()
-		_, err := vm.RunString(strings.Replace(pairSource(0), "export ", "", 1))
-		must(err)
-		pair, _ := goja.AssertFunction(vm.Get("pair"))
+	for g := range goroutines {
 		wg.Go(func() {
 			defer meter(&thread)()
+			// Counted here and summed at the end: one counter shared by
+			// the goroutines would move between the cores on every call
+			// and measure itself.
 			var n int64
 			defer func() { calls.Add(n) }()
 			for {
@@ -668,12 +687,14 @@ func rawThroughput(goroutines int, d time.Duration) (float64, cpuPerCall) {
 					return
 				default:
 				}
-				v, err := pair(goja.Undefined())
-				must(err)
-				_ = v.Export()
-				n++
+				if call(g) {
+					n++
+				}
 			}
 		})
+	}
+	if background != nil {
+		wg.Go(func() { background(stop) })
 	}
 	time.Sleep(d)
 	close(stop)
@@ -723,38 +744,10 @@ func throughput(realms, goroutines int, reloads bool, d time.Duration) (perSec f
 	defer rt.Close(ctx)
 	m, err := rt.CreateModule(ctx, "p", "/p.js")
 	must(err)
-	var calls, fails, torns, thread atomic.Int64
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	p0 := cputime.Process()
-	for range goroutines {
-		wg.Go(func() {
-			defer meter(&thread)()
-			// Counted here and summed at the end: one counter shared by
-			// the goroutines would move between the cores on every call
-			// and measure itself.
-			var n int64
-			defer func() { calls.Add(n) }()
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				v, err := m.Call(ctx, "pair")
-				if err != nil {
-					fails.Add(1)
-					continue
-				}
-				if p, ok := v.([]any); !ok || len(p) != 2 || p[0] != p[1] {
-					torns.Add(1)
-				}
-				n++
-			}
-		})
-	}
+	var fails, torns atomic.Int64
+	var reload func(stop <-chan struct{})
 	if reloads {
-		wg.Go(func() {
+		reload = func(stop <-chan struct{}) {
 			tick := time.NewTicker(10 * time.Millisecond)
 			defer tick.Stop()
 			for i := 1; ; i++ {
@@ -768,11 +761,18 @@ func throughput(realms, goroutines int, reloads bool, d time.Duration) (perSec f
 					fails.Add(1)
 				}
 			}
-		})
+		}
 	}
-	time.Sleep(d)
-	close(stop)
-	wg.Wait()
-	cpu = perCall(cputime.Process()-p0, &thread, calls.Load())
-	return float64(calls.Load()) / d.Seconds(), fails.Load(), torns.Load(), cpu
+	perSec, cpu = callFor(goroutines, d, func(int) bool {
+		v, err := m.Call(ctx, "pair")
+		if err != nil {
+			fails.Add(1)
+			return false
+		}
+		if p, ok := v.([]any); !ok || len(p) != 2 || p[0] != p[1] {
+			torns.Add(1)
+		}
+		return true
+	}, reload)
+	return perSec, fails.Load(), torns.Load(), cpu
 }

@@ -301,3 +301,13 @@ func TestDashboardInChromium(t *testing.T) {
 const wait = 10 * time.Second
 
 func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
+
+// module is the stack's module id, or the test's end.
+func (s *stack) module(t *testing.T, id string) *hotmod.Module {
+	t.Helper()
+	m, err := s.rt.Module(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}

@@ -21,10 +21,7 @@ func TestDashboardCanaryFigures(t *testing.T) {
 	defer st.stop(t)
 	p := openPage(t, "http://"+addr+"/", 1200, 900)
 	p.waitFor("f", `return !!$card('f')`)
-	m, err := st.rt.Module("f")
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := st.module(t, "f")
 	ctx := context.Background()
 	if err := m.CanarySource(ctx, []byte("export const f = () => 2"), 40); err != nil {
 		t.Fatal(err)
@@ -79,10 +76,7 @@ func TestDashboardBlockedRealmBanner(t *testing.T) {
 	if !eval[bool](p, inWidget(`return root.querySelector('.realm-banner').hidden`)) {
 		t.Error("the banner shows with nothing held")
 	}
-	m, err := st.rt.Module("thrower")
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := st.module(t, "thrower")
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second) // the watchdog
 	defer cancel()
 	done := make(chan struct{})
@@ -139,10 +133,7 @@ func TestDashboardServingVersionFigures(t *testing.T) {
 		t.Error("figures shown before any call")
 	}
 	ctx := context.Background()
-	f, err := st.rt.Module("f")
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := st.module(t, "f")
 	use, err := st.rt.Module("use")
 	if err != nil {
 		t.Fatal(err)

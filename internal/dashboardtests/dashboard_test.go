@@ -321,10 +321,7 @@ func TestDashboardLiveFigures(t *testing.T) {
 	// Its profile-started event refreshes the card; from then on no request.
 	p.waitFor("the start's event handled", `return !!root.querySelector('.event-log .type-profile-started') && $w.inflight.size === 0 && $w.dirty.size === 0 && $w.flushTimer === null`)
 	p.do("spy on fetch", `window.__fetches = []; const real = window.fetch.bind(window); window.fetch = (url, opts) => { window.__fetches.push(String(url)); return real(url, opts) }; return true`)
-	m, err := st.rt.Module("counter")
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := st.module(t, "counter")
 	for range 7 {
 		if _, err := m.Call(ctx, "inc"); err != nil {
 			t.Fatal(err)
@@ -432,10 +429,7 @@ func TestDashboardProbation(t *testing.T) {
 	ctx := context.Background()
 	p := openPage(t, "http://"+addr+"/", 1200, 900)
 	p.waitFor("f", `return !!$card('f')`)
-	m, err := st.rt.Module("f")
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := st.module(t, "f")
 	for i := range 20 {
 		if _, err := m.Call(ctx, "f", i); err != nil {
 			t.Fatal(err)
@@ -460,10 +454,7 @@ func TestDashboardCanary(t *testing.T) {
 	defer st.stop(t)
 	p := openPage(t, "http://"+addr+"/", 1200, 900)
 	p.waitFor("f", `return !!$card('f')`)
-	m, err := st.rt.Module("f")
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := st.module(t, "f")
 	if err := m.CanarySource(context.Background(), []byte("export const f = () => 2"), 30); err != nil {
 		t.Fatal(err)
 	}

@@ -768,21 +768,4 @@ func decodeVLQ(s string) (int, int) {
 	return 0, 0
 }
 
-func encodeVLQ(v int) string {
-	u := v << 1
-	if v < 0 {
-		u = (-v)<<1 | 1
-	}
-	var b []byte
-	for {
-		d := u & 31
-		u >>= 5
-		if u > 0 {
-			d |= 32
-		}
-		b = append(b, b64[d])
-		if u == 0 {
-			return string(b)
-		}
-	}
-}
+func encodeVLQ(v int) string { return string(appendVLQ(nil, v)) }
